@@ -1,0 +1,39 @@
+"""What every source module shares: the payload record and the typed parse error.
+
+A source module (tic, fred, fiscaldata, yield_curve, nyfed, auctions) has two halves:
+- extract: bytes from HTTP (`extract_live`) or from a snapshot directory (`extract_offline`),
+  each returned as a `Payload` whose `relpath` is its place in the snapshot layout;
+- transform: `transform(relpath, body) -> dict[table_name, DataFrame]`, pure, with columns
+  exactly `warehouse.schema.TABLES[name].parsed_columns`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+
+@dataclass(frozen=True)
+class Payload:
+    source: str
+    relpath: str  # place in the snapshot layout, e.g. "tic/slt_table5.txt"
+    url: str  # secrets removed
+    body: bytes = field(repr=False)
+    fetched_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    offline: bool = False
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.body).hexdigest()
+
+
+class ParseError(ValueError):
+    """A payload that cannot be parsed or fails validation; names the file, field and value."""
+
+    def __init__(self, file: str, message: str, *, field: str | None = None, value: object = None,
+                 line: int | None = None):
+        self.file, self.field, self.value, self.line = file, field, value, line
+        where = file + (f" line {line}" if line is not None else "")
+        what = (f" field {field!r}" if field else "") + (f" value {value!r}" if value is not None else "")
+        super().__init__(f"{where}:{what} {message}".replace(": ", ": ", 1))

@@ -1,0 +1,40 @@
+"""Shared fixtures: the real snapshot beside the checkout, a temp Prefect home, an offline warehouse."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+# Prefect must never phone home or touch the user's ~/.prefect during tests.
+_PREFECT_HOME = tempfile.mkdtemp(prefix="tshock-prefect-")
+os.environ.setdefault("PREFECT_HOME", _PREFECT_HOME)
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("DO_NOT_TRACK", "1")
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+
+
+def pytest_addoption(parser):
+    parser.addoption("--slow", action="store_true", default=False, help="run the full-count fault and fuzz runs")
+
+
+@pytest.fixture(scope="session")
+def slow(request) -> bool:
+    return bool(request.config.getoption("--slow"))
+
+
+@pytest.fixture(scope="session")
+def snapshot_dir() -> Path:
+    d = Path(os.environ.get("TSHOCK_SNAPSHOT", REPO.parent / "shared" / "snapshot")).resolve()
+    if not (d / "MANIFEST.md").exists():
+        pytest.fail(f"real snapshot not found at {d}: put ../shared beside the checkout or set TSHOCK_SNAPSHOT")
+    return d
+
+
+def read_snapshot(snapshot_dir: Path, relpath: str) -> bytes:
+    return (snapshot_dir / relpath).read_bytes()
