@@ -38,3 +38,25 @@ def snapshot_dir() -> Path:
 
 def read_snapshot(snapshot_dir: Path, relpath: str) -> bytes:
     return (snapshot_dir / relpath).read_bytes()
+
+
+@pytest.fixture(scope="session")
+def prefect_harness():
+    """One temporary Prefect server for the whole session (it takes seconds to start)."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=180):
+        yield
+
+
+@pytest.fixture(scope="session")
+def offline_warehouse(tmp_path_factory, snapshot_dir) -> Path:
+    """A warehouse loaded from the real snapshot through the same task code the flow runs (no server)."""
+    from flows.ingest import SOURCES
+    from flows.refresh import refresh_source
+
+    db = tmp_path_factory.mktemp("warehouse") / "warehouse.duckdb"
+    results = [refresh_source.fn(source, str(db), str(snapshot_dir)) for source in SOURCES]
+    failed = [r for r in results if r["failed"] or r["quarantined"]]
+    assert not failed, failed
+    return db

@@ -31,9 +31,17 @@ class Payload:
 class ParseError(ValueError):
     """A payload that cannot be parsed or fails validation; names the file, field and value."""
 
+    stale = False  # True for files the source still serves but no longer updates (refused, not quarantined)
+
     def __init__(self, file: str, message: str, *, field: str | None = None, value: object = None,
                  line: int | None = None):
         self.file, self.field, self.value, self.line = file, field, value, line
         where = file + (f" line {line}" if line is not None else "")
         what = (f" field {field!r}" if field else "") + (f" value {value!r}" if value is not None else "")
         super().__init__(f"{where}:{what} {message}".replace(": ", ": ", 1))
+
+
+class StaleSourceError(ParseError):
+    """A file the source still serves but stopped updating: recognised and refused as current data."""
+
+    stale = True

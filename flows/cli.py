@@ -1,0 +1,122 @@
+"""`tshock`: the one entry point. Errors are one clear line and an exit code, never a traceback."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from flows import console_ui
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+                  help="treasury-shock: foreign Treasury selling → yields, prices and the federal interest bill.")
+snapshot_app = typer.Typer(no_args_is_help=True, help="Export the raw landing zone as a replayable snapshot.")
+app.add_typer(snapshot_app, name="snapshot")
+
+console = Console(stderr=False)
+err = Console(stderr=True)
+
+DbOption = Annotated[str | None, typer.Option("--db", help="Warehouse file (default: $TSHOCK_DB or data/warehouse.duckdb)")]
+
+
+class UserError(Exception):
+    """Bad input from the user: exit code 2."""
+
+
+def prefect_defaults() -> None:
+    """Prefect runs locally with a temporary server unless the user points it elsewhere; never phone home."""
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+
+
+def resolve_db(db: str | None) -> str:
+    from warehouse.db import db_path
+
+    return str(db_path(db))
+
+
+def check_offline_dir(offline: str | None) -> str | None:
+    if offline is None:
+        return None
+    p = Path(offline)
+    if not p.is_dir():
+        raise UserError(f"--offline {offline}: no such directory (expected a snapshot laid out like ../shared/snapshot)")
+    return str(p.resolve())
+
+
+@app.command()
+def refresh(
+    source: Annotated[list[str] | None, typer.Option("--source", "-s", help="Only these sources (repeatable)")] = None,
+    offline: Annotated[str | None, typer.Option("--offline", help="Replay a snapshot directory instead of the network")] = None,
+    full: Annotated[bool, typer.Option("--full", help="Re-pull full history and reload payloads already seen")] = False,
+    db: DbOption = None,
+):
+    """Pull every source (or replay a snapshot) into the warehouse."""
+    from flows.ingest import SOURCES
+
+    for s in source or []:
+        if s not in SOURCES:
+            raise UserError(f"--source {s}: unknown source; choose from {', '.join(SOURCES)}")
+    offline_dir = check_offline_dir(offline)
+    prefect_defaults()
+    from flows.refresh import refresh_flow
+
+    path = resolve_db(db)
+    with console_ui.stage_progress(console, "refresh"):
+        results = refresh_flow(db=path, sources=list(source) if source else None, offline_dir=offline_dir, full=full)
+    console_ui.refresh_summary(console, results, path)
+    if any(r["failed"] for r in results):
+        raise typer.Exit(1)
+
+
+@snapshot_app.command("export")
+def snapshot_export(
+    directory: Annotated[str, typer.Argument(help="Directory to write (created if missing)")],
+    db: DbOption = None,
+):
+    """Write the newest payload of every file in the raw zone back out in the snapshot layout."""
+    from flows.snapshot import export_snapshot
+
+    written = export_snapshot(resolve_db(db), Path(directory))
+    console.print(f"wrote {len(written)} files to {directory} (replay with: tshock refresh --offline {directory})")
+
+
+def main() -> None:
+    from flows.http import FetchError
+    from warehouse.db import WarehouseError
+
+    try:
+        app(standalone_mode=False)
+    except UserError as exc:
+        err.print(f"error: {exc}", markup=False, highlight=False)
+        sys.exit(2)
+    except (typer.BadParameter, typer.Abort) as exc:
+        err.print(f"error: {exc}", markup=False, highlight=False)
+        sys.exit(2)
+    except Exception as exc:  # click's usage errors and ours, one line each
+        import click
+
+        if isinstance(exc, click.exceptions.UsageError):
+            err.print(f"error: {exc.format_message()}", markup=False, highlight=False)
+            if exc.ctx is not None:
+                err.print(f"see: {exc.ctx.command_path} --help", markup=False, highlight=False)
+            sys.exit(2)
+        if isinstance(exc, click.exceptions.Exit):
+            sys.exit(exc.exit_code)
+        if isinstance(exc, WarehouseError | FetchError):
+            err.print(f"error: {exc}", markup=False, highlight=False)
+            sys.exit(1)
+        if isinstance(exc, click.exceptions.ClickException):
+            err.print(f"error: {exc.format_message()}", markup=False, highlight=False)
+            sys.exit(exc.exit_code)
+        raise
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,71 @@
+"""One payload from bytes to warehouse: land it, skip it if seen, parse it, load it or quarantine it."""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from types import ModuleType
+
+import duckdb
+
+from flows.sources.base import ParseError, Payload
+from warehouse import landing
+from warehouse.load import LoadResult, ValidationError, already_loaded, load_frames, write_log
+
+# Source name -> module under flows.sources, in refresh order (holdings before flows that reference them).
+SOURCES: dict[str, str] = {
+    "tic": "flows.sources.tic",
+    "fred": "flows.sources.fred",
+    "fiscaldata": "flows.sources.fiscaldata",
+    "yield_curve": "flows.sources.yield_curve",
+    "soma": "flows.sources.nyfed",
+    "auctions": "flows.sources.auctions",
+}
+
+
+def source_module(name: str) -> ModuleType:
+    if name not in SOURCES:
+        raise KeyError(f"unknown source {name!r}; choose from {', '.join(SOURCES)}")
+    return importlib.import_module(SOURCES[name])
+
+
+@dataclass
+class PayloadOutcome:
+    relpath: str
+    sha256: str
+    status: str  # loaded | skipped | quarantined | stale | failed
+    result: LoadResult = field(default_factory=LoadResult)
+    error: str | None = None
+
+
+def ingest_payload(con: duckdb.DuckDBPyConnection, data_dir: Path, payload: Payload, module: ModuleType,
+                   *, force: bool = False) -> PayloadOutcome:
+    sha = payload.sha256
+    # Land the bytes before anything can fail: the raw zone is the record of what the source served.
+    landing.store(data_dir, sha, payload.body)
+    log = {"source": payload.source, "relpath": payload.relpath, "url": payload.url,
+           "fetched_at": payload.fetched_at.replace(tzinfo=None), "sha256": sha, "bytes": len(payload.body),
+           "offline": payload.offline}
+    if not force and already_loaded(con, sha, payload.relpath):
+        return PayloadOutcome(payload.relpath, sha, "skipped")
+    fetched_on: date | None = None if payload.offline else payload.fetched_at.date()
+    try:
+        frames = module.transform(payload.relpath, payload.body, fetched_on)
+        result = load_frames(con, frames, file=payload.relpath, sha256=sha, log_row=log)
+    except (ParseError, ValidationError) as exc:
+        status = "stale" if getattr(exc, "stale", False) else "quarantined"
+        reason = str(exc)
+        if status == "quarantined":
+            landing.quarantine(data_dir, sha, payload.relpath, reason)
+        write_log(con, {**log, "status": status, "error": reason})
+        return PayloadOutcome(payload.relpath, sha, status, error=reason)
+    return PayloadOutcome(payload.relpath, sha, "loaded", result)
+
+
+def record_fetch_failure(con: duckdb.DuckDBPyConnection, source: str, relpath: str, url: str, error: str) -> None:
+    from warehouse.load import utcnow
+
+    write_log(con, {"source": source, "relpath": relpath, "url": url, "fetched_at": utcnow(), "sha256": "",
+                    "bytes": 0, "status": "failed", "error": error, "offline": False})

@@ -1,0 +1,33 @@
+"""`tshock snapshot export`: the raw landing zone written back out in the snapshot layout."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from warehouse import landing
+from warehouse.db import connect, data_dir
+from warehouse.landing import atomic_write
+
+
+def export_snapshot(db: str, out: Path) -> list[Path]:
+    """Newest payload per relpath (quarantined ones excluded: they would only be refused again)."""
+    con = connect(db, read_only=True)
+    try:
+        rows = con.execute("""
+            SELECT relpath, sha256, url, fetched_at, status FROM (
+              SELECT *, row_number() OVER (PARTITION BY relpath ORDER BY fetched_at DESC, payload_id DESC) AS rn
+              FROM ingest_log WHERE status IN ('loaded', 'skipped', 'stale') AND sha256 <> '')
+            WHERE rn = 1 ORDER BY relpath""").fetchall()
+    finally:
+        con.close()
+    ddir = data_dir(Path(db))
+    written = []
+    lines = ["# Snapshot exported by `tshock snapshot export`", "",
+             "| path | sha256 | fetched from | fetched at | status |", "|---|---|---|---|---|"]
+    for relpath, sha, url, fetched_at, status in rows:
+        target = out / relpath
+        atomic_write(target, landing.read(ddir, sha))
+        written.append(target)
+        lines.append(f"| `{relpath}` | `{sha}` | {url} | {fetched_at:%Y-%m-%d %H:%M} | {status} |")
+    atomic_write(out / "EXPORT.md", ("\n".join(lines) + "\n").encode())
+    return written

@@ -1,0 +1,365 @@
+"""TIC (Treasury International Capital): who holds U.S. Treasuries, by country, monthly.
+
+Four text files, one parser each (the relpath decides):
+- mfhhis01.txt — Major Foreign Holders history, one block per calendar year ($ bn) → foreign_holdings;
+  parsed in `tic_history` (series breaks, footnotes, vintage stamp).
+- slt_table5.txt — the current 13 months of the same table ($ bn) → foreign_holdings.
+- slt_table3.txt — long format holdings and net purchases, LT/ST split ($ mn) → foreign_flows.
+- mfh.txt — the legacy current table, frozen upstream since March 2023: recognised and refused with
+  `StaleSourceError` so the loader records it as stale instead of loading 2022 data as "current".
+
+Country labels differ between files ('China, Mainland' vs 'China', 'Korea' vs 'Korea, South', footnote
+markers); `normalise_country` is the one place that makes them comparable.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path, PurePosixPath
+
+import duckdb
+import pandas as pd
+
+from flows.http import Http
+from flows.sources.base import ParseError, Payload
+from warehouse.schema import TABLES
+
+SOURCE = "tic"
+BASE_URL = "https://ticdata.treasury.gov/resource-center/data-chart-center/tic/Documents/"
+# mfh.txt is deliberately absent: upstream stopped updating it in March 2023.
+LIVE_FILES = ("mfhhis01.txt", "slt_table5.txt", "slt_table3.txt")
+HOLDINGS, FLOWS = "foreign_holdings", "foreign_flows"
+MONTHS = {m: i for i, m in enumerate(
+    ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), start=1)}
+
+# slt_table3 machine column names (line 9 of the file) → foreign_flows columns.
+FLOW_FIELDS = {
+    "for_treas_pos": "holdings_usd_mn",
+    "for_treas_net": "net_purchases_usd_mn",
+    "for_lt_treas_pos": "lt_holdings_usd_mn",
+    "for_lt_treas_net": "lt_net_purchases_usd_mn",
+    "for_lt_treas_valchg": "lt_valuation_change_usd_mn",
+    "for_st_treas_pos": "st_holdings_usd_mn",
+    "for_st_treas_net": "st_net_purchases_usd_mn",
+}
+GROUPS = frozenset({"Oil Exporters", "Caribbean Banking Centers"})
+IO_ROWS = frozenset({"International", "Total Regional Organizations", "Total IROs"})
+
+_FOOTNOTE_MARK = re.compile(r"(?:\s+\d{1,2}/)+$")
+_OF_WHICH = re.compile(r"^of which:\s*", re.IGNORECASE)
+_ALIASES = {
+    "china, mainland": "China",
+    "korea, south": "South Korea",
+    "korea": "South Korea",  # mfh.txt spells it without ", South"
+    "carib bnkng ctrs": "Caribbean Banking Centers",
+    "for. official": "Foreign Official",
+    "foreign official treasury bills": "Foreign Official: Treasury Bills",
+    "foreign official t-bonds & notes": "Foreign Official: T-Bonds & Notes",
+    "memo: euro area": "Euro Area",
+    "memo: european union": "European Union",
+    "total regional orgs.": "Total Regional Organizations",
+}
+_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+_NOT_AVAILABLE = "n.a."
+
+
+class StaleSourceError(ParseError):
+    """A TIC file that is still served but no longer updated; the loader records it as stale, not failed."""
+
+    def __init__(self, file: str, message: str, *, newest_month: date | None = None,
+                 frozen_since: date | None = None):
+        super().__init__(file, message)
+        self.newest_month, self.frozen_since = newest_month, frozen_since
+
+
+def normalise_country(raw: str) -> str:
+    """One label per country/aggregate across mfhhis01, slt_table5, slt_table3 and mfh.txt."""
+    name = " ".join(str(raw).replace('"', " ").split())
+    name = _FOOTNOTE_MARK.sub("", name).strip()
+    of_which = bool(_OF_WHICH.match(name))
+    name = _OF_WHICH.sub("", name)
+    name = _ALIASES.get(name.casefold(), name)
+    if of_which and not name.startswith("Foreign "):
+        # An "Of which:" row is always a slice of the foreign-official total in TIC tables.
+        name = "Foreign Official: " + name
+    return name
+
+
+def holdings_row_kind(country: str, memo: bool = False) -> str:
+    """row_kind for foreign_holdings: memo rows are the not-additive 'Of which' official split."""
+    if memo or country.startswith("Foreign Official"):
+        return "memo"
+    if country == "Grand Total":
+        return "total"
+    if country == "All Other":
+        return "residual"
+    return "group" if country in GROUPS else "country"
+
+
+def flows_row_kind(country: str, code: int) -> str:
+    if code == 99996 or country == "Grand Total":
+        return "total"
+    if code in (99990, 99991) or country.startswith("Foreign ") or country in ("Euro Area", "European Union"):
+        # Official/non-official split and the Euro Area / EU memo aggregates overlap the country rows.
+        return "memo"
+    if country in IO_ROWS:
+        return "io"
+    if country.startswith("Total ") or country == "All Countries":
+        return "region"
+    return "country"
+
+
+# --- shared text helpers (also used by tic_history) -------------------------------------------
+
+def decode(relpath: str, body: bytes) -> str:
+    if not body or not body.strip():
+        raise ParseError(relpath, "empty payload")
+    try:
+        return body.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        # Excel "text (tab-delimited)" exports are Windows-1252 when they are not ASCII.
+        return body.decode("cp1252", errors="replace")
+
+
+def split_rows(relpath: str, text: str) -> list[list[str]]:
+    """Tab-separated fields per line; quoted fields ("China, Mainland", "" escapes) are unquoted."""
+    rows = []
+    for n, line in enumerate(text.splitlines(), start=1):
+        try:
+            rows.append(next(csv.reader([line], delimiter="\t", strict=True), []))
+        except csv.Error as exc:
+            raise ParseError(relpath, f"malformed quoting ({exc})", value=line[:80], line=n) from None
+    return rows
+
+
+def is_blank(row: list[str]) -> bool:
+    return not any(cell.strip() for cell in row)
+
+
+def number(relpath: str, cell: str, *, field: str, line: int) -> float | None:
+    """A published number; 'n.a.' → None. Anything else non-numeric is a ParseError naming the cell."""
+    text = cell.strip()
+    if text == _NOT_AVAILABLE:
+        return None
+    if not _NUMBER.fullmatch(text):
+        raise ParseError(relpath, "not a number", field=field, value=cell, line=line)
+    return float(text)
+
+
+def month_end(year: int, month: int) -> date:
+    return (pd.Timestamp(year=year, month=month, day=1) + pd.offsets.MonthEnd(0)).date()
+
+
+def estimated_release(newest_month: date) -> date:
+    """TIC publishes month M around the 18th of M+2 (e.g. April data on 18 June)."""
+    first = pd.Timestamp(year=newest_month.year, month=newest_month.month, day=1) + pd.DateOffset(months=2)
+    return date(first.year, first.month, 18)
+
+
+def vintage_for(newest_month: date, fetched_on: date | None) -> tuple[date, str]:
+    if fetched_on is not None:
+        return fetched_on, "fetch_date"
+    return estimated_release(newest_month), "estimated_release"
+
+
+def frame(table: str, records: list[dict]) -> pd.DataFrame:
+    cols = TABLES[table].parsed_columns
+    df = pd.DataFrame.from_records(records, columns=cols)
+    for col in TABLES[table].columns:
+        if col.name not in df:
+            continue
+        if col.type == "DATE":
+            df[col.name] = pd.to_datetime(df[col.name])
+        elif col.type == "DOUBLE":
+            df[col.name] = df[col.name].astype("float64")
+        elif col.type in ("INTEGER", "BIGINT"):
+            df[col.name] = df[col.name].astype("Int64")
+        else:
+            text = df[col.name].astype(object)
+            df[col.name] = text.where(text.notna(), None)
+    return df[cols]
+
+
+def _iso_month(relpath: str, text: str, *, field: str, line: int) -> date:
+    m = re.fullmatch(r"(\d{4})-(\d{2})", text.strip())
+    if not m or not 1 <= int(m.group(2)) <= 12:
+        raise ParseError(relpath, "expected a YYYY-MM month", field=field, value=text, line=line)
+    return month_end(int(m.group(1)), int(m.group(2)))
+
+
+# --- slt_table5: current 13 months, wide ---------------------------------------------------------
+
+def parse_slt_table5(relpath: str, body: bytes, fetched_on: date | None = None) -> pd.DataFrame:
+    rows = split_rows(relpath, decode(relpath, body))
+    header_at = next((i for i, r in enumerate(rows) if r and r[0].strip() == "Country"), None)
+    if header_at is None:
+        raise ParseError(relpath, "no 'Country' header row with YYYY-MM month columns", field="Country")
+    header = rows[header_at]
+    months = [_iso_month(relpath, c, field=f"header column {j}", line=header_at + 1)
+              for j, c in enumerate(header[1:], start=1) if c.strip()]
+    if not months or any(a <= b for a, b in zip(months, months[1:], strict=False)):
+        raise ParseError(relpath, "header months must run newest first without repeats", field="Country",
+                         value="\t".join(header[1:]).strip(), line=header_at + 1)
+    vintage, basis = vintage_for(months[0], fetched_on)
+    records, seen, terminated = [], set(), False
+    for i in range(header_at + 1, len(rows)):
+        row, line = rows[i], i + 1
+        label = row[0].strip() if row else ""
+        if is_blank(row) or label.startswith("Notes"):
+            terminated = True
+            break
+        cells = row[1:]
+        if len(cells) < len(months) or any(c.strip() for c in cells[len(months):]):
+            raise ParseError(relpath, f"expected {len(months)} month cells", field=label, value=row, line=line)
+        country = normalise_country(label)
+        for month, cell in zip(months, cells, strict=False):
+            if not cell.strip():
+                continue  # country not listed that month
+            key = (month, country)
+            if key in seen:
+                raise ParseError(relpath, "duplicate (month, country)", field=label, value=str(key), line=line)
+            seen.add(key)
+            records.append({
+                "month": month, "country": country, "row_kind": holdings_row_kind(country),
+                "holdings_usd_bn": number(relpath, cell, field=f"{label} {month:%Y-%m}", line=line),
+                "source_file": "slt_table5.txt", "vintage": vintage, "vintage_basis": basis,
+                "series_note": None,
+            })
+    if not terminated or "Grand Total" not in {r["country"] for r in records}:
+        raise ParseError(relpath, "truncated: country rows must end with Grand Total and a blank/Notes line",
+                         field="Grand Total")
+    return frame(HOLDINGS, records)
+
+
+# --- slt_table3: long format, holdings and net purchases -----------------------------------------
+
+def parse_slt_table3(relpath: str, body: bytes, fetched_on: date | None = None) -> pd.DataFrame:
+    rows = split_rows(relpath, decode(relpath, body))
+    names_at = next((i for i, r in enumerate(rows) if r and r[0].strip() == "country"), None)
+    if names_at is None:
+        raise ParseError(relpath, "no machine column-name row (country, country_code, date, for_treas_pos…)",
+                         field="country")
+    names = [c.strip() for c in rows[names_at]]
+    missing = [n for n in ("country_code", "date", *FLOW_FIELDS) if n not in names]
+    if missing:
+        raise ParseError(relpath, "column-name row lacks required columns", field=", ".join(missing),
+                         line=names_at + 1)
+    at = {n: names.index(n) for n in ("country", "country_code", "date", *FLOW_FIELDS)}
+    raw, terminated = [], False
+    for i in range(names_at + 1, len(rows)):
+        row, line = rows[i], i + 1
+        if is_blank(row) or row[0].strip().startswith("Notes"):
+            terminated = True
+            break
+        if len(row) < len(names):
+            raise ParseError(relpath, f"row has {len(row)} fields, expected {len(names)}", value=row, line=line)
+        label, code_text = row[at["country"]].strip(), row[at["country_code"]].strip()
+        if not code_text.isdigit():
+            raise ParseError(relpath, "country code is not an integer", field="country_code", value=code_text,
+                             line=line)
+        month = _iso_month(relpath, row[at["date"]], field="date", line=line)
+        values = {ours: number(relpath, row[at[theirs]], field=f"{theirs} ({label} {month:%Y-%m})", line=line)
+                  for theirs, ours in FLOW_FIELDS.items()}
+        raw.append((line, label, int(code_text), month, values))
+    if not terminated or not any(code == 99996 for _, _, code, _, _ in raw):
+        raise ParseError(relpath, "truncated: data rows must include Grand Total (99996) and end with a "
+                         "blank/Notes line", field="country_code")
+    vintage, basis = vintage_for(max(r[3] for r in raw), fetched_on)
+    records, seen, last = [], set(), {}
+    for line, label, code, month, values in raw:
+        if (month, code) in seen:
+            raise ParseError(relpath, "duplicate (month, country_code)", field=label,
+                             value=f"{month:%Y-%m} {code}", line=line)
+        if code in last and month >= last[code]:
+            raise ParseError(relpath, "months must run newest first within a country", field=label,
+                             value=f"{month:%Y-%m}", line=line)
+        seen.add((month, code))
+        last[code] = month
+        country = normalise_country(label)
+        records.append({"month": month, "country": country, "country_code": code,
+                        "row_kind": flows_row_kind(country, code), **values,
+                        "vintage": vintage, "vintage_basis": basis})
+    return frame(FLOWS, records)
+
+
+# --- mfh.txt: frozen legacy table ----------------------------------------------------------------
+
+def refuse_mfh(relpath: str, body: bytes) -> None:
+    """Recognise mfh.txt (newest month, footer date) and raise StaleSourceError; ParseError if unrecognisable."""
+    lines = decode(relpath, body).splitlines()
+    months_at = next((i for i, ln in enumerate(lines) if ln.split() and all(t in MONTHS for t in ln.split())),
+                     None)
+    years = lines[months_at + 1].split() if months_at is not None and months_at + 1 < len(lines) else []
+    if months_at is None or not years or years[0] != "Country" or not years[1:] or not years[1].isdigit():
+        raise ParseError(relpath, "not the mfh.txt layout: no month row followed by a 'Country' year row")
+    newest = month_end(int(years[1]), MONTHS[lines[months_at].split()[0]])
+    footer = next((i for i, ln in enumerate(lines) if ln.strip().startswith("Department of the Treasury")), None)
+    stamp = lines[footer + 1].strip() if footer is not None and footer + 1 < len(lines) else ""
+    try:
+        frozen = pd.to_datetime(stamp, format="%B %d, %Y").date()
+        since = f"{frozen:%B %Y}"
+    except (ValueError, TypeError):
+        frozen, since = None, f"the month after {newest:%B %Y}"
+    raise StaleSourceError(relpath, f"frozen upstream since {since} (newest month {newest:%Y-%m}); "
+                           "use slt_table5.txt", newest_month=newest, frozen_since=frozen)
+
+
+# --- the module contract -------------------------------------------------------------------------
+
+def transform(relpath: str, body: bytes, fetched_on: date | None = None) -> dict[str, pd.DataFrame]:
+    name = PurePosixPath(relpath).name
+    if name.startswith("mfhhis01"):
+        # Imported here because tic_history reuses this module's helpers.
+        from flows.sources.tic_history import parse_mfhhis01
+        return {HOLDINGS: parse_mfhhis01(relpath, body)}
+    if name.startswith("slt_table5"):
+        return {HOLDINGS: parse_slt_table5(relpath, body, fetched_on)}
+    if name.startswith("slt_table3"):
+        return {FLOWS: parse_slt_table3(relpath, body, fetched_on)}
+    if name == "mfh.txt":
+        refuse_mfh(relpath, body)
+    raise ParseError(relpath, "not a TIC file this module knows (mfhhis01*, slt_table5*, slt_table3*, mfh.txt)")
+
+
+def _load_order(path: Path) -> tuple[int, str]:
+    name = path.name
+    rank = (0 if name == "mfhhis01.txt" else 1 if name.startswith("mfhhis01") else 2 if name.startswith(
+        "slt_table5") else 3 if name.startswith("slt_table3") else 4 if name == "mfh.txt" else 5)
+    return rank, name
+
+
+def extract_offline(snapshot_dir: Path) -> list[Payload]:
+    """Every file under tic/: history first, then other history vintages, slt_table5, slt_table3, mfh.txt."""
+    folder = Path(snapshot_dir) / SOURCE
+    files = sorted((p for p in folder.iterdir() if p.is_file()), key=_load_order) if folder.is_dir() else []
+    return [Payload(source=SOURCE, relpath=f"{SOURCE}/{p.name}", url=f"snapshot:{SOURCE}/{p.name}",
+                    body=p.read_bytes(), offline=True) for p in files]
+
+
+def extract_live(http: Http, state: dict[str, date]) -> Iterator[Payload]:
+    """All three live files every run: TIC revises history in place, so a newest-date cursor cannot skip
+    any of them (the loader skips unchanged bytes by sha256). `state` is accepted for the contract."""
+    for name in LIVE_FILES:
+        url = BASE_URL + name
+        yield Payload(source=SOURCE, relpath=f"{SOURCE}/{name}", url=url, body=http.get(url))
+
+
+def live_state(con) -> dict[str, date]:
+    """Newest stored month per TIC file (informational; see extract_live)."""
+    queries = {
+        f"{SOURCE}/mfhhis01.txt": "SELECT max(month) FROM foreign_holdings WHERE source_file = 'mfhhis01.txt'",
+        f"{SOURCE}/slt_table5.txt": "SELECT max(month) FROM foreign_holdings WHERE source_file = 'slt_table5.txt'",
+        f"{SOURCE}/slt_table3.txt": "SELECT max(month) FROM foreign_flows",
+    }
+    state = {}
+    for relpath, sql in queries.items():
+        try:
+            newest = con.execute(sql).fetchone()[0]
+        except duckdb.CatalogException:  # a fresh warehouse has no tables yet: nothing stored
+            continue
+        if newest is not None:
+            state[relpath] = newest if isinstance(newest, date) else pd.Timestamp(newest).date()
+    return state

@@ -1,0 +1,49 @@
+"""The raw landing zone: every fetched payload kept byte for byte, addressed by sha256.
+
+Layout under the data directory:
+  raw/<sha[:2]>/<sha>                  the bytes, written once (atomic rename)
+  quarantine/<sha>.txt                 why a payload was refused (its bytes stay in raw/)
+Payload metadata (source, relpath, URL, fetch time) lives in the ingest_log table.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+
+def raw_path(data_dir: Path, sha256: str) -> Path:
+    return data_dir / "raw" / sha256[:2] / sha256
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write via a temp file in the same directory and rename, so a crash never leaves half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def store(data_dir: Path, sha256: str, body: bytes) -> Path:
+    path = raw_path(data_dir, sha256)
+    if not path.exists():
+        atomic_write(path, body)
+    return path
+
+
+def read(data_dir: Path, sha256: str) -> bytes:
+    return raw_path(data_dir, sha256).read_bytes()
+
+
+def quarantine(data_dir: Path, sha256: str, relpath: str, reason: str) -> Path:
+    path = data_dir / "quarantine" / f"{sha256}.txt"
+    atomic_write(path, f"{relpath}\n{reason}\n".encode())
+    return path

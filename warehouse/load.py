@@ -1,0 +1,164 @@
+"""Validated, all-or-nothing, idempotent loads of parsed frames into the base tables.
+
+One payload = one transaction: its rows and its ingest_log line commit together or not at all.
+Only new or changed rows are written, so re-loading identical data changes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+import duckdb
+import pandas as pd
+
+from warehouse.schema import TABLES, Table
+
+DATE_COLUMNS = ("date", "month", "record_date", "as_of_date", "auction_date")
+
+
+class ValidationError(ValueError):
+    """A parsed frame that must not be loaded; the message names table, column and value."""
+
+
+@dataclass
+class TableCounts:
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    newest: date | None = None
+
+    @property
+    def loaded(self) -> int:
+        return self.new + self.changed + self.unchanged
+
+
+@dataclass
+class LoadResult:
+    tables: dict[str, TableCounts] = field(default_factory=dict)
+
+    def total(self, attr: str) -> int:
+        return sum(getattr(c, attr) for c in self.tables.values())
+
+    @property
+    def newest(self) -> date | None:
+        dates = [c.newest for c in self.tables.values() if c.newest]
+        return max(dates) if dates else None
+
+
+def validate(table: Table, frame: pd.DataFrame, file: str) -> pd.DataFrame:
+    """Check columns, nulls, types, duplicate keys, bounds; return the frame in table column order."""
+    want = table.parsed_columns
+    got = list(frame.columns)
+    if got != want:
+        missing = [c for c in want if c not in got]
+        extra = [c for c in got if c not in want]
+        raise ValidationError(f"{file}: table {table.name}: columns differ (missing {missing}, unexpected {extra})")
+    for name in want:
+        col = table.column(name)
+        if not col.nullable and frame[name].isna().any():
+            row = frame[frame[name].isna()].index[0]
+            raise ValidationError(f"{file}: table {table.name}: column {name} is empty in row {row}")
+    dup = frame.duplicated(subset=list(table.key), keep=False)
+    if dup.any():
+        key = frame.loc[dup, list(table.key)].iloc[0].to_dict()
+        raise ValidationError(f"{file}: table {table.name}: duplicate key {key}")
+    for name, (low, high) in table.bounds.items():
+        values = pd.to_numeric(frame[name], errors="coerce")
+        bad = values.notna() & ((values < low) | (values > high))
+        if bad.any():
+            i = bad.idxmax()
+            raise ValidationError(
+                f"{file}: table {table.name}: implausible {name} = {values[i]} (allowed {low}..{high}) "
+                f"at key {frame.loc[i, list(table.key)].to_dict()}")
+    return frame[want]
+
+
+def newest_date(con: duckdb.DuckDBPyConnection, table: Table, stage: str) -> date | None:
+    for name in DATE_COLUMNS:
+        if name in table.parsed_columns:
+            value = con.execute(f"SELECT max({name}) FROM {stage}").fetchone()[0]
+            return value
+    return None
+
+
+def upsert(con: duckdb.DuckDBPyConnection, table: Table, frame: pd.DataFrame, sha256: str) -> TableCounts:
+    """Insert new rows, update changed ones, leave identical ones alone (provenance included)."""
+    counts = TableCounts()
+    if frame.empty:
+        return counts
+    stage = f"stage_{table.name}"
+    casts = ", ".join(f"CAST(f.{c.name} AS {c.type}) AS {c.name}" for c in table.columns
+                      if c.name in table.parsed_columns)
+    con.register("incoming_frame", frame)
+    try:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {stage} AS SELECT {casts}, "
+                    f"CAST(? AS VARCHAR) AS payload_sha256 FROM incoming_frame f", [sha256])
+    except duckdb.Error as exc:
+        raise ValidationError(f"table {table.name}: a value does not fit its column type: "
+                              f"{str(exc).splitlines()[0]}") from None
+    finally:
+        try:
+            con.unregister("incoming_frame")
+        except duckdb.Error:
+            pass  # transaction already aborted; the caller rolls back and the next register replaces it
+    counts.newest = newest_date(con, table, stage)
+    key_match = " AND ".join(f"s.{k} = t.{k}" for k in table.key)
+    values = [c for c in table.parsed_columns if c not in table.key]
+    differs = " OR ".join(f"s.{c} IS DISTINCT FROM t.{c}" for c in values) or "FALSE"
+    new, changed = con.execute(f"""
+        SELECT count(*) FILTER (WHERE t.{table.key[0]} IS NULL),
+               count(*) FILTER (WHERE t.{table.key[0]} IS NOT NULL AND ({differs}))
+        FROM {stage} s LEFT JOIN {table.name} t ON {key_match}""").fetchone()
+    counts.new, counts.changed = int(new), int(changed)
+    counts.unchanged = len(frame) - counts.new - counts.changed
+    if counts.new or counts.changed:
+        cols = ", ".join(c.name for c in table.columns)
+        con.execute(f"""
+            INSERT OR REPLACE INTO {table.name} ({cols})
+            SELECT {', '.join('s.' + c.name for c in table.columns)} FROM {stage} s
+            LEFT JOIN {table.name} t ON {key_match}
+            WHERE t.{table.key[0]} IS NULL OR ({differs})""")
+    con.execute(f"DROP TABLE {stage}")
+    return counts
+
+
+def load_frames(con: duckdb.DuckDBPyConnection, frames: dict[str, pd.DataFrame], *, file: str,
+                sha256: str, log_row: dict) -> LoadResult:
+    """Validate every frame first, then load all of them and the log line in one transaction."""
+    checked = {}
+    for name, frame in frames.items():
+        if name not in TABLES:
+            raise ValidationError(f"{file}: parser returned unknown table {name!r}")
+        checked[name] = validate(TABLES[name], frame.reset_index(drop=True), file)
+    result = LoadResult()
+    con.execute("BEGIN TRANSACTION")
+    try:
+        for name, frame in checked.items():
+            result.tables[name] = upsert(con, TABLES[name], frame, sha256)
+        write_log(con, {**log_row, "rows_loaded": result.total("loaded"), "rows_new": result.total("new"),
+                        "rows_changed": result.total("changed"), "rows_unchanged": result.total("unchanged"),
+                        "newest_date": result.newest, "status": "loaded"})
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return result
+
+
+def write_log(con: duckdb.DuckDBPyConnection, row: dict) -> None:
+    row = {"rows_loaded": None, "rows_new": None, "rows_changed": None, "rows_unchanged": None,
+           "newest_date": None, "error": None, **row}
+    cols = ["source", "relpath", "url", "fetched_at", "sha256", "bytes", "rows_loaded", "rows_new",
+            "rows_changed", "rows_unchanged", "newest_date", "status", "error", "offline"]
+    con.execute(f"INSERT INTO ingest_log (payload_id, {', '.join(cols)}) "
+                f"VALUES (nextval('payload_seq'), {', '.join('?' for _ in cols)})", [row[c] for c in cols])
+
+
+def already_loaded(con: duckdb.DuckDBPyConnection, sha256: str, relpath: str) -> bool:
+    return bool(con.execute("SELECT 1 FROM ingest_log WHERE sha256 = ? AND relpath = ? AND status = 'loaded' "
+                            "LIMIT 1", [sha256, relpath]).fetchall())
+
+
+def utcnow() -> datetime:
+    return datetime.now().astimezone().replace(tzinfo=None)
