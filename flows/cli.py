@@ -17,7 +17,8 @@ app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_
 snapshot_app = typer.Typer(no_args_is_help=True, help="Export the raw landing zone as a replayable snapshot.")
 app.add_typer(snapshot_app, name="snapshot")
 
-console = Console(stderr=False)
+# Pipes and CI get a wide, plain console so tables are not squeezed to 80 columns.
+console = Console(stderr=False, width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True)
 
 DbOption = Annotated[str | None, typer.Option("--db", help="Warehouse file (default: $TSHOCK_DB or data/warehouse.duckdb)")]
@@ -87,10 +88,28 @@ def snapshot_export(
     console.print(f"wrote {len(written)} files to {directory} (replay with: tshock refresh --offline {directory})")
 
 
+# Command groups owned by other modules; each exposes register(app). Imported lazily so `tshock --help` stays fast.
+COMMAND_MODULES = ("flows.cli_sql", "flows.cli_calibrate", "flows.cli_scenario", "flows.cli_run")
+
+
+def register_commands() -> None:
+    import importlib
+
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name == name:
+                continue  # that command group is not built yet
+            raise
+        module.register(app)
+
+
 def main() -> None:
     from flows.http import FetchError
     from warehouse.db import WarehouseError
 
+    register_commands()
     try:
         app(standalone_mode=False)
     except UserError as exc:

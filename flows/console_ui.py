@@ -48,15 +48,18 @@ def stage_progress(console: Console, title: str):
 
 
 def refresh_summary(console: Console, results: list[dict], db: str) -> None:
-    table = Table(title=f"refresh → {db}")
-    for col in ("source", "payloads", "loaded", "skipped", "quarantined", "failed", "rows new", "changed",
-                "unchanged", "newest", "age (days)", "stale?"):
-        table.add_column(col, justify="left" if col in ("source", "newest") else "right")
+    table = Table(title=f"refresh → {db}", title_justify="left")
+    for col in ("source", "files", "rows new", "changed", "unchanged", "newest", "age (days)", "freshness"):
+        table.add_column(col, justify="left" if col in ("source", "files", "newest", "freshness") else "right")
     for r in results:
-        table.add_row(r["source"], str(r["payloads"]), str(r["loaded"]), str(r["skipped"]),
-                      f"{r['quarantined']}" + (f" (+{r['stale_files']} stale file)" if r["stale_files"] else ""),
-                      str(r["failed"]), f"{r['rows_new']:,}", f"{r['rows_changed']:,}", f"{r['rows_unchanged']:,}",
-                      r["newest"] or "-", "-" if r["days_old"] is None else str(r["days_old"]),
+        files = [f"{r['loaded']} loaded"]
+        for key, label in (("skipped", "skipped (seen)"), ("quarantined", "quarantined"),
+                           ("stale_files", "refused as stale"), ("failed", "failed")):
+            if r[key]:
+                files.append(f"{r[key]} {label}")
+        table.add_row(r["source"], ", ".join(files), f"{r['rows_new']:,}", f"{r['rows_changed']:,}",
+                      f"{r['rows_unchanged']:,}", r["newest"] or "-",
+                      "-" if r["days_old"] is None else str(r["days_old"]),
                       {True: "[red]stale[/]", False: "[green]fresh[/]", None: "-"}[r["is_stale"]])
     console.print(table)
     for r in results:

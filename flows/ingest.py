@@ -49,6 +49,8 @@ def ingest_payload(con: duckdb.DuckDBPyConnection, data_dir: Path, payload: Payl
            "fetched_at": payload.fetched_at.replace(tzinfo=None), "sha256": sha, "bytes": len(payload.body),
            "offline": payload.offline}
     if not force and already_loaded(con, sha, payload.relpath):
+        # Logged all the same: the fetch happened, and freshness reports when each source was last checked.
+        write_log(con, {**log, "status": "skipped"})
         return PayloadOutcome(payload.relpath, sha, "skipped")
     fetched_on: date | None = None if payload.offline else payload.fetched_at.date()
     try:

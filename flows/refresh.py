@@ -72,9 +72,13 @@ def refresh_source(source: str, db: str, offline_dir: str | None = None, full: b
                 progress.advance(source, payload.relpath)
                 summary.add(ingest_payload(con, ddir, payload, module, force=full))
         except FetchError as exc:
-            summary.failed += 1
-            summary.errors.append(str(exc))
-            record_fetch_failure(con, source, "", "", str(exc))
+            # A source may report several per-item failures (e.g. one per FRED series) after yielding the rest.
+            failures = getattr(exc, "failures", None) or [None]
+            for f in failures:
+                summary.failed += 1
+                reason = str(exc) if f is None else f"{f.series_id}: {f.reason}"
+                summary.errors.append(reason)
+                record_fetch_failure(con, source, getattr(f, "relpath", ""), getattr(f, "url", ""), reason)
         except FileNotFoundError as exc:
             summary.failed += 1
             summary.errors.append(f"{source}: snapshot file missing: {exc.filename}")

@@ -156,8 +156,9 @@ def write_log(con: duckdb.DuckDBPyConnection, row: dict) -> None:
 
 
 def already_loaded(con: duckdb.DuckDBPyConnection, sha256: str, relpath: str) -> bool:
-    return bool(con.execute("SELECT 1 FROM ingest_log WHERE sha256 = ? AND relpath = ? AND status = 'loaded' "
-                            "LIMIT 1", [sha256, relpath]).fetchall())
+    """Same bytes at the same path were loaded (or refused as stale) before: parsing again would change nothing."""
+    return bool(con.execute("SELECT 1 FROM ingest_log WHERE sha256 = ? AND relpath = ? "
+                            "AND status IN ('loaded', 'stale') LIMIT 1", [sha256, relpath]).fetchall())
 
 
 def utcnow() -> datetime:

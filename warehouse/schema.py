@@ -236,7 +236,7 @@ _table(
     [
         C("as_of_date", "DATE", "Holdings date (Wednesday)", False),
         C("cusip", "VARCHAR", "CUSIP without the source's leading apostrophe", False),
-        C("security_type", "VARCHAR", "Bills | NotesBonds | TIPS | FRN | Agency Debts | CMBS", False),
+        C("security_type", "VARCHAR", "Bills | NotesBonds | TIPS | FRNs | Agency Debts | CMBS (labels as the NY Fed publishes them)", False),
         C("security_description", "VARCHAR", "Description (agency and CMBS rows)"),
         C("term", "VARCHAR", "Original term as published"),
         C("maturity_date", "DATE", "Maturity date; NULL for CMBS"),
@@ -288,8 +288,9 @@ INGEST_LOG = Table(
         C("rows_changed", "BIGINT", "Rows whose key existed with different values"),
         C("rows_unchanged", "BIGINT", "Rows identical to what was stored"),
         C("newest_date", "DATE", "Newest observation date in the payload"),
-        C("status", "VARCHAR", "loaded | skipped (same sha256 already loaded) | quarantined (failed validation) | "
-          "failed (could not fetch)", False),
+        C("status", "VARCHAR", "loaded | skipped (same sha256 and path already loaded or refused; logged so the last "
+          "check time is known) | quarantined (failed validation; see data/quarantine/<sha256>.txt) | stale (a file the "
+          "source still serves but no longer updates, refused as current) | failed (could not fetch)", False),
         C("error", "VARCHAR", "Why the payload was quarantined or failed; NULL on success"),
         C("offline", "BOOLEAN", "TRUE when replayed from a snapshot directory", False),
     ),

@@ -67,11 +67,11 @@ def extract_live(http: Http, state: dict[str, date]) -> Iterator[Payload]:
     params = {"fields": ",".join(api for _, api in FIELDS.values()), "sort": "-auction_date"}
     newest = state.get(SOURCE)
     if newest is None:
-        prefix = f"{RELPATH_PREFIX}__full"
+        prefix = f"{RELPATH_PREFIX}__all"
     else:
         params["filter"] = f"auction_date:gt:{newest.isoformat()}"
         # The filter is part of the relpath so successive incremental pulls don't overwrite each other on export.
-        prefix = f"{RELPATH_PREFIX}__auction_date-gt-{newest.isoformat()}"
+        prefix = f"{RELPATH_PREFIX}__since-{newest.isoformat()}"
     yield from fetch_pages(http, ENDPOINT, params, prefix, source=SOURCE)
 
 
@@ -108,13 +108,11 @@ def transform(relpath: str, body: bytes, fetched_on: date | None = None) -> dict
             if cur["auction_date"] > prev["auction_date"]:
                 raise ParseError(relpath, "auction dates must run newest first", field="Auction Date",
                                  value=cur["auction_date"].isoformat(), line=where)
-    frame = pd.DataFrame(rows, columns=COLUMNS)
+    frame = pd.DataFrame(rows, columns=COLUMNS, dtype=object)
     frame = _dedupe(relpath, frame)
     for col in DATES:
         frame[col] = pd.to_datetime(frame[col])
     frame["price_per_100"] = frame["price_per_100"].astype("float64")
-    for col in ("cusip", "security_type", "security_term"):
-        frame[col] = frame[col].astype("object")
     return {TABLE: frame[COLUMNS]}
 
 

@@ -136,7 +136,7 @@ def live_state(con: duckdb.DuckDBPyConnection) -> dict[str, date]:
     """Newest date with a value, per series; missing-value rows do not count as data."""
     try:
         rows = con.execute(
-            f"SELECT series_id, max(date) FROM {TABLE} WHERE value IS NOT NULL AND NOT isnan(value) "
+            f"SELECT series_id, CAST(max(date) AS DATE) FROM {TABLE} WHERE value IS NOT NULL AND NOT isnan(value) "
             "GROUP BY series_id"
         ).fetchall()
     except duckdb.CatalogException:

