@@ -111,28 +111,31 @@ def main() -> None:
 
     register_commands()
     try:
-        app(standalone_mode=False)
+        # standalone_mode=False returns exit codes instead of raising them; pass them on.
+        rc = app(standalone_mode=False)
+        if isinstance(rc, int) and rc:
+            sys.exit(rc)
     except UserError as exc:
-        err.print(f"error: {exc}", markup=False, highlight=False)
+        err.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
         sys.exit(2)
     except (typer.BadParameter, typer.Abort) as exc:
-        err.print(f"error: {exc}", markup=False, highlight=False)
+        err.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
         sys.exit(2)
     except Exception as exc:  # click's usage errors and ours, one line each
         import click
 
         if isinstance(exc, click.exceptions.UsageError):
-            err.print(f"error: {exc.format_message()}", markup=False, highlight=False)
+            err.print(f"error: {exc.format_message()}", markup=False, highlight=False, soft_wrap=True)
             if exc.ctx is not None:
-                err.print(f"see: {exc.ctx.command_path} --help", markup=False, highlight=False)
+                err.print(f"see: {exc.ctx.command_path} --help", markup=False, highlight=False, soft_wrap=True)
             sys.exit(2)
         if isinstance(exc, click.exceptions.Exit):
             sys.exit(exc.exit_code)
         if isinstance(exc, WarehouseError | FetchError):
-            err.print(f"error: {exc}", markup=False, highlight=False)
+            err.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
             sys.exit(1)
         if isinstance(exc, click.exceptions.ClickException):
-            err.print(f"error: {exc.format_message()}", markup=False, highlight=False)
+            err.print(f"error: {exc.format_message()}", markup=False, highlight=False, soft_wrap=True)
             sys.exit(exc.exit_code)
         raise
 

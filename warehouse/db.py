@@ -67,7 +67,7 @@ def explain_io_error(p: Path, exc: Exception, read_only: bool) -> str:
     if "lock" in text.lower():
         holder = ""
         if "PID" in text:
-            holder = " (held by process " + text.split("PID", 1)[1].split()[0].strip(")") + ")"
+            holder = " (held by process " + text.split("PID", 1)[1].split()[0].strip(").,") + ")"
         if read_only:
             return (f"{p} is locked for writing by another process{holder}; readers cannot open it while a write "
                     "is running. Wait for the refresh to finish and try again.")
