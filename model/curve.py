@@ -1,0 +1,211 @@
+"""Yield curves: the baseline at the anchor, interpolation across tenors, and the scenario's yield path.
+
+- Interpolation is linear in maturity (months) between observed tenors, flat beyond the shortest/longest.
+- Baseline path: the latest observed curve held flat (default) or the forward path it implies
+  (`forward`: the par curve read as a zero curve, so the yield for term T at month m is the forward rate
+  (Y(m+T)·(m+T) − Y(m)·m)/T — an approximation stated in docs/model.md).
+- Scenario shift at the calibrated nodes (3m/2y/5y/10y/30y), in bp: the calibrated impulse response to $100bn of
+  net foreign sales convolved with the monthly net-sales schedule,
+      Δy(m, τ) = Σ_{s ≤ m} IR_τ(m − s) · net_sales(s) / 100,
+  with IR held at its h = 24 value beyond the calibrated horizons (`hold`, the default: a sale moves the stock of
+  debt in private hands for good) or decaying from it with a half-life (`decay`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from calibration.record import TENOR_MONTHS, TENORS, CalibrationRecord
+from model import ModelError
+
+NODE_MONTHS = np.array([TENOR_MONTHS[t] for t in TENORS], dtype=float)
+CALIBRATED_HORIZON = 24
+# FRED constant-maturity series -> tenor in months (used when the par-curve file is older than FRED).
+FRED_TENORS = {"DGS1MO": 1, "DGS3MO": 3, "DGS6MO": 6, "DGS1": 12, "DGS2": 24, "DGS3": 36, "DGS5": 60,
+               "DGS7": 84, "DGS10": 120, "DGS20": 240, "DGS30": 360}
+
+
+def interp_weights(nodes: np.ndarray, terms: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Indices (lo, hi) and weight on hi for linear interpolation in maturity, flat outside the nodes."""
+    t = np.clip(np.asarray(terms, dtype=float), nodes[0], nodes[-1])
+    hi = np.clip(np.searchsorted(nodes, t, side="left"), 1, len(nodes) - 1)
+    lo = hi - 1
+    w = (t - nodes[lo]) / (nodes[hi] - nodes[lo])
+    return lo, hi, w
+
+
+def interp_tenors(values: np.ndarray, nodes: np.ndarray, terms: np.ndarray) -> np.ndarray:
+    """values[..., len(nodes)] at node maturities -> values[..., len(terms)] at `terms` (months)."""
+    if len(nodes) == 1:
+        return np.repeat(values[..., :1], len(np.atleast_1d(terms)), axis=-1)
+    lo, hi, w = interp_weights(np.asarray(nodes, dtype=float), np.atleast_1d(terms))
+    return values[..., lo] * (1.0 - w) + values[..., hi] * w
+
+
+def curve_from_fred(fred_obs: pd.DataFrame) -> pd.DataFrame:
+    """fred_observations rows (series_id, date, value[, realtime_start]) -> long curve (date, tenor_months,
+    yield_pct), latest vintage per date."""
+    df = fred_obs[fred_obs["series_id"].isin(FRED_TENORS)].dropna(subset=["value"])
+    if "realtime_start" in df.columns:
+        df = df.sort_values("realtime_start").groupby(["series_id", "date"], as_index=False).tail(1)
+    return pd.DataFrame({"date": pd.to_datetime(df["date"]).to_numpy(),
+                         "tenor_months": df["series_id"].map(FRED_TENORS).astype(float).to_numpy(),
+                         "yield_pct": df["value"].astype(float).to_numpy()})
+
+
+def combine_curves(par_curve: pd.DataFrame, fred_curve: pd.DataFrame) -> pd.DataFrame:
+    """Par-curve rows where the par curve has the date; FRED rows only for dates the par curve lacks."""
+    par = par_curve[["date", "tenor_months", "yield_pct"]].assign(date=lambda d: pd.to_datetime(d["date"]))
+    fred = fred_curve[["date", "tenor_months", "yield_pct"]].assign(date=lambda d: pd.to_datetime(d["date"]))
+    fred = fred[~fred["date"].isin(set(par["date"]))]
+    return pd.concat([par, fred], ignore_index=True).sort_values(["date", "tenor_months"], ignore_index=True)
+
+
+@dataclass
+class CurveTable:
+    """A history of curves, forward-filled per tenor, for lookups at many dates (coupon imputation, backcast)."""
+
+    dates: np.ndarray  # datetime64[D], increasing
+    tenors: np.ndarray  # months
+    values: np.ndarray  # (dates, tenors) percent; NaN before a tenor's first observation
+
+    @classmethod
+    def from_long(cls, curve: pd.DataFrame) -> CurveTable:
+        if curve is None or curve.empty:
+            raise ModelError("yield curve: no rows")
+        wide = (curve.assign(date=pd.to_datetime(curve["date"]))
+                .pivot_table(index="date", columns="tenor_months", values="yield_pct", aggfunc="last")
+                .sort_index().ffill())
+        return cls(wide.index.to_numpy().astype("datetime64[D]"), wide.columns.to_numpy(dtype=float),
+                   wide.to_numpy(dtype=float))
+
+    def at(self, dates, terms_months) -> np.ndarray:
+        """Yield (percent) at each (date, term): the latest curve on or before the date (the first curve for
+        earlier dates), interpolated across the tenors that curve has."""
+        d = np.asarray(pd.to_datetime(pd.Series(dates)).to_numpy(), dtype="datetime64[D]")
+        terms = np.broadcast_to(np.asarray(terms_months, dtype=float), d.shape)
+        rows = np.clip(np.searchsorted(self.dates, d, side="right") - 1, 0, len(self.dates) - 1)
+        out = np.full(d.shape, np.nan)
+        for r in np.unique(rows):
+            ok = ~np.isnan(self.values[r])
+            if not ok.any():
+                continue
+            sel = rows == r
+            out[sel] = np.interp(terms[sel], self.tenors[ok], self.values[r, ok])
+        return out
+
+
+@dataclass
+class BaselineCurve:
+    """The observed curve at the anchor: per tenor the newest value on or before the anchor."""
+
+    tenors: np.ndarray  # months
+    yields_pct: np.ndarray
+    as_of: list[date]
+    warnings: list[str] = field(default_factory=list)
+
+    def at(self, terms_months) -> np.ndarray:
+        return interp_tenors(self.yields_pct, self.tenors, np.atleast_1d(np.asarray(terms_months, dtype=float)))
+
+    def path(self, horizon: int, terms_months, kind: str = "flat") -> np.ndarray:
+        """(horizon, len(terms)) percent: the baseline yield for each new-issue term in each month."""
+        terms = np.atleast_1d(np.asarray(terms_months, dtype=float))
+        if kind == "flat":
+            return np.broadcast_to(self.at(terms), (horizon, len(terms))).copy()
+        if kind != "forward":
+            raise ModelError(f"baseline path: {kind!r} is not flat or forward")
+        m = np.arange(horizon, dtype=float)[:, None]
+        far = m + terms[None, :]
+        y_far = np.interp(far, self.tenors, self.yields_pct)
+        y_near = np.interp(np.maximum(m, self.tenors[0]), self.tenors, self.yields_pct)
+        return (y_far * far - y_near * m) / terms[None, :]
+
+
+def baseline_curve(curve: pd.DataFrame, anchor: date, max_age_days: int = 120, stale_days: int = 31) -> BaselineCurve:
+    """Newest yield per tenor on or before `anchor`. A tenor whose newest value is more than max_age_days older
+    than the newest tenor's is dropped (e.g. the 30y gap of 2002-2006); a curve more than stale_days older than
+    the anchor is used with a warning."""
+    df = curve.assign(date=pd.to_datetime(curve["date"])).dropna(subset=["yield_pct"])
+    df = df[df["date"] <= pd.Timestamp(anchor)]
+    if df.empty:
+        raise ModelError(f"yield curve: no observation on or before the anchor {anchor}")
+    last = df.sort_values("date").groupby("tenor_months").tail(1).sort_values("tenor_months")
+    newest = last["date"].max()
+    old = last[last["date"] < newest - pd.Timedelta(days=max_age_days)]
+    warnings = [f"baseline curve: {t:g}-month tenor dropped, last observed {d:%Y-%m-%d}"
+                for t, d in zip(old["tenor_months"], old["date"], strict=True)]
+    last = last[last["date"] >= newest - pd.Timedelta(days=max_age_days)]
+    age = (pd.Timestamp(anchor) - newest).days
+    if age > stale_days:
+        warnings.append(f"baseline curve is {age} days older than the anchor (newest {newest:%Y-%m-%d}, "
+                        f"oldest tenor used {last['date'].min():%Y-%m-%d}; anchor {anchor})")
+    return BaselineCurve(last["tenor_months"].to_numpy(float), last["yield_pct"].to_numpy(float),
+                         [d.date() for d in last["date"]], warnings)
+
+
+def impulse_response(record: CalibrationRecord, debt_usd_bn: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(estimate, sd) of the yield response, each (5 tenors, 25 horizons) in bp per $100bn of net sales.
+
+    Uses yield_impact in bp_per_100bn; where a tenor only has bp_per_1pct_debt and the marketable debt is given,
+    converts (1% of debt = debt/100 $bn). Horizons missing from the record are interpolated linearly (flat beyond
+    the last one given)."""
+    est = np.zeros((len(TENORS), CALIBRATED_HORIZON + 1))
+    sd = np.zeros_like(est)
+    h_all = np.arange(CALIBRATED_HORIZON + 1)
+    units = [("bp_per_100bn", 1.0)]
+    if debt_usd_bn:
+        units.append(("bp_per_1pct_debt", 100.0 / (debt_usd_bn / 100.0)))
+    for i, tenor in enumerate(TENORS):
+        found, factor = {}, 1.0
+        for unit, unit_factor in units:
+            for h in h_all:
+                try:
+                    found[int(h)] = record.get("yield_impact", tenor=tenor, horizon_months=int(h), unit=unit)
+                except KeyError:
+                    continue
+            if found:
+                factor = unit_factor
+                break
+        if not found:
+            raise ModelError(f"calibration {record.id}: no yield_impact for tenor {tenor} in bp_per_100bn")
+        hs = np.array(sorted(found))
+        est[i] = np.interp(h_all, hs, [found[h].estimate * factor for h in hs])
+        sd[i] = np.interp(h_all, hs, [found[h].sd * factor for h in hs])
+    return est, sd
+
+
+def extend_response(ir: np.ndarray, horizon: int, tail: str = "hold", half_life: float = 36.0) -> np.ndarray:
+    """ir[..., 25] -> ir[..., horizon]: beyond h = 24 hold the last value or decay from it."""
+    n = ir.shape[-1]
+    if horizon <= n:
+        return ir[..., :horizon]
+    extra = np.arange(1, horizon - n + 1, dtype=float)
+    factor = np.ones_like(extra) if tail == "hold" else 0.5 ** (extra / half_life)
+    return np.concatenate([ir, ir[..., -1:] * factor], axis=-1)
+
+
+def convolve_sales(response: np.ndarray, net_sales: np.ndarray) -> np.ndarray:
+    """Σ_{s ≤ m} response[..., m − s] · net_sales[s] / 100 for each month m (response in bp per $100bn)."""
+    horizon = net_sales.shape[-1]
+    out = np.zeros(response.shape[:-1] + (horizon,))
+    for s in np.flatnonzero(net_sales):
+        out[..., s:] += response[..., : horizon - s] * net_sales[s] / 100.0
+    return out
+
+
+def flow_shift_bp(est: np.ndarray, sd: np.ndarray, z: np.ndarray, scale: np.ndarray, net_sales: np.ndarray,
+                  tail: str = "hold", half_life: float = 36.0) -> np.ndarray:
+    """Yield shift (draws, months, 5 tenors) in bp from the sales schedule.
+
+    Draw d uses IR = est + z[d, tenor]·sd: one z per tenor and draw, so a draw's response is perfectly
+    correlated across horizons within a tenor and independent across tenors. `scale[d]` multiplies the whole
+    net-sales schedule (contagion draws), which is why the convolution can be done once for est and once for sd."""
+    horizon = net_sales.shape[-1]
+    conv_est = convolve_sales(extend_response(est, horizon, tail, half_life), net_sales)  # (5, H)
+    conv_sd = convolve_sales(extend_response(sd, horizon, tail, half_life), net_sales)
+    shift = conv_est[None, :, :] + z[:, :, None] * conv_sd[None, :, :]  # (D, 5, H)
+    return np.transpose(shift * scale[:, None, None], (0, 2, 1))

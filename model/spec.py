@@ -1,0 +1,271 @@
+"""Scenario specs: YAML files validated by pydantic, with errors that name the field and the value.
+
+A spec says who sells how much and how fast, what else moves (contagion, a Fed backstop, a risk premium, a
+parallel shock), how far to look (`horizon_months`) and how many Monte Carlo draws to take. Amounts are
+$ billions of face value sold; `share_of_holdings` is resolved against TIC holdings by
+`check_against_holdings`, which also refuses a sale larger than what the country holds.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any, Literal
+
+import pandas as pd
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from model import ModelError
+
+
+class SpecError(ModelError):
+    """A spec the model refuses; the message is `<field path>: <value> <what is wrong>`."""
+
+
+# TIC "Major Foreign Holders" names as warehouse/tic normalises them, plus holders seen in older vintages.
+KNOWN_COUNTRIES = frozenset({
+    "Japan", "China", "United Kingdom", "Cayman Islands", "Belgium", "Luxembourg", "Canada", "France", "Ireland",
+    "Taiwan", "Switzerland", "Singapore", "Hong Kong", "Norway", "India", "Brazil", "Saudi Arabia", "South Korea",
+    "Israel", "United Arab Emirates", "Germany", "Mexico", "Thailand", "Philippines", "Kuwait", "Australia",
+    "Netherlands", "Sweden", "Bermuda", "Bahamas", "Italy", "Spain", "Poland", "Colombia", "Chile", "Peru",
+    "Vietnam", "Iraq", "Turkey", "Russia", "Oil Exporters", "Foreign Official",
+})
+ALIASES = {"china, mainland": "China", "mainland china": "China", "korea, south": "South Korea",
+           "korea": "South Korea", "uk": "United Kingdom", "uae": "United Arab Emirates"}
+
+# New-issue buckets the rollover engine knows (name -> class, term in months); see model/issuance.py.
+BUCKETS: dict[str, tuple[str, int]] = {
+    "bill_1m": ("Bills", 1), "bill_2m": ("Bills", 2), "bill_3m": ("Bills", 3), "bill_4m": ("Bills", 4),
+    "bill_6m": ("Bills", 6), "bill_12m": ("Bills", 12),
+    "note_2y": ("Notes", 24), "note_3y": ("Notes", 36), "note_5y": ("Notes", 60), "note_7y": ("Notes", 84),
+    "note_10y": ("Notes", 120), "bond_20y": ("Bonds", 240), "bond_30y": ("Bonds", 360),
+    "tips_5y": ("TIPS", 60), "tips_10y": ("TIPS", 120), "tips_30y": ("TIPS", 360), "frn_2y": ("FRN", 24),
+}
+
+
+def canonical_country(name: str) -> str:
+    """'china, mainland' -> 'China'; other names are matched case-insensitively to KNOWN_COUNTRIES."""
+    key = " ".join(name.split()).lower()
+    if key in ALIASES:
+        return ALIASES[key]
+    for known in KNOWN_COUNTRIES:
+        if known.lower() == key:
+            return known
+    return " ".join(name.split())
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_default=True)
+
+
+class Seller(_Strict):
+    country: str
+    amount_usd_bn: float | None = Field(None, ge=0, description="Face value sold, $ billions")
+    share_of_holdings: float | None = Field(None, ge=0, le=1, description="Fraction of the country's holdings")
+    start_month: int = Field(0, ge=0, description="First month of the sale (0 = first month after the anchor)")
+    months: int = Field(1, ge=1, description="Number of months the sale is spread over, in equal parts")
+
+    @field_validator("country")
+    @classmethod
+    def _known_country(cls, v: str, info: ValidationInfo) -> str:
+        allowed = (info.context or {}).get("countries") or KNOWN_COUNTRIES
+        canon = canonical_country(v)
+        by_lower = {canonical_country(c).lower(): canonical_country(c) for c in allowed}
+        if canon.lower() not in by_lower:
+            raise ValueError("unknown country")
+        return by_lower[canon.lower()]
+
+    @model_validator(mode="after")
+    def _one_amount(self) -> Seller:
+        if (self.amount_usd_bn is None) == (self.share_of_holdings is None):
+            raise ValueError("give exactly one of amount_usd_bn or share_of_holdings")
+        return self
+
+
+class FedBackstop(_Strict):
+    share: float = Field(0.0, ge=0, le=1, description="Share of all selling (sellers + contagion) the Fed buys")
+    start_month: int = Field(0, ge=0, description="First month the Fed buys")
+    breakeven_passthrough: float = Field(
+        1.0, ge=0, le=1, description="Share of the backstop's rise in 10y breakeven inflation that lifts nominal "
+        "yields (1 = real yields unchanged, the full Fisher cost)")
+
+
+class Assumptions(_Strict):
+    cpi_inflation_pct: float = Field(2.3, ge=-5, le=30, description="CPI-U path for TIPS accrual, % a year")
+    baseline_path: Literal["flat", "forward"] = "flat"
+    impact_tail: Literal["hold", "decay"] = "hold"
+    impact_half_life_months: float = Field(36.0, gt=0)
+    frn_spread_pct: float = Field(0.15, ge=-1, le=2, description="Spread of new FRNs over the 3m bill, %")
+
+
+class ScenarioSpec(_Strict):
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_.-]*$", max_length=80)
+    description: str = Field(min_length=1)
+    sellers: list[Seller] = Field(default_factory=list)
+    contagion: float = Field(0.0, ge=0, le=5, description="Multiplier on the calibrated co-movement of other "
+                             "holders (0 = nobody follows, 1 = as calibrated)")
+    fed_backstop: FedBackstop = Field(default_factory=FedBackstop)
+    risk_premium_bp: float = Field(0.0, ge=-500, le=2000)
+    parallel_shock_bp: float = Field(0.0, ge=-2000, le=2000)
+    horizon_months: int = Field(120, ge=1, le=600)
+    draws: int = Field(1000, ge=1, le=100_000)
+    seed: int = Field(0, ge=0)
+    calibration: str = "latest"
+    anchor: date | Literal["latest"] = "latest"
+    issuance_mix: dict[str, float] | None = None
+    assumptions: Assumptions = Field(default_factory=Assumptions)
+
+    @field_validator("contagion", mode="before")
+    @classmethod
+    def _bool_contagion(cls, v: Any) -> Any:
+        return float(v) if isinstance(v, bool) else v
+
+    @field_validator("issuance_mix")
+    @classmethod
+    def _mix(cls, v: dict[str, float] | None) -> dict[str, float] | None:
+        if v is None:
+            return None
+        for k, w in v.items():
+            if k not in BUCKETS:
+                raise ValueError(f"unknown bucket {k!r} (known: {', '.join(BUCKETS)})")
+            if w < 0:
+                raise ValueError(f"{k}: {w:g} must be ≥ 0")
+        total = sum(v.values())
+        if total <= 0:
+            raise ValueError("weights must sum to more than 0")
+        return {k: w / total for k, w in v.items()}
+
+    def sale_schedule(self, amounts: dict[int, float] | None = None) -> list[tuple[str, int, int, float]]:
+        """(country, start_month, months, amount $bn) per seller; `amounts` overrides by seller index."""
+        out = []
+        for i, s in enumerate(self.sellers):
+            amount = (amounts or {}).get(i, s.amount_usd_bn)
+            if amount is None:
+                raise SpecError(f"sellers[{i}].share_of_holdings: {s.share_of_holdings:g} needs holdings to "
+                                "resolve (check_against_holdings)")
+            out.append((s.country, s.start_month, s.months, float(amount)))
+        return out
+
+
+def _path(loc: tuple) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif part in ("function-after", "function-before") or str(part).startswith(("function-", "union[")):
+            continue
+        else:
+            out += ("." if out else "") + str(part)
+    return out or "spec"
+
+
+def _show(v: Any) -> str:
+    if isinstance(v, float):
+        return f"{v:g}"
+    if isinstance(v, dict):
+        return "{…}"
+    return repr(v) if isinstance(v, str) else str(v)
+
+
+def _message(err: dict) -> str:
+    where, value, kind, ctx = _path(err["loc"]), err.get("input"), err["type"], err.get("ctx") or {}
+    bounds = {"greater_than_equal": ("≥", "ge"), "greater_than": (">", "gt"), "less_than_equal": ("≤", "le"),
+              "less_than": ("<", "lt")}
+    if kind in bounds:
+        sym, key = bounds[kind]
+        return f"{where}: {_show(value)} must be {sym} {_show(ctx.get(key))}"
+    if kind == "extra_forbidden":
+        return f"{where}: unknown field (value {_show(value)})"
+    if kind == "missing":
+        return f"{where}: required field is missing"
+    if kind == "value_error":
+        reason = str(ctx.get("error", err["msg"]))
+        if isinstance(value, dict):
+            return f"{where}: {reason}"
+        return f"{where}: {_show(value)} is not valid: {reason}"
+    return f"{where}: {_show(value)} is not valid: {err['msg']}"
+
+
+def parse_spec(data: dict, countries: list[str] | None = None) -> ScenarioSpec:
+    if not isinstance(data, dict):
+        raise SpecError(f"spec: expected a mapping of fields, got {type(data).__name__}")
+    try:
+        return ScenarioSpec.model_validate(data, context={"countries": countries})
+    except ValidationError as e:
+        raise SpecError("; ".join(_message(err) for err in e.errors())) from None
+
+
+def load_spec(path_or_text: str | Path, countries: list[str] | None = None) -> ScenarioSpec:
+    """A spec from a YAML file path or YAML text. `countries` (e.g. from TIC holdings) replaces the
+    known-country set for validating sellers."""
+    text = str(path_or_text)
+    where = "spec"
+    if isinstance(path_or_text, Path) or ("\n" not in text and text.endswith((".yaml", ".yml"))):
+        p = Path(path_or_text)
+        if not p.exists():
+            raise SpecError(f"spec: file {p} does not exist")
+        text, where = p.read_text(encoding="utf-8"), str(p)
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        raise SpecError(f"{where}: not valid YAML ({str(e).splitlines()[0]})") from None
+    return parse_spec(data, countries)
+
+
+def scenario_path(name_or_file: str, directory: Path) -> Path:
+    """`japan-fire-sale` -> directory/japan-fire-sale.yaml; an existing file path is returned as is."""
+    p = Path(name_or_file)
+    if p.suffix in (".yaml", ".yml") and p.exists():
+        return p
+    candidate = directory / f"{name_or_file}.yaml"
+    if candidate.exists():
+        return candidate
+    known = ", ".join(sorted(x.stem for x in directory.glob("*.yaml")))
+    raise SpecError(f"scenario: {name_or_file!r} is neither a file nor a scenario in {directory} (known: {known})")
+
+
+def latest_holdings(holdings: pd.DataFrame, as_of: date | None = None) -> dict[str, tuple[float, date]]:
+    """{country: (holdings $bn, month)} at the newest month ≤ as_of per country.
+
+    `holdings` has columns month, country, holdings_usd_bn (foreign_holdings_current); if several vintages
+    are present the newest vintage wins."""
+    df = holdings.dropna(subset=["holdings_usd_bn"]).copy()
+    df["month"] = pd.to_datetime(df["month"])
+    if as_of is not None:
+        df = df[df["month"] <= pd.Timestamp(as_of)]
+    sort = ["month", "vintage"] if "vintage" in df.columns else ["month"]
+    df = df.sort_values(sort).groupby(df["country"].map(canonical_country)).tail(1)
+    return {canonical_country(r.country): (float(r.holdings_usd_bn), r.month.date()) for r in df.itertuples()}
+
+
+def check_against_holdings(spec: ScenarioSpec, holdings: pd.DataFrame,
+                           as_of: date | None = None) -> dict[int, float]:
+    """Sale amounts ($bn) by seller index, shares resolved against the country's latest TIC holdings.
+
+    Raises SpecError when a country has no holdings or sells more than it holds (summed over its sellers)."""
+    held = latest_holdings(holdings, as_of)
+    amounts: dict[int, float] = {}
+    sold: dict[str, float] = {}
+    for i, s in enumerate(spec.sellers):
+        if s.country not in held:
+            raise SpecError(f"sellers[{i}].country: {s.country!r} has no holdings in the TIC data")
+        have, month = held[s.country]
+        field = "amount_usd_bn" if s.amount_usd_bn is not None else "share_of_holdings"
+        amount = s.amount_usd_bn if s.amount_usd_bn is not None else s.share_of_holdings * have
+        sold[s.country] = sold.get(s.country, 0.0) + amount
+        if sold[s.country] > have + 1e-9:
+            given = getattr(s, field)
+            shown = f"{given:g}" if field == "amount_usd_bn" else f"{given:g} (= {amount:,.1f} $bn)"
+            raise SpecError(f"sellers[{i}].{field}: {shown} makes {s.country}'s sales "
+                            f"{sold[s.country]:,.1f} $bn, more than its holdings of {have:,.1f} $bn ({month:%Y-%m})")
+        amounts[i] = float(amount)
+    return amounts

@@ -1,0 +1,140 @@
+"""Curves: interpolation, the baseline at the anchor, the impulse response and its convolution with sales."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from model import ModelError
+from model.curve import (
+    NODE_MONTHS,
+    CurveTable,
+    baseline_curve,
+    combine_curves,
+    convolve_sales,
+    curve_from_fred,
+    extend_response,
+    flow_shift_bp,
+    impulse_response,
+    interp_tenors,
+)
+from tests.model import fixtures as fx
+
+
+def test_interpolation_is_linear_in_maturity_and_flat_outside():
+    nodes = np.array([3.0, 24.0, 60.0, 120.0, 360.0])
+    vals = np.array([1.0, 2.0, 3.0, 4.0, 10.0])
+    got = interp_tenors(vals, nodes, np.array([1.0, 3.0, 13.5, 90.0, 240.0, 480.0]))
+    assert got == pytest.approx([1.0, 1.0, 1.5, 3.5, 7.0, 10.0])
+    # works on stacked (draws, months, nodes) arrays too
+    stacked = np.broadcast_to(vals, (2, 3, 5))
+    assert interp_tenors(stacked, nodes, np.array([90.0])).shape == (2, 3, 1)
+
+
+def test_baseline_takes_the_newest_value_per_tenor_on_or_before_the_anchor():
+    c = fx.curve(date(2026, 9, 30), level=4.0)
+    later = pd.DataFrame({"date": [pd.Timestamp("2026-10-15")], "tenor_months": [120.0], "yield_pct": [9.0]})
+    older = c[c["date"] == c["date"].min()].assign(yield_pct=1.0)
+    b = baseline_curve(pd.concat([older, c, later]), date(2026, 9, 30))
+    assert b.at([120.0])[0] == pytest.approx(4.0)
+    assert max(b.as_of) == date(2026, 9, 30) and not b.warnings
+
+
+def test_baseline_warns_when_the_curve_is_stale_and_fails_without_one():
+    c = fx.curve(date(2026, 3, 31))
+    assert "older than the anchor" in baseline_curve(c, date(2026, 9, 30)).warnings[0]
+    with pytest.raises(ModelError, match="no observation on or before the anchor"):
+        baseline_curve(c, date(2020, 1, 31))
+
+
+def test_forward_path_of_a_flat_curve_is_flat_and_starts_at_spot():
+    flat = baseline_curve(fx.curve(level=4.0), fx.ANCHOR)
+    assert np.allclose(flat.path(24, [3, 120], "forward"), 4.0)
+    up = baseline_curve(fx.curve(), fx.ANCHOR)
+    fwd = up.path(61, [12.0, 120.0], "forward")
+    assert fwd[0] == pytest.approx(up.at([12.0, 120.0]))
+    # 10-year forward 5 years out: (4.35·180 − 3.7·60) / 120 with the 15-year yield interpolated to 4.35
+    assert fwd[60, 1] == pytest.approx((4.35 * 180 - 3.7 * 60) / 120)
+    assert np.allclose(up.path(5, [120.0]), up.at([120.0]))  # 'flat' holds the anchor curve
+
+
+def test_impulse_response_reads_the_record_and_interpolates_missing_horizons():
+    rec = fx.record(impact_bp=6.0, sd_bp=2.0, horizons=[0, 12, 24], decay=0.5)
+    est, sd = impulse_response(rec)
+    assert est.shape == (5, 25)
+    assert est[:, 0] == pytest.approx(6.0) and est[:, 24] == pytest.approx(3.0)
+    assert est[:, 6] == pytest.approx(5.25)  # halfway between h=0 (6.0) and h=12 (4.5)
+    assert sd == pytest.approx(np.full((5, 25), 2.0))
+    bare = fx.record()
+    bare.params = [p for p in bare.params if not (p.name == "yield_impact" and p.tenor == "30y")]
+    with pytest.raises(ModelError, match="no yield_impact for tenor 30y"):
+        impulse_response(bare)
+
+
+def test_response_beyond_24_months_is_held_or_decays():
+    ir = np.arange(25.0)[None, :]
+    assert extend_response(ir, 40, "hold")[0, 30] == 24.0
+    decayed = extend_response(ir, 100, "decay", half_life=36.0)
+    assert decayed[0, 24 + 36] == pytest.approx(12.0)
+
+
+def test_sales_convolve_with_the_impulse_response():
+    ir = np.array([[5.0, 4.0, 3.0, 2.0]])
+    one = np.array([100.0, 0, 0, 0])
+    assert convolve_sales(ir, one)[0] == pytest.approx([5.0, 4.0, 3.0, 2.0])
+    spread = np.array([50.0, 50.0, 0, 0])  # same total over two months: a slower, lower path
+    assert convolve_sales(ir, spread)[0] == pytest.approx([2.5, 4.5, 3.5, 2.5])
+
+
+def test_flow_shift_draws_one_z_per_tenor_and_scales_with_contagion():
+    est, sd = np.full((5, 25), 5.0), np.full((5, 25), 1.0)
+    sales = np.zeros(30)
+    sales[0] = 200.0
+    z = np.array([[0.0] * 5, [1.0, -1.0, 0.0, 2.0, 0.0]])
+    shift = flow_shift_bp(est, sd, z, np.array([1.0, 1.5]), sales)
+    assert shift.shape == (2, 30, 5)
+    assert shift[0] == pytest.approx(np.full((30, 5), 10.0))
+    assert shift[1, :, 0] == pytest.approx(np.full(30, 1.5 * 12.0))  # (5 + 1·1)·2·1.5, every month
+    assert shift[1, :, 3] == pytest.approx(np.full(30, 1.5 * 14.0))
+    assert NODE_MONTHS.tolist() == [3, 24, 60, 120, 360]
+
+
+def test_curve_table_looks_up_the_latest_curve_on_or_before_each_date():
+    long = pd.DataFrame({"date": pd.to_datetime(["2020-01-31"] * 2 + ["2020-02-28"]),
+                         "tenor_months": [12.0, 120.0, 12.0], "yield_pct": [1.0, 2.0, 3.0]})
+    t = CurveTable.from_long(long)
+    got = t.at(pd.to_datetime(["2019-06-30", "2020-02-10", "2020-03-31", "2020-03-31"]), [12.0, 66.0, 12.0, 120.0])
+    assert got == pytest.approx([1.0, 1.5, 3.0, 2.0])  # 120m forward-filled from January
+
+
+def test_fred_series_fill_dates_the_par_curve_lacks():
+    fred = pd.DataFrame({"series_id": ["DGS10", "DGS10", "DGS3MO", "DEXJPUS"],
+                         "date": pd.to_datetime(["2026-06-30", "2025-12-31", "2026-06-30", "2026-06-30"]),
+                         "value": [4.4, 4.0, 3.9, 150.0]})
+    par = pd.DataFrame({"date": pd.to_datetime(["2025-12-31"]), "tenor_months": [120.0], "yield_pct": [4.1]})
+    both = combine_curves(par, curve_from_fred(fred))
+    assert len(both) == 3
+    assert both.loc[both["date"] == "2025-12-31", "yield_pct"].tolist() == [4.1]  # par curve wins
+    assert sorted(both.loc[both["date"] == "2026-06-30", "tenor_months"]) == [3.0, 120.0]
+
+
+def test_impulse_response_converts_a_per_pct_of_debt_calibration():
+    rec = fx.record(impact_bp=10.0, sd_bp=3.0)
+    for p in rec.params:
+        if p.name == "yield_impact":
+            p.unit = "bp_per_1pct_debt"
+    est, sd = impulse_response(rec, debt_usd_bn=30_000.0)  # 1% of debt = $300bn
+    assert est == pytest.approx(np.full((5, 25), 10.0 / 3.0))
+    assert sd == pytest.approx(np.full((5, 25), 1.0))
+    with pytest.raises(ModelError, match="no yield_impact"):
+        impulse_response(rec)
+
+
+def test_a_tenor_long_out_of_date_is_dropped_with_a_warning():
+    c = fx.curve(level=4.0)
+    old30 = c[c["tenor_months"] == 360].assign(date=lambda d: d["date"] - pd.Timedelta(days=400))
+    b = baseline_curve(pd.concat([c[c["tenor_months"] != 360], old30]), fx.ANCHOR)
+    assert 360.0 not in b.tenors and "360-month tenor dropped" in b.warnings[0]
