@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime
 import pandas as pd
 
 from calibration.inputs import Inputs, coverage, data_hash
-from calibration.lp import HORIZONS, Spec, local_projection
+from calibration.lp import HORIZONS, Spec, local_projection, regressors, select_controls
 from calibration.panel import Panel, build_panel
 from calibration.posterior import PriorSet, combine, conflicts, load_priors
 from calibration.record import TENORS, CalibrationRecord, Param
@@ -201,6 +201,16 @@ def _stability(panel: Panel, inputs: Inputs, spec: Spec) -> tuple[list[str], lis
     return warnings, params
 
 
+def _h0_months(p: pd.DataFrame) -> pd.Series:
+    """The months the headline (10y, h=0) projection used: every regressor and the yield change present.
+
+    Not the span start..end, which also holds months dropped for a missing lag or control.
+    """
+    spec = spec_for("total", "adj", HEADLINE[2])
+    controls, lagged, _ = select_controls(p, "y_10y", spec)
+    return regressors(p, "y_10y", spec, controls, lagged).notna().all(axis=1) & p["y_10y"].diff().notna()
+
+
 def _method(seed: int, h0) -> str:
     return (
         "Jordà local projections, monthly (month-end yields), statsmodels OLS with Newey–West HAC "
@@ -220,7 +230,7 @@ def _caveats(panel: Panel, frames: dict, naive_frames: dict, priors: PriorSet) -
     h0 = frames[key].iloc[0] if key in frames and not frames[key].empty else None
     out = []
     if h0 is not None:
-        sample = p.loc[h0.start : h0.end, "flow_basis"].value_counts().to_dict()
+        sample = p.loc[_h0_months(p), "flow_basis"].value_counts().to_dict()
         out.append(
             f"Reported TIC transactions exist only from 2023-02: of the {int(h0.n_obs)} months in the 10y "
             f"h=0 projection, {sample.get('reported', 0)} are reported, "

@@ -122,22 +122,35 @@ def main() -> None:
         err.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
         sys.exit(2)
     except Exception as exc:  # click's usage errors and ours, one line each
-        import click
-
-        if isinstance(exc, click.exceptions.UsageError):
+        clicks = _click_modules()
+        if isinstance(exc, tuple(m.exceptions.UsageError for m in clicks)):
             err.print(f"error: {exc.format_message()}", markup=False, highlight=False, soft_wrap=True)
             if exc.ctx is not None:
                 err.print(f"see: {exc.ctx.command_path} --help", markup=False, highlight=False, soft_wrap=True)
             sys.exit(2)
-        if isinstance(exc, click.exceptions.Exit):
+        if isinstance(exc, tuple(m.exceptions.Exit for m in clicks)):
             sys.exit(exc.exit_code)
         if isinstance(exc, WarehouseError | FetchError):
             err.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
             sys.exit(1)
-        if isinstance(exc, click.exceptions.ClickException):
+        if isinstance(exc, tuple(m.exceptions.ClickException for m in clicks)):
             err.print(f"error: {exc.format_message()}", markup=False, highlight=False, soft_wrap=True)
             sys.exit(exc.exit_code)
         raise
+
+
+def _click_modules() -> list:
+    """typer ≥ 0.29 vendors click as typer._click; older ones use click itself. Handle both."""
+    import click
+
+    mods = [click]
+    try:
+        import typer._click as vendored
+
+        mods.append(vendored)
+    except ImportError:
+        pass
+    return mods
 
 
 if __name__ == "__main__":

@@ -64,7 +64,7 @@ def find_calibration(con: duckdb.DuckDBPyConnection, data_hash: str, code_versio
 def list_calibrations(con: duckdb.DuckDBPyConnection) -> list[dict]:
     cur = con.execute("""
         SELECT c.calibration_id, c.created_at, c.as_of, c.sample_start, c.sample_end, c.method,
-               count(p.param_no) AS params, left(c.data_hash, 12) AS data_hash, left(c.code_version, 12) AS code
+               count(p.param_no) AS params, left(c.data_hash, 12) AS data_hash, right(c.code_version, 12) AS code
         FROM calibrations c LEFT JOIN calibration_params p USING (calibration_id)
         GROUP BY ALL ORDER BY c.created_at DESC""")
     names = [d[0] for d in cur.description]

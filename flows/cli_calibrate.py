@@ -1,0 +1,355 @@
+"""`tshock calibrate` (estimate and store, or reuse), `calibrate list`, `calibrate show`, `calibrate backtest`.
+
+Registered into the main app by flows.cli.register_commands. Errors are one line: UserError (exit 2) for
+bad options, an as-of the data cannot support, an unknown calibration id or a backtest window outside the
+data; WarehouseError (exit 1) for a missing, locked or corrupt warehouse file.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+import sys
+from datetime import date
+from typing import Annotated
+
+import typer
+from rich import box
+from rich.table import Table
+
+from flows.cli import DbOption, UserError, console, err, resolve_db
+
+calibrate_app = typer.Typer(help="Estimate how Treasury yields respond to foreign selling, store it, inspect it.")
+
+HEAD_TENORS = ("10y", "5y", "2y")
+HEAD_HORIZONS = (0, 6, 12, 24)
+UNIT_TITLES = {"bp_per_100bn": "bp per $100bn of net foreign sales",
+               "bp_per_1pct_debt": "bp per 1% of marketable debt sold (what scenarios scale to today's debt)"}
+
+
+def register(app: typer.Typer) -> None:
+    """Add the `calibrate` group (idempotent: main() may run more than once in tests)."""
+    if not any(g.name == "calibrate" for g in app.registered_groups):
+        app.add_typer(calibrate_app, name="calibrate")
+
+
+def one_line_errors(command):
+    """Our errors as one unwrapped line with main's exit codes (SystemExit: see flows/cli_sql.py)."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        from flows.records_store import RecordNotFound
+        from warehouse.db import WarehouseError
+
+        try:
+            return command(*args, **kwargs)
+        except (UserError, RecordNotFound) as exc:
+            fail(exc, 2)
+        except WarehouseError as exc:
+            fail(exc, 1)
+        except ValueError as exc:
+            # CalibrationError (an as-of the data cannot support). Looked up, not imported: importing
+            # calibration.estimate pulls in statsmodels, and if it raised, it is loaded already.
+            estimate = sys.modules.get("calibration.estimate")
+            if estimate is not None and isinstance(exc, estimate.CalibrationError):
+                fail(exc, 2)
+            raise
+
+    return wrapper
+
+
+def fail(exc: Exception, code: int):
+    err.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
+    raise SystemExit(code) from None
+
+
+def read_calibration(db: str, ref: str = "latest"):
+    """A stored record by `latest`, id or unique id prefix, read-only; RecordNotFound says what to run."""
+    import duckdb
+
+    from flows.records_store import RecordNotFound, load_calibration
+    from warehouse.db import connect
+
+    con = connect(db, read_only=True)
+    try:
+        return load_calibration(con, ref)
+    except duckdb.CatalogException:
+        raise RecordNotFound("no calibration stored yet: run `tshock calibrate` first") from None
+    finally:
+        con.close()
+
+
+def parse_as_of(text: str | None) -> date | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise UserError(f"--as-of {text}: not a date; give YYYY-MM-DD, e.g. --as-of 2026-06-30") from None
+
+
+def db_of(ctx: typer.Context, db: str | None) -> str:
+    """--db after the subcommand, else --db given to `tshock calibrate` itself, else the default."""
+    return resolve_db(db or (ctx.obj or {}).get("db"))
+
+
+def num(x: float | None, sign: bool = True) -> str:
+    if x is None or not math.isfinite(x):
+        return "-"
+    return f"{x:+.1f}" if sign else f"{x:.1f}"
+
+
+def band(p) -> str:
+    return "-" if p is None else f"{num(p.estimate)} [{num(p.ci_low)}, {num(p.ci_high)}]"
+
+
+# --------------------------------------------------------------------------------------------- calibrate
+
+
+@calibrate_app.callback(invoke_without_command=True)
+@one_line_errors
+def calibrate(
+    ctx: typer.Context,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Use only data published on or before this date "
+                                                              "(YYYY-MM-DD; default today)")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Estimate again even if an identical calibration "
+                                                        "(same data hash, code and as-of) is stored")] = False,
+    db: DbOption = None,
+):
+    """Estimate the yield response to foreign selling as of a date and store it (reused if already stored)."""
+    ctx.obj = {"db": db}
+    if ctx.invoked_subcommand is not None:
+        if as_of is not None or force:
+            raise UserError(f"--as-of/--force belong to `tshock calibrate` itself, not to "
+                            f"`tshock calibrate {ctx.invoked_subcommand}`")
+        return
+    from flows import console_ui
+    from flows.cli import prefect_defaults
+
+    prefect_defaults()  # before anything imports prefect: its logging settings are read on import
+    from flows.calibrate import calibrate_flow, plan_calibration
+
+    day = parse_as_of(as_of)
+    path = resolve_db(db)
+    # The read-only step first: an identical stored record or an as-of the data cannot support is
+    # answered in about a second, without starting Prefect's temporary server.
+    plan = plan_calibration(path, day, force=force)
+    if plan.existing is not None:
+        rec = plan.existing
+        console.print(f"reused {rec.id}: same data hash, code version and as-of {rec.as_of} "
+                      f"(stored {rec.created_at:%Y-%m-%d %H:%M} UTC; --force estimates again)", highlight=False)
+        print_headline(rec)
+        return
+    with console_ui.stage_progress(console, "calibrate"):
+        result = calibrate_flow(db=path, as_of=plan.as_of, force=force)
+    rec = result["record"]
+    verb = {"stored": "stored", "reused": "reused", "unchanged": "re-estimated (already stored)"}[result["status"]]
+    console.print(f"{verb} {rec.id}: as of {rec.as_of}, sample {result['sample']}, {len(rec.params)} parameters, "
+                  f"{result['seconds']:.1f} s", highlight=False)
+    if result.get("matches_stored") is False:
+        err.print(f"warning: the re-estimated values differ from the stored {rec.id}; the stored record is kept",
+                  highlight=False)
+    print_headline(rec)
+
+
+def print_headline(rec) -> None:
+    parts = [f"{k} {band(p)}" for k in ("data", "prior", "posterior")
+             if (p := _find(rec, "yield_impact", "10y", 0, "bp_per_100bn", k)) is not None]
+    console.print("10y, h=0, bp per $100bn of net foreign sales: " + " · ".join(parts), highlight=False)
+    if rec.warnings:
+        console.print(f"{len(rec.warnings)} stability/conflict warnings; details: tshock calibrate show {rec.id}",
+                      highlight=False)
+
+
+# ------------------------------------------------------------------------------------------------- list
+
+
+@calibrate_app.command("list")
+@one_line_errors
+def list_(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table")] = False,
+    db: DbOption = None,
+):
+    """Stored calibrations, newest first."""
+    import duckdb
+
+    from flows.records_store import list_calibrations
+    from warehouse.db import connect
+
+    con = connect(db_of(ctx, db), read_only=True)
+    try:
+        rows = list_calibrations(con)
+    except duckdb.CatalogException:
+        rows = []
+    finally:
+        con.close()
+    if as_json:
+        write_json([{k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in r.items()} for r in rows])
+        return
+    if not rows:
+        err.print("no calibration stored yet: run `tshock calibrate`", highlight=False)
+        return
+    table = Table(box=box.SIMPLE_HEAVY, show_edge=False, header_style="bold")
+    for col in ("id", "created (UTC)", "as of", "sample", "params", "data hash", "code"):
+        table.add_column(col, justify="right" if col == "params" else "left", no_wrap=col == "id")
+    for r in rows:
+        sample = f"{r['sample_start']:%Y-%m}..{r['sample_end']:%Y-%m}" if r["sample_start"] else "-"
+        table.add_row(r["calibration_id"], f"{r['created_at']:%Y-%m-%d %H:%M}", str(r["as_of"]), sample,
+                      str(r["params"]), r["data_hash"], r["code"])
+    console.print(table)
+
+
+# ------------------------------------------------------------------------------------------------- show
+
+
+@calibrate_app.command("show")
+@one_line_errors
+def show(
+    ctx: typer.Context,
+    ref: Annotated[str, typer.Argument(help="Calibration id, unique id prefix, or latest")] = "latest",
+    as_json: Annotated[bool, typer.Option("--json", help="Print the whole record as JSON (every parameter)")] = False,
+    db: DbOption = None,
+):
+    """One calibration: the headline yield impacts (data, prior, posterior), other relations and caveats."""
+    rec = read_calibration(db_of(ctx, db), ref)
+    if as_json:
+        write_json(rec.model_dump(mode="json"))
+        return
+    console.print(f"[bold]{rec.id}[/bold]  as of {rec.as_of}, created {rec.created_at:%Y-%m-%d %H:%M} UTC, "
+                  f"sample {rec.sample_start:%Y-%m}..{rec.sample_end:%Y-%m}", highlight=False)
+    console.print(f"data hash {rec.data_hash[:16]}…  code {rec.code_version}", style="dim", highlight=False)
+    for unit, title in UNIT_TITLES.items():
+        console.print(headline_table(rec, unit, title))
+    console.print(relations_table(rec))
+    console.print("[bold]Caveats[/bold]")
+    for c in rec.caveats:
+        console.print(f" • {c}", markup=False, highlight=False)
+    console.print(f"[bold]Warnings[/bold] ({len(rec.warnings)})")
+    for w in rec.warnings or ["none"]:
+        console.print(f" • {w}", markup=False, highlight=False, style="yellow" if rec.warnings else None)
+    console.print(f"Method: {rec.method}", style="dim", markup=False, highlight=False)
+    console.print("Every parameter (naive, by holder, subsamples, all tenors and horizons): "
+                  f"tshock calibrate show {rec.id} --json", style="dim", highlight=False)
+
+
+def _find(rec, name: str, tenor, h, unit: str, kind: str):
+    return next((p for p in rec.params if p.name == name and p.tenor == tenor and p.horizon_months == h
+                 and p.unit == unit and p.kind == kind), None)
+
+
+def headline_table(rec, unit: str, title: str) -> Table:
+    table = Table(title=f"yield_impact, {title}; 90% intervals", title_justify="left", box=box.SIMPLE_HEAVY,
+                  show_edge=False, header_style="bold")
+    for col in ("tenor", "h (months)", "data", "prior", "posterior", "months"):
+        table.add_column(col, justify="left" if col == "tenor" else "right")
+    for tenor in HEAD_TENORS:
+        for h in HEAD_HORIZONS:
+            d, pr, po = (_find(rec, "yield_impact", tenor, h, unit, k) for k in ("data", "prior", "posterior"))
+            table.add_row(tenor, str(h), band(d), band(pr), band(po), str(d.n_obs) if d and d.n_obs else "-",
+                          end_section=h == HEAD_HORIZONS[-1])
+    return table
+
+
+RELATIONS = (
+    ("yield_impact_naive", "10y", 0, "bp_per_100bn", "naive flow (holdings change), biased upward"),
+    ("yield_impact_official", "10y", 0, "bp_per_100bn", "foreign official sales"),
+    ("yield_impact_japan", "10y", 0, "bp_per_100bn", "Japan's sales"),
+    ("yield_impact_china", "10y", 0, "bp_per_100bn", "China's sales"),
+    ("stock_effect", "10y", None, "bp_per_pp_share", "10y per pp of foreign share of marketable debt"),
+    ("contagion", None, 0, "usd_per_usd", "other holders' sales per $ of Japan+China sales"),
+    ("spillover_mortgage30", "10y", 0, "bp_per_bp", "30y mortgage rate per bp of U.S. 10y"),
+    ("spillover_japan10y", "10y", 0, "bp_per_bp", "Japan 10y per bp of U.S. 10y"),
+    ("spillover_breakeven10y", "10y", 0, "bp_per_bp", "10y breakeven per bp of U.S. 10y"),
+    ("backstop_breakeven", "10y", 0, "bp_per_100bn", "10y breakeven per $100bn of Fed purchases"),
+)
+
+
+def relations_table(rec) -> Table:
+    table = Table(title="other relations (10y, h=0 where it applies); 90% intervals", title_justify="left",
+                  box=box.SIMPLE_HEAVY, show_edge=False, header_style="bold")
+    for col in ("name", "unit", "data", "prior", "posterior", "months", "what"):
+        table.add_column(col, justify="right" if col in ("data", "prior", "posterior", "months") else "left")
+    for name, tenor, h, unit, what in RELATIONS:
+        d, pr, po = (_find(rec, name, tenor, h, unit, k) for k in ("data", "prior", "posterior"))
+        if d is None and pr is None:
+            continue
+        table.add_row(name, unit, band(d), band(pr), band(po), str(d.n_obs) if d and d.n_obs else "-", what)
+    return table
+
+
+# --------------------------------------------------------------------------------------------- backtest
+
+
+@calibrate_app.command("backtest")
+@one_line_errors
+def backtest(
+    ctx: typer.Context,
+    start: Annotated[str, typer.Option("--start", help="First month of the window, YYYY-MM")],
+    end: Annotated[str, typer.Option("--end", help="Last month of the window, YYYY-MM (inclusive)")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table")] = False,
+    calibration: Annotated[str, typer.Option("--calibration", help="Calibration id, prefix or latest")] = "latest",
+    db: DbOption = None,
+):
+    """The yield move a calibration attributes to the foreign flows of a past window, next to the actual move."""
+    from calibration.backtest import backtest as run_backtest
+    from calibration.inputs import load_inputs
+    from warehouse.db import connect
+
+    path = db_of(ctx, db)
+    rec = read_calibration(path, calibration)
+    con = connect(path, read_only=True)
+    try:
+        # Flows and yields as known today: a calibration as of an earlier date is tested out of sample.
+        inputs = load_inputs(con, date.today())
+    finally:
+        con.close()
+    try:
+        out = run_backtest(rec, inputs, start, end)
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+    if as_json:
+        write_json(out)
+        return
+    print_backtest(out)
+
+
+def print_backtest(out: dict) -> None:
+    w = out["window"]
+    table = Table(title=f"backtest {w['start']}..{w['end']} ({w['months']} month{'s' if w['months'] != 1 else ''}), calibration "
+                        f"{out['calibration_id']} (as of {out['as_of']}); bp, 90% intervals",
+                  title_justify="left", box=box.SIMPLE_HEAVY, show_edge=False, header_style="bold")
+    for col in ("tenor", "actual", "attributed", "interval", "data-only", "data interval", "unexplained"):
+        table.add_column(col, justify="left" if col == "tenor" else "right")
+    for r in out["by_tenor"]:
+        table.add_row(r["tenor"], num(r["actual_bp"]), num(r["attributed_bp"]),
+                      f"[{num(r['ci_low'])}, {num(r['ci_high'])}]", num(r["data_attributed_bp"]),
+                      f"[{num(r['data_ci_low'])}, {num(r['data_ci_high'])}]", num(r["residual_bp"]))
+    console.print(table)
+    f = out["net_sales_usd_bn"]
+    console.print(f"net foreign sales in the window, $bn (valuation-adjusted; + = selling): total {num(f['total'])}, "
+                  f"official {num(f['official'])}, Japan {num(f['japan'])}, China {num(f['china'])}; "
+                  f"naive (holdings change) {num(f['naive_total'])}", highlight=False)
+    basis = ", ".join(f"{k} {v}" for k, v in out["flow_basis"].items())
+    console.print(f"flow basis by month: {basis or '-'}; attributed = posterior where the calibration has one",
+                  highlight=False)
+    for n in out["notes"]:
+        console.print(f"note: {n}", markup=False, highlight=False, style="yellow")
+    console.print(f"Method: {out['method']}", style="dim", markup=False, highlight=False)
+
+
+def write_json(obj) -> None:
+    sys.stdout.write(json.dumps(finite(obj), indent=1, allow_nan=False) + "\n")
+    sys.stdout.flush()
+
+
+def finite(obj):
+    """NaN/inf become null so the JSON is strict."""
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {str(k): finite(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [finite(v) for v in obj]
+    return obj
