@@ -1,10 +1,11 @@
 """Rollover engine speed: the vectorised engine vs the plain Python loop on identical inputs, and the time per
 1,000 Monte Carlo draws (goal: vectorised ≥ 100× the loop).
 
-    uv run python bench/rollover.py [--snapshot DIR | --synthetic] [--draws 1000] [--loop-draws 10]
+    uv run python bench/rollover.py [--db WAREHOUSE | --synthetic] [--draws 1000] [--loop-draws 10]
 
-Inputs: the real marketable stock of 2026-09-30 (463 CUSIPs, from the snapshot's MSPD JSON read minimally with
-pandas; coupons imputed from the par curve) or, with --synthetic, ~450 hand-built CUSIPs; 120 months; scenario
+Inputs: the real marketable stock of 2026-09-30 (463 CUSIPs, from a warehouse loaded from the snapshot by the
+project's parsers: `tshock refresh --offline ../shared/snapshot --db WAREHOUSE`; coupons imputed from the par
+curve) or, with --synthetic (or when the warehouse is missing), ~450 hand-built CUSIPs; 120 months; scenario
 paths from japan-fire-sale with a hand-built calibration. The plain loop is timed on --loop-draws draws (its cost
 is exactly linear in draws: one pass per draw) and its results are checked against the same rows of the
 vectorised batch.
@@ -16,6 +17,7 @@ import argparse
 import os
 import sys
 import time
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -23,7 +25,6 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from model.curve import combine_curves, curve_from_fred  # noqa: E402
 from model.rollover import EngineResult, Paths, roll, roll_reference  # noqa: E402
 from model.run import Frames, draw_normals, engine_paths, prepare, run_scenario, yield_shift  # noqa: E402
 from model.spec import load_spec  # noqa: E402
@@ -31,14 +32,13 @@ from tests.model import fixtures as fx  # noqa: E402
 from tests.model import realdata as rd  # noqa: E402
 
 
-def frames_for(snapshot: Path | None) -> tuple[Frames, str]:
-    if snapshot is None:
+def frames_for(db: Path | None) -> tuple[Frames, str]:
+    if db is None:
         return Frames(stock_rows=fx.stock_rows(n=450), curve=fx.curve(), holdings=fx.holdings(),
                       soma=fx.soma()), "synthetic stock (450 CUSIPs)"
-    rows, _ = rd.mspd_json(snapshot / "fiscaldata/mspd_table_3__record_date-2026-09-30__fields6.json")
-    curve = combine_curves(rd.par_curve(snapshot), curve_from_fred(rd.fred_curve_obs(snapshot)))
-    return (Frames(stock_rows=rows, curve=curve, auctions=rd.auctions(snapshot), holdings=rd.tic_holdings(snapshot),
-                   soma=rd.soma(snapshot)), "real MSPD stock of 2026-09-30")
+    anchor = date(2026, 9, 30)
+    return (Frames(stock_rows=rd.stock_rows(db, anchor), curve=rd.curve(db), auctions=rd.auctions(db),
+                   holdings=rd.tic_holdings(db), soma=rd.soma(db)), f"real MSPD stock of {anchor} ({db})")
 
 
 def best_of(fn, repeat: int) -> tuple[float, object]:
@@ -61,14 +61,14 @@ def max_rel_diff(a: EngineResult, b: EngineResult) -> float:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--snapshot", type=Path,
-                    default=Path(os.environ.get("TSHOCK_SNAPSHOT", REPO.parent / "shared" / "snapshot")))
+    ap.add_argument("--db", type=Path, default=Path(os.environ.get("TSHOCK_DB", REPO / "data" / "warehouse.duckdb")),
+                    help="warehouse loaded from the snapshot (tshock refresh --offline ../shared/snapshot --db …)")
     ap.add_argument("--synthetic", action="store_true")
     ap.add_argument("--draws", type=int, default=1000)
     ap.add_argument("--loop-draws", type=int, default=10)
     args = ap.parse_args()
-    snapshot = None if args.synthetic or not (args.snapshot / "MANIFEST.md").exists() else args.snapshot
-    frames, what = frames_for(snapshot)
+    db = None if args.synthetic or not args.db.exists() else args.db
+    frames, what = frames_for(db)
     spec = load_spec(REPO / "scenarios" / "japan-fire-sale.yaml").model_copy(update={"draws": args.draws})
     record = fx.record(impact_bp={"3m": 3.0, "2y": 4.0, "5y": 5.0, "10y": 5.0, "30y": 4.0}, sd_bp=1.5, decay=0.3)
     t_prep, setup = best_of(lambda: prepare(spec, frames), 1)

@@ -8,7 +8,9 @@
   net foreign sales convolved with the monthly net-sales schedule,
       Δy(m, τ) = Σ_{s ≤ m} IR_τ(m − s) · net_sales(s) / 100,
   with IR held at its h = 24 value beyond the calibrated horizons (`hold`, the default: a sale moves the stock of
-  debt in private hands for good) or decaying from it with a half-life (`decay`).
+  debt in private hands for good) or decaying from it with a half-life (`decay`). The response is read in
+  bp per 1 % of marketable debt sold and converted with the debt at the anchor (default, `impact_unit`), or in
+  bp per $100bn as estimated in sample dollars (when debt was $4.5-32tn).
 """
 
 from __future__ import annotations
@@ -136,8 +138,9 @@ def baseline_curve(curve: pd.DataFrame, anchor: date, max_age_days: int = 120, s
     last = df.sort_values("date").groupby("tenor_months").tail(1).sort_values("tenor_months")
     newest = last["date"].max()
     old = last[last["date"] < newest - pd.Timedelta(days=max_age_days)]
-    warnings = [f"baseline curve: {t:g}-month tenor dropped, last observed {d:%Y-%m-%d}"
-                for t, d in zip(old["tenor_months"], old["date"], strict=True)]
+    dropped = [f"{t:g}-month tenor dropped, last observed {d:%Y-%m-%d}"
+               for t, d in zip(old["tenor_months"], old["date"], strict=True)]
+    warnings = [f"baseline curve: {'; '.join(dropped)}"] if dropped else []
     last = last[last["date"] >= newest - pd.Timedelta(days=max_age_days)]
     age = (pd.Timestamp(anchor) - newest).days
     if age > stale_days:
@@ -147,31 +150,47 @@ def baseline_curve(curve: pd.DataFrame, anchor: date, max_age_days: int = 120, s
                          [d.date() for d in last["date"]], warnings)
 
 
-def impulse_response(record: CalibrationRecord, debt_usd_bn: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+IMPACT_UNITS = ("bp_per_1pct_debt", "bp_per_100bn")
+
+
+def impulse_response(record: CalibrationRecord, debt_usd_bn: float | None = None,
+                     unit: str | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(estimate, sd) of the yield response, each (5 tenors, 25 horizons) in bp per $100bn of net sales.
 
-    Uses yield_impact in bp_per_100bn; where a tenor only has bp_per_1pct_debt and the marketable debt is given,
-    converts (1% of debt = debt/100 $bn). Horizons missing from the record are interpolated linearly (flat beyond
+    `unit="bp_per_1pct_debt"` reads the response per 1 % of marketable debt sold and converts it with the debt
+    given (1 % of debt = debt/100 $bn, so bp per $100bn = b · 100 / (debt/100)); `unit="bp_per_100bn"` reads the
+    per-dollar figure as is. With `unit=None` bp_per_100bn is preferred and bp_per_1pct_debt used where a tenor
+    lacks it (and the debt is given). Horizons missing from the record are interpolated linearly (flat beyond
     the last one given)."""
+    if unit is not None and unit not in IMPACT_UNITS:
+        raise ModelError(f"impact unit {unit!r}: choose one of {', '.join(IMPACT_UNITS)}")
+    if unit == "bp_per_1pct_debt" and not debt_usd_bn:
+        raise ModelError("impact in bp_per_1pct_debt needs the marketable debt at the anchor to convert it")
     est = np.zeros((len(TENORS), CALIBRATED_HORIZON + 1))
     sd = np.zeros_like(est)
     h_all = np.arange(CALIBRATED_HORIZON + 1)
-    units = [("bp_per_100bn", 1.0)]
-    if debt_usd_bn:
-        units.append(("bp_per_1pct_debt", 100.0 / (debt_usd_bn / 100.0)))
+    per_pct = ("bp_per_1pct_debt", 100.0 / (debt_usd_bn / 100.0)) if debt_usd_bn else None
+    units = {None: [("bp_per_100bn", 1.0)] + ([per_pct] if per_pct else []),
+             "bp_per_100bn": [("bp_per_100bn", 1.0)], "bp_per_1pct_debt": [per_pct]}[unit]
     for i, tenor in enumerate(TENORS):
         found, factor = {}, 1.0
-        for unit, unit_factor in units:
+        for u, unit_factor in units:
             for h in h_all:
                 try:
-                    found[int(h)] = record.get("yield_impact", tenor=tenor, horizon_months=int(h), unit=unit)
+                    found[int(h)] = record.get("yield_impact", tenor=tenor, horizon_months=int(h), unit=u)
                 except KeyError:
                     continue
             if found:
                 factor = unit_factor
                 break
         if not found:
-            raise ModelError(f"calibration {record.id}: no yield_impact for tenor {tenor} in bp_per_100bn")
+            wanted = unit or "bp_per_100bn"
+            hint = ""
+            if unit == "bp_per_1pct_debt":
+                hint = (" (the %-of-debt measures need a marketable-debt history on the calibration's as-of date: "
+                        "re-run `tshock calibrate` with a later --as-of, or set assumptions.impact_unit: "
+                        "bp_per_100bn in the spec)")
+            raise ModelError(f"calibration {record.id}: no yield_impact for tenor {tenor} in {wanted}{hint}")
         hs = np.array(sorted(found))
         est[i] = np.interp(h_all, hs, [found[h].estimate * factor for h in hs])
         sd[i] = np.interp(h_all, hs, [found[h].sd * factor for h in hs])

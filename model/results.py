@@ -88,6 +88,8 @@ class ScenarioResult(BaseModel):
     draws: int
     seed: int
     sales: dict[str, Any]
+    impact_unit: str  # bp_per_1pct_debt (scaled by the anchor's debt) | bp_per_100bn (sample dollars)
+    impact: dict[str, Any]
     interest: InterestResult
     yields: dict[str, TenorYields]
     prices: dict[str, Any]

@@ -19,6 +19,7 @@ from model import ModelError
 from model.backcast import backcast  # noqa: F401  (re-exported: model.run.backcast)
 from model.budget import FiscalYears, by_fiscal_year, first_year_over, load_cbo_baseline, monthly_baseline
 from model.curve import (
+    CALIBRATED_HORIZON,
     NODE_MONTHS,
     BaselineCurve,
     baseline_curve,
@@ -59,6 +60,11 @@ class Setup:
     monthly: pd.DataFrame
     amounts: dict[int, float]
 
+    @property
+    def debt_usd_bn(self) -> float:
+        """Marketable debt at the anchor (Σ CUSIP outstanding): the base of the per-1%-of-debt impact."""
+        return float(self.engine_stock.face.sum())
+
 
 def prepare(spec: ScenarioSpec, frames: Frames, amounts: dict[int, float] | None = None) -> Setup:
     """Everything a run needs that does not depend on the draws: stock, baseline curve, mix, CBO path, amounts."""
@@ -98,7 +104,10 @@ def yield_shift(spec: ScenarioSpec, setup: Setup, record: CalibrationRecord, z: 
         end = min(start + months, h)
         if start < h:
             sales[start:end] += amount / months
-    est, sd = impulse_response(record, debt_usd_bn=float(setup.engine_stock.face.sum()))
+    if sales.any():
+        est, sd = impulse_response(record, debt_usd_bn=setup.debt_usd_bn, unit=a.impact_unit)
+    else:  # nothing is sold: the flow response is not needed (a parallel shock runs on any calibration)
+        est = sd = np.zeros((len(TENORS), CALIBRATED_HORIZON + 1))
     contagion = _param(record, "contagion", "usd_per_usd", spec.contagion > 0 and sales.any())
     c = (contagion.estimate + z[:, 5] * contagion.sd) if contagion else np.zeros(len(z))
     scale = np.maximum(1.0 + spec.contagion * c, 0.0)  # others can at most undo the sale, not reverse it
@@ -173,7 +182,8 @@ def run_scenario(spec: ScenarioSpec, record: CalibrationRecord, frames: Frames,
     return ScenarioResult(
         name=spec.name, description=spec.description, spec=spec.model_dump(mode="json"), calibration_id=record.id,
         anchor=setup.anchor, curve_as_of=max(setup.curve.as_of), horizon_months=h, draws=spec.draws, seed=spec.seed,
-        sales=_sales(spec, setup, book),
+        sales=_sales(spec, setup, book), impact_unit=spec.assumptions.impact_unit,
+        impact=_impact(spec, setup, record),
         interest=InterestResult(
             cumulative_10y_delta_usd_bn=quantiles(cum[:-1]), cumulative_10y_delta_point_usd_bn=float(cum[-1]),
             cumulative_months=n10, by_fiscal_year=_fy_rows(fy_b, fy_s, setup.monthly),
@@ -200,9 +210,29 @@ def _sales(spec: ScenarioSpec, setup: Setup, book: dict) -> dict:
                for c, s, m, amt in spec.sale_schedule(setup.amounts)]
     total_selling = book["selling"][:-1].sum(1)
     return {"sellers": sellers, "sellers_total_usd_bn": float(book["sales"].sum()),
+            "sellers_total_pct_of_debt": float(100.0 * book["sales"].sum() / setup.debt_usd_bn),
             "contagion_multiplier": spec.contagion,
             "contagion_sales_usd_bn": _q(total_selling - book["sales"].sum()),
             "net_market_sales_usd_bn": _q(total_selling - book["fed"][:-1].sum(1))}
+
+
+def _impact(spec: ScenarioSpec, setup: Setup, record: CalibrationRecord) -> dict:
+    """What the impulse response means at this anchor: the unit read, the debt it is scaled by, and the 10-year
+    response to $100bn and to 1 % of debt at h = 0 and h = 24 (central estimates)."""
+    debt, unit = setup.debt_usd_bn, spec.assumptions.impact_unit
+    out = {"unit": unit, "anchor_marketable_debt_usd_bn": debt, "one_pct_of_debt_usd_bn": debt / 100.0,
+           "basis": ("calibrated bp per 1 % of marketable debt sold, scaled by the anchor's debt: "
+                     "bp per $100bn = b / (debt/100) × 100" if unit == "bp_per_1pct_debt"
+                     else "calibrated bp per $100bn in the sample's dollars (debt $4.5-32tn), applied as is")}
+    try:
+        est, _ = impulse_response(record, debt_usd_bn=debt, unit=unit)
+    except ModelError as exc:  # only reachable without a sale (yield_shift needs the response otherwise)
+        return out | {"yield_10y_bp_per_100bn": None, "yield_10y_bp_per_1pct_debt": None,
+                      "note": f"not used (no sale): {exc}"}
+    ten = TENORS.index("10y")
+    pct = debt / 100.0 / 100.0  # $100bn-units in 1 % of debt
+    return out | {"yield_10y_bp_per_100bn": {"h0": float(est[ten, 0]), "h24": float(est[ten, -1])},
+                  "yield_10y_bp_per_1pct_debt": {"h0": float(est[ten, 0] * pct), "h24": float(est[ten, -1] * pct)}}
 
 
 def _fy_rows(b: FiscalYears, s: FiscalYears, monthly: pd.DataFrame) -> list[FiscalYearRow]:

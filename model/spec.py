@@ -9,6 +9,7 @@ $ billions of face value sold; `share_of_holdings` is resolved against TIC holdi
 from __future__ import annotations
 
 from datetime import date
+from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -52,6 +53,7 @@ BUCKETS: dict[str, tuple[str, int]] = {
 }
 
 
+@cache  # called once per TIC row when resolving holdings
 def canonical_country(name: str) -> str:
     """'china, mainland' -> 'China'; other names are matched case-insensitively to KNOWN_COUNTRIES."""
     key = " ".join(name.split()).lower()
@@ -104,6 +106,9 @@ class Assumptions(_Strict):
     baseline_path: Literal["flat", "forward"] = "flat"
     impact_tail: Literal["hold", "decay"] = "hold"
     impact_half_life_months: float = Field(36.0, gt=0)
+    impact_unit: Literal["bp_per_1pct_debt", "bp_per_100bn"] = Field(
+        "bp_per_1pct_debt", description="Which calibrated response to use: per 1 % of marketable debt sold, "
+        "converted with the debt at the anchor (default), or per $100bn in the sample's dollars")
     frn_spread_pct: float = Field(0.15, ge=-1, le=2, description="Spread of new FRNs over the 3m bill, %")
 
 

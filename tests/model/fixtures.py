@@ -20,16 +20,25 @@ SOURCE_NAMES = {"Bills": "Bills Maturity Value", "Notes": "Notes", "Bonds": "Bon
                 "TIPS": "Inflation-Protected Securities", "FRN": "Floating Rate Notes"}
 
 
+# The hand-built records give the per-1%-of-debt response as the per-$100bn one at this debt, so both units
+# mean the same at the synthetic stock's size (fixtures.stock_rows: ~$30tn).
+REFERENCE_DEBT_BN = 30_000.0
+
+
 def record(impact_bp: float | dict[str, float] = 5.0, sd_bp: float = 1.0, *, contagion: float = 0.3,
-           breakeven: float = 2.0, spill: float = 0.7, decay: float = 0.0, horizons=range(25)) -> CalibrationRecord:
-    """A posterior record: yield_impact = impact·(1 − decay·h/24) bp per $100bn at every tenor and horizon."""
+           breakeven: float = 2.0, spill: float = 0.7, decay: float = 0.0, horizons=range(25),
+           units=("bp_per_100bn", "bp_per_1pct_debt")) -> CalibrationRecord:
+    """A posterior record: yield_impact = impact·(1 − decay·h/24) bp per $100bn at every tenor and horizon, and
+    the same response per 1 % of debt at REFERENCE_DEBT_BN (×300/100)."""
     params = []
-    for tenor in TENORS:
-        base = impact_bp[tenor] if isinstance(impact_bp, dict) else impact_bp
-        for h in horizons:
-            est = base * (1.0 - decay * h / 24.0)
-            params.append(Param(name="yield_impact", tenor=tenor, horizon_months=h, unit="bp_per_100bn",
-                                kind="posterior", estimate=est, ci_low=est - Z90 * sd_bp, ci_high=est + Z90 * sd_bp))
+    for unit in units:
+        k = 1.0 if unit == "bp_per_100bn" else REFERENCE_DEBT_BN / 100.0 / 100.0
+        for tenor in TENORS:
+            base = impact_bp[tenor] if isinstance(impact_bp, dict) else impact_bp
+            for h in horizons:
+                est = k * base * (1.0 - decay * h / 24.0)
+                params.append(Param(name="yield_impact", tenor=tenor, horizon_months=h, unit=unit, kind="posterior",
+                                    estimate=est, ci_low=est - Z90 * k * sd_bp, ci_high=est + Z90 * k * sd_bp))
     for name, unit, est in (("contagion", "usd_per_usd", contagion), ("backstop_breakeven", "bp_per_100bn", breakeven),
                             ("spillover_mortgage30", "bp_per_bp", spill), ("spillover_japan10y", "bp_per_bp", 0.2),
                             ("spillover_breakeven10y", "bp_per_bp", 0.3)):

@@ -9,7 +9,6 @@ import pytest
 
 from model import ModelError
 from model.backcast import backcast
-from model.curve import combine_curves, curve_from_fred
 from model.stock import build_stock
 from tests.model import fixtures as fx
 from tests.model import realdata as rd
@@ -60,12 +59,12 @@ def test_backcast_needs_a_later_date_and_a_realized_path():
         backcast(hand_stock(), fx.curve(level=4.0), realized, date(2026, 9, 30))
 
 
-def test_real_backcast_2023_to_2026_is_within_half_a_point(snapshot_dir):
-    rows, _ = rd.mspd_csv(snapshot_dir / "fiscaldata/MSPD_DetailSecty_20230930_20230930.csv")
-    curve = combine_curves(rd.par_curve(snapshot_dir), curve_from_fred(rd.fred_curve_obs(snapshot_dir)))
+def test_real_backcast_2023_to_2026_is_within_half_a_point(offline_warehouse):
+    rows = rd.stock_rows(offline_warehouse, date(2023, 9, 30))
+    curve = rd.curve(offline_warehouse)  # par curve first, FRED DGS* where it has no date
     stock = build_stock(rows)
-    out = backcast(stock, curve, rd.mspd_summary(snapshot_dir), date(2026, 9, 30),
-                   avg_rates=rd.avg_rates(snapshot_dir), stock_rows=rows)
+    out = backcast(stock, curve, rd.mspd_summary(offline_warehouse), date(2026, 9, 30),
+                   avg_rates=rd.avg_rates(offline_warehouse), stock_rows=rows)
     assert out["actual"]["total_marketable_avg_rate_pct"] == 3.518  # Sep-2026, Average Interest Rates
     assert out["modelled"]["total_marketable_usd_bn"] == pytest.approx(31_834.9 - 3.6, abs=1.0)
     assert abs(out["error_pp"]["total"]) < 0.5, out

@@ -122,7 +122,7 @@ def test_fred_series_fill_dates_the_par_curve_lacks():
 
 
 def test_impulse_response_converts_a_per_pct_of_debt_calibration():
-    rec = fx.record(impact_bp=10.0, sd_bp=3.0)
+    rec = fx.record(impact_bp=10.0, sd_bp=3.0, units=("bp_per_100bn",))
     for p in rec.params:
         if p.name == "yield_impact":
             p.unit = "bp_per_1pct_debt"
@@ -131,6 +131,23 @@ def test_impulse_response_converts_a_per_pct_of_debt_calibration():
     assert sd == pytest.approx(np.full((5, 25), 1.0))
     with pytest.raises(ModelError, match="no yield_impact"):
         impulse_response(rec)
+    strict = impulse_response(rec, debt_usd_bn=30_000.0, unit="bp_per_1pct_debt")
+    assert strict[0] == pytest.approx(est)
+    with pytest.raises(ModelError, match="no yield_impact for tenor 3m in bp_per_100bn"):
+        impulse_response(rec, debt_usd_bn=30_000.0, unit="bp_per_100bn")
+    with pytest.raises(ModelError, match="needs the marketable debt"):
+        impulse_response(rec, unit="bp_per_1pct_debt")
+
+
+def test_the_per_pct_of_debt_response_scales_with_the_debt_at_the_anchor():
+    rec = fx.record(impact_bp=10.0, sd_bp=3.0)  # both units, equal at $30tn
+    small, _ = impulse_response(rec, debt_usd_bn=15_000.0, unit="bp_per_1pct_debt")
+    big, _ = impulse_response(rec, debt_usd_bn=30_000.0, unit="bp_per_1pct_debt")
+    dollars, _ = impulse_response(rec, debt_usd_bn=15_000.0, unit="bp_per_100bn")
+    assert big == pytest.approx(dollars) and small == pytest.approx(2.0 * dollars)  # $100bn is twice the share
+    bare = fx.record(units=("bp_per_100bn",))
+    with pytest.raises(ModelError, match="re-run `tshock calibrate`"):
+        impulse_response(bare, debt_usd_bn=30_000.0, unit="bp_per_1pct_debt")
 
 
 def test_a_tenor_long_out_of_date_is_dropped_with_a_warning():

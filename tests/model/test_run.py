@@ -47,6 +47,16 @@ def test_zero_shock_gives_exactly_zero_delta(frames):
     assert as_json(run_scenario(spec(), zero_ir, frames))["interest"]["cumulative_10y_delta_point_usd_bn"] == 0.0
 
 
+def test_a_parallel_shock_needs_no_flow_response_and_a_sale_needs_the_chosen_unit(frames):
+    dollars_only = fx.record(units=("bp_per_100bn",))
+    j = as_json(run_scenario(spec(sellers=[], parallel_shock_bp=10), dollars_only, frames))
+    assert j["interest"]["cumulative_10y_delta_usd_bn"]["p50"] > 0 and j["impact"]["yield_10y_bp_per_100bn"] is None
+    with pytest.raises(ModelError, match="no yield_impact for tenor 3m in bp_per_1pct_debt"):
+        run_scenario(spec(), dollars_only, frames)
+    usd = as_json(run_scenario(spec(assumptions={"impact_unit": "bp_per_100bn"}), dollars_only, frames))
+    assert usd["impact_unit"] == "bp_per_100bn" and usd["impact"]["yield_10y_bp_per_100bn"]["h0"] == 5.0
+
+
 def test_identities_hold_in_a_run(frames):
     checks = as_json(run_scenario(spec(), REC, frames))["checks"]
     assert max(checks.values()) < 1e-6

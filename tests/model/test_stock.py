@@ -126,10 +126,13 @@ def test_labels_and_terms():
     assert term_months(None) is None
 
 
-# --- real snapshot files (minimal readers in tests/model/realdata.py) ---
+# --- real data: the snapshot loaded by the project's parsers (offline_warehouse; readers in realdata.py) ---
 
-def test_real_2023_stock_reproduces_mspd_unmatured_totals(snapshot_dir):
-    r, totals = rd.mspd_csv(snapshot_dir / "fiscaldata/MSPD_DetailSecty_20230930_20230930.csv")
+D2023, D2026 = date(2023, 9, 30), date(2026, 9, 30)
+
+
+def test_real_2023_stock_reproduces_mspd_unmatured_totals(offline_warehouse):
+    r, totals = rd.stock_rows(offline_warehouse, D2023), rd.totals(offline_warehouse, D2023)
     st = build_stock(r)
     assert len(st) == 439 and not st["coupon_imputed"].any()
     rec = reconcile(st, totals)
@@ -137,19 +140,19 @@ def test_real_2023_stock_reproduces_mspd_unmatured_totals(snapshot_dir):
     assert class_totals(st)["Total"] == pytest.approx(25_613.2, abs=0.1)
 
 
-def test_real_2026_api_stock_has_no_coupons_and_is_imputed(snapshot_dir):
-    r, totals = rd.mspd_json(snapshot_dir / "fiscaldata/mspd_table_3__record_date-2026-09-30__fields6.json")
+def test_real_2026_api_stock_has_no_coupons_and_is_imputed(offline_warehouse):
+    r, totals = rd.stock_rows(offline_warehouse, D2026), rd.totals(offline_warehouse, D2026)
     curve = fx.long_history(level=3.5)  # the rule, not the level, is under test here
-    st = build_stock(r, curve=curve, auctions=rd.auctions(snapshot_dir))
+    st = build_stock(r, curve=curve, auctions=rd.auctions(offline_warehouse))
     assert len(st) == 463 and st["coupon_imputed"].all()
     assert reconcile(st, totals)["diff_usd_bn"].abs().max() < 1e-6
     assert set(st["issue_date_source"]) == {"auction", "estimated"}
     assert st["rate_pct"].notna().all()
 
 
-def test_real_2023_coupons_imputed_from_the_curve_are_close_to_the_reported_ones(snapshot_dir):
-    r, _ = rd.mspd_csv(snapshot_dir / "fiscaldata/MSPD_DetailSecty_20230930_20230930.csv")
-    curve = rd.par_curve(snapshot_dir)
+def test_real_2023_coupons_imputed_from_the_curve_are_close_to_the_reported_ones(offline_warehouse):
+    r = rd.stock_rows(offline_warehouse, D2023)
+    curve = rd.par_curve(offline_warehouse)
     reported = build_stock(r).set_index("cusip")
     imputed = build_stock(r.assign(interest_rate_pct=np.nan, yield_pct=np.nan), curve=curve).set_index("cusip")
     w = reported["outstanding_usd_bn"]

@@ -1,0 +1,295 @@
+"""`tshock scenario list | run | show | diff | backcast`: scenario runs on the warehouse, stored and comparable.
+
+Registered into the main app by flows.cli.register_commands. Errors are one line: a bad spec, missing data, an
+unknown run or no calibration exit 2; a missing or locked warehouse exits 1. `--json` output goes to stdout
+alone (progress goes to stderr), so it can be piped.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from datetime import date
+from typing import Annotated
+
+import typer
+from rich import box
+from rich.table import Table
+
+from flows import console_ui
+from flows.cli import DbOption, UserError, console, err, resolve_db
+
+scenario_app = typer.Typer(no_args_is_help=True, help="Scenario runs: a sale → yields, prices and the interest bill.")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the `scenario` group (idempotent: main() may run more than once in tests)."""
+    if not any(g.name == "scenario" for g in app.registered_groups):
+        app.add_typer(scenario_app, name="scenario")
+
+
+def one_line_errors(command):
+    """User mistakes and missing data: one line, exit 2; warehouse problems: one line, exit 1."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        from flows.records_store import RecordNotFound
+        from model import ModelError
+        from warehouse.db import WarehouseError
+
+        try:
+            return command(*args, **kwargs)
+        except (UserError, ModelError, RecordNotFound) as exc:
+            err.print(f"error: {' '.join(str(exc).split())}", markup=False, highlight=False, soft_wrap=True)
+            raise SystemExit(2) from None
+        except WarehouseError as exc:
+            err.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
+            raise SystemExit(1) from None
+
+    return wrapper
+
+
+def parse_date(option: str, value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise UserError(f"{option} {value}: not a date (use YYYY-MM-DD, e.g. 2023-09-30)") from None
+
+
+def print_json(data) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, allow_nan=False) + "\n")
+    sys.stdout.flush()
+
+
+def fmt(v, digits: int = 1) -> str:
+    if v is None:
+        return "-"
+    if isinstance(v, bool) or isinstance(v, int):
+        return str(v)
+    if isinstance(v, float):
+        return f"{v:,.{digits}f}"
+    return str(v)
+
+
+def q3(q: dict, digits: int = 1) -> list[str]:
+    return [fmt(q.get(k), digits) for k in ("p5", "p50", "p95")]
+
+
+def _table(title: str | None = None) -> Table:
+    return Table(title=title, title_justify="left", box=box.SIMPLE_HEAVY, show_edge=False, header_style="bold")
+
+
+# --- rendering a run -------------------------------------------------------------------------------------------
+
+def render_run(r: dict, *, stored: bool | None = None) -> None:
+    spec = r.get("spec", {})
+    note = "" if stored is None else (" (stored)" if stored else " (identical run already stored)")
+    console.print(f"[bold]{r['name']}[/bold]  run {r['run_id']}{note}", highlight=False)
+    console.print(f"anchor {r['anchor']} (curve as of {r['curve_as_of']}) · calibration {r['calibration_id']} · "
+                  f"{r['draws']} draws, seed {r['seed']} · horizon {r['horizon_months']} months · data "
+                  f"{r['data_hash'][:12]} · code {r['code_version']}", highlight=False, markup=False)
+    imp = r["impact"]
+    per = imp.get("yield_10y_bp_per_100bn")
+    response = (f"10y response per $100bn: {per['h0']:.1f} bp on impact, {per['h24']:.1f} bp after 24 months"
+                if per else imp.get("note", "no flow response used"))
+    console.print(f"impact unit: {r['impact_unit']} — {imp['basis']}; 1 % of debt = "
+                  f"${imp['one_pct_of_debt_usd_bn']:,.0f}bn; {response}", highlight=False, markup=False)
+    s = r["sales"]
+    sellers = "; ".join(f"{x['country']} ${x['amount_usd_bn']:,.1f}bn over {x['months']} month(s) from month "
+                        f"{x['start_month']}" for x in s["sellers"]) or "no sale"
+    console.print(f"sale: {sellers} ({s['sellers_total_pct_of_debt']:.2f} % of marketable debt); contagion "
+                  f"{spec.get('contagion', 0)}, Fed backstop {spec.get('fed_backstop', {}).get('share', 0):.0%}, "
+                  f"risk premium {spec.get('risk_premium_bp', 0)} bp, parallel {spec.get('parallel_shock_bp', 0)} bp",
+                  highlight=False, markup=False)
+
+    head = _table("headline (scenario − baseline; p5 / p50 / p95 over the draws)")
+    for c in ("", "p5", "p50", "p95"):
+        head.add_column(c, justify="left" if not c else "right")
+    i = r["interest"]
+    head.add_row(f"interest, first {i['cumulative_months']} months, $bn", *q3(i["cumulative_10y_delta_usd_bn"]))
+    for t, y in r["yields"].items():
+        head.add_row(f"{t} yield peak shift, bp (baseline {y['baseline_pct']:.2f} %)", *q3(y["peak_shift_bp"]))
+    for t, p in r["prices"].items():
+        if isinstance(p, dict) and "price_change_pct" in p:
+            head.add_row(f"{t} par bond price change at peak, %", *q3(p["price_change_pct"], 2))
+    for who, m in r["mark_to_market"].items():
+        if m:
+            head.add_row(f"{who} mark-to-market loss, $bn", *q3(m["loss_usd_bn"]))
+    console.print(head)
+    f = r["first_fy_interest_over_20pct_outlays"]
+    console.print(f"first fiscal year with interest > 20 % of outlays: baseline {f['baseline'] or 'none'}, scenario "
+                  f"median {f['scenario_p50'] or 'none within the horizon'} ({f['share_of_draws_crossing']:.0%} of "
+                  "draws cross)", highlight=False)
+
+    fy = _table("interest on marketable debt by fiscal year, $bn")
+    for c in ("FY", "baseline", "scenario p50", "Δ p5", "Δ p50", "Δ p95", "% outlays base", "% outlays p50"):
+        fy.add_column(c, justify="right")
+    for row in i["by_fiscal_year"]:
+        part = "" if row["months"] == 12 else f" ({row['months']}m)"
+        fy.add_row(f"{row['fiscal_year']}{part}", fmt(row["baseline_interest_usd_bn"]),
+                   fmt(row["scenario_interest_usd_bn"]["p50"]), *q3(row["delta_interest_usd_bn"]),
+                   fmt(row["baseline_interest_share_outlays_pct"]),
+                   fmt(row["scenario_interest_share_outlays_pct"]["p50"]))
+    console.print(fy)
+    for w in r.get("warnings", []):
+        console.print(f"note: {w}", style="dim", highlight=False, markup=False)
+
+
+# --- commands --------------------------------------------------------------------------------------------------
+
+@scenario_app.command("list")
+@one_line_errors
+def list_cmd(db: DbOption = None):
+    """The shipped scenarios (scenarios/*.yaml) and the most recent stored runs."""
+    from pathlib import Path
+
+    from flows.scenario import list_runs, list_scenarios
+    from warehouse.db import session
+
+    t = _table("scenarios (tshock scenario run NAME)")
+    for c in ("name", "sellers", "months", "contagion", "backstop", "shock bp", "draws", "description"):
+        t.add_column(c, overflow="fold", justify="right" if c in ("months", "contagion", "draws") else "left")
+    for s in list_scenarios():
+        if "error" in s:
+            t.add_row(s["name"], "[red]invalid[/red]", "", "", "", "", "", s["error"].replace("[", "\\["))
+            continue
+        shock = f"+{s['parallel_shock_bp']:g}" if s["parallel_shock_bp"] else "-"
+        t.add_row(s["name"], s["sellers"], str(s["months"]), f"{s['contagion']:g}",
+                  f"{s['fed_backstop_share']:.0%}" if s["fed_backstop_share"] else "-", shock, str(s["draws"]),
+                  s["description"][:90] + ("…" if len(s["description"]) > 90 else ""))
+    console.print(t)
+    path = Path(resolve_db(db))
+    if not path.exists():
+        return
+    with session(path, read_only=True) as con:
+        runs = list_runs(con)
+    if runs:
+        rt = _table("recent runs (tshock scenario show RUN_ID)")
+        for c in ("run_id", "created (UTC)", "scenario", "anchor", "calibration", "Δ interest 10y p50 $bn"):
+            rt.add_column(c, justify="right" if c.startswith("Δ") else "left")
+        for x in runs:
+            rt.add_row(x["run_id"], f"{x['created_at']:%Y-%m-%d %H:%M}", x["scenario"], str(x["anchor"]),
+                       x["calibration_id"], fmt(x["delta_10y_p50_usd_bn"]))
+        console.print(rt)
+
+
+@scenario_app.command("run")
+@one_line_errors
+def run_cmd(
+    scenario: Annotated[str, typer.Argument(help="A shipped scenario name (tshock scenario list) or a YAML file")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the full result as JSON")] = False,
+    calibration: Annotated[str | None, typer.Option("--calibration", help="Calibration id or prefix (default: "
+                                                    "the spec's, normally the latest)")] = None,
+    draws: Annotated[int | None, typer.Option("--draws", help="Monte Carlo draws (overrides the spec)")] = None,
+    db: DbOption = None,
+):
+    """Run a scenario on the warehouse and the calibration, store it, and print the headline numbers."""
+    from flows.scenario import run_and_store
+
+    with console_ui.stage_progress(err, "scenario"):
+        run = run_and_store(resolve_db(db), scenario, calibration=calibration, draws=draws)
+    if as_json:
+        print_json(run.results)
+    else:
+        render_run(run.results, stored=run.stored)
+
+
+@scenario_app.command("show")
+@one_line_errors
+def show_cmd(
+    run_id: Annotated[str, typer.Argument(help="Run id or a unique prefix (tshock scenario list shows recent runs)")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the stored result as JSON")] = False,
+    db: DbOption = None,
+):
+    """Re-print a stored run."""
+    from flows.scenario import load_run
+    from warehouse.db import session
+
+    with session(resolve_db(db), read_only=True) as con:
+        run = load_run(con, run_id)
+    if as_json:
+        print_json(run.results)
+    else:
+        console.print(f"stored {run.created_at:%Y-%m-%d %H:%M} UTC", style="dim", highlight=False)
+        render_run(run.results)
+
+
+@scenario_app.command("diff")
+@one_line_errors
+def diff_cmd(
+    run_a: Annotated[str, typer.Argument(help="First run id (or prefix)")],
+    run_b: Annotated[str, typer.Argument(help="Second run id (or prefix)")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the comparison as JSON")] = False,
+    db: DbOption = None,
+):
+    """Compare two stored runs' headline numbers (B − A) and what differs in their inputs."""
+    from flows.scenario import diff_runs, load_run
+    from warehouse.db import session
+
+    with session(resolve_db(db), read_only=True) as con:
+        d = diff_runs(load_run(con, run_a), load_run(con, run_b))
+    if as_json:
+        print_json(d)
+        return
+    ctx = _table("runs")
+    for c in ("", "A", "B"):
+        ctx.add_column(c)
+    for k, v in d["context"].items():
+        same = v["a"] == v["b"]
+        ctx.add_row(k, str(v["a"]), str(v["b"]) if not same else "[dim]same[/dim]")
+    console.print(ctx)
+    t = _table("headline numbers")
+    for c in ("metric", "A", "B", "B − A"):
+        t.add_column(c, justify="left" if c == "metric" else "right")
+    for m in d["metrics"]:
+        t.add_row(m["metric"], fmt(m["a"]), fmt(m["b"]), fmt(m["b_minus_a"]))
+    console.print(t)
+    if d["spec_differences"]:
+        s = _table("spec differences")
+        for c in ("field", "A", "B"):
+            s.add_column(c, overflow="fold")
+        for x in d["spec_differences"]:
+            s.add_row(x["field"], json.dumps(x["a"]), json.dumps(x["b"]))
+        console.print(s)
+
+
+@scenario_app.command("backcast")
+@one_line_errors
+def backcast_cmd(
+    anchor: Annotated[str, typer.Option("--anchor", help="MSPD record date with CUSIP detail to start from "
+                                        "(e.g. 2023-09-30)")],
+    to: Annotated[str, typer.Option("--to", help="Month to compare at, with Average Interest Rates "
+                                    "(e.g. 2026-09-30)")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the comparison as JSON")] = False,
+    db: DbOption = None,
+):
+    """Model check: roll the real stock at --anchor on the realized curve and debt; modelled vs reported rate."""
+    from flows.scenario import backcast_check
+
+    a, b = parse_date("--anchor", anchor), parse_date("--to", to)
+    with console_ui.stage_progress(err, "backcast"):
+        from flows import progress
+
+        progress.start("backcast", f"{a} → {b}")
+        out = backcast_check(resolve_db(db), a, b)
+        progress.done("backcast")
+    if as_json:
+        print_json(out)
+        return
+    console.print(f"[bold]backcast[/bold]: the real stock at {out['anchor']} rolled {out['months']} months on the "
+                  f"realized curve and debt; average interest rate on marketable debt at {out['to']}, %",
+                  highlight=False)
+    t = _table()
+    for c in ("class", "modelled", "actual", "error pp"):
+        t.add_column(c, justify="left" if c == "class" else "right")
+    m, a_ = out["modelled"], out["actual"]
+    t.add_row("Total marketable", fmt(m["total_marketable_avg_rate_pct"], 3), fmt(a_["total_marketable_avg_rate_pct"], 3),
+              fmt(out.get("error_pp", {}).get("total"), 3))
+    for cls, v in m["by_class_avg_rate_pct"].items():
+        t.add_row(cls, fmt(v, 3), fmt(a_["by_class_avg_rate_pct"].get(cls), 3), fmt(out.get("error_pp", {}).get(cls), 3))
+    console.print(t)
+    console.print(f"modelled stock at {out['to']}: ${m['total_marketable_usd_bn']:,.1f}bn; average rate at the anchor "
+                  f"{m['at_anchor_avg_rate_pct']:.3f} %", highlight=False)
+    for n in out["notes"]:
+        console.print(f"note: {n}", style="dim", highlight=False, markup=False)

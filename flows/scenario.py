@@ -1,0 +1,396 @@
+"""Scenario runs on the warehouse: read the model's inputs read-only, run model/, store the run, and the backcast.
+
+The model (model/) is pure; this module is the wiring:
+- `read_frames(con, anchor)` fills `model.run.Frames` from the warehouse as known at the anchor (curve, auctions
+  and TIC holdings up to the anchor; the MSPD CUSIP detail and subtotals of the anchor's statement; the newest
+  SOMA holdings on or before it). The anchor is the newest MSPD record date with CUSIP detail unless the spec
+  names one. `frames_hash` is a sha256 over a canonical CSV of those frames: the run's data hash.
+- `run_and_store(db, scenario)` reads (read-only connection), runs (no connection held) and stores the run with
+  its fiscal-year rows in one transaction (scenario_runs, scenario_fiscal_years). The run id hashes the spec,
+  calibration id, data hash and model code version, so an identical re-run is recognised, not duplicated.
+- `backcast_check(db, anchor, to)` rolls the real stock at `anchor` forward on the realized curve and debt and
+  compares the modelled average rate at `to` with Average Interest Rates; it refuses dates the data lack.
+- `scenario_flow` (Prefect flow `tshock-scenario`) runs scenarios as tasks for orchestration (tshock run, sweeps);
+  the CLI calls `run_and_store` directly, since an ephemeral Prefect server takes longer to start than a run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, fields
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+from prefect import flow, task
+
+from flows import progress
+from flows.records_store import RecordNotFound, load_calibration
+from flows.versioning import REPO, code_version
+from model import ModelError
+from model.backcast import backcast
+from model.run import Frames, run_scenario
+from model.spec import ScenarioSpec, SpecError, load_spec, parse_spec, scenario_path
+from model.stock import build_stock
+from warehouse.db import session
+
+SCENARIO_DIR = REPO / "scenarios"
+
+
+class ScenarioDataError(ModelError):
+    """The warehouse lacks what a run or backcast needs; the message names what and which dates exist."""
+
+
+# --- specs -----------------------------------------------------------------------------------------------------
+
+def list_scenarios(directory: Path = SCENARIO_DIR) -> list[dict]:
+    out = []
+    for path in sorted(directory.glob("*.yaml")):
+        try:
+            s = load_spec(path)
+        except SpecError as exc:
+            out.append({"name": path.stem, "file": str(path), "error": str(exc)})
+            continue
+        sellers = ", ".join(f"{x.country} {x.amount_usd_bn:g}bn" if x.amount_usd_bn is not None
+                            else f"{x.country} {x.share_of_holdings:.0%} of holdings" for x in s.sellers)
+        out.append({"name": s.name, "file": str(path), "description": s.description, "sellers": sellers or "none",
+                    "months": max((x.months for x in s.sellers), default=0), "contagion": s.contagion,
+                    "fed_backstop_share": s.fed_backstop.share, "parallel_shock_bp": s.parallel_shock_bp,
+                    "risk_premium_bp": s.risk_premium_bp, "draws": s.draws})
+    return out
+
+
+def resolve_spec(ref: str, *, draws: int | None = None, directory: Path = SCENARIO_DIR) -> ScenarioSpec:
+    """A shipped scenario by name or a YAML file, validated; `draws` overrides the spec's (re-validated)."""
+    spec = load_spec(scenario_path(ref, directory))
+    if draws is not None:
+        spec = parse_spec({**spec.model_dump(mode="json"), "draws": draws})
+    return spec
+
+
+# --- reading the warehouse -------------------------------------------------------------------------------------
+
+def cusip_dates(con: duckdb.DuckDBPyConnection) -> list[date]:
+    return [r[0] for r in con.execute("SELECT DISTINCT record_date FROM marketable_securities ORDER BY 1").fetchall()]
+
+
+def _dates_text(dates: list[date]) -> str:
+    return ", ".join(d.isoformat() for d in dates) if dates else "none (run `tshock refresh`)"
+
+
+def resolve_anchor(con: duckdb.DuckDBPyConnection, spec: ScenarioSpec) -> date:
+    dates = cusip_dates(con)
+    if spec.anchor == "latest":
+        if not dates:
+            raise ScenarioDataError("no MSPD CUSIP detail (marketable_securities) in the warehouse: run "
+                                    "`tshock refresh` first")
+        return dates[-1]
+    if spec.anchor not in dates:
+        raise SpecError(f"anchor: {spec.anchor.isoformat()} has no MSPD CUSIP detail (marketable_securities); "
+                        f"dates with CUSIP detail: {_dates_text(dates)}")
+    return spec.anchor
+
+
+def _df(con: duckdb.DuckDBPyConnection, sql: str, *params) -> pd.DataFrame:
+    return con.execute(sql, list(params)).df()
+
+
+def read_frames(con: duckdb.DuckDBPyConnection, anchor: date) -> Frames:
+    """The model's inputs as known at the anchor (see the module docstring)."""
+    soma = _df(con, """SELECT * EXCLUDE (payload_sha256) FROM soma_holdings WHERE as_of_date =
+                       (SELECT max(as_of_date) FROM soma_holdings WHERE as_of_date <= ?)""", anchor)
+    return Frames(
+        stock_rows=_df(con, "SELECT * EXCLUDE (payload_sha256) FROM marketable_securities WHERE record_date = ? "
+                            "ORDER BY cusip, tranche_no", anchor),
+        curve=_df(con, "SELECT date, tenor_months, yield_pct FROM yield_curve_daily WHERE date <= ? "
+                       "ORDER BY date, tenor_months", anchor),
+        auctions=_df(con, "SELECT cusip, security_term, auction_date, issue_date FROM auctions "
+                          "WHERE auction_date <= ? ORDER BY cusip, auction_date", anchor),
+        holdings=_df(con, "SELECT month, country, holdings_usd_bn, vintage FROM foreign_holdings_current "
+                          "WHERE month <= ? ORDER BY month, country", anchor),
+        soma=None if soma.empty else soma,
+        totals=_df(con, "SELECT * EXCLUDE (payload_sha256) FROM marketable_totals WHERE record_date = ? "
+                        "ORDER BY label", anchor))
+
+
+def _column_bytes(col: pd.Series) -> bytes:
+    """A column in a canonical binary form: dates as days, numbers as float64 (one NaN), text joined."""
+    if pd.api.types.is_datetime64_any_dtype(col):
+        days = col.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]").astype("int64")
+        return b"D" + days.tobytes()
+    if pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col):
+        x = col.astype("float64").to_numpy(na_value=np.nan)
+        return b"F" + np.where(np.isnan(x), np.nan, x).tobytes()
+    return b"S" + "\x1f".join("\x00" if pd.isna(v) else str(v) for v in col).encode()
+
+
+def frames_hash(frames: Frames) -> str:
+    """sha256 over a canonical form of every frame: columns by name, rows sorted, values in fixed binary forms."""
+    h = hashlib.sha256()
+    for f in fields(Frames):
+        df = getattr(frames, f.name)
+        h.update(f"## {f.name}\n".encode())
+        if df is None:
+            continue
+        df = df[sorted(df.columns)]
+        df = df.sort_values(list(df.columns), na_position="last", kind="mergesort", ignore_index=True)
+        h.update(f"{len(df)}\n".encode())
+        for name in df.columns:
+            h.update(f"# {name}\n".encode())
+            h.update(_column_bytes(df[name]))
+    return h.hexdigest()
+
+
+# --- runs ------------------------------------------------------------------------------------------------------
+
+@dataclass
+class StoredRun:
+    run_id: str
+    scenario: str
+    calibration_id: str
+    data_hash: str
+    code_version: str
+    anchor: date
+    created_at: datetime
+    results: dict  # what `tshock scenario run --json` prints
+    stored: bool = True  # False when an identical run was already stored
+
+    def summary(self) -> dict:
+        q = self.results["interest"]["cumulative_10y_delta_usd_bn"]
+        return {"run_id": self.run_id, "scenario": self.scenario, "anchor": self.anchor.isoformat(),
+                "calibration_id": self.calibration_id, "newly_stored": self.stored,
+                "cumulative_10y_delta_usd_bn": q}
+
+
+def run_id_for(spec: ScenarioSpec, calibration_id: str, data_hash: str, version: str) -> str:
+    key = f"{spec.model_dump_json()}|{calibration_id}|{data_hash}|{version}"
+    return "run-" + hashlib.sha256(key.encode()).hexdigest()[:16]
+
+
+def _calibration(con: duckdb.DuckDBPyConnection, ref: str):
+    try:
+        return load_calibration(con, ref)
+    except duckdb.CatalogException:  # a warehouse older than the record tables
+        raise RecordNotFound("no calibration stored yet: run `tshock calibrate` first") from None
+
+
+def run_and_store(db: str, scenario: str | ScenarioSpec, *, calibration: str | None = None,
+                  draws: int | None = None, store: bool = True) -> StoredRun:
+    """Read the inputs read-only, run the scenario, store it (one transaction). Raises SpecError, ModelError,
+    RecordNotFound (no calibration) and WarehouseError (missing or locked file)."""
+    spec = scenario if isinstance(scenario, ScenarioSpec) else resolve_spec(scenario, draws=draws)
+    progress.start("inputs", spec.name)
+    with session(db, read_only=True) as con:
+        record = _calibration(con, calibration or spec.calibration)
+        anchor = resolve_anchor(con, spec)
+        frames = read_frames(con, anchor)
+    data_hash = frames_hash(frames)
+    version = code_version("model")
+    progress.done("inputs", f"anchor {anchor}, calibration {record.id}")
+    progress.start("model", f"{spec.name}: {spec.draws} draws × {spec.horizon_months} months")
+    result = run_scenario(spec, record, frames)
+    progress.done("model")
+    run_id = run_id_for(spec, record.id, data_hash, version)
+    results = {"run_id": run_id, "data_hash": data_hash, "code_version": version,
+               **json.loads(result.to_json(indent=None))}
+    run = StoredRun(run_id, spec.name, record.id, data_hash, version, result.anchor, datetime.now(UTC), results)
+    if store:
+        progress.start("store", run_id)
+        with session(db) as con:
+            run.stored = store_run(con, run, spec)
+        progress.done("store", run_id if run.stored else f"{run_id} (identical run already stored)")
+    return run
+
+
+def store_run(con: duckdb.DuckDBPyConnection, run: StoredRun, spec: ScenarioSpec) -> bool:
+    """scenario_runs + scenario_fiscal_years in one transaction; False when the run id is already stored."""
+    if con.execute("SELECT 1 FROM scenario_runs WHERE run_id = ?", [run.run_id]).fetchall():
+        return False
+    rows = [[run.run_id, r["fiscal_year"], r["baseline_interest_usd_bn"], r["scenario_interest_usd_bn"]["p50"],
+             r["delta_interest_usd_bn"]["p5"], r["delta_interest_usd_bn"]["p50"], r["delta_interest_usd_bn"]["p95"],
+             r["scenario_interest_share_outlays_pct"]["p50"]] for r in run.results["interest"]["by_fiscal_year"]]
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute("INSERT INTO scenario_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [run.run_id, run.created_at.replace(tzinfo=None), run.scenario, spec.model_dump_json(),
+                     run.calibration_id, run.data_hash, run.code_version, run.anchor,
+                     json.dumps(run.results, allow_nan=False)])
+        if rows:
+            con.executemany("INSERT INTO scenario_fiscal_years VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return True
+
+
+def load_run(con: duckdb.DuckDBPyConnection, ref: str) -> StoredRun:
+    """A stored run by id or unique id prefix."""
+    try:
+        rows = con.execute("""SELECT run_id, scenario, calibration_id, data_hash, code_version, anchor, created_at,
+                              results_json FROM scenario_runs WHERE run_id LIKE ? || '%'""", [ref]).fetchall()
+    except duckdb.CatalogException:
+        rows = []
+    if not rows:
+        raise RecordNotFound(f"no stored scenario run {ref!r}: `tshock scenario list` shows recent runs")
+    if len(rows) > 1:
+        raise RecordNotFound(f"run id prefix {ref!r} is ambiguous ({len(rows)} matches)")
+    r = rows[0]
+    return StoredRun(r[0], r[1], r[2], r[3], r[4], r[5], r[6], json.loads(r[7]))
+
+
+def list_runs(con: duckdb.DuckDBPyConnection, limit: int = 10) -> list[dict]:
+    try:
+        cur = con.execute("""SELECT run_id, created_at, scenario, anchor, calibration_id,
+                             CAST(json_extract(results_json, '$.interest.cumulative_10y_delta_usd_bn.p50') AS DOUBLE)
+                               AS delta_10y_p50_usd_bn
+                             FROM scenario_runs ORDER BY created_at DESC LIMIT ?""", [limit])
+    except duckdb.CatalogException:
+        return []
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+
+def _flat(d, prefix: str = "") -> dict:
+    if isinstance(d, dict):
+        out = {}
+        for k, v in d.items():
+            out.update(_flat(v, f"{prefix}.{k}" if prefix else str(k)))
+        return out
+    return {prefix: d}
+
+
+def diff_runs(a: StoredRun, b: StoredRun) -> dict:
+    """Headline numbers of two runs side by side (b − a), and what differs in their inputs."""
+    ra, rb = a.results, b.results
+
+    def pick(r: dict, path: str):
+        for part in path.split("."):
+            r = r.get(part) if isinstance(r, dict) else None
+        return r
+
+    paths = [f"interest.cumulative_10y_delta_usd_bn.{q}" for q in ("p5", "p50", "p95")]
+    paths += ["interest.cumulative_10y_delta_point_usd_bn", "sales.sellers_total_usd_bn",
+              "sales.sellers_total_pct_of_debt"]
+    paths += [f"yields.{t}.peak_shift_bp.p50" for t in ("3m", "2y", "5y", "10y", "30y")]
+    paths += ["first_fy_interest_over_20pct_outlays.baseline", "first_fy_interest_over_20pct_outlays.scenario_p50",
+              "mark_to_market.japan.loss_usd_bn.p50", "mark_to_market.soma.loss_usd_bn.p50",
+              "debt.end_of_horizon_scenario_usd_bn.p50"]
+    metrics = [{"metric": p, "a": pick(ra, p), "b": pick(rb, p)} for p in paths]
+    fy_a = {r["fiscal_year"]: r for r in ra["interest"]["by_fiscal_year"]}
+    for r in rb["interest"]["by_fiscal_year"]:
+        if r["fiscal_year"] in fy_a:
+            metrics.append({"metric": f"delta_interest_usd_bn.p50 FY{r['fiscal_year']}",
+                            "a": fy_a[r["fiscal_year"]]["delta_interest_usd_bn"]["p50"],
+                            "b": r["delta_interest_usd_bn"]["p50"]})
+    for m in metrics:
+        num = all(isinstance(m[k], int | float) and not isinstance(m[k], bool) for k in ("a", "b"))
+        m["b_minus_a"] = m["b"] - m["a"] if num else None
+    sa, sb = _flat(ra.get("spec", {})), _flat(rb.get("spec", {}))
+    spec_diff = [{"field": k, "a": sa.get(k), "b": sb.get(k)} for k in sorted(sa.keys() | sb.keys())
+                 if sa.get(k) != sb.get(k) and k not in ("name", "description")]
+    context = {k: {"a": getattr(a, k), "b": getattr(b, k)} for k in
+               ("run_id", "scenario", "anchor", "calibration_id", "data_hash", "code_version")}
+    context["impact_unit"] = {"a": ra.get("impact_unit"), "b": rb.get("impact_unit")}
+    return {"context": json.loads(json.dumps(context, default=str)), "metrics": metrics, "spec_differences": spec_diff}
+
+
+# --- backcast --------------------------------------------------------------------------------------------------
+
+def _months_text(dates: list[date]) -> str:
+    """2001-01..2001-12, 2026-08..2026-09: consecutive months collapsed into ranges."""
+    months = sorted({(d.year, d.month) for d in dates})
+    if not months:
+        return "none"
+    spans, start, prev = [], months[0], months[0]
+    for m in months[1:] + [None]:
+        if m is not None and (m[0] * 12 + m[1]) == (prev[0] * 12 + prev[1]) + 1:
+            prev = m
+            continue
+        a, b = f"{start[0]}-{start[1]:02d}", f"{prev[0]}-{prev[1]:02d}"
+        spans.append(a if a == b else f"{a}..{b}")
+        if m is not None:
+            start = prev = m
+    return ", ".join(spans)
+
+
+def realized_marketable_bn(con: duckdb.DuckDBPyConnection, after: date, to: date) -> pd.Series:
+    """Total marketable debt less the FFB line, $bn, by record date in (after, to]: MSPD Table 1, else the
+    Table III totals."""
+    df = _df(con, """
+        WITH t1 AS (
+            SELECT record_date,
+                   sum(total_usd_mn) FILTER (WHERE lower(security_type_desc) = 'total marketable')
+                 - coalesce(sum(total_usd_mn) FILTER (WHERE lower(security_type_desc) = 'marketable'
+                                AND lower(security_class_desc) = 'federal financing bank'), 0) AS mn
+            FROM mspd_summary GROUP BY record_date),
+        t3 AS (
+            SELECT record_date,
+                   max(outstanding_usd_mn) FILTER (WHERE security_class = 'All')
+                 - coalesce(max(outstanding_usd_mn) FILTER (WHERE security_class = 'FFB'), 0) AS mn
+            FROM marketable_totals GROUP BY record_date)
+        SELECT coalesce(t1.record_date, t3.record_date) AS record_date, coalesce(t1.mn, t3.mn) / 1000.0 AS bn
+        FROM t1 FULL JOIN t3 ON t1.record_date = t3.record_date
+        WHERE coalesce(t1.mn, t3.mn) IS NOT NULL AND coalesce(t1.record_date, t3.record_date) > ?
+          AND coalesce(t1.record_date, t3.record_date) <= ?
+        ORDER BY 1""", after, to)
+    return pd.Series(df["bn"].to_numpy(float), index=pd.to_datetime(df["record_date"]))
+
+
+def backcast_check(db: str, anchor: date, to: date) -> dict:
+    """Modelled vs reported average interest rate on marketable debt at `to`, from the real stock at `anchor`."""
+    to_end = (pd.Timestamp(to) + pd.offsets.MonthEnd(0)).date()
+    with session(db, read_only=True) as con:
+        dates = cusip_dates(con)
+        if anchor not in dates:
+            raise ScenarioDataError(f"backcast --anchor {anchor}: no MSPD CUSIP detail (marketable_securities) on "
+                                    f"that date; dates with CUSIP detail: {_dates_text(dates)}")
+        if to_end <= (pd.Timestamp(anchor) + pd.offsets.MonthEnd(0)).date():
+            raise ScenarioDataError(f"backcast --to {to}: must be in a later month than --anchor {anchor}")
+        avg = _df(con, "SELECT record_date, security_type_desc, security_desc, avg_interest_rate_pct "
+                       "FROM avg_interest_rates WHERE lower(security_type_desc) LIKE 'marketable%'")
+        have = sorted(set(pd.to_datetime(avg["record_date"]).dt.date))
+        at_to = avg[pd.to_datetime(avg["record_date"]).dt.date == to_end]
+        if not (at_to["security_desc"].str.lower() == "total marketable").any():
+            raise ScenarioDataError(f"backcast --to {to}: no Average Interest Rates (avg_interest_rates) for "
+                                    f"{to_end:%Y-%m}; months with rates: {_months_text(have)}")
+        realized = realized_marketable_bn(con, anchor, to_end)
+        if pd.Timestamp(to_end) not in realized.index:
+            known = [d.date() for d in realized_marketable_bn(con, date(1900, 1, 1), date(9999, 12, 31)).index]
+            raise ScenarioDataError(f"backcast --to {to}: no realized total marketable debt (mspd_summary or "
+                                    f"marketable_totals) for {to_end:%Y-%m}; months with it: {_months_text(known)}")
+        curve = _df(con, "SELECT date, tenor_months, yield_pct FROM yield_curve_daily WHERE date <= ? "
+                         "ORDER BY date, tenor_months", to_end)
+        last_curve = pd.to_datetime(curve["date"]).max() if not curve.empty else None
+        if last_curve is None or last_curve.date() <= anchor:
+            raise ScenarioDataError(f"backcast: no realized yield curve (yield_curve_daily) after the anchor "
+                                    f"{anchor}; the curve ends {last_curve.date() if last_curve is not None else 'nowhere'}")
+        rows = _df(con, "SELECT * EXCLUDE (payload_sha256) FROM marketable_securities WHERE record_date = ?",
+                   anchor)
+        auctions = _df(con, "SELECT cusip, security_term, auction_date, issue_date FROM auctions "
+                            "WHERE auction_date <= ?", anchor)
+    stock = build_stock(rows, anchor=anchor, curve=curve[pd.to_datetime(curve["date"]) <= pd.Timestamp(anchor)],
+                        auctions=auctions)
+    out = backcast(stock, curve, realized, to_end, avg_rates=at_to, anchor=anchor, stock_rows=rows)
+    out["inputs"] = {"realized_debt_points": {d.date().isoformat(): float(v) for d, v in realized.items()},
+                     "curve_last_date": last_curve.date().isoformat(), "cusips_at_anchor": int(len(stock)),
+                     "rates_imputed_at_anchor": int(stock["coupon_imputed"].sum())}
+    return out
+
+
+# --- Prefect ---------------------------------------------------------------------------------------------------
+
+@task(name="scenario-run", task_run_name="scenario-{scenario}", retries=0)
+def scenario_task(db: str, scenario: str, calibration: str | None = None, draws: int | None = None) -> dict:
+    return run_and_store(db, scenario, calibration=calibration, draws=draws).summary()
+
+
+@flow(name="tshock-scenario", log_prints=False)
+def scenario_flow(db: str, scenarios: list[str] | None = None, calibration: str | None = None,
+                  draws: int | None = None) -> list[dict]:
+    """Run and store scenarios (default: every shipped one) on the same calibration."""
+    names = scenarios or [s["name"] for s in list_scenarios()]
+    return [scenario_task(db, name, calibration, draws) for name in names]
