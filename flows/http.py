@@ -7,6 +7,7 @@ clear error type (`FetchError`) whose message is a single line.
 
 from __future__ import annotations
 
+import logging
 import re
 import socket
 import threading
@@ -25,6 +26,9 @@ DEFAULT_TIMEOUT = Timeout(connect=10.0, read=60.0)
 RATE_LIMITS_PER_S = {"api.stlouisfed.org": 2.0, "fred.stlouisfed.org": 2.0}
 
 _SECRET_PARAM = re.compile(r"(api_key=)[^&\s'\"]+", re.IGNORECASE)
+_INCOMPLETE = re.compile(r"IncompleteRead\((\d+) bytes read, (\d+) more expected\)")
+# Longest wait a server may ask for with Retry-After (urllib3 would wait up to 6 hours).
+MAX_RETRY_AFTER_S = 60.0
 
 
 class FetchError(RuntimeError):
@@ -38,6 +42,35 @@ def redact(text: str, secrets: Iterable[str] = ()) -> str:
         if s:
             out = out.replace(s, "***")
     return out
+
+
+class _RedactUrllib3Logs(logging.Filter):
+    """urllib3 logs request URLs (query strings included) at DEBUG, and at WARNING when it retries a broken
+    connection: redact api_key parameters and every secret an Http was given before any handler sees them."""
+
+    def __init__(self):
+        super().__init__()
+        self.secrets: set[str] = set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        clean = redact(message, self.secrets)
+        if clean != message:
+            record.msg, record.args = clean, None
+        return True
+
+
+_URLLIB3_FILTER = _RedactUrllib3Logs()
+
+
+def _guard_urllib3_logs(secrets: Iterable[str]) -> None:
+    _URLLIB3_FILTER.secrets.update(secrets)
+    names = {"urllib3", "urllib3.connectionpool", "urllib3.util.retry", "urllib3.poolmanager", "urllib3.response"}
+    names |= {n for n in logging.Logger.manager.loggerDict if n.startswith("urllib3")}
+    for name in names:  # a logger's filters see only its own records, so each module logger gets one
+        logger = logging.getLogger(name)
+        if _URLLIB3_FILTER not in logger.filters:
+            logger.addFilter(_URLLIB3_FILTER)
 
 
 class RateLimiter:
@@ -57,12 +90,20 @@ class RateLimiter:
             time.sleep(delay)
 
 
+class CappedRetry(Retry):
+    """urllib3's Retry with Retry-After capped at MAX_RETRY_AFTER_S: a server asking for a day's pause must
+    not park the refresh (urllib3 keeps the subclass when it counts attempts, via type(self))."""
+
+    def parse_retry_after(self, retry_after: str) -> float:
+        return min(super().parse_retry_after(retry_after), MAX_RETRY_AFTER_S)
+
+
 class Http:
     """A pooled HTTP client; `get` returns the body bytes or raises FetchError."""
 
     def __init__(self, *, retries: int = 4, backoff: float = 1.0, timeout: Timeout = DEFAULT_TIMEOUT,
                  secrets: Iterable[str] = (), rate_limits: dict[str, float] | None = None):
-        self.retry = Retry(
+        self.retry = CappedRetry(
             total=retries, connect=retries, read=retries, status=retries,
             backoff_factor=backoff, backoff_max=60,
             status_forcelist=(429, 500, 502, 503, 504),
@@ -72,6 +113,7 @@ class Http:
         )
         self.timeout = timeout
         self.secrets = tuple(s for s in secrets if s)
+        _guard_urllib3_logs(self.secrets)
         self.pool = urllib3.PoolManager(headers={"User-Agent": USER_AGENT}, retries=self.retry, timeout=timeout)
         limits = RATE_LIMITS_PER_S if rate_limits is None else rate_limits
         self.limiters = {host: RateLimiter(rate) for host, rate in limits.items()}
@@ -85,12 +127,17 @@ class Http:
         limiter = self.limiter(full)
         if limiter:
             limiter.wait()
+        error = None
         try:
             resp = self.pool.request("GET", full, preload_content=True)
         except MaxRetryError as exc:
-            raise FetchError(f"GET {shown} failed after retries: {describe(exc.reason, self.secrets)}") from None
+            error = f"GET {shown} failed after retries: {describe(exc.reason, self.secrets)}"
         except Urllib3HTTPError as exc:
-            raise FetchError(f"GET {shown} failed: {describe(exc, self.secrets)}") from None
+            error = f"GET {shown} failed: {describe(exc, self.secrets)}"
+        if error is not None:
+            # Raised outside the except blocks: urllib3's exceptions carry the full URL (any key in it too),
+            # and not even as the suppressed __context__ may they travel with the FetchError.
+            raise FetchError(error) from None
         if resp.status >= 400:
             raise FetchError(f"GET {shown} returned HTTP {resp.status}")
         return resp.data
@@ -105,6 +152,9 @@ def describe(exc: BaseException | None, secrets: Iterable[str] = ()) -> str:
     if isinstance(exc, NewConnectionError | ConnectionRefusedError):
         return "no network: the connection was refused or could not be made (use --offline DIR to replay a snapshot)"
     text = str(exc)
+    if m := _INCOMPLETE.search(text):
+        got, more = int(m.group(1)), int(m.group(2))
+        return f"the connection closed after {got} of {got + more} bytes (truncated transfer)"
     if "timed out" in text.lower() or "timeout" in type(exc).__name__.lower():
         return "timed out waiting for the server"
     if "too many" in text.lower() and "error responses" in text.lower():

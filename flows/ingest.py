@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -12,6 +13,7 @@ import duckdb
 
 from flows.sources.base import ParseError, Payload
 from warehouse import landing
+from warehouse.db import WarehouseError, storage_errors
 from warehouse.load import LoadResult, ValidationError, already_loaded, load_frames, write_log
 
 # Source name -> module under flows.sources, in refresh order (holdings before flows that reference them).
@@ -42,9 +44,17 @@ class PayloadOutcome:
 
 def ingest_payload(con: duckdb.DuckDBPyConnection, data_dir: Path, payload: Payload, module: ModuleType,
                    *, force: bool = False) -> PayloadOutcome:
+    """Raises WarehouseError (one line) when the data directory or the database cannot be written."""
+    with storage_errors(con):
+        return _ingest(con, data_dir, payload, module, force)
+
+
+def _ingest(con: duckdb.DuckDBPyConnection, data_dir: Path, payload: Payload, module: ModuleType,
+            force: bool) -> PayloadOutcome:
     sha = payload.sha256
     # Land the bytes before anything can fail: the raw zone is the record of what the source served.
-    landing.store(data_dir, sha, payload.body)
+    with landing_errors(payload.relpath, data_dir):
+        landing.store(data_dir, sha, payload.body)
     log = {"source": payload.source, "relpath": payload.relpath, "url": payload.url,
            "fetched_at": payload.fetched_at.replace(tzinfo=None), "sha256": sha, "bytes": len(payload.body),
            "offline": payload.offline}
@@ -60,10 +70,22 @@ def ingest_payload(con: duckdb.DuckDBPyConnection, data_dir: Path, payload: Payl
         status = "stale" if getattr(exc, "stale", False) else "quarantined"
         reason = str(exc)
         if status == "quarantined":
-            landing.quarantine(data_dir, sha, payload.relpath, reason)
+            with landing_errors(payload.relpath, data_dir):
+                landing.quarantine(data_dir, sha, payload.relpath, reason)
         write_log(con, {**log, "status": status, "error": reason})
         return PayloadOutcome(payload.relpath, sha, status, error=reason)
     return PayloadOutcome(payload.relpath, sha, "loaded", result)
+
+
+@contextmanager
+def landing_errors(relpath: str, data_dir: Path):
+    """A full or read-only data directory stops the refresh with one line (WarehouseError, exit 1) before
+    anything about the payload is logged; every later payload would fail the same way."""
+    try:
+        yield
+    except OSError as exc:
+        raise WarehouseError(f"{relpath}: cannot write to the data directory {data_dir}: "
+                             f"{exc.strerror or exc}") from None
 
 
 def record_fetch_failure(con: duckdb.DuckDBPyConnection, source: str, relpath: str, url: str, error: str) -> None:

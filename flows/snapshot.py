@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from warehouse import landing
-from warehouse.db import connect, data_dir
+from warehouse.db import WarehouseError, connect, data_dir
 from warehouse.landing import atomic_write
 
 
@@ -21,6 +21,14 @@ def export_snapshot(db: str, out: Path) -> list[Path]:
     finally:
         con.close()
     ddir = data_dir(Path(db))
+    try:
+        return _write(rows, ddir, out)
+    except OSError as exc:  # out is a file, read-only, on a full disk; or a raw file went missing
+        where = exc.filename or out
+        raise WarehouseError(f"cannot export the snapshot to {out}: {where}: {exc.strerror or exc}") from None
+
+
+def _write(rows, ddir: Path, out: Path) -> list[Path]:
     written = []
     lines = ["# Snapshot exported by `tshock snapshot export`", "",
              "| path | sha256 | fetched from | fetched at | status |", "|---|---|---|---|---|"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -31,22 +32,71 @@ def data_dir(db: Path) -> Path:
 
 def connect(path: str | os.PathLike | None = None, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     p = db_path(path)
+    if p.is_dir():
+        raise WarehouseError(f"{p} is a directory; give the warehouse file's path, e.g. {p / DEFAULT_DB.name}")
     if read_only and not p.exists():
         raise WarehouseError(f"no warehouse at {p}: run `tshock refresh` (or `tshock run`) first, or pass --db")
     if not read_only:
         try:
             p.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise WarehouseError(f"cannot create the data directory {p.parent}: {exc.strerror}") from None
+            why = "a file of that name is in the way" if isinstance(exc, FileExistsError) else exc.strerror
+            raise WarehouseError(f"cannot create the data directory {p.parent}: {why}") from None
     try:
         con = duckdb.connect(str(p), read_only=read_only)
-    except duckdb.IOException as exc:
+    except duckdb.Error as exc:  # IOException (locks, bad files) and the rest ("Corrupt database file")
         raise WarehouseError(explain_io_error(p, exc, read_only)) from None
+    try:
+        check_not_truncated(con, p)
+        if not read_only:
+            migrate(con)
     except duckdb.Error as exc:
-        raise WarehouseError(f"cannot open {p}: {first_line(exc)}") from None
-    if not read_only:
-        migrate(con)
+        con.close()
+        # The first write needs the WAL beside the file: a read-only or full directory fails here, not above.
+        if not (isinstance(exc, duckdb.IOException) or _STORAGE_TROUBLE.search(str(exc))):
+            raise
+        raise WarehouseError(explain_io_error(p, exc, read_only)) from None
     return con
+
+
+_STORAGE_TROUBLE = re.compile(r"cannot open file|could not write|failed to commit|read-only|permission|"
+                              r"not permitted|no space left", re.IGNORECASE)
+
+
+@contextmanager
+def storage_errors(con: duckdb.DuckDBPyConnection):
+    """DuckDB failing to write its file or WAL (disk full, read-only directory) becomes one WarehouseError
+    line; any other DuckDB error (a bug) still raises as itself."""
+    try:
+        yield
+    except duckdb.Error as exc:
+        if not (isinstance(exc, duckdb.IOException) or _STORAGE_TROUBLE.search(str(exc))):
+            raise
+        raise WarehouseError(explain_io_error(database_file(con), exc, False)) from None
+
+
+def database_file(con: duckdb.DuckDBPyConnection) -> Path | str:
+    try:
+        return Path(con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()")
+                    .fetchall()[0][0])
+    except (duckdb.Error, IndexError, TypeError):
+        return "the warehouse"
+
+
+def check_not_truncated(con: duckdb.DuckDBPyConnection, p: Path) -> None:
+    """A file shorter than its own block count (a partial copy, a full disk) opens fine and fails on the first
+    read of a missing block, mid-refresh or mid-query: refuse it at once instead."""
+    if not p.is_file():
+        return
+    # used_blocks, not total_blocks: free blocks at the tail are legitimately cut off the file.
+    block_size, blocks = con.execute("SELECT block_size, used_blocks FROM pragma_database_size() "
+                                     "WHERE database_name = current_database()").fetchall()[0]
+    need, size = block_size * blocks, p.stat().st_size
+    if size < need:
+        con.close()
+        raise WarehouseError(f"{p} is truncated ({size:,} bytes; its block table needs {need:,}): a partial copy "
+                             "or a full disk. Move it aside and run `tshock refresh` to rebuild it from the raw "
+                             "landing zone or a snapshot.")
 
 
 @contextmanager
@@ -64,19 +114,25 @@ def first_line(exc: BaseException) -> str:
 
 def explain_io_error(p: Path, exc: Exception, read_only: bool) -> str:
     text = str(exc)
-    if "lock" in text.lower():
-        holder = ""
-        if "PID" in text:
-            holder = " (held by process " + text.split("PID", 1)[1].split()[0].strip(").,") + ")"
+    if re.search(r"\block\b", text, re.IGNORECASE):  # not "block" (checksum errors name blocks)
+        # DuckDB fails at once (no waiting) and names the holder: "... is held in <program> (PID 123)."
+        pid = re.search(r"\(PID (\d+)\)", text)
+        holder = f" (held by process {pid.group(1)})" if pid else ""
         if read_only:
-            return (f"{p} is locked for writing by another process{holder}; readers cannot open it while a write "
-                    "is running. Wait for the refresh to finish and try again.")
-        return (f"{p} is locked by another process{holder}: only one writer at a time. Wait for it to finish "
-                "(or stop it), then try again; read-only queries (`tshock sql`) also wait for writers.")
+            return (f"{p} is locked: another process{holder} has it open for writing (a refresh, calibration or "
+                    "`tshock sql --write`), and readers cannot open it meanwhile. Wait for it to finish, then "
+                    "try again.")
+        if "read-only mode" in text:  # the holder only reads: `tshock sql` or a report
+            return (f"{p} is locked: another process{holder} has it open read-only (e.g. `tshock sql`), and a "
+                    "writer needs it to itself. Let that query finish (or stop it), then try again.")
+        return (f"{p} is locked by another process{holder}: only one writer at a time (another refresh or "
+                "calibration?). Wait for it to finish (or stop it), then try again.")
     if "not a valid" in text.lower() or "corrupt" in text.lower() or "magic" in text.lower():
         return (f"{p} is not a valid DuckDB database (corrupt or another kind of file). Move it aside and run "
                 "`tshock refresh` to rebuild it from the raw landing zone or a snapshot.")
-    if "read-only" in text.lower() or "permission" in text.lower():
+    if "no space left" in text.lower():
+        return f"cannot write {p}: the disk is full ({first_line(exc)}). Free some space, then try again."
+    if re.search(r"read-only|permission|not permitted", text, re.IGNORECASE):
         return f"cannot write {p}: the file or its directory is read-only ({first_line(exc)})"
     return f"cannot open {p}: {first_line(exc)}"
 

@@ -141,7 +141,10 @@ def load_frames(con: duckdb.DuckDBPyConnection, frames: dict[str, pd.DataFrame],
                         "newest_date": result.newest, "status": "loaded"})
         con.execute("COMMIT")
     except BaseException:
-        con.execute("ROLLBACK")
+        try:
+            con.execute("ROLLBACK")
+        except duckdb.Error:
+            pass  # a failed COMMIT (e.g. disk full) has rolled back already: report what made it fail
         raise
     return result
 

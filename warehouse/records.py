@@ -99,6 +99,11 @@ _record(
         C("grid_json", "VARCHAR", "The grid definition as JSON", False),
         C("calibration_id", "VARCHAR", "Calibration every cell ran on", False),
         C("data_hash", "VARCHAR", "sha256 of the model inputs", False),
+        C("code_version", "VARCHAR", "Hash of the model code the cells ran on"),
+        C("anchor", "DATE", "Record date of the debt stock every cell started from"),
+        C("cell_keys", "VARCHAR", "JSON list of the sweep's cells (sweep_cells.cell_key) in grid order"),
+        C("cells_computed", "INTEGER", "Cells this sweep computed (the others were reused from earlier sweeps)"),
+        C("cells_reused", "INTEGER", "Cells reused from earlier sweeps with the same key"),
     ],
     ("sweep_id",),
 )
@@ -120,6 +125,9 @@ _record(
         C("interest_10y_delta_usd_bn_p50", "DOUBLE", "Ten-fiscal-year interest delta, median, $bn"),
         C("interest_10y_delta_usd_bn_p95", "DOUBLE", "Ten-fiscal-year interest delta, 95th percentile, $bn"),
         C("results_json", "VARCHAR", "The cell's full results as JSON", False),
+        C("calibration_id", "VARCHAR", "Calibration the cell ran on (calibrations.calibration_id)"),
+        C("data_hash", "VARCHAR", "sha256 of the model inputs the cell ran on"),
+        C("code_version", "VARCHAR", "Hash of the model code the cell ran on"),
     ],
     ("cell_key",),
 )

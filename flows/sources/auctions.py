@@ -6,8 +6,6 @@ no amounts or coupons, and the API is asked for the same subset so both paths fi
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import math
 import re
@@ -19,7 +17,7 @@ import duckdb
 import pandas as pd
 
 from flows.http import Http
-from flows.sources.base import ParseError, Payload
+from flows.sources.base import ParseError, Payload, read_csv
 from warehouse.schema import TABLES
 
 SOURCE = "auctions"
@@ -121,7 +119,7 @@ def _csv_records(relpath: str, body: bytes) -> list[tuple[int, dict[str, str]]]:
         text = body.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ParseError(relpath, f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    rows = list(csv.reader(io.StringIO(text)))
+    rows = read_csv(relpath, text)
     if not rows:
         raise ParseError(relpath, "empty file: no header row")
     # A second BOM can survive when a file was re-saved; the column name must still match.

@@ -9,7 +9,9 @@ A source module (tic, fred, fiscaldata, yield_curve, nyfed, auctions) has two ha
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -45,3 +47,13 @@ class StaleSourceError(ParseError):
     """A file the source still serves but stopped updating: recognised and refused as current data."""
 
     stale = True
+
+
+def read_csv(relpath: str, text: str) -> list[list[str]]:
+    """Every row of a CSV text. The csv module's own errors (a line break inside an unquoted field, a field
+    over its size limit, bad quoting) become a ParseError naming the line, like every other bad byte."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        return list(reader)
+    except csv.Error as exc:
+        raise ParseError(relpath, f"malformed CSV ({exc})", line=reader.line_num) from None

@@ -29,7 +29,7 @@ from urllib.parse import parse_qsl, urlencode
 import duckdb
 import pandas as pd
 
-from flows.http import Http, redact
+from flows.http import FetchError, Http, redact
 from flows.sources.base import ParseError, Payload
 from flows.sources.mspd import (
     by_source_line,
@@ -47,6 +47,14 @@ API_BASE = "https://api.fiscaldata.treasury.gov/services/api/fiscal_service/"
 PAGE_SIZE = 10_000
 # public + intragovernmental must equal the total to this many units (dollars or $ millions).
 SUM_TOLERANCE = Decimal("0.01")
+
+
+class UnreadablePage(ParseError, FetchError):
+    """A response pagination cannot read (an HTML error page served with status 200, a bad links.next).
+
+    Both kinds at once: a ParseError naming the URL, and a FetchError so the refresh records the dataset's
+    fetch as failed in one line instead of crashing. `fetch_pages` yields the page before raising this, so
+    the bytes still reach the loader, which quarantines them with the reason."""
 
 
 @dataclass(frozen=True)
@@ -114,7 +122,8 @@ def fetch_pages(http: Http, endpoint: str, params: dict, relpath_prefix: str,
 
     `endpoint` is relative to API_BASE (e.g. "v2/accounting/od/debt_to_penny") or a full URL. Requests
     page[size] (PAGE_SIZE unless params set it) and follows `links.next` until it is null, never past
-    meta total-pages. A body that is not a Fiscal Data envelope raises ParseError naming the URL.
+    meta total-pages. A body that is not a Fiscal Data envelope is yielded (its transform quarantines it),
+    then UnreadablePage (a ParseError and a FetchError) naming the URL stops the pagination.
     """
     url = endpoint if endpoint.startswith(("http://", "https://")) else API_BASE + endpoint.lstrip("/")
     query = dict(params)
@@ -124,8 +133,8 @@ def fetch_pages(http: Http, endpoint: str, params: dict, relpath_prefix: str,
     while True:
         shown = redact(url + "?" + urlencode(query), getattr(http, "secrets", ()))
         body = http.get(url, query)
-        doc = read_envelope(body, shown)
         yield Payload(source=source, relpath=f"{relpath_prefix}__page{n}.json", url=shown, body=body)
+        doc = page_envelope(body, shown)
         links = doc.get("links") if isinstance(doc.get("links"), dict) else {}
         meta = doc.get("meta") if isinstance(doc.get("meta"), dict) else {}
         total_pages = meta.get("total-pages")
@@ -138,7 +147,7 @@ def fetch_pages(http: Http, endpoint: str, params: dict, relpath_prefix: str,
         page = dict(parse_qsl(nxt.lstrip("?&"))) if isinstance(nxt, str) else {}
         following = page.get("page[number]", str(current + 1))
         if not following.isdigit() or int(following) <= current:
-            raise ParseError(shown, "links.next does not point to a later page", field="links.next", value=nxt)
+            raise UnreadablePage(shown, "links.next does not point to a later page", field="links.next", value=nxt)
         query.update(page)
         query["page[number]"] = int(following)
         n += 1
@@ -168,9 +177,13 @@ def mspd_record_dates(http: Http, since: date | None) -> list[date]:
         params["filter"] = f"record_date:gt:{since.isoformat()}"
     dates: set[date] = set()
     for page in fetch_pages(http, MSPD_TABLE_1.endpoint, params, f"{SOURCE}/mspd_record_dates"):
-        for i, row in enumerate(read_envelope(page.body, page.url)["data"], start=1):
+        for i, row in enumerate(page_envelope(page.body, page.url)["data"], start=1):
             value = row.get("record_date") if isinstance(row, dict) else None
-            dates.add(parse_date(value, page.url, "record_date", line=i))
+            try:
+                dates.add(parse_date(value, page.url, "record_date", line=i))
+            except ParseError as exc:  # these pages are never loaded: a bad one is a failed fetch
+                raise UnreadablePage(page.url, "bad record_date in the statement-date list", field="record_date",
+                                     value=exc.value, line=i) from None
     return sorted(dates)
 
 
@@ -192,16 +205,21 @@ def live_state(con) -> dict[str, date]:
 
 # ---- transform ----------------------------------------------------------------------------------------
 
-def read_envelope(body: bytes, where: str) -> dict:
-    """The parsed Fiscal Data response; ParseError (naming `where`) unless it is JSON with a `data` list."""
+def read_envelope(body: bytes, where: str, error: type[ParseError] = ParseError) -> dict:
+    """The parsed Fiscal Data response; `error` (naming `where`) unless it is JSON with a `data` list."""
     try:
         doc = json.loads(body)
     except ValueError:
         start = body[:40].decode("utf-8", "replace").strip()
-        raise ParseError(where, f"response is not JSON (starts with {start!r})") from None
+        raise error(where, f"response is not JSON (starts with {start!r})") from None
     if not isinstance(doc, dict) or not isinstance(doc.get("data"), list):
-        raise ParseError(where, "not a Fiscal Data response: no 'data' list", field="data")
+        raise error(where, "not a Fiscal Data response: no 'data' list", field="data")
     return doc
+
+
+def page_envelope(body: bytes, where: str) -> dict:
+    """read_envelope on the extract side, where a body pagination cannot read stops the fetch."""
+    return read_envelope(body, where, UnreadablePage)
 
 
 def transform(relpath: str, body: bytes, fetched_on: date | None = None) -> dict[str, pd.DataFrame]:

@@ -27,15 +27,13 @@ and the FRN's fixed spread. The Interest Payable Date fields and the prior/curre
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
 import pandas as pd
 
-from flows.sources.base import ParseError
+from flows.sources.base import ParseError, read_csv
 from warehouse.schema import TABLES
 
 NULLS = frozenset({"null", ""})
@@ -157,8 +155,8 @@ def csv_rows(relpath: str, body: bytes) -> list[tuple[int | None, dict[str, str]
         text = body.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ParseError(relpath, f"not UTF-8 text (byte {exc.start})") from None
-    reader = csv.reader(io.StringIO(text, newline=""))
-    header = next(reader, None)
+    records = read_csv(relpath, text)
+    header = records[0] if records else None
     if not header:
         raise ParseError(relpath, "empty file, expected the MSPD detail CSV header", line=1)
     missing = [h for h in CSV_HEADERS if h not in header]
@@ -166,7 +164,7 @@ def csv_rows(relpath: str, body: bytes) -> list[tuple[int | None, dict[str, str]
         raise ParseError(relpath, "header lacks an MSPD detail column", field=missing[0], line=1)
     index = {CSV_HEADERS[h]: header.index(h) for h in CSV_HEADERS}
     rows: list[tuple[int | None, dict[str, str]]] = []
-    for line_no, cells in enumerate(reader, start=2):
+    for line_no, cells in enumerate(records[1:], start=2):
         if not cells:
             continue
         if len(cells) != len(header):
@@ -206,6 +204,9 @@ def detail_frames(relpath: str, rows: list[tuple[int | None, dict]], source_form
         for f in REQUIRED_FIELDS:
             if f not in row:
                 raise ParseError(relpath, "row lacks a required field", field=f, line=line)
+            if row[f] is not None and not isinstance(row[f], str):
+                # API JSON may carry any type; every MSPD field is published as a string or null.
+                raise ParseError(relpath, "expected a string or null", field=f, value=row[f], line=line)
         if row["security_type_desc"] != "Marketable":
             continue  # nonmarketable debt is out of scope: no table stores it
         record_date = parse_date(row["record_date"], relpath, "record_date", line=line)

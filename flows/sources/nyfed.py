@@ -8,8 +8,6 @@ the API CSV, so only the core columns are required and the rest may be absent (N
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 import re
 from collections.abc import Iterator
@@ -20,7 +18,7 @@ import duckdb
 import pandas as pd
 
 from flows.http import Http
-from flows.sources.base import ParseError, Payload
+from flows.sources.base import ParseError, Payload, read_csv
 from warehouse.schema import TABLES
 
 SOURCE = "soma"
@@ -86,9 +84,24 @@ def extract_live(http: Http, state: dict[str, date], *, today: date | None = Non
         return
     url = API_URL.format(date=as_of.isoformat())
     body = http.get(url)
-    if len([line for line in body.splitlines() if line.strip()]) <= 1:
+    if not_published_yet(body):
         return
     yield Payload(source=SOURCE, relpath=RELPATH.format(date=as_of.isoformat()), url=url, body=body)
+
+
+def not_published_yet(body: bytes) -> bool:
+    """Empty, or our CSV header with no rows. Anything else (an HTML error page served with status 200)
+    is yielded, so the loader quarantines it with the reason instead of the run passing it off as no news."""
+    lines = [line for line in body.splitlines() if line.strip()]
+    if not lines:
+        return True
+    if len(lines) > 1:
+        return False
+    try:
+        header = read_csv("header", lines[0].decode("utf-8-sig", errors="replace"))[0]
+    except (ParseError, IndexError):
+        return False
+    return all(HEADER_MAP.get(fold(cell)) for cell in header)
 
 
 def live_state(con) -> dict[str, date]:
@@ -116,7 +129,7 @@ def transform(relpath: str, body: bytes, fetched_on: date | None = None) -> dict
         text = body.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ParseError(relpath, f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    rows = list(csv.reader(io.StringIO(text)))
+    rows = read_csv(relpath, text)
     if not rows or not any(cell.strip() for cell in rows[0]):
         raise ParseError(relpath, "empty file: no header row")
     header = [cell.strip() for cell in rows[0]]

@@ -7,8 +7,6 @@ emit one row per (date, tenor) with empty cells dropped.
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 import re
 from collections.abc import Iterator
@@ -19,7 +17,7 @@ import duckdb
 import pandas as pd
 
 from flows.http import Http
-from flows.sources.base import ParseError, Payload
+from flows.sources.base import ParseError, Payload, read_csv
 from warehouse.schema import TABLES
 
 SOURCE = "yield_curve"
@@ -108,7 +106,7 @@ def transform(relpath: str, body: bytes, fetched_on: date | None = None) -> dict
         text = body.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ParseError(relpath, f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    rows = list(csv.reader(io.StringIO(text)))
+    rows = read_csv(relpath, text)
     while rows and not any(cell.strip() for cell in rows[-1]):
         rows.pop()
     if not rows:
