@@ -69,8 +69,17 @@ def refresh(
     from flows.refresh import refresh_flow
 
     path = resolve_db(db)
-    with console_ui.stage_progress(console, "refresh"):
-        results = refresh_flow(db=path, sources=list(source) if source else None, offline_dir=offline_dir, full=full)
+    from warehouse.db import connect
+
+    # Take the write lock before Prefect starts: a second writer, a bad --db or a corrupt file fails at once in
+    # one line, and no reader can slip in between sources. Tasks run in this process and share the instance.
+    holder = connect(path)
+    try:
+        with console_ui.stage_progress(console, "refresh"):
+            results = refresh_flow(db=path, sources=list(source) if source else None, offline_dir=offline_dir,
+                                   full=full)
+    finally:
+        holder.close()
     console_ui.refresh_summary(console, results, path)
     if any(r["failed"] for r in results):
         raise typer.Exit(1)
@@ -89,7 +98,7 @@ def snapshot_export(
 
 
 # Command groups owned by other modules; each exposes register(app). Imported lazily so `tshock --help` stays fast.
-COMMAND_MODULES = ("flows.cli_sql", "flows.cli_calibrate", "flows.cli_scenario", "flows.cli_run")
+COMMAND_MODULES = ("flows.cli_sql", "flows.cli_calibrate", "flows.cli_scenario", "flows.cli_sweep", "flows.cli_run")
 
 
 def register_commands() -> None:
@@ -128,7 +137,7 @@ def main() -> None:
             if exc.ctx is not None:
                 err.print(f"see: {exc.ctx.command_path} --help", markup=False, highlight=False, soft_wrap=True)
             sys.exit(2)
-        if isinstance(exc, tuple(m.exceptions.Exit for m in clicks)):
+        if isinstance(exc, tuple(e for m in clicks if (e := getattr(m.exceptions, "Exit", None)))):
             sys.exit(exc.exit_code)
         if isinstance(exc, WarehouseError | FetchError):
             err.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)

@@ -82,6 +82,9 @@ def refresh_source(source: str, db: str, offline_dir: str | None = None, full: b
         except FileNotFoundError as exc:
             summary.failed += 1
             summary.errors.append(f"{source}: snapshot file missing: {exc.filename}")
+        if offline_dir and summary.payloads == 0 and not summary.failed:
+            summary.failed += 1
+            summary.errors.append(f"{source}: no {source} files in {offline_dir} (nothing to replay)")
         newest = con.execute("SELECT max(newest_date) FROM ingest_log WHERE source = ? AND status = 'loaded'",
                              [source]).fetchone()[0]
     finally:

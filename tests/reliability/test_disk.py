@@ -169,27 +169,27 @@ def test_corrupt_warehouse_through_the_real_cli_is_one_line_exit_1(offline_wareh
     assert rc == 1 and "not a valid DuckDB database" in one_clear_line(stderr)
 
 
-def partial_snapshot(snapshot_dir: Path, to: Path, *, drop: str) -> Path:
-    shutil.copytree(snapshot_dir, to, ignore=lambda d, names: [n for n in names
-                                                               if (Path(d) / n) == snapshot_dir / drop])
+def partial_snapshot(snapshot_dir: Path, to: Path, *, drop: str, only: str | None = None) -> Path:
+    """A copy of the snapshot (or of its folder `only`) without the file or folder `drop`."""
+    src = snapshot_dir / only if only else snapshot_dir
+    shutil.copytree(src, to / only if only else to,
+                    ignore=lambda d, names: [n for n in names if (Path(d) / n) == snapshot_dir / drop])
     return to
 
 
 def test_snapshot_missing_one_file_still_loads_the_rest(snapshot_dir, tmp_path):
-    snap = partial_snapshot(snapshot_dir, tmp_path / "snap", drop="fred/DGS10.csv")
+    missing = "fiscaldata/mspd_table_1__sort-desc_size30.json"
+    snap = partial_snapshot(snapshot_dir, tmp_path / "snap", drop=missing, only="fiscaldata")
     db = tmp_path / "data" / "w.duckdb"
-    summary = refresh_source.fn("fred", str(db), str(snap))
-    assert summary["failed"] == 0 and summary["quarantined"] == 0 and summary["loaded"] == 31
+    summary = refresh_source.fn("fiscaldata", str(db), str(snap))
+    assert summary["failed"] == 0 and summary["quarantined"] == 0 and summary["loaded"] == 6
     logged = {r for _, _, r, _ in ingest_log(db)}
-    expected = {p.relpath for p in source_module("fred").extract_offline(snapshot_dir)} - {"fred/DGS10.csv"}
-    assert logged == expected
+    assert logged == {p.relpath for p in source_module("fiscaldata").extract_offline(snapshot_dir)} - {missing}
     assert_no_partial_payload(db, snapshot_payload_keys(snapshot_dir))
 
 
-@pytest.mark.xfail(strict=True, reason="needs flows/refresh.py: an offline source with no files in the "
-                                       "snapshot must count as failed (see docs/reliability.md)")
 def test_snapshot_without_a_source_folder_is_a_clear_failure(warehouse_copy, snapshot_dir, tmp_path):
-    snap = partial_snapshot(snapshot_dir, tmp_path / "snap", drop="tic")
+    snap = partial_snapshot(snapshot_dir, tmp_path / "snap", drop="tic/mfh.txt", only="fred")  # no tic/
     before = fingerprint(warehouse_copy)
     summary = refresh_source.fn("tic", str(warehouse_copy), str(snap))
     assert fingerprint(warehouse_copy) == before

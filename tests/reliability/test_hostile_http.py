@@ -20,6 +20,10 @@ from tests.reliability.conftest import Reply
 from tests.reliability.helpers import fingerprint
 
 AS_OF = nyfed.latest_wednesday(date.today()).isoformat()
+# The snapshot's newest curve date is in 2025: a live pull re-fetches 2025 and every year up to this one.
+CURVE_YEARS = list(range(2025, date.today().year + 1))
+PAST_YEARS = CURVE_YEARS[:-1]
+Y2025 = "treasury/daily-treasury-rates_2025.csv"
 HTML = b"<!DOCTYPE html><html><head><title>503 Service Unavailable</title></head><body>Try later</body></html>"
 
 
@@ -156,7 +160,7 @@ def test_html_page_where_a_csv_belongs_is_quarantined(live_sources, warehouse_co
     before = fingerprint(warehouse_copy)
     live_sources.routes["/treasury/"] = lambda n, p: Reply(200, HTML)
     summary, log = run("yield_curve", warehouse_copy)
-    assert summary["quarantined"] == 2 and summary["failed"] == 0  # newest stored year and this year
+    assert summary["quarantined"] == len(CURVE_YEARS) and summary["failed"] == 0
     assert all("first column must be 'Date'" in e for _, s, e, _ in log), log
     unchanged_except(before, warehouse_copy)
 
@@ -183,18 +187,21 @@ def test_empty_csv_is_quarantined_unless_it_is_a_new_year_with_no_rows_yet(live_
     before = fingerprint(warehouse_copy)
     live_sources.routes["/treasury/"] = lambda n, p: Reply(200, b"")
     summary, log = run("yield_curve", warehouse_copy)
-    # the newest stored year (2025) came back empty: refused; this year's empty file is simply not there yet
-    assert [(r, s) for r, s, _, _ in log] == [("treasury/daily-treasury-rates_2025.csv", "quarantined")]
-    assert "empty file" in log[0][2]
+    # past years (the newest stored one included) came back empty: refused; this year's is not out yet
+    assert [(r, s) for r, s, _, _ in log] == [(f"treasury/daily-treasury-rates_{y}.csv", "quarantined")
+                                              for y in PAST_YEARS]
+    assert all("empty file" in e for _, _, e, _ in log)
     unchanged_except(before, warehouse_copy)
 
 
 def test_changed_column_header_is_quarantined(live_sources, warehouse_copy, snapshot_dir):
     before = fingerprint(warehouse_copy)
-    body = read_snapshot(snapshot_dir, "treasury/daily-treasury-rates_2025.csv").replace(b'"10 Yr"', b'"10 Year"', 1)
+    body = read_snapshot(snapshot_dir, Y2025).replace(b'"10 Yr"', b'"10 Year"', 1)
     live_sources.routes["/treasury/"] = lambda n, p: Reply(200, body if "2025" in p else b"")
     summary, log = run("yield_curve", warehouse_copy)
-    assert summary["quarantined"] == 1 and "unknown tenor column" in log[0][2] and "10 Year" in log[0][2]
+    reasons = {r: e for r, _, e, _ in log}
+    assert "unknown tenor column" in reasons[Y2025] and "10 Year" in reasons[Y2025]
+    assert summary["quarantined"] == len(PAST_YEARS)  # later past years came back empty
     unchanged_except(before, warehouse_copy)
 
 
