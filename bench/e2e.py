@@ -1,0 +1,169 @@
+"""End-to-end benchmark of the offline `tshock run`: wall time, per-stage timings and peak memory.
+
+    uv run python bench/e2e.py [--snapshot DIR] [--draws N] [--runs cold,warm] [--keep DIR]
+
+Runs `tshock run --offline SNAPSHOT` as a subprocess, exactly as a user would, into a temporary warehouse,
+reports folder and Prefect home:
+- cold: empty warehouse and a fresh Prefect home (what CI and a first clone pay: the full replay, a new
+  calibration, Prefect's database migrations);
+- warm: the same command again (payloads skipped as already seen, the calibration reused).
+
+Where the time goes comes from three clocks: the arrival time of the CLI's stage lines (so the time before
+the first stage, i.e. imports and Prefect's temporary server start, is visible), the stage timings the flow
+writes into `reports/<day>/run.json`, and the wall clock. Peak memory is sampled from /proc every 0.1 s over
+the whole process tree (the CLI and Prefect's server subprocess) and per process. Goal on 2 cores: a cold run
+under 60 s and 1.5 GB. Prints numbers; asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+GOAL_SECONDS, GOAL_MB = 60.0, 1536.0
+STAGE = re.compile(r"^\[run\] (\w+): (started|done)")
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    except OSError:
+        return []
+    out = []
+    for c in text.split():
+        out += [int(c), *_children(int(c))]
+    return out
+
+
+def _rss_mb(pid: int) -> float:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
+    return 0.0
+
+
+def _name(pid: int) -> str:
+    try:
+        cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return "?"
+    return "prefect server" if "uvicorn" in cmd or "prefect" in cmd and "server" in cmd else \
+        "tshock" if "tshock" in cmd or "flows.cli" in cmd else cmd.split(" ")[0].rsplit("/", 1)[-1]
+
+
+class MemorySampler(threading.Thread):
+    """Peak RSS of a process tree (sum) and of each process in it, sampled every `every` seconds."""
+
+    def __init__(self, pid: int, every: float = 0.1):
+        super().__init__(daemon=True)
+        self.pid, self.every, self.stop = pid, every, threading.Event()
+        self.peak_total = 0.0
+        self.peak_by_name: dict[str, float] = {}
+
+    def run(self) -> None:
+        while not self.stop.is_set():
+            total = 0.0
+            for p in [self.pid, *_children(self.pid)]:
+                mb = _rss_mb(p)
+                total += mb
+                name = _name(p)
+                self.peak_by_name[name] = max(self.peak_by_name.get(name, 0.0), mb)
+            self.peak_total = max(self.peak_total, total)
+            time.sleep(self.every)
+
+
+def run_once(label: str, args: list[str], env: dict) -> dict:
+    import resource
+
+    cpu0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(args, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    sampler = MemorySampler(proc.pid)
+    sampler.start()
+    marks: list[tuple[str, str, float]] = []
+    tail: list[str] = []
+    for line in proc.stdout:
+        m = STAGE.match(line)
+        if m:
+            marks.append((m.group(1), m.group(2), time.perf_counter() - t0))
+        tail = (tail + [line.rstrip()])[-40:]
+    rc = proc.wait()
+    wall = time.perf_counter() - t0
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    cpu1 = resource.getrusage(resource.RUSAGE_CHILDREN)  # the CLI and, once reaped, Prefect's server
+    cpu = (cpu1.ru_utime - cpu0.ru_utime) + (cpu1.ru_stime - cpu0.ru_stime)
+    sampler.stop.set()
+    sampler.join()
+    if rc != 0:
+        print("\n".join(tail))
+        raise SystemExit(f"{label}: tshock run exited with {rc}")
+    first = next((t for _, ev, t in marks if ev == "started"), wall)
+    last = max((t for _, ev, t in marks if ev == "done"), default=wall)
+    return {"label": label, "wall": wall, "before_first_stage": first, "after_last_stage": wall - last,
+            "marks": marks, "load": load, "cpu": cpu, "peak_total_mb": sampler.peak_total,
+            "peak_by_process_mb": sampler.peak_by_name}
+
+
+def stages_from(reports: Path) -> dict[str, float]:
+    runs = sorted(reports.glob("*/run.json"))
+    return json.loads(runs[-1].read_text())["stages"] if runs else {}
+
+
+def report(r: dict, stages: dict[str, float]) -> None:
+    print(f"\n== {r['label']}: {r['wall']:.1f} s wall, {r['cpu']:.1f} s CPU (user + system, all processes), "
+          f"peak memory {r['peak_total_mb']:.0f} MB (process tree)")
+    print(f"   before the first stage (imports, Prefect temporary server start): {r['before_first_stage']:5.1f} s")
+    for name, secs in stages.items():
+        print(f"   {name:<12} {secs:6.1f} s  {'#' * int(round(secs))}")
+    print(f"   stages together (each includes its Prefect task bookkeeping): {sum(stages.values()):5.1f} s")
+    print(f"   after the last stage (summary, server shutdown): {r['after_last_stage']:5.1f} s")
+    print(f"   1-minute load average at the end: {r['load']:.1f} on {os.cpu_count()} cores (this run alone is "
+          "about 1-1.5; more means other work inflated the times)")
+    procs = ", ".join(f"{k} {v:.0f} MB" for k, v in sorted(r["peak_by_process_mb"].items(), key=lambda kv: -kv[1])
+                      if v > 20)
+    print(f"   peak RSS by process: {procs}")
+    ok_t = "under" if r["wall"] < GOAL_SECONDS else "OVER"
+    ok_m = "under" if r["peak_total_mb"] < GOAL_MB else "OVER"
+    print(f"   goal: {ok_t} {GOAL_SECONDS:.0f} s, {ok_m} {GOAL_MB:.0f} MB")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    snapshot = os.environ.get("TSHOCK_SNAPSHOT", str(REPO.parent / "shared" / "snapshot"))
+    ap.add_argument("--snapshot", default=snapshot)
+    ap.add_argument("--draws", type=int, default=None, help="override every scenario's draws (default: specs')")
+    ap.add_argument("--runs", default="cold,warm", help="comma-separated: cold, warm")
+    ap.add_argument("--keep", default=None, help="keep the warehouse and reports in this directory")
+    a = ap.parse_args()
+    work = Path(a.keep) if a.keep else Path(tempfile.mkdtemp(prefix="tshock-e2e-"))
+    work.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "PREFECT_HOME": str(work / "prefect"), "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+           "DO_NOT_TRACK": "1", "PREFECT_LOGGING_LEVEL": "WARNING", "PYTHONDONTWRITEBYTECODE": "1"}
+    args = [str(Path(sys.executable).with_name("tshock")), "run", "--offline", a.snapshot,
+            "--db", str(work / "warehouse.duckdb"), "--reports-dir", str(work / "reports")]
+    if a.draws:
+        args += ["--draws", str(a.draws)]
+    print(f"tshock run --offline {a.snapshot} on {os.cpu_count()} cores; work dir {work}")
+    for label in a.runs.split(","):
+        r = run_once(label.strip(), args, env)
+        report(r, stages_from(work / "reports"))
+    if not a.keep:
+        import shutil
+
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,259 @@
+"""`tshock run` (the whole pipeline into dated reports) and `tshock serve` (scheduled deployments)."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import threading
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from flows import progress
+from flows.cli import DbOption, UserError, check_offline_dir, console, err, prefect_defaults, resolve_db
+
+DEFAULT_REPORTS = "reports"
+
+
+def register(app: typer.Typer) -> None:
+    app.command("run")(run_cmd)
+    app.command("serve")(serve_cmd)
+
+
+def reports_root(reports_dir: str | None) -> Path:
+    return Path(reports_dir or os.environ.get("TSHOCK_REPORTS") or DEFAULT_REPORTS)
+
+
+def _check_scenarios(names: list[str], draws: int | None) -> list[str]:
+    """Resolve names and files before Prefect starts, so a typo costs a second, not a server start."""
+    from flows.scenario import resolve_spec
+    from model.spec import SpecError
+
+    resolved = []
+    for name in names:
+        try:
+            spec = resolve_spec(name, draws=draws)
+        except SpecError as exc:
+            raise UserError(f"--scenario {name}: {exc}") from None
+        resolved.append(str(Path(name).resolve()) if name.endswith((".yaml", ".yml")) else spec.name)
+    return resolved
+
+
+def reproduce_command(offline: str | None, draws: int | None, db: str | None, reports_dir: str | None) -> str:
+    parts = ["uv", "run", "tshock", "run"]
+    if offline:
+        parts += ["--offline", offline]
+    if draws is not None:
+        parts += ["--draws", str(draws)]
+    if db:
+        parts += ["--db", db]
+    if reports_dir:
+        parts += ["--reports-dir", reports_dir]
+    return shlex.join(parts)
+
+
+def run_cmd(
+    offline: Annotated[str | None, typer.Option("--offline", help="Replay a snapshot directory instead of the network")] = None,
+    reports_dir: Annotated[str | None, typer.Option("--reports-dir", help="Where dated reports go (default: $TSHOCK_REPORTS or ./reports)")] = None,
+    scenario: Annotated[list[str] | None, typer.Option("--scenario", "-s", help="Only these scenarios (name or YAML file; repeatable). Default: every shipped one")] = None,
+    draws: Annotated[int | None, typer.Option("--draws", min=1, help="Monte Carlo draws for every scenario (overrides the specs)")] = None,
+    no_refresh: Annotated[bool, typer.Option("--no-refresh", help="Skip the refresh: report on the warehouse as it is")] = False,
+    db: DbOption = None,
+):
+    """The whole pipeline: refresh → views → calibration → scenarios → backtests → dated reports."""
+    prefect_defaults()  # before anything imports prefect: its logging settings are read on import
+    if offline and no_refresh:
+        raise UserError("--offline replays a snapshot and --no-refresh skips the refresh: give one of them")
+    offline_dir = check_offline_dir(offline)
+    path = resolve_db(db)
+    if no_refresh and not Path(path).exists():
+        raise UserError(f"--no-refresh: no warehouse at {path} to report on; run without --no-refresh (or with "
+                        "--offline DIR) to fill it first")
+    names = _check_scenarios(scenario, draws) if scenario else None
+    root = reports_root(reports_dir)
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UserError(f"--reports-dir {root}: cannot create it ({exc.strerror})") from None
+    started = time.perf_counter()
+    booting = start_temporary_server()
+    from calibration.estimate import CalibrationError
+    from flows.records_store import RecordNotFound
+    from flows.run import run_flow
+    from model import ModelError
+
+    try:
+        with run_progress(console):
+            if booting is not None:
+                booting.join()  # a failed start is retried (and reported) by the flow's own client
+            summary = run_flow(db=path, offline_dir=offline_dir, reports_dir=str(root.resolve()), scenarios=names,
+                               draws=draws, refresh=not no_refresh,
+                               command=reproduce_command(offline, draws, db, reports_dir))
+    except (CalibrationError, ModelError, RecordNotFound) as exc:
+        # The data cannot support a stage (e.g. an empty warehouse after a failed live refresh): one line, exit 1;
+        # reports already published stay as they were.
+        err.print(f"error: {' '.join(str(exc).split())}", markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(1) from None
+    print_summary(console, summary, path, time.perf_counter() - started)
+    if any(r["failed"] for r in summary["refresh"]):
+        raise typer.Exit(1)
+
+
+def start_temporary_server() -> threading.Thread | None:
+    """Without PREFECT_API_URL, the flow runs against Prefect's temporary server, which takes seconds to boot:
+    start it now, in the background, so it boots while the pipeline's modules import."""
+    if prefect_api_url():
+        return None
+    from prefect.server.api.server import SubprocessASGIServer
+
+    def boot() -> None:
+        try:
+            SubprocessASGIServer().start()
+        except Exception:  # noqa: BLE001 - the flow's client starts it again and reports the error
+            pass
+
+    thread = threading.Thread(target=boot, name="prefect-temporary-server", daemon=True)
+    thread.start()
+    return thread
+
+
+@contextmanager
+def run_progress(out: Console):
+    """One line per stage of the run; other modules' progress (sources, estimation steps, model) becomes the
+    current stage's detail. Plain start/done lines when output is not a terminal (CI, pipes)."""
+    current = {"stage": None, "t0": 0.0}
+    if not out.is_terminal:
+        def plain(event: str, stage: str, detail: str) -> None:
+            if stage.startswith("run:"):
+                name = stage[4:]
+                if event == "start":
+                    current.update(stage=name, t0=time.perf_counter())
+                    out.print(f"[run] {name}: started {detail}".rstrip(), markup=False, highlight=False)
+                elif event == "done":
+                    secs = time.perf_counter() - current["t0"]
+                    out.print(f"[run] {name}: done in {secs:.1f} s {detail}".rstrip(), markup=False,
+                              highlight=False)
+            elif event == "done" and current["stage"]:
+                out.print(f"[run]   {current['stage']} · {stage}: done {detail}".rstrip(), markup=False,
+                          highlight=False)
+
+        progress.listen(plain)
+        try:
+            yield
+        finally:
+            progress.clear()
+        return
+
+    bars = Progress(SpinnerColumn(), TextColumn("[bold]{task.fields[stage]:<12}"),
+                    TextColumn("{task.description}"), TimeElapsedColumn(), console=out, transient=False)
+    rows: dict[str, int] = {}
+
+    def live(event: str, stage: str, detail: str) -> None:
+        if stage.startswith("run:"):
+            name = stage[4:]
+            if event == "start":
+                current["stage"] = name
+                rows[name] = bars.add_task(detail, stage=name, total=None)
+            elif event == "done" and name in rows:
+                bars.update(rows[name], description=detail or "done", total=1, completed=1)
+            elif name in rows:
+                bars.update(rows[name], description=detail)
+        elif current["stage"] in rows:
+            bars.update(rows[current["stage"]], description=f"{stage}: {detail}".rstrip(": "))
+
+    progress.listen(live)
+    try:
+        with bars:
+            yield
+    finally:
+        progress.clear()
+
+
+def _q(q: dict | None, unit: str = "") -> str:
+    from flows.report.fmt import num
+
+    if not q:
+        return "-"
+    return f"{num(q['p50'], 0, True)}{unit} [{num(q['p5'], 0, True)}, {num(q['p95'], 0, True)}]"
+
+
+def print_summary(out: Console, summary: dict, db: str, seconds: float) -> None:
+    cwd = Path.cwd()
+
+    def shown(path: str) -> Path:
+        p = Path(path)
+        return p.relative_to(cwd) if p.is_relative_to(cwd) else p
+
+    day = Path(summary["day_dir"])
+    table = Table(title=f"tshock run {summary['run_date']}: reports in {shown(summary['day_dir'])}/",
+                  title_justify="left")
+    for col in ("scenario", "10y peak move, bp", "interest over 10 years, $bn", "first FY > 20%", "report"):
+        table.add_column(col, justify="left" if col in ("scenario", "report") else "right")
+    for s in summary["scenarios"]:
+        h = s["headline"]
+        f = h["first_fy_over_20pct"]
+        table.add_row(s["name"], _q(h["peak_10y_shift_bp"]), _q(h["cumulative_10y_delta_usd_bn"]),
+                      f"{f['scenario_p50'] or 'none'} (baseline {f['baseline'] or 'none'})",
+                      str(Path(summary["reports"][s["name"]]).relative_to(day)))
+    out.print(table)
+    out.print(f"index: {shown(summary['index'])} · calibration "
+              f"{summary['calibration_id']} ({summary['calibration_status']}) · warehouse {db}", highlight=False)
+    stages = " · ".join(f"{k} {v:.1f} s" for k, v in summary["stages"].items())
+    out.print(f"stages: {stages} · total {seconds:.1f} s", highlight=False)
+    for r in summary["refresh"]:
+        for e in r["errors"]:
+            out.print(f"[yellow]{r['source']}[/]: {e}", highlight=False)
+
+
+# --- serve -----------------------------------------------------------------------------------------------------
+
+def prefect_api_url() -> str | None:
+    from prefect.settings import get_current_settings
+
+    return get_current_settings().api.url
+
+
+def check_server(url: str) -> None:
+    import httpx
+
+    try:
+        httpx.get(url.rstrip("/") + "/health", timeout=5).raise_for_status()
+    except httpx.HTTPError as exc:
+        raise UserError(f"no Prefect server answers at PREFECT_API_URL={url} ({type(exc).__name__}): start "
+                        "one with `uv run prefect server start` in another terminal, then run `tshock serve` "
+                        "again") from None
+
+
+def serve_cmd(
+    reports_dir: Annotated[str | None, typer.Option("--reports-dir", help="Where the scheduled runs write reports (default: $TSHOCK_REPORTS or ./reports)")] = None,
+    db: DbOption = None,
+):
+    """Register the scheduled deployments with a running Prefect server and execute their runs (Ctrl-C stops)."""
+    prefect_defaults()
+    url = prefect_api_url()
+    if not url:
+        raise UserError("tshock serve needs a running Prefect server and PREFECT_API_URL is not set. Start one "
+                        "with `uv run prefect server start` (UI at http://127.0.0.1:4200), then "
+                        "`export PREFECT_API_URL=http://127.0.0.1:4200/api` and run `tshock serve` again")
+    check_server(url)
+    from prefect import serve
+
+    from flows.run import deployments
+
+    deps = deployments(str(Path(resolve_db(db)).resolve()), str(reports_root(reports_dir).resolve()))
+    table = Table(title=f"deployments served to {url}", title_justify="left")
+    for col in ("deployment", "schedule", "what it runs"):
+        table.add_column(col)
+    for d in deps:
+        table.add_row(f"{d.flow_name}/{d.name}", ", ".join(f"{s.schedule.cron} ({s.schedule.timezone})"
+                                                            for s in d.schedules), d.description or "")
+    console.print(table)
+    err.print("serving; the schedules and runs show in the Prefect UI under Deployments. Ctrl-C stops.",
+              highlight=False)
+    serve(*deps, print_starting_message=False)

@@ -1,0 +1,224 @@
+"""The sweep report: heat maps of the ten-year interest delta and the peak 10-year yield move over the grid (p50
+in colour and text, the 90 % interval under it), the table, and the same table as CSV and JSON.
+
+Layout: reports/YYYY-MM-DD/sweep-<name>/{index.html, sweep.csv, sweep.json}. The folder is built as a hidden
+temporary sibling and renamed into place (swapped atomically with an existing one on Linux), so a reader sees
+the old report or the new one, never half of one. Charts are matplotlib (Agg, no pyplot) rendered to SVG and
+inlined; the SVG is deterministic (fixed hash salt, no date).
+"""
+
+from __future__ import annotations
+
+import csv
+import ctypes
+import ctypes.util
+import io
+import json
+import os
+import shutil
+import tempfile
+from datetime import date
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+from jinja2 import Environment  # noqa: E402
+from markupsafe import Markup  # noqa: E402
+from matplotlib import rc_context  # noqa: E402
+from matplotlib.colors import Normalize, TwoSlopeNorm  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+COLUMNS = ["cell_key", "size_usd_bn", "pct_of_debt", "months", "contagion", "backstop_share",
+           "yield_10y_delta_bp_p5", "yield_10y_delta_bp_p50", "yield_10y_delta_bp_p95",
+           "interest_10y_delta_usd_bn_p5", "interest_10y_delta_usd_bn_p50", "interest_10y_delta_usd_bn_p95",
+           "interest_10y_delta_point_usd_bn", "first_fy_interest_over_20pct_outlays_p50", "reused"]
+METRICS = {  # column prefix, title, short title (charts), unit, number format
+    "interest": ("interest_10y_delta_usd_bn", "Interest on marketable debt over ten years, scenario − baseline",
+                 "Ten-year interest delta", "$bn", "{:,.0f}"),
+    "yield": ("yield_10y_delta_bp", "Peak move of the 10-year yield", "Peak 10y yield move", "bp", "{:,.1f}"),
+}
+
+
+def cell_row(cell, results: dict, reused: bool) -> dict:
+    """A cell's headline numbers: the peak 10y move (`yields.10y.peak_shift_bp`) and the ten-year interest delta
+    (`interest.cumulative_10y_delta_usd_bn`), p5/p50/p95 over the draws."""
+    y, i = results["yields"]["10y"]["peak_shift_bp"], results["interest"]["cumulative_10y_delta_usd_bn"]
+    row = {"cell_key": cell.key, "size_usd_bn": cell.size_usd_bn,
+           "pct_of_debt": results["sales"]["sellers_total_pct_of_debt"], "months": cell.months,
+           "contagion": cell.contagion, "backstop_share": cell.backstop_share}
+    for q in ("p5", "p50", "p95"):
+        row[f"yield_10y_delta_bp_{q}"] = y[q]
+    for q in ("p5", "p50", "p95"):
+        row[f"interest_10y_delta_usd_bn_{q}"] = i[q]
+    row["interest_10y_delta_point_usd_bn"] = results["interest"]["cumulative_10y_delta_point_usd_bn"]
+    row["first_fy_interest_over_20pct_outlays_p50"] = results["first_fy_interest_over_20pct_outlays"]["scenario_p50"]
+    row["reused"] = reused
+    return row
+
+
+# --- heat maps -------------------------------------------------------------------------------------------------
+
+def _norm(values: list[float]):
+    lo, hi = min(values), max(values)
+    if lo < 0 < hi:
+        return TwoSlopeNorm(vmin=lo, vcenter=0.0, vmax=hi), "RdBu_r"
+    if lo == hi:
+        lo, hi = lo - 1.0, hi + 1.0
+    return Normalize(vmin=lo, vmax=hi), ("Reds" if lo >= 0 else "Blues_r")
+
+
+def heatmap_svg(rows: list[dict], metric: str) -> str:
+    """Sizes (rows) × months (columns), one panel per contagion × backstop pair, one colour scale for all."""
+    prefix, _, title, unit, fmt = METRICS[metric]
+    sizes = sorted({r["size_usd_bn"] for r in rows})
+    months = sorted({r["months"] for r in rows})
+    contagion = sorted({r["contagion"] for r in rows})
+    backstop = sorted({r["backstop_share"] for r in rows})
+    by = {(r["contagion"], r["backstop_share"], r["size_usd_bn"], r["months"]): r for r in rows}
+    norm, cmap = _norm([r[f"{prefix}_p50"] for r in rows])
+    w = 1.2 + 1.15 * len(months)
+    h = 0.9 + 0.62 * len(sizes)
+    fig = Figure(figsize=(max(w * len(backstop) + 1.2, 6.0), h * len(contagion) + 0.6), layout="constrained")
+    axes = fig.subplots(len(contagion), len(backstop), squeeze=False)
+    image = None
+    for i, c in enumerate(contagion):
+        for j, b in enumerate(backstop):
+            ax = axes[i][j]
+            grid = [[by[(c, b, s, m)][f"{prefix}_p50"] if (c, b, s, m) in by else float("nan") for m in months]
+                    for s in sizes]
+            image = ax.imshow(grid, cmap=cmap, norm=norm, origin="lower", aspect="auto")
+            for si, s in enumerate(sizes):
+                for mi, m in enumerate(months):
+                    r = by.get((c, b, s, m))
+                    if r is None:
+                        continue
+                    p50 = r[f"{prefix}_p50"]
+                    dark = abs(norm(p50) - 0.5) > 0.3 if cmap == "RdBu_r" else norm(p50) > 0.6
+                    ax.text(mi, si, f"{fmt.format(p50)}\n[{fmt.format(r[f'{prefix}_p5'])}, "
+                            f"{fmt.format(r[f'{prefix}_p95'])}]", ha="center", va="center", fontsize=7,
+                            color="white" if dark else "black")
+            ax.set_xticks(range(len(months)), [f"{m}" for m in months])
+            ax.set_yticks(range(len(sizes)), [f"{s:,.0f}" for s in sizes])
+            ax.set_xlabel("months over which the sale is spread")
+            ax.set_ylabel("sale, $bn")
+            ax.set_title(f"contagion ×{c:g} · Fed backstop {b:.0%}", fontsize=9)
+    fig.colorbar(image, ax=axes, shrink=0.9, label=f"p50, {unit}")
+    fig.suptitle(f"{title} ({unit}): p50 [p5, p95]", fontsize=10)
+    buf = io.StringIO()
+    with rc_context({"svg.hashsalt": "tshock-sweep", "svg.fonttype": "none"}):
+        fig.savefig(buf, format="svg", metadata={"Date": None})
+    text = buf.getvalue()
+    return text[text.index("<svg"):]
+
+
+# --- files -----------------------------------------------------------------------------------------------------
+
+def table_csv(rows: list[dict]) -> str:
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for r in rows:
+        writer.writerow({k: "" if r[k] is None else r[k] for k in COLUMNS})
+    return buf.getvalue()
+
+
+PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Sweep {{ s.name }}</title>
+<style>
+body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:1200px;padding:0 1em;color:#222}
+table{border-collapse:collapse;font-size:13px}td,th{padding:.2em .6em;border-bottom:1px solid #ddd;text-align:right}
+th{background:#f4f4f4}td.l,th.l{text-align:left}.meta td{text-align:left}.note{color:#555;font-size:13px}
+figure{margin:1.5em 0}figure svg{max-width:100%;height:auto}
+</style></head><body>
+<h1>Sweep <code>{{ s.name }}</code></h1>
+{% if s.description %}<p>{{ s.description }}</p>{% endif %}
+<table class="meta">
+<tr><td>sweep id</td><td><code>{{ s.sweep_id }}</code></td></tr>
+<tr><td>base scenario</td><td>{{ s.base }} ({{ s.draws }} draws, seed {{ s.seed }}, the same draws in every cell)</td></tr>
+<tr><td>debt stock at</td><td>{{ s.anchor }}</td></tr>
+<tr><td>calibration</td><td><code>{{ s.calibration_id }}</code></td></tr>
+<tr><td>data hash · code</td><td><code>{{ s.data_hash[:12] }}</code> · <code>{{ s.code_version }}</code></td></tr>
+<tr><td>cells</td><td>{{ s.cells_total }}: {{ s.cells_computed }} computed, {{ s.cells_reused }} reused from
+earlier sweeps ({{ s.runner }}, {{ '%.1f' % s.elapsed_s }} s)</td></tr>
+<tr><td>created</td><td>{{ s.created_at }} UTC</td></tr>
+<tr><td>files</td><td><a href="sweep.csv">sweep.csv</a> · <a href="sweep.json">sweep.json</a></td></tr>
+</table>
+<p class="note">Each cell is the base scenario with one seller ({{ seller }}) selling the row's amount in equal
+monthly parts over the column's months, other holders following by the contagion scale × the calibrated
+co-movement, and the Fed buying the backstop share of all selling. Colour and the first number: the median over
+the Monte Carlo draws; in brackets the 5th and 95th percentiles. The calibration's intervals are wide (p5 is often
+below zero): read the interval, not just the median.</p>
+{% for fig in figures %}<figure><h2>{{ fig.title }}</h2>{{ fig.svg }}</figure>{% endfor %}
+<h2>Table</h2>
+<table><tr><th>sale $bn</th><th>% of debt</th><th>months</th><th>contagion</th><th>backstop</th>
+<th>10y peak bp p5</th><th>p50</th><th>p95</th><th>interest 10y $bn p5</th><th>p50</th><th>p95</th>
+<th>first FY &gt; 20 % outlays (p50)</th><th class="l">cell</th></tr>
+{% for r in s.cells %}<tr><td>{{ '{:,.0f}'.format(r.size_usd_bn) }}</td><td>{{ '%.2f' % r.pct_of_debt }}</td>
+<td>{{ r.months }}</td><td>{{ '%g' % r.contagion }}</td><td>{{ '{:.0%}'.format(r.backstop_share) }}</td>
+<td>{{ '%.1f' % r.yield_10y_delta_bp_p5 }}</td><td>{{ '%.1f' % r.yield_10y_delta_bp_p50 }}</td>
+<td>{{ '%.1f' % r.yield_10y_delta_bp_p95 }}</td><td>{{ '{:,.0f}'.format(r.interest_10y_delta_usd_bn_p5) }}</td>
+<td>{{ '{:,.0f}'.format(r.interest_10y_delta_usd_bn_p50) }}</td>
+<td>{{ '{:,.0f}'.format(r.interest_10y_delta_usd_bn_p95) }}</td>
+<td>{{ r.first_fy_interest_over_20pct_outlays_p50 or 'none' }}</td>
+<td class="l"><code>{{ r.cell_key }}</code>{% if r.reused %} (reused){% endif %}</td></tr>
+{% endfor %}</table>
+<p class="note">Reproduce: <code>tshock scenario sweep</code> with the grid in sweep.json; the full result of each
+cell is in the warehouse: <code>SELECT results_json FROM sweep_cells WHERE cell_key = '…'</code>.</p>
+</body></html>
+"""
+
+
+def render_html(summary: dict) -> str:
+    figures = [{"title": f"{METRICS[m][1]} ({METRICS[m][3]})", "svg": Markup(heatmap_svg(summary["cells"], m))}
+               for m in ("interest", "yield")]
+    sellers = summary["grid"].get("seller") or next(
+        (s["country"] for s in summary["grid"]["base"].get("sellers", [])), "Japan")
+    return Environment(autoescape=True).from_string(PAGE).render(s=summary, figures=figures, seller=sellers)
+
+
+def write_report(summary: dict, reports_dir: Path, day: date) -> Path:
+    """Write the report into reports_dir/YYYY-MM-DD/sweep-<name>/ atomically; returns that folder."""
+    day_dir = Path(reports_dir) / day.isoformat()
+    day_dir.mkdir(parents=True, exist_ok=True)
+    target = day_dir / f"sweep-{summary['name']}"
+    staged = Path(tempfile.mkdtemp(prefix=f".sweep-{summary['name']}.building-", dir=day_dir))
+    try:
+        os.chmod(staged, 0o755)
+        summary = {**summary, "report_dir": str(target)}
+        (staged / "sweep.json").write_text(json.dumps(summary, indent=2, allow_nan=False) + "\n", encoding="utf-8")
+        (staged / "sweep.csv").write_text(table_csv(summary["cells"]), encoding="utf-8")
+        (staged / "index.html").write_text(render_html(summary), encoding="utf-8")
+        _publish(staged, target)
+    except BaseException:
+        shutil.rmtree(staged, ignore_errors=True)
+        raise
+    return target
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths atomically (Linux renameat2 RENAME_EXCHANGE); False where the platform cannot."""
+    try:
+        fn = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True).renameat2
+    except (OSError, AttributeError):
+        return False
+    fn.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    return fn(-100, os.fsencode(a), -100, os.fsencode(b), 2) == 0
+
+
+def _publish(staged: Path, target: Path) -> None:
+    if not target.exists():
+        try:
+            os.rename(staged, target)
+            return
+        except OSError:
+            if not target.exists():
+                raise
+    if _exchange(staged, target):
+        shutil.rmtree(staged, ignore_errors=True)  # now holds the previous report
+        return
+    old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
+    os.rename(target, old / target.name)  # the report is briefly absent here, never partial
+    os.rename(staged, target)
+    shutil.rmtree(old, ignore_errors=True)

@@ -1,0 +1,544 @@
+"""Scenario sweeps: one calibration, a grid of sale size × speed × contagion × Fed backstop, fanned out as Prefect
+tasks on threads (default) or a Dask cluster, stored cell by cell so an identical cell is never computed twice.
+
+Steps (`run_sweep`):
+1. **plan** (read-only connection, closed before anything runs): the calibration, the anchor, the model's
+   frames and their data hash (`flows.scenario`), one `ScenarioSpec` per cell, and the cells already in
+   `sweep_cells` under the same key (spec, calibration id, data hash, model code version).
+2. **fan-out**: the Prefect flow `tshock-sweep` maps the task `sweep-cells` over batches of the missing cells
+   (`batch_size`: Prefect's per-task cost on a Dask worker is worth batching cheap cells). Each task
+   reads the warehouse read-only (once per worker process: inputs and the prepared stock are cached per
+   process), checks the data hash it sees against the plan's and runs `model.run.run_scenario`. DuckDB lets
+   readers in other processes in only while no process writes, so the parent holds no connection meanwhile.
+   Every cell uses the base scenario's seed: the same draws in every cell and on every runner, so results do
+   not depend on where a cell ran, and neighbouring cells differ by their inputs, not by sampling noise.
+3. **store** (read-write, after the fan-out): the new cells and the sweep record in one transaction.
+4. **report** (`flows.report_sweep`): heat maps, CSV and JSON under reports/YYYY-MM-DD/sweep-<name>/.
+
+Runners: the flow's default `ThreadPoolTaskRunner`; `dask_address` → `DaskTaskRunner(address=...)`;
+`dask_local=N` → a temporary `LocalCluster` of N single-threaded worker processes. Dask workers run Prefect's task
+engine and report to the parent's Prefect API, so without a configured PREFECT_API_URL a temporary server is
+started here and its URL handed to the flow's settings (workers would otherwise each boot their own). Workers of
+a cluster on other machines must see the warehouse file at the same path and reach a Prefect server: set
+PREFECT_API_URL to one they can reach (e.g. `prefect server start --host 0.0.0.0`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import os
+import threading
+import time
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import duckdb
+from prefect import flow, task, unmapped
+from prefect.cache_policies import NO_CACHE
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from flows import progress
+from flows.records_store import RecordNotFound, load_calibration
+from flows.scenario import ScenarioDataError, frames_hash, read_frames, resolve_anchor, resolve_spec
+from flows.versioning import code_version
+from model import ModelError
+from model.run import Frames, Setup, prepare, run_scenario
+from model.spec import ScenarioSpec, SpecError, check_against_holdings, parse_spec
+from warehouse.db import WarehouseError, session
+
+os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "warning")  # read by distributed at import, here and in workers
+MAX_CELLS = 5000
+DASK_CONNECT_TIMEOUT_S = 10
+
+
+class SweepError(ModelError):
+    """The sweep cannot run as asked (an unreachable Dask scheduler, cells failing); the message says why."""
+
+
+# --- the grid --------------------------------------------------------------------------------------------------
+
+class SweepGrid(BaseModel):
+    """A sweep file (sweeps/*.yaml) or the CLI's --size/--months/… options."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_.-]*$", max_length=60)
+    description: str = ""
+    base: str | dict[str, Any] = Field("japan-fire-sale", description="Scenario every cell starts from: a shipped "
+                                       "name, a YAML file (relative to the sweep file) or an inline spec")
+    seller: str | None = Field(None, description="Who sells (default: the base's first seller, else Japan)")
+    sizes_usd_bn: list[Annotated[float, Field(ge=0, le=100_000)]] = Field(min_length=1)
+    months: list[Annotated[int, Field(ge=1, le=600)]] = Field(min_length=1)
+    contagion: list[Annotated[float, Field(ge=0, le=5)]] = Field(default_factory=lambda: [0.0], min_length=1)
+    backstop_share: list[Annotated[float, Field(ge=0, le=1)]] = Field(default_factory=lambda: [0.0], min_length=1)
+    draws: int | None = Field(None, ge=1, le=100_000)
+    seed: int | None = Field(None, ge=0)
+    calibration: str | None = None
+
+    @field_validator("sizes_usd_bn", "months", "contagion", "backstop_share")
+    @classmethod
+    def _distinct(cls, v: list) -> list:
+        seen = [x for i, x in enumerate(v) if x in v[:i]]
+        if seen:
+            raise ValueError(f"{seen[0]:g} is listed twice")
+        return v
+
+    @model_validator(mode="after")
+    def _size(self) -> SweepGrid:
+        n = len(self.sizes_usd_bn) * len(self.months) * len(self.contagion) * len(self.backstop_share)
+        if n > MAX_CELLS:
+            raise ValueError(f"{n} cells: at most {MAX_CELLS} per sweep")
+        return self
+
+
+def _grid_error(e: ValidationError) -> SpecError:
+    parts = []
+    for err in e.errors():
+        where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in err["loc"]).lstrip(".") or "sweep"
+        value = err.get("input")
+        shown = f"{value:g}" if isinstance(value, float) else repr(value) if isinstance(value, str) else value
+        reason = str((err.get("ctx") or {}).get("error", err["msg"]))
+        parts.append(f"{where}: {reason}" if isinstance(value, dict) or value is None
+                     else f"{where}: {shown} is not valid: {reason}")
+    return SpecError("; ".join(parts))
+
+
+def parse_grid(data: Any, where: str = "sweep") -> SweepGrid:
+    if not isinstance(data, dict):
+        raise SpecError(f"{where}: expected a mapping of fields, got {type(data).__name__}")
+    try:
+        return SweepGrid.model_validate(data)
+    except ValidationError as e:
+        raise _grid_error(e) from None
+
+
+def load_grid(path: str | Path) -> tuple[SweepGrid, Path]:
+    """A sweep file → (grid, the directory relative `base` paths are resolved against)."""
+    import yaml
+
+    p = Path(path)
+    if not p.is_file():
+        raise SpecError(f"sweep: file {p} does not exist")
+    try:
+        data = yaml.safe_load(p.read_text(encoding="utf-8"))
+    except yaml.YAMLError as e:
+        raise SpecError(f"{p}: not valid YAML ({str(e).splitlines()[0]})") from None
+    return parse_grid(data, str(p)), p.resolve().parent
+
+
+def base_spec(grid: SweepGrid, relative_to: Path | None = None) -> ScenarioSpec:
+    try:
+        if isinstance(grid.base, dict):
+            return parse_spec(grid.base)
+        p = Path(grid.base)
+        if relative_to is not None and not p.is_absolute() and (relative_to / p).is_file():
+            p = relative_to / p
+        return resolve_spec(str(p))
+    except SpecError as e:
+        raise SpecError(f"base: {e}") from None
+
+
+@dataclass
+class Cell:
+    size_usd_bn: float
+    months: int
+    contagion: float
+    backstop_share: float
+    spec: ScenarioSpec
+    key: str = ""
+
+    @property
+    def label(self) -> str:
+        return self.spec.name
+
+
+def cell_spec(base: ScenarioSpec, grid: SweepGrid, size: float, months: int, contagion: float,
+              share: float) -> ScenarioSpec:
+    """The base scenario with one seller selling `size` over `months`, the contagion scale and the backstop share.
+
+    Name and description depend only on the cell (not on the sweep's name), so equal cells of different sweeps
+    share a key."""
+    first = base.sellers[0] if base.sellers else None
+    country = grid.seller or (first.country if first else "Japan")
+    who = "-".join(country.lower().split())
+    name = f"{base.name[:40]}-{who[:16]}-{size:g}bn-{months}m-c{contagion:g}-b{share:g}"
+    data = base.model_dump(mode="json")
+    data.update(
+        name=name, description=(f"Sweep cell of {base.name}: {country} sells ${size:g}bn over {months} month(s), "
+                                f"contagion ×{contagion:g}, Fed backstop {share:.0%}."),
+        sellers=[{"country": country, "amount_usd_bn": size, "start_month": first.start_month if first else 0,
+                  "months": months}],
+        contagion=contagion, fed_backstop={**data["fed_backstop"], "share": share})
+    for k in ("draws", "seed", "calibration"):
+        if getattr(grid, k) is not None:
+            data[k] = getattr(grid, k)
+    try:
+        return parse_spec(data)
+    except SpecError as e:
+        raise SpecError(str(e).replace("sellers[0].country", "seller").replace("sellers[0].", "")) from None
+
+
+def build_cells(grid: SweepGrid, base: ScenarioSpec) -> list[Cell]:
+    """Cells in table order: contagion, backstop, size, months."""
+    too_long = [m for m in grid.months if m > base.horizon_months]
+    if too_long:
+        raise SpecError(f"months: {too_long[0]} is longer than the base scenario's horizon_months "
+                        f"{base.horizon_months}")
+    return [Cell(s, m, c, b, cell_spec(base, grid, s, m, c, b))
+            for c, b, s, m in itertools.product(grid.contagion, grid.backstop_share, grid.sizes_usd_bn, grid.months)]
+
+
+def _hash(*parts: str) -> str:
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()
+
+
+def cell_key(spec: ScenarioSpec, calibration_id: str, data_hash: str, version: str) -> str:
+    return "cell-" + _hash(spec.model_dump_json(), calibration_id, data_hash, version)[:24]
+
+
+# --- plan (read-only) ------------------------------------------------------------------------------------------
+
+@dataclass
+class Plan:
+    grid: SweepGrid
+    base: ScenarioSpec
+    cells: list[Cell]
+    calibration_id: str
+    anchor: date
+    data_hash: str
+    code_version: str
+    sweep_id: str
+    frames: Frames
+    record: Any
+    stored: dict[str, dict] = field(default_factory=dict)  # cell_key -> results of cells already stored
+
+    def grid_json(self) -> str:
+        return json.dumps({**self.grid.model_dump(mode="json"), "base": self.base.model_dump(mode="json")},
+                          sort_keys=True)
+
+
+def _needs(record, cells: list[Cell]) -> None:
+    """Refuse a grid the calibration cannot run before fanning out (the model would fail in every cell)."""
+    for name, unit, used in (("contagion", "usd_per_usd", any(c.contagion > 0 and c.size_usd_bn for c in cells)),
+                             ("backstop_breakeven", "bp_per_100bn",
+                              any(c.backstop_share > 0 and c.size_usd_bn for c in cells))):
+        if used:
+            try:
+                record.get(name, unit=unit)
+            except KeyError:
+                raise SpecError(f"calibration {record.id} has no {name} ({unit}) parameter, which this grid needs"
+                                ) from None
+
+
+def plan_sweep(db: str, grid: SweepGrid, relative_to: Path | None = None, *, reuse: bool = True) -> Plan:
+    base = base_spec(grid, relative_to)
+    cells = build_cells(grid, base)
+    progress.start("plan", f"{grid.name}: {len(cells)} cells")
+    with session(db, read_only=True) as con:
+        try:
+            record = load_calibration(con, grid.calibration or base.calibration)
+        except duckdb.CatalogException:  # a warehouse older than the record tables
+            raise RecordNotFound("no calibration stored yet: run `tshock calibrate` first") from None
+        anchor = resolve_anchor(con, base)
+        frames = read_frames(con, anchor)
+        data_hash, version = frames_hash(frames), code_version("model")
+        for c in cells:
+            c.key = cell_key(c.spec, record.id, data_hash, version)
+        stored = stored_cells(con, [c.key for c in cells]) if reuse else {}
+    _needs(record, cells)
+    if frames.holdings is not None and not frames.holdings.empty:
+        biggest = max(cells, key=lambda c: c.size_usd_bn)
+        try:
+            check_against_holdings(biggest.spec, frames.holdings, as_of=anchor)
+        except SpecError as e:
+            raise SpecError(str(e).replace("sellers[0].amount_usd_bn", "sizes_usd_bn")) from None
+    plan = Plan(grid, base, cells, record.id, anchor, data_hash, version, "", frames, record, stored)
+    plan.sweep_id = "sweep-" + _hash(plan.grid_json(), record.id, data_hash, version)[:16]
+    progress.done("plan", f"anchor {anchor}, calibration {record.id}, {len(stored)} of {len(cells)} cells stored")
+    return plan
+
+
+def stored_cells(con: duckdb.DuckDBPyConnection, keys: list[str]) -> dict[str, dict]:
+    try:
+        rows = con.execute("SELECT cell_key, results_json FROM sweep_cells WHERE list_contains(?, cell_key)",
+                           [keys]).fetchall()
+    except duckdb.CatalogException:
+        return {}
+    return {k: json.loads(v) for k, v in rows}
+
+
+# --- one cell (runs in a task, possibly in another process) ----------------------------------------------------
+
+_lock = threading.Lock()
+_inputs: dict[tuple, tuple[Any, Frames]] = {}
+_setups: dict[tuple, Setup] = {}
+
+
+def _cell_inputs(db: str, anchor: date, calibration_id: str, data_hash: str):
+    """The calibration and frames, read once per process and checked against the plan's data hash."""
+    key = (str(Path(db).resolve()), anchor, calibration_id, data_hash)
+    with _lock:
+        if key not in _inputs:
+            with session(db, read_only=True) as con:
+                record = load_calibration(con, calibration_id)
+                frames = read_frames(con, anchor)
+            seen = frames_hash(frames)
+            if seen != data_hash:
+                raise ScenarioDataError(f"the warehouse changed during the sweep (data hash {seen[:12]}, planned "
+                                        f"{data_hash[:12]}): run the sweep again")
+            remember_inputs(key, record, frames)
+        return key, _inputs[key]
+
+
+def remember_inputs(key: tuple, record, frames: Frames) -> None:
+    """Seed the per-process cache (the parent does, with the frames it planned on, for the thread runner)."""
+    _inputs.clear()
+    _setups.clear()
+    _inputs[key] = (record, frames)
+
+
+def _setup(key: tuple, spec: ScenarioSpec, frames: Frames) -> Setup:
+    """`prepare` once per anchor, horizon, assumptions and mix; only the sale amounts differ between cells."""
+    skey = (key, spec.anchor, spec.horizon_months, spec.assumptions.model_dump_json(), json.dumps(spec.issuance_mix))
+    with _lock:
+        if skey not in _setups:
+            _setups[skey] = prepare(spec, frames)
+        setup = _setups[skey]
+    amounts = (check_against_holdings(spec, frames.holdings, as_of=setup.anchor) if frames.holdings is not None
+               else {i: s.amount_usd_bn for i, s in enumerate(spec.sellers)})
+    return replace(setup, amounts=amounts)
+
+
+def compute_cell(db: str, spec_json: str, calibration_id: str, anchor: date, data_hash: str) -> dict:
+    """One cell's full result JSON (as `tshock scenario run --json` minus the run id)."""
+    spec = parse_spec(json.loads(spec_json))
+    key, (record, frames) = _cell_inputs(db, anchor, calibration_id, data_hash)
+    result = run_scenario(spec, record, frames, setup=_setup(key, spec, frames))
+    return {"data_hash": data_hash, "code_version": code_version("model"), **json.loads(result.to_json(indent=None))}
+
+
+@task(name="sweep-cells", task_run_name="cells-{label}", retries=0, cache_policy=NO_CACHE)
+def sweep_cells(db: str, spec_jsons: list[str], calibration_id: str, anchor: date, data_hash: str,
+                label: str) -> list[dict]:
+    """A batch of cells. Expected failures come back as values, so the parent raises one clear error instead of
+    Prefect logging a traceback per task; anything else is a bug and fails the task."""
+    out = []
+    for spec_json in spec_jsons:
+        try:
+            out.append({"results": compute_cell(db, spec_json, calibration_id, anchor, data_hash)})
+        except WarehouseError as e:
+            out.append({"error": str(e), "kind": "warehouse"})
+        except (ModelError, RecordNotFound) as e:
+            out.append({"error": str(e), "kind": "model"})
+    return out
+
+
+def batch_size(cells: int, draws: int, min_tasks: int = 16) -> int:
+    """Cells per task. A Prefect task costs ~0.5 s of bookkeeping on a Dask worker (it rebuilds its settings from
+    the serialized context and opens an API client), more than a 200-draw cell, so cheap cells are batched (≈ 3 s
+    of work a task) while keeping ≥ `min_tasks` tasks for the workers to share."""
+    per_cell_s = 0.1 + 0.001 * draws
+    return max(1, min(round(3.0 / per_cell_s), -(-cells // min_tasks)))
+
+
+@flow(name="tshock-sweep", log_prints=False)
+def sweep_flow(db: str, batches: list[dict], calibration_id: str, anchor: date, data_hash: str) -> list[dict]:
+    """Fan the batches out (`batches`: label and spec_jsons each); one output per cell, in the order given."""
+    from prefect.futures import as_completed
+
+    futures = sweep_cells.map(unmapped(db), [b["spec_jsons"] for b in batches], unmapped(calibration_id),
+                              unmapped(anchor), unmapped(data_hash), [b["label"] for b in batches])
+    sizes = {id(f): len(b["spec_jsons"]) for f, b in zip(futures, batches, strict=True)}
+    total, done = sum(sizes.values()), 0
+    for f in as_completed(futures):
+        done += sizes.get(id(f), 0)
+        progress.advance("cells", f"{done}/{total}")
+    return [o for f in futures for o in f.result()]
+
+
+def task_runner(dask_address: str | None = None, dask_local: int | None = None, threads: int | None = None):
+    if dask_address and dask_local:
+        raise ValueError("give a Dask scheduler address or a local cluster size, not both")
+    if dask_address or dask_local:
+        from prefect_dask import DaskTaskRunner
+
+        if dask_address:
+            check_scheduler(dask_address)
+            return DaskTaskRunner(address=dask_address)
+        return DaskTaskRunner(cluster_kwargs={"n_workers": dask_local, "threads_per_worker": 1, "processes": True,
+                                              "dashboard_address": None})
+    from prefect.task_runners import ThreadPoolTaskRunner
+
+    return ThreadPoolTaskRunner(max_workers=threads)
+
+
+def check_scheduler(address: str) -> None:
+    """Fail in one line before the flow starts, rather than after Prefect's connect retries inside it."""
+    from distributed import Client
+
+    try:
+        with Client(address, timeout=DASK_CONNECT_TIMEOUT_S, set_as_default=False):
+            pass
+    except (OSError, TimeoutError, ValueError) as e:
+        raise SweepError(f"--dask {address}: cannot reach the Dask scheduler ({str(e).splitlines()[0]})") from None
+
+
+class _ApiServer:
+    """Prefect's temporary server, booted off the main thread while the parent seeds its input cache."""
+
+    def __init__(self) -> None:
+        from prefect.settings import PREFECT_API_URL
+
+        self.server = None
+        self.thread: threading.Thread | None = None
+        self.error: BaseException | None = None
+        if PREFECT_API_URL.value():
+            return
+        self.thread = threading.Thread(target=self._boot, name="prefect-temporary-server", daemon=True)
+        self.thread.start()
+
+    def _boot(self) -> None:
+        try:
+            # seconds to import, so off the main thread too
+            from prefect.server.api.server import SubprocessASGIServer
+
+            self.server = SubprocessASGIServer()
+            self.server.start()
+        except BaseException as e:  # noqa: BLE001 - re-raised by settings() in the caller's thread
+            self.error = e
+
+    def settings(self):
+        from contextlib import nullcontext
+
+        from prefect.settings import PREFECT_API_URL, temporary_settings
+
+        if self.thread is None:
+            return nullcontext()
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
+        return temporary_settings({PREFECT_API_URL: self.server.api_url})
+
+
+# --- the whole sweep -------------------------------------------------------------------------------------------
+
+@dataclass
+class SweepRun:
+    plan: Plan
+    results: dict[str, dict]  # cell_key -> results, every cell
+    computed: list[str]  # keys computed by this run
+    runner: str
+    elapsed_s: float
+    created_at: datetime
+    newly_stored: bool = False
+    report_dir: Path | None = None
+
+    def rows(self) -> list[dict]:
+        from flows.report_sweep import cell_row
+
+        return [cell_row(c, self.results[c.key], reused=c.key not in self.computed) for c in self.plan.cells]
+
+    def summary(self) -> dict:
+        p = self.plan
+        return {"sweep_id": p.sweep_id, "name": p.grid.name, "description": p.grid.description,
+                "created_at": self.created_at.isoformat(timespec="seconds"), "base": p.base.name,
+                "calibration_id": p.calibration_id, "data_hash": p.data_hash, "code_version": p.code_version,
+                "anchor": p.anchor.isoformat(), "draws": p.cells[0].spec.draws, "seed": p.cells[0].spec.seed,
+                "runner": self.runner, "cells_total": len(p.cells), "cells_computed": len(self.computed),
+                "cells_reused": len(p.cells) - len(self.computed), "newly_stored": self.newly_stored,
+                "elapsed_s": round(self.elapsed_s, 2), "report_dir": str(self.report_dir) if self.report_dir else None,
+                "grid": json.loads(p.grid_json()), "cells": self.rows()}
+
+
+def compute(plan: Plan, db: str, runner=None, runner_name: str = "threads", batch: int | None = None
+            ) -> dict[str, dict]:
+    """Results of the cells not stored yet, by cell key, through the Prefect flow on `runner`; `batch` cells per
+    task (default: `batch_size`)."""
+    todo = [c for c in plan.cells if c.key not in plan.stored]
+    if not todo:
+        return {}
+    api = _ApiServer()
+    remember_inputs((str(Path(db).resolve()), plan.anchor, plan.calibration_id, plan.data_hash), plan.record,
+                    plan.frames)
+    progress.start("cells", f"{len(todo)} to compute on {runner_name}")
+    size = batch or batch_size(len(todo), todo[0].spec.draws)
+    batches = [{"label": todo[i].label + (f"+{len(todo[i:i + size]) - 1}" if size > 1 else ""),
+                "spec_jsons": [c.spec.model_dump_json() for c in todo[i:i + size]]} for i in range(0, len(todo), size)]
+    with api.settings():
+        run = sweep_flow.with_options(task_runner=runner) if runner is not None else sweep_flow
+        out = run(db=db, batches=batches, calibration_id=plan.calibration_id, anchor=plan.anchor,
+                  data_hash=plan.data_hash)
+    failed = [(c, o) for c, o in zip(todo, out, strict=True) if "error" in o]
+    if failed:
+        c, o = failed[0]
+        more = f" (and {len(failed) - 1} more cells)" if len(failed) > 1 else ""
+        hint = " (Dask workers open the warehouse at the same path)" if "dask " in runner_name else ""
+        exc = WarehouseError if o["kind"] == "warehouse" else SweepError
+        raise exc(f"cell {c.label}: {o['error']}{more}{hint if o['kind'] == 'warehouse' else ''}")
+    progress.done("cells", f"{len(todo)} computed")
+    return {c.key: o["results"] for c, o in zip(todo, out, strict=True)}
+
+
+def store_sweep(con: duckdb.DuckDBPyConnection, run: SweepRun) -> bool:
+    """New cells and the sweep record in one transaction; False when this sweep id was already stored."""
+    p = run.plan
+    cells = {c.key: c for c in p.cells}
+    rows = []
+    for key in run.computed:
+        c, r = cells[key], run.results[key]
+        y, i = r["yields"]["10y"]["peak_shift_bp"], r["interest"]["cumulative_10y_delta_usd_bn"]
+        rows.append([key, p.sweep_id, c.size_usd_bn, c.months, c.contagion, c.backstop_share, y["p5"], y["p50"],
+                     y["p95"], i["p5"], i["p50"], i["p95"], json.dumps(r, allow_nan=False), p.calibration_id,
+                     p.data_hash, p.code_version])
+    con.execute("BEGIN TRANSACTION")
+    try:
+        if rows:
+            con.executemany("""INSERT INTO sweep_cells (cell_key, sweep_id, size_usd_bn, months, contagion,
+                backstop_share, yield_10y_delta_bp_p5, yield_10y_delta_bp_p50, yield_10y_delta_bp_p95,
+                interest_10y_delta_usd_bn_p5, interest_10y_delta_usd_bn_p50, interest_10y_delta_usd_bn_p95,
+                results_json, calibration_id, data_hash, code_version)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING""", rows)
+        new = not con.execute("SELECT 1 FROM sweeps WHERE sweep_id = ?", [p.sweep_id]).fetchall()
+        if new:
+            con.execute("""INSERT INTO sweeps (sweep_id, created_at, name, grid_json, calibration_id, data_hash,
+                code_version, anchor, cell_keys, cells_computed, cells_reused) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                        [p.sweep_id, run.created_at.replace(tzinfo=None), p.grid.name, p.grid_json(),
+                         p.calibration_id, p.data_hash, p.code_version, p.anchor,
+                         json.dumps([c.key for c in p.cells]), len(run.computed), len(p.cells) - len(run.computed)])
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return new
+
+
+def run_sweep(db: str, grid: SweepGrid, *, relative_to: Path | None = None, dask_address: str | None = None,
+              dask_local: int | None = None, threads: int | None = None, reports_dir: str | Path | None = "reports",
+              reuse: bool = True, store: bool = True, today: date | None = None, batch: int | None = None
+              ) -> SweepRun:
+    """Plan, compute the missing cells, store them and the sweep, write the report (None: no report)."""
+    t0 = time.perf_counter()
+    plan = plan_sweep(db, grid, relative_to, reuse=reuse)
+    runner = task_runner(dask_address, dask_local, threads)
+    name = (f"dask {dask_address}" if dask_address else f"dask local cluster ({dask_local} workers)" if dask_local
+            else f"threads ({threads or 'default'})")
+    computed = compute(plan, db, runner, name, batch)
+    run = SweepRun(plan, {**plan.stored, **computed}, list(computed), name, 0.0, datetime.now(UTC))
+    if store:
+        progress.start("store", plan.sweep_id)
+        with session(db) as con:
+            run.newly_stored = store_sweep(con, run)
+        progress.done("store", f"{len(computed)} new cells" + ("" if run.newly_stored else
+                                                               "; identical sweep already stored"))
+    run.elapsed_s = time.perf_counter() - t0
+    if reports_dir is not None:
+        from flows.report_sweep import write_report
+
+        progress.start("report", grid.name)
+        run.report_dir = write_report(run.summary(), Path(reports_dir), today or date.today())
+        progress.done("report", str(run.report_dir))
+    return run
