@@ -154,22 +154,41 @@ def records_tables() -> list[Table]:
     return list(RECORD_TABLES.values())
 
 
-def migrate(con: duckdb.DuckDBPyConnection) -> None:
-    """Create missing tables and columns; never drops anything. Idempotent."""
-    con.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER, applied_at TIMESTAMP DEFAULT now())")
+def schema_fingerprint() -> str:
+    """Hash of every table's DDL and comments: when it matches the stored one there is nothing to migrate."""
+    import hashlib
+
+    h = hashlib.sha256()
     for table in all_tables():
-        con.execute(ddl(table))
-        have = {r[0] for r in con.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_name = ?", [table.name]).fetchall()}
+        h.update(ddl(table).encode())
+        h.update(table.comment.encode())
         for c in table.columns:
-            if c.name not in have:
-                con.execute(f"ALTER TABLE {table.name} ADD COLUMN {c.name} {c.type}")
-        con.execute(f"COMMENT ON TABLE {table.name} IS {quote(table.comment)}")
-        for c in table.columns:
-            con.execute(f"COMMENT ON COLUMN {table.name}.{c.name} IS {quote(c.comment)}")
-    con.execute("CREATE SEQUENCE IF NOT EXISTS payload_seq START 1")
-    if not con.execute("SELECT 1 FROM schema_version WHERE version = ?", [SCHEMA_VERSION]).fetchall():
-        con.execute("INSERT INTO schema_version (version) VALUES (?)", [SCHEMA_VERSION])
+            h.update(c.comment.encode())
+    return h.hexdigest()
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> None:
+    """Create missing tables and columns; never drops anything. Idempotent, and cheap when nothing changed
+    (hundreds of COMMENT statements per connect made a no-op refresh slow)."""
+    con.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER, applied_at TIMESTAMP DEFAULT now(), "
+                "fingerprint VARCHAR)")
+    con.execute("ALTER TABLE schema_version ADD COLUMN IF NOT EXISTS fingerprint VARCHAR")
+    fingerprint = schema_fingerprint()
+    current = bool(con.execute("SELECT 1 FROM schema_version WHERE version = ? AND fingerprint = ?",
+                               [SCHEMA_VERSION, fingerprint]).fetchall())
+    if not current:
+        for table in all_tables():
+            con.execute(ddl(table))
+            have = {r[0] for r in con.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_name = ?", [table.name]).fetchall()}
+            for c in table.columns:
+                if c.name not in have:
+                    con.execute(f"ALTER TABLE {table.name} ADD COLUMN {c.name} {c.type}")
+            con.execute(f"COMMENT ON TABLE {table.name} IS {quote(table.comment)}")
+            for c in table.columns:
+                con.execute(f"COMMENT ON COLUMN {table.name}.{c.name} IS {quote(c.comment)}")
+        con.execute("CREATE SEQUENCE IF NOT EXISTS payload_seq START 1")
+        con.execute("INSERT INTO schema_version (version, fingerprint) VALUES (?, ?)", [SCHEMA_VERSION, fingerprint])
     try:
         from warehouse.views import create_views
     except ImportError:

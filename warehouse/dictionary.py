@@ -26,9 +26,11 @@ DOC_PATH = REPO / "docs" / "warehouse.md"
 
 # Tables created by db.migrate outside schema.py; commented here so no table is left without one.
 EXTRA_TABLE_COMMENTS = {
-    "schema_version": ("Warehouse schema versions applied by migrations (warehouse/db.py), one row per version.", {
+    "schema_version": ("Warehouse schema versions applied by migrations (warehouse/db.py), one row per migration.", {
         "version": "Schema version number (warehouse.db.SCHEMA_VERSION)",
         "applied_at": "When the version was first applied (local time of the machine that migrated)",
+        "fingerprint": "Hash of every table's DDL and comments at that migration; connect skips migrating when "
+                       "it matches the code",
     }),
 }
 
