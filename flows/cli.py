@@ -163,4 +163,8 @@ def _click_modules() -> list:
 
 
 if __name__ == "__main__":
-    main()
+    # Run the imported module's main, not this __main__ copy: command groups import UserError from flows.cli,
+    # and a second class of that name would slip past main()'s handler.
+    from flows.cli import main as _main
+
+    _main()
