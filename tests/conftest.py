@@ -36,6 +36,17 @@ def snapshot_dir() -> Path:
     return d
 
 
+def copy_warehouse(src: Path, target: Path) -> str:
+    """A private copy of a warehouse file (and its WAL) for tests that write records."""
+    import shutil
+
+    shutil.copy(src, target)
+    wal = Path(str(src) + ".wal")
+    if wal.exists():
+        shutil.copy(wal, str(target) + ".wal")
+    return str(target)
+
+
 def read_snapshot(snapshot_dir: Path, relpath: str) -> bytes:
     return (snapshot_dir / relpath).read_bytes()
 

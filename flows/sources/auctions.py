@@ -17,7 +17,7 @@ import duckdb
 import pandas as pd
 
 from flows.http import Http
-from flows.sources.base import ParseError, Payload, read_csv
+from flows.sources.base import ParseError, Payload, drop_repeats, read_csv
 from warehouse.schema import TABLES
 
 SOURCE = "auctions"
@@ -107,7 +107,7 @@ def transform(relpath: str, body: bytes, fetched_on: date | None = None) -> dict
                 raise ParseError(relpath, "auction dates must run newest first", field="Auction Date",
                                  value=cur["auction_date"].isoformat(), line=where)
     frame = pd.DataFrame(rows, columns=COLUMNS, dtype=object)
-    frame = _dedupe(relpath, frame)
+    frame = drop_repeats(relpath, frame, ["cusip", "auction_date"], "cusip")
     for col in DATES:
         frame[col] = pd.to_datetime(frame[col])
     frame["price_per_100"] = frame["price_per_100"].astype("float64")
@@ -208,12 +208,3 @@ def _price(relpath: str, text: str, where: int) -> float:
     return value
 
 
-def _dedupe(relpath: str, frame: pd.DataFrame) -> pd.DataFrame:
-    """Exact repeats are dropped; two different rows for one (cusip, auction_date) are an error."""
-    frame = frame.drop_duplicates(ignore_index=True)
-    clash = frame.duplicated(["cusip", "auction_date"], keep=False)
-    if clash.any():
-        first = frame[clash].iloc[0]
-        raise ParseError(relpath, "two different rows for one (cusip, auction_date)", field="cusip",
-                         value=f"{first['cusip']} {first['auction_date']}")
-    return frame

@@ -57,3 +57,14 @@ def read_csv(relpath: str, text: str) -> list[list[str]]:
         return list(reader)
     except csv.Error as exc:
         raise ParseError(relpath, f"malformed CSV ({exc})", line=reader.line_num) from None
+
+
+def drop_repeats(relpath: str, frame, key: list[str], field: str):
+    """Exact repeated rows are dropped; two different rows for one key are a ParseError naming the key."""
+    frame = frame.drop_duplicates(ignore_index=True)
+    clash = frame.duplicated(key, keep=False)
+    if clash.any():
+        first = frame[clash].iloc[0]
+        raise ParseError(relpath, f"two different rows for one ({', '.join(key)})", field=field,
+                         value=" ".join(str(first[k]) for k in key))
+    return frame

@@ -18,7 +18,7 @@ import duckdb
 import pandas as pd
 
 from flows.http import Http
-from flows.sources.base import ParseError, Payload, read_csv
+from flows.sources.base import ParseError, Payload, drop_repeats, read_csv
 from warehouse.schema import TABLES
 
 SOURCE = "soma"
@@ -146,7 +146,7 @@ def transform(relpath: str, body: bytes, fetched_on: date | None = None) -> dict
         records.append(_record(relpath, raw, header, columns, lineno))
 
     frame = pd.DataFrame(records, columns=COLUMNS, dtype=object)  # keeps None as None in text columns
-    frame = _dedupe(relpath, frame)
+    frame = drop_repeats(relpath, frame, ["as_of_date", "cusip"], "CUSIP")
     for col in ("as_of_date", "maturity_date"):
         frame[col] = pd.to_datetime(frame[col])
     for col in NUMBERS:
@@ -214,12 +214,3 @@ def _number(relpath: str, field: str, text: str, lineno: int) -> float:
     return value
 
 
-def _dedupe(relpath: str, frame: pd.DataFrame) -> pd.DataFrame:
-    """Exact repeats are dropped; two different rows for one (as_of_date, cusip) are an error."""
-    frame = frame.drop_duplicates(ignore_index=True)
-    clash = frame.duplicated(["as_of_date", "cusip"], keep=False)
-    if clash.any():
-        first = frame[clash].iloc[0]
-        raise ParseError(relpath, "two different rows for one (as_of_date, cusip)", field="CUSIP",
-                         value=f"{first['as_of_date']} {first['cusip']}")
-    return frame

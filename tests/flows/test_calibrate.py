@@ -7,7 +7,6 @@ warehouse; the determinism test runs it a second time on purpose. Every CLI test
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 import textwrap
@@ -23,6 +22,7 @@ from flows import cli_calibrate, progress
 from flows.calibrate import calibrate_flow, calibrate_task, open_for_store
 from flows.cli import app
 from flows.records_store import load_calibration
+from tests.conftest import copy_warehouse
 from warehouse.db import WarehouseError
 
 cli_calibrate.register(app)
@@ -38,12 +38,6 @@ def run(*args: str):
     return result.exit_code, result.stdout, result.stderr
 
 
-def copy_warehouse(src: Path, target: Path) -> str:
-    shutil.copy(src, target)
-    wal = Path(str(src) + ".wal")
-    if wal.exists():
-        shutil.copy(wal, str(target) + ".wal")
-    return str(target)
 
 
 @pytest.fixture(scope="session")

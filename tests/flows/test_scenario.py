@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from datetime import date
 from pathlib import Path
 
@@ -32,6 +31,7 @@ from flows.scenario import (
     scenario_task,
 )
 from model.spec import SpecError
+from tests.conftest import copy_warehouse
 from warehouse.db import session
 
 cli_scenario.register(app)
@@ -41,18 +41,12 @@ SHIPPED = ["japan-fire-sale", "japan-orderly-unwind", "japan-and-china", "japan-
            "article-claims", "parallel-plus-10bp"]
 
 
-def copy_db(src: Path, target: Path) -> str:
-    shutil.copy(src, target)
-    wal = Path(str(src) + ".wal")
-    if wal.exists():
-        shutil.copy(wal, str(target) + ".wal")
-    return str(target)
 
 
 @pytest.fixture(scope="module")
 def bare_db(offline_warehouse, tmp_path_factory) -> str:
     """A private copy with no calibration stored."""
-    return copy_db(offline_warehouse, tmp_path_factory.mktemp("bare") / "warehouse.duckdb")
+    return copy_warehouse(offline_warehouse, tmp_path_factory.mktemp("bare") / "warehouse.duckdb")
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +56,7 @@ def db(offline_warehouse, tmp_path_factory) -> str:
     from calibration.inputs import load_inputs
     from flows.versioning import code_version
 
-    path = copy_db(offline_warehouse, tmp_path_factory.mktemp("calibrated") / "warehouse.duckdb")
+    path = copy_warehouse(offline_warehouse, tmp_path_factory.mktemp("calibrated") / "warehouse.duckdb")
     with session(path) as con:
         record = calibrate(load_inputs(con, ANCHOR), ANCHOR, code_version("calibration"))
         assert store_calibration(con, record)
