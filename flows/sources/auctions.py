@@ -13,11 +13,10 @@ from collections.abc import Iterator
 from datetime import date
 from pathlib import Path, PurePosixPath
 
-import duckdb
 import pandas as pd
 
 from flows.http import Http
-from flows.sources.base import ParseError, Payload, drop_repeats, read_csv
+from flows.sources.base import ParseError, Payload, drop_repeats, newest_stored, read_csv
 from warehouse.schema import TABLES
 
 SOURCE = "auctions"
@@ -79,13 +78,7 @@ def live_state(con) -> dict[str, date]:
     Announced auctions are listed before they happen (price null); using the newest *priced* date makes
     the next pull fetch them again once results are out, instead of skipping past them forever.
     """
-    try:
-        row = con.execute(f"SELECT max(auction_date) FROM {TABLE} WHERE price_per_100 IS NOT NULL").fetchone()
-    except duckdb.CatalogException:
-        return {}
-    if not row or row[0] is None:
-        return {}
-    return {SOURCE: pd.Timestamp(row[0]).date()}
+    return newest_stored(con, f"SELECT max(auction_date) FROM {TABLE} WHERE price_per_100 IS NOT NULL", SOURCE)
 
 
 # --------------------------------------------------------------------------- transform

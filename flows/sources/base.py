@@ -68,3 +68,17 @@ def drop_repeats(relpath: str, frame, key: list[str], field: str):
         raise ParseError(relpath, f"two different rows for one ({', '.join(key)})", field=field,
                          value=" ".join(str(first[k]) for k in key))
     return frame
+
+
+def newest_stored(con, sql: str, key: str) -> dict:
+    """{key: newest date} from a `SELECT max(...)` query; {} on a fresh warehouse (no table) or an empty one."""
+    import duckdb
+    import pandas as pd
+
+    try:
+        row = con.execute(sql).fetchone()
+    except duckdb.CatalogException:
+        return {}
+    if not row or row[0] is None:
+        return {}
+    return {key: pd.Timestamp(row[0]).date()}

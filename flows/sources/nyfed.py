@@ -14,11 +14,10 @@ from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path, PurePosixPath
 
-import duckdb
 import pandas as pd
 
 from flows.http import Http
-from flows.sources.base import ParseError, Payload, drop_repeats, read_csv
+from flows.sources.base import ParseError, Payload, drop_repeats, newest_stored, read_csv
 from warehouse.schema import TABLES
 
 SOURCE = "soma"
@@ -105,13 +104,7 @@ def not_published_yet(body: bytes) -> bool:
 
 
 def live_state(con) -> dict[str, date]:
-    try:
-        row = con.execute(f"SELECT max(as_of_date) FROM {TABLE}").fetchone()
-    except duckdb.CatalogException:
-        return {}
-    if not row or row[0] is None:
-        return {}
-    return {SOURCE: pd.Timestamp(row[0]).date()}
+    return newest_stored(con, f"SELECT max(as_of_date) FROM {TABLE}", SOURCE)
 
 
 # --------------------------------------------------------------------------- transform

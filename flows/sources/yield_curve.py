@@ -13,11 +13,10 @@ from collections.abc import Iterator
 from datetime import date
 from pathlib import Path, PurePosixPath
 
-import duckdb
 import pandas as pd
 
 from flows.http import Http
-from flows.sources.base import ParseError, Payload, read_csv
+from flows.sources.base import ParseError, Payload, newest_stored, read_csv
 from warehouse.schema import TABLES
 
 SOURCE = "yield_curve"
@@ -84,13 +83,7 @@ def extract_live(http: Http, state: dict[str, date], *, today: date | None = Non
 
 
 def live_state(con) -> dict[str, date]:
-    try:
-        row = con.execute(f"SELECT max(date) FROM {TABLE}").fetchone()
-    except duckdb.CatalogException:  # table not created yet: behave as an empty warehouse
-        return {}
-    if not row or row[0] is None:
-        return {}
-    return {SOURCE: pd.Timestamp(row[0]).date()}
+    return newest_stored(con, f"SELECT max(date) FROM {TABLE}", SOURCE)
 
 
 # --------------------------------------------------------------------------- transform
