@@ -10,8 +10,6 @@ inlined; the SVG is deterministic (fixed hash salt, no date).
 from __future__ import annotations
 
 import csv
-import ctypes
-import ctypes.util
 import io
 import json
 import os
@@ -29,6 +27,8 @@ from markupsafe import Markup  # noqa: E402
 from matplotlib import rc_context  # noqa: E402
 from matplotlib.colors import Normalize, TwoSlopeNorm  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+
+from flows.report.publish import swap_in, sweep_abandoned  # noqa: E402
 
 COLUMNS = ["cell_key", "size_usd_bn", "pct_of_debt", "months", "contagion", "backstop_share",
            "yield_10y_delta_bp_p5", "yield_10y_delta_bp_p50", "yield_10y_delta_bp_p95",
@@ -183,42 +183,16 @@ def write_report(summary: dict, reports_dir: Path, day: date) -> Path:
     day_dir = Path(reports_dir) / day.isoformat()
     day_dir.mkdir(parents=True, exist_ok=True)
     target = day_dir / f"sweep-{summary['name']}"
-    staged = Path(tempfile.mkdtemp(prefix=f".sweep-{summary['name']}.building-", dir=day_dir))
+    sweep_abandoned(day_dir)
+    staged = Path(tempfile.mkdtemp(prefix=f".sweep-{summary['name']}.building-{os.getpid()}-", dir=day_dir))
     try:
         os.chmod(staged, 0o755)
         summary = {**summary, "report_dir": str(target)}
         (staged / "sweep.json").write_text(json.dumps(summary, indent=2, allow_nan=False) + "\n", encoding="utf-8")
         (staged / "sweep.csv").write_text(table_csv(summary["cells"]), encoding="utf-8")
         (staged / "index.html").write_text(render_html(summary), encoding="utf-8")
-        _publish(staged, target)
+        swap_in(staged, target)
     except BaseException:
         shutil.rmtree(staged, ignore_errors=True)
         raise
     return target
-
-
-def _exchange(a: Path, b: Path) -> bool:
-    """Swap two paths atomically (Linux renameat2 RENAME_EXCHANGE); False where the platform cannot."""
-    try:
-        fn = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True).renameat2
-    except (OSError, AttributeError):
-        return False
-    fn.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
-    return fn(-100, os.fsencode(a), -100, os.fsencode(b), 2) == 0
-
-
-def _publish(staged: Path, target: Path) -> None:
-    if not target.exists():
-        try:
-            os.rename(staged, target)
-            return
-        except OSError:
-            if not target.exists():
-                raise
-    if _exchange(staged, target):
-        shutil.rmtree(staged, ignore_errors=True)  # now holds the previous report
-        return
-    old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
-    os.rename(target, old / target.name)  # the report is briefly absent here, never partial
-    os.rename(staged, target)
-    shutil.rmtree(old, ignore_errors=True)

@@ -3,11 +3,15 @@
 Layout: `reports/YYYY-MM-DD/<scenario>/…`, `reports/YYYY-MM-DD/index.html` (that day's scenarios and run
 manifest `run.json`), `reports/index.html` (every day). The date is the run date.
 
-Atomicity: `staging_dir` creates a hidden sibling `reports/.YYYY-MM-DD.building-XXXX/`; when it is complete,
-`publish_day` exchanges it with `reports/YYYY-MM-DD/` in one `renameat2(RENAME_EXCHANGE)` call (Linux), so a
-reader sees either the old day or the new one, never a mix or a half-written folder; elsewhere it falls back to
-two renames (the day is briefly absent, never partial). Scenarios of the old day that this run did not produce
+Atomicity: `staging_dir` creates a hidden sibling `reports/.YYYY-MM-DD.building-<pid>-XXXX/`; when it is
+complete, `publish_day` exchanges it with `reports/YYYY-MM-DD/` in one `renameat2(RENAME_EXCHANGE)` call (Linux),
+so a reader sees either the old day or the new one, never a mix or a half-written folder; elsewhere it falls back
+to two renames (the day is briefly absent, never partial). Scenarios of the old day that this run did not produce
 are carried over into the new folder, so `tshock run --scenario X` does not drop the day's other reports.
+
+A run killed mid-build (kill -9, power loss) leaves only hidden names behind: its staging folder, the old day
+it was removing, a temp index. Each carries the writer's pid; `sweep_abandoned` removes those whose process is
+gone when the next build starts (tests/reliability/test_crash_reports.py kills report runs to prove all this).
 """
 
 from __future__ import annotations
@@ -29,13 +33,64 @@ _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
 
 
+# Hidden names a writer uses while it works; the pid says whose they are.
+_LEFTOVER = (re.compile(r"^\..+\.(?:building|old)-(\d+)-"), re.compile(r"^\..+\.(\d+)\.tmp$"))
+
+
 def staging_dir(reports_dir: Path, run_date: date) -> Path:
     """An empty hidden folder beside the day's folder, on the same file system (so the swap is a rename)."""
     reports_dir.mkdir(parents=True, exist_ok=True)
-    return Path(tempfile.mkdtemp(prefix=f".{run_date.isoformat()}.building-", dir=reports_dir))
+    sweep_abandoned(reports_dir)
+    return Path(tempfile.mkdtemp(prefix=f".{run_date.isoformat()}.building-{os.getpid()}-", dir=reports_dir))
 
 
-def _exchange(a: Path, b: Path) -> bool:
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's live process
+        return True
+    return True
+
+
+def sweep_abandoned(folder: Path) -> list[str]:
+    """Remove the staging folders, old days and temp files that killed writers left in `folder`: hidden names
+    whose pid is no longer running. A live writer's (this process's included) are kept; returns what went."""
+    removed = []
+    for p in sorted(folder.iterdir()) if folder.is_dir() else ():
+        m = next((m for rx in _LEFTOVER if (m := rx.match(p.name))), None)
+        if m is None or _alive(int(m.group(1))):
+            continue
+        if p.is_dir() and not p.is_symlink():
+            shutil.rmtree(p, ignore_errors=True)
+        else:
+            p.unlink(missing_ok=True)
+        removed.append(p.name)
+    return removed
+
+
+def swap_in(staged: Path, target: Path) -> None:
+    """Make the complete folder `staged` appear at `target` in one step and remove what was there.
+
+    A rename when `target` is absent (or empty), else an exchange, after which `staged` holds the old folder
+    under its hidden name and is removed. Without renameat2: two renames (target briefly absent, never partial)."""
+    try:
+        os.rename(staged, target)
+        return
+    except OSError:
+        if not target.is_dir():
+            raise
+    if exchange(staged, target):
+        shutil.rmtree(staged, ignore_errors=True)
+        return
+    old = target.with_name(f".{target.name}.old-{os.getpid()}-{os.urandom(4).hex()}")
+    os.rename(target, old)
+    os.rename(staged, target)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def exchange(a: Path, b: Path) -> bool:
     """Atomically swap two paths (Linux renameat2); False when the platform cannot."""
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
@@ -82,16 +137,7 @@ def publish_day(staged: Path, reports_dir: Path, run_date: date, manifest: dict 
     (staged / "run.json").write_text(json.dumps(manifest, indent=2, default=str), encoding="utf-8")
     write_day_index(staged, run_date, manifest)
     os.chmod(staged, 0o755)  # mkdtemp makes it 0700; the published folder is an ordinary one
-    try:
-        os.rename(staged, day_dir)  # no day folder yet (an empty one is replaced too)
-    except OSError:
-        if _exchange(staged, day_dir):
-            shutil.rmtree(staged, ignore_errors=True)  # staged now holds the old day
-        else:
-            old = reports_dir / f".{run_date.isoformat()}.old-{os.getpid()}"
-            os.rename(day_dir, old)
-            os.rename(staged, day_dir)
-            shutil.rmtree(old, ignore_errors=True)
+    swap_in(staged, day_dir)
     write_index(reports_dir)
     return day_dir
 

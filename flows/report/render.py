@@ -174,6 +174,25 @@ def report_workers(jobs: int) -> int:
     return max(1, min(wanted, jobs))
 
 
+def _die_with_parent(parent: int) -> None:
+    """Pool initializer: a render worker ends when the run that forked it dies, even by kill -9.
+
+    concurrent.futures workers otherwise wait on their job queue for ever once the parent is gone, each holding
+    a copy of the run's memory (tests/reliability/test_crash_reports.py found them). Linux: the kernel sends
+    SIGKILL on the parent's death (prctl PR_SET_PDEATHSIG); the getppid check covers a parent that died before."""
+    import ctypes
+    import ctypes.util
+    import os
+    import signal
+
+    try:
+        ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):  # not Linux: Ctrl-C still reaches the whole process group
+        pass
+    if os.getppid() != parent:
+        os._exit(1)
+
+
 def _render_job(out_dir: str, result_json: str, command: str) -> str:
     run = replace(_JOB["run"], command=command)
     write_scenario_report(Path(out_dir), result_json, run, _JOB["peers"])
@@ -194,6 +213,7 @@ def write_reports(staged: Path, jobs: list[tuple[str, str, str]], run: RunContex
                 on_done(name)
         return done
     import multiprocessing
+    import os
     import warnings
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
@@ -204,7 +224,8 @@ def write_reports(staged: Path, jobs: list[tuple[str, str, str]], run: RunContex
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)  # 3.12+: fork with threads; workers only render
-            with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
+                                     initializer=_die_with_parent, initargs=(os.getpid(),)) as pool:
                 futures = [pool.submit(_render_job, str(staged / name), text, command)
                            for name, text, command in jobs]
                 for f in as_completed(futures):

@@ -16,7 +16,7 @@ import pytest
 
 from flows.report import fmt
 from flows.report.claims import PACKAGED, build_claims, load_claims, parse_brief
-from flows.report.publish import _exchange, publish_day, staging_dir, write_index
+from flows.report.publish import exchange, publish_day, staging_dir, write_index
 from flows.report.render import RunContext, lookup, write_scenario_report
 from model.run import Frames, run_scenario
 from model.spec import parse_spec
@@ -267,13 +267,13 @@ def test_a_failed_build_leaves_the_published_day_alone(results, tmp_path, no_cha
 
 
 @pytest.mark.skipif(not hasattr(os, "sched_getaffinity"), reason="renameat2 is Linux-only")
-def test_exchange_swaps_two_folders_in_one_step(tmp_path):
+def testexchange_swaps_two_folders_in_one_step(tmp_path):
     a, b = tmp_path / "a", tmp_path / "b"
     a.mkdir()
     b.mkdir()
     (a / "x").write_text("new")
     (b / "x").write_text("old")
-    assert _exchange(a, b)
+    assert exchange(a, b)
     assert (b / "x").read_text() == "new" and (a / "x").read_text() == "old"
 
 
@@ -314,3 +314,19 @@ def test_forked_and_in_process_rendering_write_identical_files(results, tmp_path
         out[workers] = {p.relative_to(target): p.read_bytes() for p in target.rglob("*") if p.is_file()}
     assert out["1"] == out["2"] and len(out["1"]) == 2 * (3 + len(CHARTS))
     assert b"cmd parallel-plus-10bp" in out["2"][Path("parallel-plus-10bp/index.html")]
+
+
+def test_leftovers_of_dead_writers_are_swept_and_live_ones_kept(tmp_path):
+    import subprocess
+
+    from flows.report.publish import sweep_abandoned
+
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    for name in (f".2026-11-25.building-{dead.pid}-abcd", f".2026-11-25.old-{dead.pid}-ef01"):
+        (tmp_path / name / "japan-fire-sale").mkdir(parents=True)
+    (tmp_path / f".index.html.{dead.pid}.tmp").write_text("<html")
+    mine = staging_dir(tmp_path, DAY)  # this process is alive: its staging folder stays
+    (tmp_path / ".2026-11-25.building-x").mkdir()  # not a name we write: not ours to delete
+    assert sweep_abandoned(tmp_path) == []  # staging_dir already swept the dead writer's three
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([".2026-11-25.building-x", mine.name])

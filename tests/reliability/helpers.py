@@ -182,3 +182,38 @@ def one_clear_line(stderr: str) -> str:
     errors = [ln for ln in lines if not ln.startswith("see: ")]
     assert len(errors) == 1 and errors[0].startswith("error: "), stderr[-3000:]
     return errors[0]
+
+
+# Python has one forkserver per process and the first user fixes what it preloads: every crash module asks for
+# all of it, so whichever runs first, trial children start with the code already imported.
+FORKSERVER_PRELOAD = ["flows.refresh", "flows.calibrate", "flows.scenario", "flows.run", "flows.report.render",
+                      "tests.reliability.crash_worker", "tests.reliability.crash_worker_reports"]
+
+
+def forkserver_context():
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(FORKSERVER_PRELOAD)
+    return ctx
+
+
+def child_pids(pid: int) -> set[int]:
+    """Processes whose parent is `pid` (from /proc)."""
+    out = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[1]) == pid:
+            out.add(int(stat.parent.name))
+    return out
+
+
+def running(pid: int) -> bool:
+    """Alive and not a zombie waiting to be reaped."""
+    try:
+        return (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False

@@ -10,7 +10,6 @@ moments; --slow: 5 targeted, 24 random and the CLI trial.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import random
 import shutil
@@ -29,6 +28,7 @@ from tests.reliability.helpers import (
     assert_no_partial_payload,
     cli,
     fingerprint,
+    forkserver_context,
     kill_group,
     raw_zone_state,
     snapshot_payload_keys,
@@ -43,9 +43,7 @@ KILL_WINDOW_S = {False: (0.05, 4.0), True: (0.05, 9.0)}
 
 @pytest.fixture(scope="module")
 def forkserver():
-    ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["flows.refresh", "tests.reliability.crash_worker"])
-    return ctx
+    return forkserver_context()
 
 
 @pytest.fixture(scope="module")
