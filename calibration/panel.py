@@ -128,7 +128,10 @@ def _add_debt(p: pd.DataFrame, inputs: Inputs, notes: list[str]) -> None:
     gq = pd.Series(
         g["value"].to_numpy() / 1000.0,
         index=(pd.to_datetime(g["date"]) + pd.offsets.QuarterEnd(0)).dt.normalize().to_numpy(),
-    )
+    ).sort_index()
+    # Two observations in one quarter (a series re-dated by FRED, a hostile or mocked feed) would make the
+    # quarter-end labels collide; the later one is the quarter's level.
+    gq = gq[~gq.index.duplicated(keep="last")]
     if mkt.empty and share.empty:
         if gq.empty:
             notes.append(

@@ -107,6 +107,16 @@ def test_debt_from_gfdebtn_at_quarter_end_times_marketable_share():
     )
 
 
+def test_two_gfdebtn_observations_in_one_quarter_keep_the_later():
+    # Found by tests/reliability/test_secrets.py: a feed with two dates in one quarter made the quarter-end
+    # labels collide and the panel raised "cannot reindex on an axis with duplicate labels".
+    i = _inputs()
+    extra = pd.DataFrame([("GFDEBTN", D("2023-02-15"), 32_000_000.0)], columns=["series_id", "date", "value"])
+    i = make_inputs(i.as_of, holdings=i.holdings, flows=i.flows, fred=pd.concat([i.fred, extra]), debt=i.debt)
+    p = build_panel(i).frame
+    assert p.loc["2023-03-31", "mkt_debt_bn"] == pytest.approx(32_000.0 * 0.8)
+
+
 def test_without_mspd_supply_falls_back_to_total_debt_growth():
     i = _inputs()
     i = make_inputs(i.as_of, holdings=i.holdings, flows=i.flows, fred=i.fred)  # no MSPD rows

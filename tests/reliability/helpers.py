@@ -217,3 +217,19 @@ def running(pid: int) -> bool:
         return (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
     except (OSError, IndexError):
         return False
+
+
+def report_inputs(db: str, names: list[str], draws: int) -> dict:
+    """The reports stage's inputs as run_flow assembles them (views, calibration, stored scenario runs,
+    backtests) for a warehouse already loaded: the arguments of `flows.run.reports_task` by name."""
+    from datetime import date
+
+    from flows.calibrate import calibrate_task
+    from flows.run import backtests_task, scenario_task, views_task
+
+    calibration = calibrate_task.fn(db)
+    runs = [scenario_task.fn(db, name, calibration["record"].id, draws) for name in names]
+    return {"run_date": date.today(), "runs": runs, "peers": {}, "views": views_task.fn(db),
+            "calibration": calibration, "backtests": backtests_task.fn(db, calibration["record"]),
+            "commands": {r["name"]: f"uv run tshock run --scenario {r['name']}" for r in runs},
+            "manifest": {"code_version": "test"}}

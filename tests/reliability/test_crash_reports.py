@@ -17,14 +17,13 @@ import random
 import re
 import signal
 import time
-from datetime import date
 from pathlib import Path
 
 import pytest
 
 from flows.report.publish import DAY
 from tests.reliability import crash_worker_reports
-from tests.reliability.helpers import child_pids, copy_warehouse, forkserver_context, running
+from tests.reliability.helpers import child_pids, copy_warehouse, forkserver_context, report_inputs, running
 
 RANDOM_KILLS = {False: 3, True: 20}
 SCENARIOS = {False: 3, True: None}  # None: every shipped scenario
@@ -35,18 +34,10 @@ HREF = re.compile(r'href="([^"#:]+)"')
 
 @pytest.fixture(scope="module")
 def job(offline_warehouse, tmp_path_factory, slow) -> dict:
-    """The reports stage's inputs exactly as run_flow assembles them (refresh skipped: the warehouse is loaded)."""
-    from flows.calibrate import calibrate_task
-    from flows.run import backtests_task, scenario_task, shipped_scenarios, views_task
+    from flows.run import shipped_scenarios
 
     db = str(copy_warehouse(offline_warehouse, tmp_path_factory.mktemp("report-crash") / "data"))
-    calibration = calibrate_task.fn(db)
-    names = shipped_scenarios()[: SCENARIOS[slow]]
-    runs = [scenario_task.fn(db, name, calibration["record"].id, DRAWS) for name in names]
-    return {"run_date": date.today(), "runs": runs, "peers": {}, "views": views_task.fn(db),
-            "calibration": calibration, "backtests": backtests_task.fn(db, calibration["record"]),
-            "commands": {r["name"]: f"uv run tshock run --scenario {r['name']}" for r in runs},
-            "manifest": {"code_version": "crash-trial"}}
+    return report_inputs(db, shipped_scenarios()[: SCENARIOS[slow]], DRAWS)
 
 
 def visible_problems(reports: Path, scenarios: set[str]) -> list[str]:

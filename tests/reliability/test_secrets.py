@@ -1,11 +1,12 @@
 """Secrets: with FRED_API_KEY set to a sentinel, live (fredapi and keyless, against a local server that
 misbehaves and even echoes the key in its error bodies), offline and failing refreshes run; the sentinel then
 appears nowhere: logs, stdout/stderr, exception texts and chains (cause AND context), the raw zone, quarantine
-notes, and every text column of every table."""
+notes, every text column of every table, and every file of the dated reports a whole run writes."""
 
 from __future__ import annotations
 
 import functools
+import json
 import logging
 import shutil
 import threading
@@ -87,17 +88,45 @@ def keyed(monkeypatch, caplog):
     return caplog
 
 
-def test_fredapi_live_refresh_with_failures_leaks_nothing(keyed, live_sources, warehouse_copy, monkeypatch,
-                                                          capsys):
+@pytest.fixture
+def fredapi_live(live_sources, monkeypatch):
+    """fredapi (the keyed path) against the hostile server's FRED API, with test-sized patience."""
     live_sources.routes["/fred/series/observations"] = fred_api
     monkeypatch.setattr(Fred, "root_url", f"{live_sources.url}/fred")
     fast = ApiSettings(timeout_s=2, retries=1, backoff_s=0.01, per_second=1000.0)
     monkeypatch.setattr(fred, "extract_live", functools.partial(fred.extract_live.func, api_settings=fast))
+    return live_sources
+
+
+def test_fredapi_live_refresh_with_failures_leaks_nothing(keyed, fredapi_live, warehouse_copy, capsys):
     summary = refresh_source.fn("fred", str(warehouse_copy))
-    assert any(SENTINEL in p for _, p in live_sources.requests), "the key never reached the server"
+    assert any(SENTINEL in p for _, p in fredapi_live.requests), "the key never reached the server"
     assert summary["failed"] == 2 and summary["quarantined"] == 1 and summary["loaded"] >= 20, summary
     out = capsys.readouterr()
     assert_nowhere(keyed.text, out.out, out.err, *summary["errors"], *everything_text(warehouse_copy))
+
+
+def test_a_whole_run_after_a_failing_live_refresh_leaks_nothing_into_reports(prefect_harness, keyed, fredapi_live,
+                                                                             warehouse_copy, tmp_path, capsys):
+    """`tshock run`'s flow: live FRED refresh (2 series failing, one echoing the key), calibration, a scenario,
+    backtests and the dated report; then every report file, the run summary, Prefect's and our logs, the data
+    directory and the database are searched."""
+    from flows.run import run_flow
+
+    prefect_logs = logging.getLogger("prefect")  # Prefect's loggers do not propagate to the root logger
+    prefect_logs.addHandler(keyed.handler)
+    try:
+        summary = run_flow(db=str(warehouse_copy), sources=["fred"], reports_dir=str(tmp_path / "reports"),
+                           scenarios=["parallel-plus-10bp"], draws=20)
+    finally:
+        prefect_logs.removeHandler(keyed.handler)
+    assert any(SENTINEL in p for _, p in fredapi_live.requests), "the key never reached the server"
+    assert summary["refresh"][0]["failed"] == 2, summary["refresh"]
+    files = [p for p in (tmp_path / "reports").rglob("*") if p.is_file()]
+    assert len(files) >= 10 and any(p.name == "results.json" for p in files), files
+    out = capsys.readouterr()
+    assert_nowhere(keyed.text, out.out, out.err, json.dumps(summary, default=str),
+                   *(p.read_bytes().decode("latin-1") for p in files), *everything_text(warehouse_copy))
 
 
 def test_keyless_fetch_with_the_key_in_the_environment_leaks_nothing(keyed, live_sources, warehouse_copy,
