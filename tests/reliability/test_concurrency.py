@@ -14,8 +14,11 @@ from flows.refresh import refresh_source
 from tests.conftest import REPO
 from tests.reliability.helpers import (
     assert_no_partial_payload,
+    cli,
+    cli_env,
     cli_result,
     fingerprint,
+    kill_group,
     one_clear_line,
     snapshot_payload_keys,
 )
@@ -112,3 +115,33 @@ def test_second_tshock_refresh_exits_1_at_once_with_one_line(warehouse_copy, sna
     assert rc == 1
     line = one_clear_line(stderr)
     assert "only one writer at a time" in line and f"held by process {holder.pid}" in line
+
+
+def test_two_tshock_refreshes_started_together_one_loads_and_the_other_is_refused(prefect_harness, snapshot_dir,
+                                                                                   tmp_path):
+    """Two real `tshock refresh` on one new warehouse file, started at the same moment (Prefect's server is the
+    session's, so neither pays a server start): one creates and loads it, the other exits 1 at once in one line
+    naming the winner; the warehouse holds exactly whole payloads; a third refresh then finds nothing new."""
+    from prefect.settings import PREFECT_API_URL
+
+    db = tmp_path / "data" / "w.duckdb"
+    args = ["refresh", "--offline", str(snapshot_dir), "--source", "tic", "--db", str(db)]
+    env = cli_env(PREFECT_API_URL=PREFECT_API_URL.value())
+    procs = [cli(args, env=env) for _ in range(2)]
+    try:
+        outs = [p.communicate(timeout=240) for p in procs]
+    finally:
+        for p in procs:
+            kill_group(p)
+    codes = [p.returncode for p in procs]
+    assert sorted(codes) == [0, 1], [(c, e[-1500:]) for c, (_, e) in zip(codes, outs, strict=True)]
+    winner, loser = (0, 1) if codes[0] == 0 else (1, 0)
+    line = one_clear_line(outs[loser][1])
+    assert "only one writer at a time" in line and f"held by process {procs[winner].pid}" in line, line
+    state = assert_no_partial_payload(db, snapshot_payload_keys(snapshot_dir))
+    assert state["loaded_payloads"] >= 3  # the TIC files of the snapshot that are not stale
+    before = fingerprint(db)
+    again = subprocess.run([sys.executable, "-m", "flows.cli", *args], capture_output=True, text=True, cwd=REPO,
+                           env=env, timeout=240)
+    assert again.returncode == 0, again.stderr[-1500:]
+    assert fingerprint(db) == before
