@@ -46,8 +46,8 @@ def check_offline_dir(offline: str | None) -> str | None:
     if offline is None:
         return None
     p = Path(offline)
-    if not p.is_dir():
-        raise UserError(f"--offline {offline}: no such directory (expected a snapshot laid out like ../shared/snapshot)")
+    if not offline.strip() or not p.is_dir():  # Path("") is the current directory
+        raise UserError(f"--offline {offline or repr(offline)}: no such directory (expected a snapshot laid out like ../shared/snapshot)")
     return str(p.resolve())
 
 
@@ -128,12 +128,12 @@ def main() -> None:
         err.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
         sys.exit(2)
     except (typer.BadParameter, typer.Abort) as exc:
-        err.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
+        err.print(f"error: {bad_parameter(exc)}", markup=False, highlight=False, soft_wrap=True)
         sys.exit(2)
     except Exception as exc:  # click's usage errors and ours, one line each
         clicks = _click_modules()
         if isinstance(exc, tuple(m.exceptions.UsageError for m in clicks)):
-            err.print(f"error: {exc.format_message()}", markup=False, highlight=False, soft_wrap=True)
+            err.print(f"error: {usage_message(exc)}", markup=False, highlight=False, soft_wrap=True)
             if exc.ctx is not None:
                 err.print(f"see: {exc.ctx.command_path} --help", markup=False, highlight=False, soft_wrap=True)
             sys.exit(2)
@@ -146,6 +146,27 @@ def main() -> None:
             err.print(f"error: {exc.format_message()}", markup=False, highlight=False, soft_wrap=True)
             sys.exit(exc.exit_code)
         raise
+
+
+def usage_message(exc) -> str:
+    """click's message; a group called without a command has none (its help went to stdout): say what is missing."""
+    message = exc.format_message()
+    listing = getattr(getattr(exc.ctx, "command", None), "list_commands", None)
+    if not message.strip() and listing is not None:
+        return f"`{exc.ctx.command_path}` needs a command: {', '.join(listing(exc.ctx))}"
+    return message
+
+
+def bad_parameter(exc: Exception) -> str:
+    """typer checks option types with pydantic and its message names neither the option nor the value
+    ("Input should be a valid integer"): add both, as "Invalid value for '--draws': 'abc' is not valid: …"."""
+    missing = tuple(m.exceptions.MissingParameter for m in _click_modules())
+    if not isinstance(exc, typer.BadParameter) or isinstance(exc, missing):
+        return str(exc)  # Abort, and "Missing parameter: NAME", which names it already
+    errors = getattr(exc.__cause__, "errors", None)
+    if callable(errors) and errors() and "input" in errors()[0]:
+        exc.message = f"{errors()[0]['input']!r} is not valid: {exc.message}"
+    return exc.format_message()
 
 
 def _click_modules() -> list:

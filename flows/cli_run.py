@@ -22,16 +22,19 @@ DEFAULT_REPORTS = "reports"
 
 
 def register(app: typer.Typer) -> None:
-    app.command("run")(run_cmd)
-    app.command("serve")(serve_cmd)
+    """Add `run` and `serve` (idempotent: main() may run more than once in tests)."""
+    for name, command in (("run", run_cmd), ("serve", serve_cmd)):
+        if not any(c.name == name for c in app.registered_commands):
+            app.command(name)(command)
 
 
 def reports_root(reports_dir: str | None) -> Path:
     return Path(reports_dir or os.environ.get("TSHOCK_REPORTS") or DEFAULT_REPORTS)
 
 
-def _check_scenarios(names: list[str], draws: int | None) -> list[str]:
-    """Resolve names and files before Prefect starts, so a typo costs a second, not a server start."""
+def _check_scenarios(names: list[str], draws: int | None, warehouse: str | None = None) -> list[str]:
+    """Resolve names and files before Prefect starts, so a typo costs a second, not a server start. With
+    `warehouse` (--no-refresh: the data the run will use) also the anchor and the sales against TIC holdings."""
     from flows.scenario import resolve_spec
     from model.spec import SpecError
 
@@ -39,10 +42,28 @@ def _check_scenarios(names: list[str], draws: int | None) -> list[str]:
     for name in names:
         try:
             spec = resolve_spec(name, draws=draws)
+            if warehouse is not None:
+                _check_on_warehouse(warehouse, spec)
         except SpecError as exc:
             raise UserError(f"--scenario {name}: {exc}") from None
         resolved.append(str(Path(name).resolve()) if name.endswith((".yaml", ".yml")) else spec.name)
     return resolved
+
+
+def _check_on_warehouse(path: str, spec) -> None:
+    """The checks `run_and_store` makes after the calibration stage, made up front (read-only, ~1 s)."""
+    from flows.scenario import ScenarioDataError, read_frames, resolve_anchor
+    from model.spec import check_against_holdings
+    from warehouse.db import session
+
+    try:
+        with session(path, read_only=True) as con:
+            anchor = resolve_anchor(con, spec)
+            holdings = read_frames(con, anchor).holdings
+    except ScenarioDataError:
+        return  # missing data is the flow's to report, as it would be without --scenario
+    if spec.sellers and not holdings.empty:
+        check_against_holdings(spec, holdings, as_of=anchor)
 
 
 def reproduce_command(offline: str | None, draws: int | None, db: str | None, reports_dir: str | None) -> str:
@@ -75,7 +96,7 @@ def run_cmd(
     if no_refresh and not Path(path).exists():
         raise UserError(f"--no-refresh: no warehouse at {path} to report on; run without --no-refresh (or with "
                         "--offline DIR) to fill it first")
-    names = _check_scenarios(scenario, draws) if scenario else None
+    names = _check_scenarios(scenario, draws, path if no_refresh else None) if scenario else None
     root = reports_root(reports_dir)
     try:
         root.mkdir(parents=True, exist_ok=True)
@@ -87,6 +108,7 @@ def run_cmd(
     from flows.records_store import RecordNotFound
     from flows.run import run_flow
     from model import ModelError
+    from model.spec import SpecError
 
     try:
         with run_progress(console):
@@ -95,6 +117,9 @@ def run_cmd(
             summary = run_flow(db=path, offline_dir=offline_dir, reports_dir=str(root.resolve()), scenarios=names,
                                draws=draws, refresh=not no_refresh,
                                command=reproduce_command(offline, draws, db, reports_dir))
+    except SpecError as exc:  # the refreshed data refuses the spec (e.g. a sale larger than the new holdings)
+        err.print(f"error: {' '.join(str(exc).split())}", markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
     except (CalibrationError, ModelError, RecordNotFound) as exc:
         # The data cannot support a stage (e.g. an empty warehouse after a failed live refresh): one line, exit 1;
         # reports already published stay as they were.

@@ -127,6 +127,8 @@ def resolve_format(fmt: str | None, output: str | None) -> str:
         raise UserError("--format parquet writes a binary file: give --output FILE.parquet")
     if output and not Path(output).parent.exists():
         raise UserError(f"--output {output}: directory {Path(output).parent} does not exist")
+    if output and Path(output).is_dir():
+        raise UserError(f"--output {output}: is a directory; give a file name, e.g. {Path(output) / 'result.csv'}")
     return fmt
 
 
@@ -255,7 +257,7 @@ def sql(
     output: Annotated[str | None, typer.Option("--output", "-o", help="Write the result to this file")] = None,
     write: Annotated[bool, typer.Option("--write", help="Open read-write so INSERT/CREATE/… may change the "
                                                         "warehouse (takes the write lock)")] = False,
-    max_rows: Annotated[int, typer.Option("--max-rows", help="Rows shown by --format table")] = 100,
+    max_rows: Annotated[int, typer.Option("--max-rows", min=1, help="Rows shown by --format table")] = 100,
     db: DbOption = None,
 ):
     """Query the warehouse with SQL. Read-only unless --write. Views and comments: `tshock db describe`."""

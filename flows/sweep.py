@@ -47,7 +47,7 @@ from flows.scenario import ScenarioDataError, frames_hash, read_frames, resolve_
 from flows.versioning import code_version
 from model import ModelError
 from model.run import Frames, Setup, prepare, run_scenario
-from model.spec import ScenarioSpec, SpecError, check_against_holdings, parse_spec
+from model.spec import ScenarioSpec, SpecError, check_against_holdings, parse_spec, read_yaml
 from warehouse.db import WarehouseError, session
 
 os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "warning")  # read by distributed at import, here and in workers
@@ -118,16 +118,10 @@ def parse_grid(data: Any, where: str = "sweep") -> SweepGrid:
 
 def load_grid(path: str | Path) -> tuple[SweepGrid, Path]:
     """A sweep file → (grid, the directory relative `base` paths are resolved against)."""
-    import yaml
-
     p = Path(path)
     if not p.is_file():
-        raise SpecError(f"sweep: file {p} does not exist")
-    try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except yaml.YAMLError as e:
-        raise SpecError(f"{p}: not valid YAML ({str(e).splitlines()[0]})") from None
-    return parse_grid(data, str(p)), p.resolve().parent
+        raise SpecError(f"sweep: {p} is not a file" if p.exists() else f"sweep: file {p} does not exist")
+    return parse_grid(read_yaml(p), str(p)), p.resolve().parent
 
 
 def base_spec(grid: SweepGrid, relative_to: Path | None = None) -> ScenarioSpec:

@@ -65,8 +65,20 @@ def canonical_country(name: str) -> str:
     return " ".join(name.split())
 
 
+NUMBERS = (int, float, int | None, float | None)
+
+
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_default=True)
+    # inf/nan would pass every bound check (nan) or make an absurd sale (inf): refuse them as numbers.
+    model_config = ConfigDict(extra="forbid", validate_default=True, allow_inf_nan=False)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_bool_numbers(cls, v: Any, info: ValidationInfo) -> Any:
+        # YAML reads yes/no/true/false as booleans and pydantic would take them as 1/0: a slip, not a number.
+        if isinstance(v, bool) and cls.model_fields[info.field_name].annotation in NUMBERS:
+            raise ValueError("true/false where a number belongs")
+        return v
 
 
 class Seller(_Strict):
@@ -134,6 +146,27 @@ class ScenarioSpec(_Strict):
     def _bool_contagion(cls, v: Any) -> Any:
         return float(v) if isinstance(v, bool) else v
 
+    @field_validator("anchor", mode="before")
+    @classmethod
+    def _anchor_date(cls, v: Any) -> Any:
+        # One clear reason instead of one per member of the date | 'latest' union.
+        if isinstance(v, date) or v == "latest":
+            return v
+        if isinstance(v, str):
+            try:
+                return date.fromisoformat(v)
+            except ValueError:
+                pass
+        raise ValueError("not a date (YYYY-MM-DD) or 'latest'")
+
+    @field_validator("issuance_mix", mode="before")
+    @classmethod
+    def _mix_numbers(cls, v: Any) -> Any:
+        bools = [k for k, w in v.items() if isinstance(w, bool)] if isinstance(v, dict) else []
+        if bools:
+            raise ValueError(f"{bools[0]}: true/false where a weight belongs")
+        return v
+
     @field_validator("issuance_mix")
     @classmethod
     def _mix(cls, v: dict[str, float] | None) -> dict[str, float] | None:
@@ -148,6 +181,20 @@ class ScenarioSpec(_Strict):
         if total <= 0:
             raise ValueError("weights must sum to more than 0")
         return {k: w / total for k, w in v.items()}
+
+    @model_validator(mode="after")
+    def _within_horizon(self) -> ScenarioSpec:
+        # The model only sees months 0..horizon-1: a sale (or a backstop) beyond them would be dropped or cut
+        # short without a word while the report states the whole amount.
+        h = self.horizon_months
+        for i, s in enumerate(self.sellers):
+            if s.start_month + s.months > h:
+                raise ValueError(f"sellers[{i}].start_month {s.start_month} + months {s.months}: the sale ends "
+                                 f"after horizon_months {h}")
+        if self.fed_backstop.share and self.fed_backstop.start_month >= h:
+            raise ValueError(f"fed_backstop.start_month: {self.fed_backstop.start_month} is not before "
+                             f"horizon_months {h}")
+        return self
 
     def sale_schedule(self, amounts: dict[int, float] | None = None) -> list[tuple[str, int, int, float]]:
         """(country, start_month, months, amount $bn) per seller; `amounts` overrides by seller index."""
@@ -194,6 +241,8 @@ def _message(err: dict) -> str:
         return f"{where}: required field is missing"
     if kind == "value_error":
         reason = str(ctx.get("error", err["msg"]))
+        if not err["loc"]:  # a check across fields: its reason names them
+            return reason
         if isinstance(value, dict):
             return f"{where}: {reason}"
         return f"{where}: {_show(value)} is not valid: {reason}"
@@ -209,20 +258,39 @@ def parse_spec(data: dict, countries: list[str] | None = None) -> ScenarioSpec:
         raise SpecError("; ".join(_message(err) for err in e.errors())) from None
 
 
+class _Loader(yaml.SafeLoader):
+    """Safe YAML whose dates stay text: the field validators then name the field of a bad one (2026-13-01),
+    where the YAML loader would raise a bare ValueError."""
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", yaml.SafeLoader.construct_scalar)
+
+
+def read_yaml(path: Path) -> Any:
+    """A spec or sweep file's YAML; an unreadable file or bad YAML is a SpecError naming the file."""
+    try:
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)  # noqa: S506 - a SafeLoader
+    except yaml.YAMLError as e:
+        raise SpecError(f"{path}: not valid YAML ({str(e).splitlines()[0]})") from None
+    except UnicodeDecodeError as e:
+        raise SpecError(f"{path}: not a text file (byte {e.start} is not UTF-8)") from None
+    except OSError as e:
+        raise SpecError(f"{path}: cannot read it ({e.strerror})") from None
+
+
 def load_spec(path_or_text: str | Path, countries: list[str] | None = None) -> ScenarioSpec:
     """A spec from a YAML file path or YAML text. `countries` (e.g. from TIC holdings) replaces the
     known-country set for validating sellers."""
     text = str(path_or_text)
-    where = "spec"
     if isinstance(path_or_text, Path) or ("\n" not in text and text.endswith((".yaml", ".yml"))):
         p = Path(path_or_text)
         if not p.exists():
             raise SpecError(f"spec: file {p} does not exist")
-        text, where = p.read_text(encoding="utf-8"), str(p)
+        return parse_spec(read_yaml(p), countries)
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader
     except yaml.YAMLError as e:
-        raise SpecError(f"{where}: not valid YAML ({str(e).splitlines()[0]})") from None
+        raise SpecError(f"spec: not valid YAML ({str(e).splitlines()[0]})") from None
     return parse_spec(data, countries)
 
 
