@@ -186,8 +186,10 @@ def one_clear_line(stderr: str) -> str:
 
 # Python has one forkserver per process and the first user fixes what it preloads: every crash module asks for
 # all of it, so whichever runs first, trial children start with the code already imported.
-FORKSERVER_PRELOAD = ["flows.refresh", "flows.calibrate", "flows.scenario", "flows.run", "flows.report.render",
-                      "tests.reliability.crash_worker", "tests.reliability.crash_worker_reports"]
+FORKSERVER_PRELOAD = ["flows.refresh", "flows.calibrate", "calibration.estimate", "calibration.lp",
+                      "calibration.panel", "flows.scenario", "flows.run", "flows.report.render",
+                      "tests.reliability.crash_worker", "tests.reliability.crash_worker_records",
+                      "tests.reliability.crash_worker_reports"]
 
 
 def forkserver_context():
