@@ -146,25 +146,19 @@ def calibrate(
     )
 
 
+def _h0_data_param(name: str, tenor: str, r, note: str) -> Param:
+    """A data estimate at h=0 in bp per $100bn from a row with coef, ci_low, ci_high and n_obs."""
+    return Param(name=name, tenor=tenor, horizon_months=0, unit="bp_per_100bn", kind="data", estimate=_r(r.coef),
+                 ci_low=_r(r.ci_low), ci_high=_r(r.ci_high), n_obs=int(r.n_obs), note=note)
+
+
 def _stability(panel: Panel, inputs: Inputs, spec: Spec) -> tuple[list[str], list[Param]]:
     p, warnings, params = panel.frame, [], []
     for tenor in TENORS:
         splits = split_sample(p, f"y_{tenor}", spec)
         for r in splits.itertuples():
-            params.append(
-                Param(
-                    name="yield_impact_subsample",
-                    tenor=tenor,
-                    horizon_months=0,
-                    unit="bp_per_100bn",
-                    kind="data",
-                    estimate=_r(r.coef),
-                    ci_low=_r(r.ci_low),
-                    ci_high=_r(r.ci_high),
-                    n_obs=int(r.n_obs),
-                    note=f"{r.window}: sample {r.start:%Y-%m}..{r.end:%Y-%m}",
-                )
-            )
+            params.append(_h0_data_param("yield_impact_subsample", tenor, r,
+                                         f"{r.window}: sample {r.start:%Y-%m}..{r.end:%Y-%m}"))
         if tenor == "10y":
             warnings += disagreements(splits, "split-sample 10y h=0")
     warnings += disagreements(rolling(p, "y_10y", spec), f"rolling {120 // 12}-year windows, 10y h=0")
@@ -178,20 +172,7 @@ def _stability(panel: Panel, inputs: Inputs, spec: Spec) -> tuple[list[str], lis
         "ci_high": head.ci_high,
     }
     for r in sens.itertuples():
-        params.append(
-            Param(
-                name="yield_impact_duration_sensitivity",
-                tenor="10y",
-                horizon_months=0,
-                unit="bp_per_100bn",
-                kind="data",
-                estimate=_r(r.coef),
-                ci_low=_r(r.ci_low),
-                ci_high=_r(r.ci_high),
-                n_obs=int(r.n_obs),
-                note=r.window,
-            )
-        )
+        params.append(_h0_data_param("yield_impact_duration_sensitivity", "10y", r, r.window))
         if (r.coef > 0) != (head.coef > 0):
             warnings.append(
                 f"valuation duration: the sign of the 10y h=0 estimate flips with {r.window} "
