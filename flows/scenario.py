@@ -113,7 +113,10 @@ def read_frames(con: duckdb.DuckDBPyConnection, anchor: date) -> Frames:
                           "WHERE month <= ? ORDER BY month, country", anchor),
         soma=None if soma.empty else soma,
         totals=_df(con, "SELECT * EXCLUDE (payload_sha256) FROM marketable_totals WHERE record_date = ? "
-                        "ORDER BY label", anchor))
+                        "ORDER BY label", anchor),
+        # The Fed's Treasury holdings (H.4.1, $ millions) to scale an old SOMA file's maturity profile.
+        fed_treasury=_df(con, "SELECT date, value / 1000.0 AS value_usd_bn FROM fred_observations_current "
+                              "WHERE series_id = 'TREAST' AND date <= ? AND value IS NOT NULL ORDER BY date", anchor))
 
 
 def _column_bytes(col: pd.Series) -> bytes:

@@ -129,6 +129,17 @@ def _prepare(buckets: Buckets, paths: Paths, horizon: int):
     return d, c, g_start, g_end, units_per_usd * buckets.weights, idx12, rate12, ii, mat_units, mat_rate12
 
 
+def _by_class(x: np.ndarray, kinds: np.ndarray) -> np.ndarray:
+    """(D, H, B) -> (D, H, 5) sums over each class's buckets, row by row (a matrix product could sum in an
+    order that depends on how many draws are batched, and chunked runs must not depend on it)."""
+    out = np.zeros(x.shape[:2] + (len(CLASSES),))
+    for k in range(len(CLASSES)):
+        sel = np.flatnonzero(kinds == k)
+        if len(sel):
+            out[:, :, k] = x[:, :, sel].sum(axis=-1)
+    return out
+
+
 def roll(stock: EngineStock, buckets: Buckets, paths: Paths) -> EngineResult:
     h = paths.new_rate.shape[1]
     if (paths.primary_deficit is None) == (paths.target_outstanding is None):
@@ -169,8 +180,8 @@ def roll(stock: EngineStock, buckets: Buckets, paths: Paths) -> EngineResult:
         oend[:, m] = outstanding
     # Month-end composition by class, from the bucket histories (outside the loop: nothing feeds back)
     face_b = units_h * g_end
-    face_cls = face_b @ buckets.class_matrix()
-    rate_cls = (face_b * (12.0 * idx12) + 12.0 * unit_rate_h * g_end) @ buckets.class_matrix()
+    face_cls = _by_class(face_b, buckets.kinds)
+    rate_cls = _by_class(face_b * (12.0 * idx12) + 12.0 * unit_rate_h * g_end, buckets.kinds)
     for k in range(len(CLASSES)):
         scale = c[:, 1:] if k == TIPS else 1.0
         face_cls[:, :, k] += ex[f"f{k}_end"][None] * scale

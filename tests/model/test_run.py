@@ -16,7 +16,8 @@ from model.spec import SpecError, load_spec, parse_spec
 from tests.model import fixtures as fx
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
-REC = fx.record(impact_bp={"3m": 3.0, "2y": 4.0, "5y": 5.0, "10y": 5.0, "30y": 4.0}, sd_bp=1.5, decay=0.3)
+REC = fx.surface_record(fx.surface(level={"3m": 0.5, "2y": 2.0, "5y": 3.0, "10y": 3.0, "30y": 2.5},
+                                    transitory={"3m": 1.0, "2y": 4.0, "5y": 5.0, "10y": 5.0, "30y": 4.0}))
 
 
 @pytest.fixture(scope="module")
@@ -43,18 +44,8 @@ def test_zero_shock_gives_exactly_zero_delta(frames):
     assert all(y["peak_shift_bp"]["p95"] == 0.0 for y in j["yields"].values())
     assert j["mark_to_market"]["japan"]["loss_usd_bn"]["p50"] == 0.0
     assert j["prices"]["10y"]["price_change_pct"]["p50"] == pytest.approx(0.0, abs=1e-9)
-    zero_ir = fx.record(impact_bp=0.0, sd_bp=0.0)
-    assert as_json(run_scenario(spec(), zero_ir, frames))["interest"]["cumulative_10y_delta_point_usd_bn"] == 0.0
-
-
-def test_a_parallel_shock_needs_no_flow_response_and_a_sale_needs_the_chosen_unit(frames):
-    dollars_only = fx.record(units=("bp_per_100bn",))
-    j = as_json(run_scenario(spec(sellers=[], parallel_shock_bp=10), dollars_only, frames))
-    assert j["interest"]["cumulative_10y_delta_usd_bn"]["p50"] > 0 and j["impact"]["yield_10y_bp_per_100bn"] is None
-    with pytest.raises(ModelError, match="no yield_impact for tenor 3m in bp_per_1pct_debt"):
-        run_scenario(spec(), dollars_only, frames)
-    usd = as_json(run_scenario(spec(assumptions={"impact_unit": "bp_per_100bn"}), dollars_only, frames))
-    assert usd["impact_unit"] == "bp_per_100bn" and usd["impact"]["yield_10y_bp_per_100bn"]["h0"] == 5.0
+    zero = fx.surface_record(fx.surface(level=0.0, transitory=0.0))
+    assert as_json(run_scenario(spec(), zero, frames))["interest"]["cumulative_10y_delta_point_usd_bn"] == 0.0
 
 
 def test_identities_hold_in_a_run(frames):
