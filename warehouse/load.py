@@ -12,6 +12,7 @@ from datetime import date, datetime
 import duckdb
 import pandas as pd
 
+from warehouse.revisions import fold_repeats
 from warehouse.schema import TABLES, Table
 
 DATE_COLUMNS = ("date", "month", "record_date", "as_of_date", "auction_date")
@@ -103,6 +104,8 @@ def upsert(con: duckdb.DuckDBPyConnection, table: Table, frame: pd.DataFrame, sh
         except duckdb.Error:
             pass  # transaction already aborted; the caller rolls back and the next register replaces it
     counts.newest = newest_date(con, table, stage)
+    # Unvintaged rows repeating the vintage in force are dropped (counted unchanged); revisions count as changed.
+    revised = fold_repeats(con, table, stage)
     key_match = " AND ".join(f"s.{k} = t.{k}" for k in table.key)
     values = [c for c in table.parsed_columns if c not in table.key]
     differs = " OR ".join(f"s.{c} IS DISTINCT FROM t.{c}" for c in values) or "FALSE"
@@ -110,7 +113,7 @@ def upsert(con: duckdb.DuckDBPyConnection, table: Table, frame: pd.DataFrame, sh
         SELECT count(*) FILTER (WHERE t.{table.key[0]} IS NULL),
                count(*) FILTER (WHERE t.{table.key[0]} IS NOT NULL AND ({differs}))
         FROM {stage} s LEFT JOIN {table.name} t ON {key_match}""").fetchone()
-    counts.new, counts.changed = int(new), int(changed)
+    counts.new, counts.changed = int(new) - revised, int(changed) + revised
     counts.unchanged = len(frame) - counts.new - counts.changed
     if counts.new or counts.changed:
         cols = ", ".join(c.name for c in table.columns)

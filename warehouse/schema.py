@@ -19,6 +19,21 @@ class Column:
 
 
 @dataclass(frozen=True)
+class Revisions:
+    """A table kept in vintages, where some payloads carry no vintage of their own (see warehouse/revisions.py).
+
+    An incoming row that is `unvintaged` and repeats, in every `same` column, the row in force for its
+    `observation` at its own `vintage` date is not stored again: a fresher download of a series is an
+    incremental refresh, not a new copy of its whole history."""
+
+    observation: tuple[str, ...]  # what one observation is, apart from its vintage
+    vintage: str  # the key column that orders vintages (newest in force)
+    unvintaged: str  # SQL predicate on the incoming row: its vintage is only the payload's date
+    same: tuple[str, ...]  # columns that must all match for "unchanged"
+    in_force_order: str  # ORDER BY (on the stored rows, alias t) that picks the row in force among equal vintages
+
+
+@dataclass(frozen=True)
 class Table:
     name: str
     comment: str
@@ -28,6 +43,7 @@ class Table:
     bounds: dict[str, tuple[float, float]] = field(default_factory=dict)
     # Dates that must be strictly increasing within each group (checked on the frame).
     loader_owned: tuple[str, ...] = ("payload_sha256",)
+    revisions: Revisions | None = None
 
     @property
     def parsed_columns(self) -> list[str]:
@@ -51,8 +67,9 @@ C = Column
 TABLES: dict[str, Table] = {}
 
 
-def _table(name, comment, columns, key, bounds=None):
-    TABLES[name] = Table(name, comment, tuple(columns) + (PROVENANCE,), tuple(key), bounds or {})
+def _table(name, comment, columns, key, bounds=None, revisions=None):
+    TABLES[name] = Table(name, comment, tuple(columns) + (PROVENANCE,), tuple(key), bounds or {},
+                         revisions=revisions)
 
 
 _table(
@@ -120,21 +137,32 @@ _table(
 
 _table(
     "fred_observations",
-    "FRED observations, all vintages kept. value NULL = missing in the source ('.' or empty). Use "
-    "fred_observations_current for the latest vintage or fred_as_of(series, date) for a past one.",
+    "FRED observations, all vintages kept. value NULL = missing in the source ('.' or empty; for series whose "
+    "fred_series.toml entry says leading_zeros_missing, the zeros FRED prints before the series exists). Use "
+    "fred_observations_current for the latest vintage or fred_as_of(series, date) for a past one. Precedence: "
+    "per (series_id, date) the row with the newest realtime_start is in force (original FRED bytes over re-saved "
+    "copies on a tie). A CSV download carries no vintage, so a later download of the same series is an "
+    "incremental refresh: its rows that repeat the value (and format) in force are not stored again; rows for "
+    "new dates are added; a different value for a stored date is a revision, stored as a new vintage dated by "
+    "the later payload and counted as changed in ingest_log.",
     [
         C("series_id", "VARCHAR", "FRED series id (e.g. DGS10)", False),
         C("date", "DATE", "Observation date as FRED gives it (first day of period for monthly/quarterly; "
           "YYYY-09-30 for fiscal years)", False),
         C("value", "DOUBLE", "Observation value in the series' units (see fred_series.units); NULL = missing"),
         C("realtime_start", "DATE", "First day this value was known (FRED vintage). API payloads carry it; for CSV "
-          "downloads it is the fetch date live, and the last observation date for offline files (a lower bound)", False),
+          "downloads it is the fetch date live, and the last observation date for offline files (a lower bound). "
+          "A later CSV that repeats a stored value keeps the earlier realtime_start (the value was known since "
+          "then); one that changes it adds a row with its own date, which then takes precedence", False),
         C("realtime_end", "DATE", "Last day this value was current (9999-12-31 = still current); NULL for CSV"),
         C("source_format", "VARCHAR", "fredgraph_csv | fredgraph_csv_legacy (DATE header, '.' missing) | "
           "fred_zip_2017 (DATE,VALUE) | api_json | api_xml (fredapi) | resaved_csv", False),
         C("resaved", "BOOLEAN", "TRUE when the file was re-written by a third party (values real, bytes not FRED's)", False),
     ],
     key=("series_id", "date", "realtime_start"),
+    revisions=Revisions(observation=("series_id", "date"), vintage="realtime_start",
+                        unvintaged="s.realtime_end IS NULL", same=("value", "source_format", "resaved"),
+                        in_force_order="t.realtime_start DESC, t.resaved ASC, t.source_format"),
 )
 
 _table(

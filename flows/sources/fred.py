@@ -12,6 +12,7 @@ The tracked series are configuration (flows/fred_series.toml), not code. The liv
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import os
@@ -67,8 +68,16 @@ def load_series_config(path: Path = CONFIG_PATH) -> dict[str, dict]:
             raise ValueError(f"{path}: series {sid} lacks {', '.join(missing)}")
         if spec["frequency"] not in FREQUENCIES:
             raise ValueError(f"{path}: series {sid} frequency {spec['frequency']!r} not in {sorted(FREQUENCIES)}")
+        if not isinstance(spec.get("leading_zeros_missing", False), bool):
+            raise ValueError(f"{path}: series {sid} leading_zeros_missing must be true or false")
         out[sid] = dict(spec)
     return out
+
+
+@functools.cache
+def leading_zeros_missing() -> frozenset[str]:
+    """Series whose zeros before the first non-zero value mean "not published yet" (fred_series.toml)."""
+    return frozenset(sid for sid, spec in load_series_config().items() if spec.get("leading_zeros_missing"))
 
 
 def series_frame(config: Mapping[str, Mapping] | None = None) -> pd.DataFrame:
@@ -81,10 +90,12 @@ def series_frame(config: Mapping[str, Mapping] | None = None) -> pd.DataFrame:
 # --------------------------------------------------------------------------- extract
 
 def extract_offline(snapshot_dir: Path) -> list[Payload]:
-    """Legacy formats, re-saved copies, current fredgraph CSVs, then API bodies, then live increments.
+    """Legacy formats, re-saved copies, current fredgraph CSVs, fresher CSVs, API bodies, live increments.
 
-    Older sources load first so that a reader of the load log sees history build up; keys differ by
-    realtime_start, so the order never decides which value survives. fred/nyfed_soma/ is not ours.
+    Older sources load first so that a reader of the load log sees history build up, and so that a fresher
+    download of a series (fred/fresher/<ID>.csv, a later CSV of the same series) is compared with the one it
+    extends: repeated values are not stored again, new dates are added, changed values become a new
+    vintage (warehouse/revisions.py). fred/nyfed_soma/ is not ours.
     """
     folder = Path(snapshot_dir) / "fred"
     increments = sorted((folder / "increments").glob("*"), key=_increment_order)
@@ -92,6 +103,7 @@ def extract_offline(snapshot_dir: Path) -> list[Payload]:
         sorted((folder / "legacy_format").glob("*.csv")),
         sorted((folder / "resaved").glob("*.csv")),
         sorted(folder.glob("*.csv")),
+        sorted((folder / "fresher").glob("*.csv")),
         sorted(folder.glob(_API_PREFIX + "*.json")),
         sorted(folder.glob(_API_PREFIX + "*.xml")),
         [p for p in increments if p.suffix in (".csv", ".xml")],
@@ -245,10 +257,21 @@ def _parse_csv(relpath: str, body: bytes, fetched_on: date | None, *, resaved: b
                              value=d, line=lineno)
         dates.append(d)
         values.append(_parse_value(relpath, fields[1].strip(), line=lineno))
+    if series_id in leading_zeros_missing():
+        _blank_leading_zeros(values)
     # A CSV carries no vintage: the fetch date when live, else the last observation (a lower bound).
     vintage = fetched_on.isoformat() if fetched_on is not None else (dates[-1] if dates else None)
     n = len(dates)
     return _frame(series_id, dates, values, [vintage] * n, [None] * n, fmt, resaved)
+
+
+def _blank_leading_zeros(values: list[float]) -> None:
+    """Zeros before the first non-zero value become missing (FRED's placeholder before a series begins)."""
+    for i, v in enumerate(values):
+        if v == 0.0:
+            values[i] = math.nan
+        elif not math.isnan(v):
+            return
 
 
 def _parse_api_json(relpath: str, body: bytes) -> pd.DataFrame:
@@ -320,6 +343,8 @@ def _api_frame(relpath: str, records: list[tuple[str, Mapping]], fmt: str) -> pd
         starts.append(start)
         ends.append(end)
         values.append(_parse_value(relpath, raw["value"], field=f"{where}.value"))
+    if series_id in leading_zeros_missing():
+        _blank_leading_zeros(values)
     return _frame(series_id, dates, values, starts, ends, fmt, False)
 
 

@@ -47,10 +47,13 @@ def test_every_fred_file_in_snapshot_parses_in_load_order(snapshot_dir):
     payloads = fred.extract_offline(snapshot_dir)
     relpaths = [p.relpath for p in payloads]
     assert not any("nyfed_soma" in r for r in relpaths)
-    assert len(relpaths) == 32
-    kinds = ["legacy" if "legacy_format/" in r else "resaved" if "resaved/" in r
+    # 35 files under fred/ (legacy, re-saved, fredgraph CSVs, API bodies) + 3 fresher copies in fred/fresher/.
+    assert len(relpaths) == 38
+    kinds = ["legacy" if "legacy_format/" in r else "resaved" if "resaved/" in r else "fresher" if "fresher/" in r
              else "json" if r.endswith(".json") else "csv" for r in relpaths]
-    assert kinds == sorted(kinds, key=["legacy", "resaved", "csv", "json"].index)
+    assert kinds == sorted(kinds, key=["legacy", "resaved", "csv", "fresher", "json"].index)
+    # A fresher download replays after the file it extends, so it is compared with it (an incremental refresh).
+    assert relpaths.index("fred/fresher/DGS10.csv") > relpaths.index("fred/DGS10.csv")
     seen = set()
     for p in payloads:
         assert p.offline and p.url == "snapshot:" + p.relpath and p.source == "fred"
@@ -76,6 +79,12 @@ def test_every_fred_file_in_snapshot_parses_in_load_order(snapshot_dir):
     ("fred/legacy_format/FYOINT__DATE-VALUE_2017-zip.csv", 77, 0, "fred_zip_2017"),
     ("fred/legacy_format/FYONET__DATE-VALUE_2017-zip.csv", 116, 0, "fred_zip_2017"),
     ("fred/resaved/THREEFYTP10.csv", 9131, 0, "resaved_csv"),
+    ("fred/WMTSECL1.csv", 1228, 237, "fredgraph_csv"),  # the 237 zeros before 2007-07 are "no data yet"
+    ("fred/VIXCLS.csv", 9549, 302, "fredgraph_csv"),
+    ("fred/DTWEXBGS.csv", 5320, 208, "fredgraph_csv"),
+    ("fred/fresher/DGS10.csv", 16890, 720, "fredgraph_csv"),
+    ("fred/fresher/DGS3MO.csv", 11766, 492, "fredgraph_csv"),
+    ("fred/fresher/DTWEXBGS.csv", 5400, 212, "fredgraph_csv"),
     ("fred/api_observations_DGS10.json", 6949, 287, "api_json"),
     ("fred/api_observations_GDP.json", 322, 4, "api_json"),
 ])
@@ -197,6 +206,51 @@ def test_increment_relpath_takes_the_id_before_double_underscore():
     frame = fred.transform("fred/increments/DGS10__from_2026-06-27.csv", body, date(2026, 7, 29))[OBS]
     assert list(frame["series_id"]) == ["DGS10", "DGS10"] and math.isnan(frame["value"].iloc[1])
     assert set(frame["realtime_start"]) == {pd.Timestamp("2026-07-29")}
+
+
+def test_wmtsecl1_zeros_before_the_series_begins_are_missing_not_zero(snapshot_dir):
+    frame = parse(snapshot_dir, "fred/WMTSECL1.csv").set_index("date")["value"]
+    assert frame.loc[:"2007-06-27"].isna().all() and len(frame.loc[:"2007-06-27"]) == 237
+    assert frame.loc["2007-07-04"] == 1_209_781.0 and frame.loc["2026-06-24"] == 2_636_947.0
+    assert frame.loc["2007-07-04":].notna().all()  # only the leading zeros: later values are untouched
+
+
+def _ingest(con, tmp_path, relpath: str, body: bytes):
+    from flows.ingest import ingest_payload
+    from flows.sources.base import Payload
+
+    out = ingest_payload(con, tmp_path, Payload("fred", relpath, "snapshot:" + relpath, body, offline=True), fred)
+    assert out.status == "loaded", out.error
+    c = out.result.tables[OBS]
+    return c.new, c.changed, c.unchanged
+
+
+def test_a_fresher_csv_is_an_incremental_refresh_and_a_changed_value_a_revision(snapshot_dir, tmp_path):
+    from warehouse.db import connect
+
+    con = connect(tmp_path / "w.duckdb")
+    try:
+        assert _ingest(con, tmp_path, "fred/DGS10.csv", read_snapshot(snapshot_dir, "fred/DGS10.csv")) == (16846, 0, 0)
+        fresher = read_snapshot(snapshot_dir, "fred/fresher/DGS10.csv")
+        # 44 newer rows (2026-07-29..09-28) added; the 16,846 it shares with fred/DGS10.csv are not stored again.
+        assert _ingest(con, tmp_path, "fred/fresher/DGS10.csv", fresher) == (44, 0, 16846)
+        rows = con.execute("SELECT count(*), count(DISTINCT date) FROM fred_observations").fetchone()
+        assert rows == (16890, 16890)
+        assert con.execute("SELECT value, realtime_start FROM fred_observations_current WHERE series_id = 'DGS10' "
+                           "AND date = '2026-09-28'").fetchone() == (5.24, date(2026, 9, 28))
+        # The shared rows keep the vintage of the file that first carried them.
+        assert con.execute("SELECT realtime_start FROM fred_observations_current WHERE series_id = 'DGS10' "
+                           "AND date = '2026-07-28'").fetchone() == (date(2026, 7, 28),)
+        # A later download that revises one value: that value becomes a new vintage, counted as changed.
+        revised = fresher.replace(b"2026-09-28,5.24", b"2026-09-28,5.25") + b"2026-09-29,5.20\n"
+        assert _ingest(con, tmp_path, "fred/increments/DGS10__from_2026-08-28.csv", revised) == (1, 1, 16889)
+        assert con.execute("SELECT value, realtime_start FROM fred_observations_current WHERE series_id = 'DGS10' "
+                           "AND date = '2026-09-28'").fetchone() == (5.25, date(2026, 9, 29))
+        assert con.execute("SELECT value FROM fred_as_of('DGS10', DATE '2026-09-28') WHERE date = '2026-09-28'"
+                           ).fetchone() == (5.24,)
+        assert con.execute("SELECT count(*) FROM fred_observations").fetchone() == (16892,)
+    finally:
+        con.close()
 
 
 @pytest.mark.parametrize(("relpath", "body", "needle"), [

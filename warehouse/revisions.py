@@ -1,0 +1,49 @@
+"""Incremental refreshes of vintaged tables whose payloads may carry no vintage of their own.
+
+A FRED CSV download has no realtime_start: the loader dates it by the payload (fetch date live, last
+observation offline). Stored naively, every later download of a series would copy its whole history under
+a new vintage, and a real revision would drown among thousands of repeated rows. So, for a table declaring
+`Revisions` (warehouse/schema.py), an incoming unvintaged row is compared with the row in force for its
+observation at the incoming vintage date (the newest stored vintage on or before it):
+
+- same values in every `same` column -> unchanged: not stored (the earlier vintage stays the one in force,
+  and it was indeed known since then);
+- a different value                  -> a revision: stored as a new vintage, counted as changed;
+- no stored row for the observation  -> new.
+
+Rows that carry their own vintage (FRED API payloads) are never folded: their vintages are FRED's.
+Payloads are replayed in vintage order (flows/sources/fred.py extract_offline), so "in force on or before"
+is the right comparison.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from warehouse.schema import Table
+
+
+def fold_repeats(con: duckdb.DuckDBPyConnection, table: Table, stage: str) -> int:
+    """Delete from `stage` the unvintaged rows that repeat the row in force; return how many are revisions.
+
+    The revisions are the remaining unvintaged stage rows whose key is new but whose observation has a row
+    in force with a different value: the caller counts them as changed, not new.
+    """
+    rev = table.revisions
+    if rev is None:
+        return 0
+    obs = " AND ".join(f"t.{c} = s.{c}" for c in rev.observation)
+    same = " AND ".join(f"t.{c} IS NOT DISTINCT FROM s.{c}" for c in rev.same)
+    key = " AND ".join(f"k.{c} = s.{c}" for c in table.key)
+    part = ", ".join(f"s.{c}" for c in table.key)
+    in_force = f"""
+        SELECT {part}, ({same}) AS repeats
+        FROM {stage} s JOIN {table.name} t ON {obs} AND t.{rev.vintage} < s.{rev.vintage}
+        WHERE {rev.unvintaged} AND NOT EXISTS (SELECT 1 FROM {table.name} k WHERE {key})
+        QUALIFY row_number() OVER (PARTITION BY {part} ORDER BY {rev.in_force_order}) = 1"""
+    con.execute(f"CREATE OR REPLACE TEMP TABLE fold_{stage} AS {in_force}")
+    match = " AND ".join(f"f.{c} = {stage}.{c}" for c in table.key)
+    con.execute(f"DELETE FROM {stage} USING fold_{stage} f WHERE {match} AND f.repeats")
+    revised = con.execute(f"SELECT count(*) FROM fold_{stage} WHERE NOT repeats").fetchone()[0]
+    con.execute(f"DROP TABLE fold_{stage}")
+    return int(revised)
