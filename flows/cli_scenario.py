@@ -299,15 +299,20 @@ def backcast_cmd(
                   f"realized curve and debt; average interest rate on marketable debt at {out['to']}, %",
                   highlight=False)
     t = _table()
-    for c in ("class", "modelled", "actual", "error pp"):
+    for c in ("class", "modelled %", "actual %", "error pp", "modelled $bn", "actual $bn"):
         t.add_column(c, justify="left" if c == "class" else "right")
-    m, a_ = out["modelled"], out["actual"]
-    t.add_row("Total marketable", fmt(m["total_marketable_avg_rate_pct"], 3), fmt(a_["total_marketable_avg_rate_pct"], 3),
-              fmt(out.get("error_pp", {}).get("total"), 3))
-    for cls, v in m["by_class_avg_rate_pct"].items():
-        t.add_row(cls, fmt(v, 3), fmt(a_["by_class_avg_rate_pct"].get(cls), 3), fmt(out.get("error_pp", {}).get(cls), 3))
+    for row in out["by_class"]:
+        t.add_row(row["class"], fmt(row["modelled_pct"], 3), fmt(row["actual_pct"], 3), fmt(row["error_pp"], 3),
+                  fmt(row["modelled_usd_bn"]), fmt(row["actual_usd_bn"]))
+    tot, m = out["total"], out["modelled"]
+    t.add_row("Total, class-weighted", fmt(tot["modelled_pct"], 3), fmt(tot.get("actual_class_weighted_pct"), 3),
+              fmt(tot.get("error_vs_class_weighted_pp"), 3), fmt(m["total_marketable_usd_bn"]), "")
+    t.add_row("Total as Treasury publishes it", "", fmt(tot.get("published_pct"), 3),
+              fmt(tot.get("error_vs_published_pp"), 3), "", "")
     console.print(t)
-    console.print(f"modelled stock at {out['to']}: ${m['total_marketable_usd_bn']:,.1f}bn; average rate at the anchor "
-                  f"{m['at_anchor_avg_rate_pct']:.3f} %", highlight=False)
+    console.print(f"average rate of the stock at the anchor {m['at_anchor_avg_rate_pct']:.3f} %; issuance: "
+                  f"{out['issuance']['mode']}", highlight=False)
+    if tot.get("definition"):
+        console.print(f"note: {tot['definition']}", style="dim", highlight=False, markup=False)
     for n in out["notes"]:
         console.print(f"note: {n}", style="dim", highlight=False, markup=False)

@@ -343,6 +343,23 @@ def realized_marketable_bn(con: duckdb.DuckDBPyConnection, after: date, to: date
     return pd.Series(df["bn"].to_numpy(float), index=pd.to_datetime(df["record_date"]))
 
 
+def realized_class_stock(con: duckdb.DuckDBPyConnection, after: date, to: date) -> pd.DataFrame:
+    """Outstanding by class ($bn) at record dates in (after, to]: MSPD Table III's unmatured totals (the stock's
+    own definition) where a statement has them, else Table 1's class rows. Columns record_date, security_class,
+    usd_bn (security_class as MSPD labels it; the model normalises it)."""
+    return _df(con, """
+        WITH t3 AS (
+            SELECT record_date, security_class, max(outstanding_usd_mn) / 1000.0 AS usd_bn FROM marketable_totals
+            WHERE label LIKE 'Total Unmatured %' OR label IN ('Total Treasury TIPS', 'Total Treasury Floating Rate Notes')
+            GROUP BY ALL),
+        t1 AS (
+            SELECT record_date, security_class_desc AS security_class, sum(total_usd_mn) / 1000.0 AS usd_bn
+            FROM mspd_summary WHERE lower(security_type_desc) = 'marketable'
+              AND record_date NOT IN (SELECT record_date FROM t3) GROUP BY ALL)
+        SELECT * FROM (SELECT * FROM t3 UNION ALL SELECT * FROM t1)
+        WHERE record_date > ? AND record_date <= ? ORDER BY record_date, security_class""", after, to)
+
+
 def backcast_check(db: str, anchor: date, to: date) -> dict:
     """Modelled vs reported average interest rate on marketable debt at `to`, from the real stock at `anchor`."""
     to_end = (pd.Timestamp(to) + pd.offsets.MonthEnd(0)).date()
@@ -375,9 +392,11 @@ def backcast_check(db: str, anchor: date, to: date) -> dict:
                    anchor)
         auctions = _df(con, "SELECT cusip, security_term, auction_date, issue_date FROM auctions "
                             "WHERE auction_date <= ?", anchor)
+        by_class = realized_class_stock(con, anchor, to_end)
     stock = build_stock(rows, anchor=anchor, curve=curve[pd.to_datetime(curve["date"]) <= pd.Timestamp(anchor)],
                         auctions=auctions)
-    out = backcast(stock, curve, realized, to_end, avg_rates=at_to, anchor=anchor, stock_rows=rows)
+    out = backcast(stock, curve, realized, to_end, avg_rates=at_to, anchor=anchor, stock_rows=rows,
+                   realized_by_class=by_class)
     out["inputs"] = {"realized_debt_points": {d.date().isoformat(): float(v) for d, v in realized.items()},
                      "curve_last_date": last_curve.date().isoformat(), "cusips_at_anchor": int(len(stock)),
                      "rates_imputed_at_anchor": int(stock["coupon_imputed"].sum())}

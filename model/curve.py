@@ -121,10 +121,19 @@ class BaselineCurve:
         return (y_far * far - y_near * m) / terms[None, :]
 
 
-def baseline_curve(curve: pd.DataFrame, anchor: date, max_age_days: int = 120, stale_days: int = 31) -> BaselineCurve:
-    """Newest yield per tenor on or before `anchor`. A tenor whose newest value is more than max_age_days older
-    than the newest tenor's is dropped (e.g. the 30y gap of 2002-2006); a curve more than stale_days older than
-    the anchor is used with a warning."""
+def move_with(tenors: np.ndarray, changes: np.ndarray, at: float | np.ndarray) -> np.ndarray:
+    """The change at maturity `at` implied by the changes observed at `tenors`: linear in maturity, flat outside."""
+    order = np.argsort(tenors)
+    return np.interp(at, np.asarray(tenors, dtype=float)[order], np.asarray(changes, dtype=float)[order])
+
+
+def baseline_curve(curve: pd.DataFrame, anchor: date, max_age_days: int = 180, stale_days: int = 31,
+                   same_days: int = 7) -> BaselineCurve:
+    """The curve at the anchor: per tenor the newest yield on or before it, with tenors whose series stop earlier
+    moved to the newest date by the change the fresher tenors show since (interpolated in maturity, flat
+    outside), so the curve has one date's shape. Tenors are aligned from the freshest down, each against the
+    tenors already aligned; tenors observed within `same_days` of the newest count as current. A tenor more than max_age_days older than the newest is dropped (e.g. the 30y gap of
+    2002-2006); a curve more than stale_days older than the anchor is used with a warning."""
     df = curve.assign(date=pd.to_datetime(curve["date"])).dropna(subset=["yield_pct"])
     df = df[df["date"] <= pd.Timestamp(anchor)]
     if df.empty:
@@ -136,9 +145,26 @@ def baseline_curve(curve: pd.DataFrame, anchor: date, max_age_days: int = 120, s
                for t, d in zip(old["tenor_months"], old["date"], strict=True)]
     warnings = [f"baseline curve: {'; '.join(dropped)}"] if dropped else []
     last = last[last["date"] >= newest - pd.Timedelta(days=max_age_days)]
+    aligned, moved = {}, []
+    for t, d, y in sorted(zip(last["tenor_months"], last["date"], last["yield_pct"], strict=True),
+                          key=lambda r: (-r[1].value, r[0])):
+        if d >= newest - pd.Timedelta(days=same_days) or not aligned:
+            aligned[t] = float(y)
+            continue
+        ks = np.array(sorted(aligned))
+        then = [float(df[(df["tenor_months"] == k) & (df["date"] <= d)].sort_values("date")["yield_pct"].iloc[-1])
+                if ((df["tenor_months"] == k) & (df["date"] <= d)).any() else np.nan for k in ks]
+        ok = ~np.isnan(then)
+        change = float(move_with(ks[ok], np.array([aligned[k] for k in ks[ok]]) - np.array(then)[ok], t)) \
+            if ok.any() else 0.0
+        aligned[t] = float(y) + change
+        moved.append(f"{t:g}m ({d:%Y-%m-%d}) {100 * change:+.0f} bp")
+    if moved:
+        warnings.append(f"baseline curve: tenors whose series stop before {newest:%Y-%m-%d} moved with the fresher "
+                        f"tenors' change since: {', '.join(moved)}")
     age = (pd.Timestamp(anchor) - newest).days
     if age > stale_days:
         warnings.append(f"baseline curve is {age} days older than the anchor (newest {newest:%Y-%m-%d}, "
                         f"oldest tenor used {last['date'].min():%Y-%m-%d}; anchor {anchor})")
-    return BaselineCurve(last["tenor_months"].to_numpy(float), last["yield_pct"].to_numpy(float),
-                         [d.date() for d in last["date"]], warnings)
+    tenors = last["tenor_months"].to_numpy(float)
+    return BaselineCurve(tenors, np.array([aligned[t] for t in tenors]), [d.date() for d in last["date"]], warnings)

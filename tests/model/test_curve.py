@@ -81,3 +81,19 @@ def test_a_tenor_long_out_of_date_is_dropped_with_a_warning():
     old30 = c[c["tenor_months"] == 360].assign(date=lambda d: d["date"] - pd.Timedelta(days=400))
     b = baseline_curve(pd.concat([c[c["tenor_months"] != 360], old30]), fx.ANCHOR)
     assert 360.0 not in b.tenors and "360-month tenor dropped" in b.warnings[0]
+
+
+def test_tenors_that_stop_earlier_move_with_the_fresher_tenors():
+    """FRED's 3-month and 10-year run past the 2-year and 30-year: the stale tenors take the change the fresh ones
+    show since their last date (linear in maturity between fresh tenors, flat beyond), not their old level."""
+    d0, d1 = pd.Timestamp("2026-07-01"), pd.Timestamp("2026-09-30")
+    rows = [(d0, 3.0, 4.0), (d0, 24.0, 4.2), (d0, 120.0, 4.5), (d0, 360.0, 4.9),
+            (d1, 3.0, 4.4), (d1, 120.0, 5.1)]
+    c = pd.DataFrame(rows, columns=["date", "tenor_months", "yield_pct"])
+    b = baseline_curve(c, date(2026, 9, 30))
+    got = dict(zip(b.tenors, b.yields_pct, strict=True))
+    w = (24 - 3) / (120 - 3)
+    assert got[3.0] == 4.4 and got[120.0] == 5.1
+    assert got[24.0] == pytest.approx(4.2 + 0.4 * (1 - w) + 0.6 * w)
+    assert got[360.0] == pytest.approx(4.9 + 0.6)  # beyond the longest fresh tenor: its change
+    assert "moved with the fresher tenors' change" in b.warnings[0] and "+60 bp" in b.warnings[0]
