@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from calibration.contract import TENORS, ResponseSurface
-from calibration.record import CalibrationRecord
+from calibration.record import Z90, CalibrationRecord
 from model import ModelError
 
 LAST_POSTERIOR_HORIZON = 24
@@ -130,10 +130,11 @@ class PosteriorResponse:
         return self
 
     def summary(self) -> dict:
-        z = np.random.default_rng(0).standard_normal(2000)
+        z = np.array([-Z90, 0.0, Z90])  # a normal's own p5/p50/p95
         r10 = self.response(max(REPORT_HORIZONS) + 1, z)[:, TENOR_10Y, :]
         return {"draws_in_calibration": None,
-                "yield_10y_bp_per_1pct_debt": {f"h{h}": _q(r10[:, h]) for h in REPORT_HORIZONS},
+                "yield_10y_bp_per_1pct_debt": {f"h{h}": dict(zip(("p5", "p50", "p95"), map(float, r10[:, h]),
+                                                                     strict=True)) for h in REPORT_HORIZONS},
                 "yield_10y_long_run_bp_per_1pct_debt": None, "yield_10y_half_life_months": None}
 
 
