@@ -6,6 +6,8 @@ import dataclasses
 import json
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -154,3 +156,30 @@ def test_shipped_scenarios_run(frames, name):
     assert 0 < q["p5"] <= q["p50"] <= q["p95"], name
     if name == "article-claims":
         assert j["first_fy_interest_over_20pct_outlays"]["scenario_p50"] == 2027
+
+
+def test_sellers_lose_at_their_sale_months_and_soma_is_scaled_to_treast(frames):
+    from model.risk import loss_pct_at, stock_holdings
+    from model.run import prepare
+
+    fed = pd.DataFrame({"date": pd.to_datetime(["2026-06-17", "2026-12-02"]), "value_usd_bn": [4000.0, 9999.0]})
+    f = dataclasses.replace(frames, fed_treasury=fed)
+    s = spec(draws=30, sellers=[{"country": "Japan", "amount_usd_bn": 600, "months": 3}])
+    j = as_json(run_scenario(s, REC, f))
+    seller = j["mark_to_market"]["sellers"][0]
+    assert seller["sale_months"] == [0, 2] and j["mark_to_market"]["japan"]["revalued_at"] == "its sale months"
+    # the loss is each month's $200bn revalued at that month's shift: rebuild it from the shifts of the run's draws
+    from model.response import scenario_response
+    from model.run import make_draws
+    from model.shock import sales_schedule, yield_shift
+
+    setup = prepare(s, f)
+    d = make_draws(30, s.seed, REC.surface.n_draws)
+    shift = yield_shift(s, sales_schedule(s, setup.amounts), setup.debt_usd_bn, REC, scenario_response(REC),
+                        d.normals, d.index, None)
+    h = stock_holdings(setup.stock, setup.anchor)
+    loss = sum(200.0 * loss_pct_at(h, setup.curve, shift, m, 2.3) / 100 for m in range(3))
+    assert seller["loss_usd_bn"]["p50"] == pytest.approx(float(np.median(loss)), rel=1e-9)
+    soma = j["mark_to_market"]["soma"]
+    assert soma["scaled_to"]["date"] == "2026-06-17" and soma["treasury_par_usd_bn"] == pytest.approx(4000.0)
+    assert soma["as_of_date"] == "2026-09-23" and "scaled" not in " ".join(soma["warnings"])  # a week old: no warning
