@@ -283,7 +283,7 @@ def backcast_cmd(
     db: DbOption = None,
 ):
     """Model check: roll the real stock at --anchor on the realized curve and debt; modelled vs reported rate."""
-    from flows.scenario import backcast_check
+    from flows.backcast import backcast_check
 
     a, b = parse_date("--anchor", anchor), parse_date("--to", to)
     with console_ui.stage_progress(err, "backcast"):

@@ -17,10 +17,10 @@ import pytest
 from typer.testing import CliRunner
 
 from flows import cli_scenario
+from flows.backcast import backcast_check
 from flows.cli import app
 from flows.records_store import RecordNotFound, load_calibration, store_calibration
 from flows.scenario import (
-    backcast_check,
     diff_runs,
     frames_hash,
     list_scenarios,

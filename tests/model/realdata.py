@@ -66,7 +66,7 @@ def tic_holdings(db) -> pd.DataFrame:
 
 def class_stock(db, after: date, to: date) -> pd.DataFrame:
     """Realized outstanding by class, as flows/scenario.py reads it for the backcast."""
-    from flows.scenario import realized_class_stock
+    from flows.backcast import realized_class_stock
 
     con = duckdb.connect(str(db), read_only=True)
     try:
