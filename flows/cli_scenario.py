@@ -90,11 +90,25 @@ def render_run(r: dict, *, stored: bool | None = None) -> None:
                   f"{r['draws']} draws, seed {r['seed']} · horizon {r['horizon_months']} months · data "
                   f"{r['data_hash'][:12]} · code {r['code_version']}", highlight=False, markup=False)
     imp = r["impact"]
-    per = imp.get("yield_10y_bp_per_100bn")
-    response = (f"10y response per $100bn: {per['h0']:.1f} bp on impact, {per['h24']:.1f} bp after 24 months"
-                if per else imp.get("note", "no flow response used"))
-    console.print(f"impact unit: {r['impact_unit']} — {imp['basis']}; 1 % of debt = "
-                  f"${imp['one_pct_of_debt_usd_bn']:,.0f}bn; {response}", highlight=False, markup=False)
+    per = imp.get("yield_10y_bp_per_1pct_debt")
+    if per:
+        h0, h24 = per["h0"]["p50"], per.get("h24", per["h0"])["p50"]
+        lr = imp.get("yield_10y_long_run_bp_per_1pct_debt")
+        response = (f"10y response per 1 % of debt (median): {h0:.1f} bp in the month of the sale, {h24:.1f} bp "
+                    f"after 24 months" + (f", {lr['p50']:.1f} bp long run" if lr else "")
+                    + f" ({imp['source']})")
+    else:
+        response = imp.get("note", "no flow response used")
+    console.print(f"impact: {imp['basis']}; 1 % of debt = ${imp['one_pct_of_debt_usd_bn']:,.0f}bn; {response}",
+                  highlight=False, markup=False)
+    base = r.get("baseline", {})
+    if base:
+        console.print(f"baseline: {base['description']}", highlight=False, markup=False)
+    if r.get("imposed"):
+        t = r["imposed"]["by_tenor"]
+        console.print(f"imposed (the article's assumption): {r['imposed']['price_fall_pct']:g} % price fall → "
+                      + ", ".join(f"{k} {v['shift_bp']:+,.0f} bp" for k, v in t.items()), highlight=False,
+                      markup=False)
     s = r["sales"]
     sellers = "; ".join(f"{x['country']} ${x['amount_usd_bn']:,.1f}bn over {x['months']} month(s) from month "
                         f"{x['start_month']}" for x in s["sellers"]) or "no sale"
@@ -114,20 +128,24 @@ def render_run(r: dict, *, stored: bool | None = None) -> None:
         if isinstance(p, dict) and "price_change_pct" in p:
             head.add_row(f"{t} par bond price change at peak, %", *q3(p["price_change_pct"], 2))
     for who, m in r["mark_to_market"].items():
-        if m:
-            head.add_row(f"{who} mark-to-market loss, $bn", *q3(m["loss_usd_bn"]))
+        if isinstance(m, dict) and "loss_usd_bn" in m:
+            head.add_row(f"{who} mark-to-market loss ({m.get('revalued_at', 'at the peak')}), $bn",
+                         *q3(m["loss_usd_bn"]))
     console.print(head)
     f = r["first_fy_interest_over_20pct_outlays"]
     console.print(f"first fiscal year with interest > 20 % of outlays: baseline {f['baseline'] or 'none'}, scenario "
                   f"median {f['scenario_p50'] or 'none within the horizon'} ({f['share_of_draws_crossing']:.0%} of "
                   "draws cross)", highlight=False)
 
-    fy = _table("interest on marketable debt by fiscal year, $bn")
-    for c in ("FY", "baseline", "scenario p50", "Δ p5", "Δ p50", "Δ p95", "% outlays base", "% outlays p50"):
+    fy = _table("federal interest by fiscal year, $bn (baseline = CBO's net interest; the model's own beside it)")
+    for c in ("FY", "baseline (CBO)", "model", "model − CBO", "scenario p50", "Δ p5", "Δ p50", "Δ p95",
+              "% outlays base", "% outlays p50"):
         fy.add_column(c, justify="right")
     for row in i["by_fiscal_year"]:
         part = "" if row["months"] == 12 else f" ({row['months']}m)"
+        part += "*" if row["extrapolated"] else ""
         fy.add_row(f"{row['fiscal_year']}{part}", fmt(row["baseline_interest_usd_bn"]),
+                   fmt(row["model_interest_usd_bn"]), fmt(row["model_minus_cbo_usd_bn"]),
                    fmt(row["scenario_interest_usd_bn"]["p50"]), *q3(row["delta_interest_usd_bn"]),
                    fmt(row["baseline_interest_share_outlays_pct"]),
                    fmt(row["scenario_interest_share_outlays_pct"]["p50"]))
@@ -265,7 +283,7 @@ def backcast_cmd(
     db: DbOption = None,
 ):
     """Model check: roll the real stock at --anchor on the realized curve and debt; modelled vs reported rate."""
-    from flows.scenario import backcast_check
+    from flows.backcast import backcast_check
 
     a, b = parse_date("--anchor", anchor), parse_date("--to", to)
     with console_ui.stage_progress(err, "backcast"):
@@ -281,15 +299,20 @@ def backcast_cmd(
                   f"realized curve and debt; average interest rate on marketable debt at {out['to']}, %",
                   highlight=False)
     t = _table()
-    for c in ("class", "modelled", "actual", "error pp"):
+    for c in ("class", "modelled %", "actual %", "error pp", "modelled $bn", "actual $bn"):
         t.add_column(c, justify="left" if c == "class" else "right")
-    m, a_ = out["modelled"], out["actual"]
-    t.add_row("Total marketable", fmt(m["total_marketable_avg_rate_pct"], 3), fmt(a_["total_marketable_avg_rate_pct"], 3),
-              fmt(out.get("error_pp", {}).get("total"), 3))
-    for cls, v in m["by_class_avg_rate_pct"].items():
-        t.add_row(cls, fmt(v, 3), fmt(a_["by_class_avg_rate_pct"].get(cls), 3), fmt(out.get("error_pp", {}).get(cls), 3))
+    for row in out["by_class"]:
+        t.add_row(row["class"], fmt(row["modelled_pct"], 3), fmt(row["actual_pct"], 3), fmt(row["error_pp"], 3),
+                  fmt(row["modelled_usd_bn"]), fmt(row["actual_usd_bn"]))
+    tot, m = out["total"], out["modelled"]
+    t.add_row("Total, class-weighted", fmt(tot["modelled_pct"], 3), fmt(tot.get("actual_class_weighted_pct"), 3),
+              fmt(tot.get("error_vs_class_weighted_pp"), 3), fmt(m["total_marketable_usd_bn"]), "")
+    t.add_row("Total as Treasury publishes it", "", fmt(tot.get("published_pct"), 3),
+              fmt(tot.get("error_vs_published_pp"), 3), "", "")
     console.print(t)
-    console.print(f"modelled stock at {out['to']}: ${m['total_marketable_usd_bn']:,.1f}bn; average rate at the anchor "
-                  f"{m['at_anchor_avg_rate_pct']:.3f} %", highlight=False)
+    console.print(f"average rate of the stock at the anchor {m['at_anchor_avg_rate_pct']:.3f} %; issuance: "
+                  f"{out['issuance']['mode']}", highlight=False)
+    if tot.get("definition"):
+        console.print(f"note: {tot['definition']}", style="dim", highlight=False, markup=False)
     for n in out["notes"]:
         console.print(f"note: {n}", style="dim", highlight=False, markup=False)

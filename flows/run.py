@@ -130,7 +130,7 @@ def reports_task(reports_dir: str, run_date: date, runs: list[dict], peers: dict
                  calibration: dict, backtests: dict, commands: dict[str, str], manifest: dict) -> dict:
     """Build the day's folder aside (scenarios rendered in parallel where cores allow), then swap it in whole and
     rewrite the index."""
-    from flows.report.claims import load_claims
+    from flows.report.claims import build_claims, load_claims
     from flows.report.publish import discard, publish_day, staging_dir
     from flows.report.render import RunContext, write_reports
 
@@ -142,6 +142,8 @@ def reports_task(reports_dir: str, run_date: date, runs: list[dict], peers: dict
                      backtests=backtests, maturity=views["maturity"], holdings=views["holdings"], claims=claims,
                      claims_source=claims_source)
     all_results = {**peers, **{r["name"]: r["results"] for r in runs}}
+    ctx.day_claims = build_claims(claims, all_results, ctx.calibration, backtests, views["holdings"])
+    manifest = manifest | {"claims": [c.as_dict() for c in ctx.day_claims], "claims_source": claims_source}
     root = Path(reports_dir)
     staged = staging_dir(root, run_date)
     jobs = [(r["name"], json.dumps(r["results"], indent=2, allow_nan=False), commands[r["name"]]) for r in runs]

@@ -8,8 +8,7 @@ The model (model/) is pure; this module is the wiring:
 - `run_and_store(db, scenario)` reads (read-only connection), runs (no connection held) and stores the run with
   its fiscal-year rows in one transaction (scenario_runs, scenario_fiscal_years). The run id hashes the spec,
   calibration id, data hash and model code version, so an identical re-run is recognised, not duplicated.
-- `backcast_check(db, anchor, to)` rolls the real stock at `anchor` forward on the realized curve and debt and
-  compares the modelled average rate at `to` with Average Interest Rates; it refuses dates the data lack.
+- The backcast's wiring is flows/backcast.py.
 - `scenario_flow` (Prefect flow `tshock-scenario`) runs scenarios as tasks for orchestration (tshock run, sweeps);
   the CLI calls `run_and_store` directly, since an ephemeral Prefect server takes longer to start than a run.
 """
@@ -31,10 +30,8 @@ from flows import progress
 from flows.records_store import RecordNotFound, load_calibration
 from flows.versioning import REPO, code_version
 from model import ModelError
-from model.backcast import backcast
 from model.run import Frames, run_scenario
 from model.spec import ScenarioSpec, SpecError, load_spec, parse_spec, scenario_path
-from model.stock import build_stock
 from warehouse.db import session
 
 SCENARIO_DIR = REPO / "scenarios"
@@ -113,7 +110,10 @@ def read_frames(con: duckdb.DuckDBPyConnection, anchor: date) -> Frames:
                           "WHERE month <= ? ORDER BY month, country", anchor),
         soma=None if soma.empty else soma,
         totals=_df(con, "SELECT * EXCLUDE (payload_sha256) FROM marketable_totals WHERE record_date = ? "
-                        "ORDER BY label", anchor))
+                        "ORDER BY label", anchor),
+        # The Fed's Treasury holdings (H.4.1, $ millions) to scale an old SOMA file's maturity profile.
+        fed_treasury=_df(con, "SELECT date, value / 1000.0 AS value_usd_bn FROM fred_observations_current "
+                              "WHERE series_id = 'TREAST' AND date <= ? AND value IS NOT NULL ORDER BY date", anchor))
 
 
 def _column_bytes(col: pd.Series) -> bytes:
@@ -298,89 +298,6 @@ def diff_runs(a: StoredRun, b: StoredRun) -> dict:
     return {"context": json.loads(json.dumps(context, default=str)), "metrics": metrics, "spec_differences": spec_diff}
 
 
-# --- backcast --------------------------------------------------------------------------------------------------
-
-def _months_text(dates: list[date]) -> str:
-    """2001-01..2001-12, 2026-08..2026-09: consecutive months collapsed into ranges."""
-    months = sorted({(d.year, d.month) for d in dates})
-    if not months:
-        return "none"
-    spans, start, prev = [], months[0], months[0]
-    for m in months[1:] + [None]:
-        if m is not None and (m[0] * 12 + m[1]) == (prev[0] * 12 + prev[1]) + 1:
-            prev = m
-            continue
-        a, b = f"{start[0]}-{start[1]:02d}", f"{prev[0]}-{prev[1]:02d}"
-        spans.append(a if a == b else f"{a}..{b}")
-        if m is not None:
-            start = prev = m
-    return ", ".join(spans)
-
-
-def realized_marketable_bn(con: duckdb.DuckDBPyConnection, after: date, to: date) -> pd.Series:
-    """Total marketable debt less the FFB line, $bn, by record date in (after, to]: MSPD Table 1, else the
-    Table III totals."""
-    df = _df(con, """
-        WITH t1 AS (
-            SELECT record_date,
-                   sum(total_usd_mn) FILTER (WHERE lower(security_type_desc) = 'total marketable')
-                 - coalesce(sum(total_usd_mn) FILTER (WHERE lower(security_type_desc) = 'marketable'
-                                AND lower(security_class_desc) = 'federal financing bank'), 0) AS mn
-            FROM mspd_summary GROUP BY record_date),
-        t3 AS (
-            SELECT record_date,
-                   max(outstanding_usd_mn) FILTER (WHERE security_class = 'All')
-                 - coalesce(max(outstanding_usd_mn) FILTER (WHERE security_class = 'FFB'), 0) AS mn
-            FROM marketable_totals GROUP BY record_date)
-        SELECT coalesce(t1.record_date, t3.record_date) AS record_date, coalesce(t1.mn, t3.mn) / 1000.0 AS bn
-        FROM t1 FULL JOIN t3 ON t1.record_date = t3.record_date
-        WHERE coalesce(t1.mn, t3.mn) IS NOT NULL AND coalesce(t1.record_date, t3.record_date) > ?
-          AND coalesce(t1.record_date, t3.record_date) <= ?
-        ORDER BY 1""", after, to)
-    return pd.Series(df["bn"].to_numpy(float), index=pd.to_datetime(df["record_date"]))
-
-
-def backcast_check(db: str, anchor: date, to: date) -> dict:
-    """Modelled vs reported average interest rate on marketable debt at `to`, from the real stock at `anchor`."""
-    to_end = (pd.Timestamp(to) + pd.offsets.MonthEnd(0)).date()
-    with session(db, read_only=True) as con:
-        dates = cusip_dates(con)
-        if anchor not in dates:
-            raise ScenarioDataError(f"backcast --anchor {anchor}: no MSPD CUSIP detail (marketable_securities) on "
-                                    f"that date; dates with CUSIP detail: {_dates_text(dates)}")
-        if to_end <= (pd.Timestamp(anchor) + pd.offsets.MonthEnd(0)).date():
-            raise ScenarioDataError(f"backcast --to {to}: must be in a later month than --anchor {anchor}")
-        avg = _df(con, "SELECT record_date, security_type_desc, security_desc, avg_interest_rate_pct "
-                       "FROM avg_interest_rates WHERE lower(security_type_desc) LIKE 'marketable%'")
-        have = sorted(set(pd.to_datetime(avg["record_date"]).dt.date))
-        at_to = avg[pd.to_datetime(avg["record_date"]).dt.date == to_end]
-        if not (at_to["security_desc"].str.lower() == "total marketable").any():
-            raise ScenarioDataError(f"backcast --to {to}: no Average Interest Rates (avg_interest_rates) for "
-                                    f"{to_end:%Y-%m}; months with rates: {_months_text(have)}")
-        realized = realized_marketable_bn(con, anchor, to_end)
-        if pd.Timestamp(to_end) not in realized.index:
-            known = [d.date() for d in realized_marketable_bn(con, date(1900, 1, 1), date(9999, 12, 31)).index]
-            raise ScenarioDataError(f"backcast --to {to}: no realized total marketable debt (mspd_summary or "
-                                    f"marketable_totals) for {to_end:%Y-%m}; months with it: {_months_text(known)}")
-        curve = _df(con, "SELECT date, tenor_months, yield_pct FROM yield_curve_daily WHERE date <= ? "
-                         "ORDER BY date, tenor_months", to_end)
-        last_curve = pd.to_datetime(curve["date"]).max() if not curve.empty else None
-        if last_curve is None or last_curve.date() <= anchor:
-            raise ScenarioDataError(f"backcast: no realized yield curve (yield_curve_daily) after the anchor "
-                                    f"{anchor}; the curve ends {last_curve.date() if last_curve is not None else 'nowhere'}")
-        rows = _df(con, "SELECT * EXCLUDE (payload_sha256) FROM marketable_securities WHERE record_date = ?",
-                   anchor)
-        auctions = _df(con, "SELECT cusip, security_term, auction_date, issue_date FROM auctions "
-                            "WHERE auction_date <= ?", anchor)
-    stock = build_stock(rows, anchor=anchor, curve=curve[pd.to_datetime(curve["date"]) <= pd.Timestamp(anchor)],
-                        auctions=auctions)
-    out = backcast(stock, curve, realized, to_end, avg_rates=at_to, anchor=anchor, stock_rows=rows)
-    out["inputs"] = {"realized_debt_points": {d.date().isoformat(): float(v) for d, v in realized.items()},
-                     "curve_last_date": last_curve.date().isoformat(), "cusips_at_anchor": int(len(stock)),
-                     "rates_imputed_at_anchor": int(stock["coupon_imputed"].sum())}
-    return out
-
-
 # --- Prefect ---------------------------------------------------------------------------------------------------
 
 @task(name="scenario-run", task_run_name="scenario-{scenario}", retries=0)
@@ -394,3 +311,4 @@ def scenario_flow(db: str, scenarios: list[str] | None = None, calibration: str 
     """Run and store scenarios (default: every shipped one) on the same calibration."""
     names = scenarios or [s["name"] for s in list_scenarios()]
     return [scenario_task(db, name, calibration, draws) for name in names]
+

@@ -1,16 +1,11 @@
-"""Yield curves: the baseline at the anchor, interpolation across tenors, and the scenario's yield path.
+"""Yield curves: the observed curve at the anchor, interpolation across tenors, curve histories.
 
 - Interpolation is linear in maturity (months) between observed tenors, flat beyond the shortest/longest.
-- Baseline path: the latest observed curve held flat (default) or the forward path it implies
+- `BaselineCurve` is the anchor's observed curve; `path` holds it flat or gives the forward path it implies
   (`forward`: the par curve read as a zero curve, so the yield for term T at month m is the forward rate
-  (Y(m+T)·(m+T) − Y(m)·m)/T — an approximation stated in docs/model.md).
-- Scenario shift at the calibrated nodes (3m/2y/5y/10y/30y), in bp: the calibrated impulse response to $100bn of
-  net foreign sales convolved with the monthly net-sales schedule,
-      Δy(m, τ) = Σ_{s ≤ m} IR_τ(m − s) · net_sales(s) / 100,
-  with IR held at its h = 24 value beyond the calibrated horizons (`hold`, the default: a sale moves the stock of
-  debt in private hands for good) or decaying from it with a half-life (`decay`). The response is read in
-  bp per 1 % of marketable debt sold and converted with the debt at the anchor (default, `impact_unit`), or in
-  bp per $100bn as estimated in sample dollars (when debt was $4.5-32tn).
+  (Y(m+T)·(m+T) − Y(m)·m)/T — an approximation stated in docs/model.md). CBO's path is model/baseline.py.
+- `CurveTable` looks curves up at many dates (coupon imputation, the backcast).
+The scenario's shift is model/shock.py and model/response.py.
 """
 
 from __future__ import annotations
@@ -21,11 +16,10 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from calibration.record import TENOR_MONTHS, TENORS, CalibrationRecord
+from calibration.record import TENOR_MONTHS, TENORS
 from model import ModelError
 
 NODE_MONTHS = np.array([TENOR_MONTHS[t] for t in TENORS], dtype=float)
-CALIBRATED_HORIZON = 24
 # FRED constant-maturity series -> tenor in months (used when the par-curve file is older than FRED).
 FRED_TENORS = {"DGS1MO": 1, "DGS3MO": 3, "DGS6MO": 6, "DGS1": 12, "DGS2": 24, "DGS3": 36, "DGS5": 60,
                "DGS7": 84, "DGS10": 120, "DGS20": 240, "DGS30": 360}
@@ -127,10 +121,19 @@ class BaselineCurve:
         return (y_far * far - y_near * m) / terms[None, :]
 
 
-def baseline_curve(curve: pd.DataFrame, anchor: date, max_age_days: int = 120, stale_days: int = 31) -> BaselineCurve:
-    """Newest yield per tenor on or before `anchor`. A tenor whose newest value is more than max_age_days older
-    than the newest tenor's is dropped (e.g. the 30y gap of 2002-2006); a curve more than stale_days older than
-    the anchor is used with a warning."""
+def move_with(tenors: np.ndarray, changes: np.ndarray, at: float | np.ndarray) -> np.ndarray:
+    """The change at maturity `at` implied by the changes observed at `tenors`: linear in maturity, flat outside."""
+    order = np.argsort(tenors)
+    return np.interp(at, np.asarray(tenors, dtype=float)[order], np.asarray(changes, dtype=float)[order])
+
+
+def baseline_curve(curve: pd.DataFrame, anchor: date, max_age_days: int = 180, stale_days: int = 31,
+                   same_days: int = 7) -> BaselineCurve:
+    """The curve at the anchor: per tenor the newest yield on or before it, with tenors whose series stop earlier
+    moved to the newest date by the change the fresher tenors show since (interpolated in maturity, flat
+    outside), so the curve has one date's shape. Tenors are aligned from the freshest down, each against the
+    tenors already aligned; tenors observed within `same_days` of the newest count as current. A tenor more than max_age_days older than the newest is dropped (e.g. the 30y gap of
+    2002-2006); a curve more than stale_days older than the anchor is used with a warning."""
     df = curve.assign(date=pd.to_datetime(curve["date"])).dropna(subset=["yield_pct"])
     df = df[df["date"] <= pd.Timestamp(anchor)]
     if df.empty:
@@ -142,89 +145,26 @@ def baseline_curve(curve: pd.DataFrame, anchor: date, max_age_days: int = 120, s
                for t, d in zip(old["tenor_months"], old["date"], strict=True)]
     warnings = [f"baseline curve: {'; '.join(dropped)}"] if dropped else []
     last = last[last["date"] >= newest - pd.Timedelta(days=max_age_days)]
+    aligned, moved = {}, []
+    for t, d, y in sorted(zip(last["tenor_months"], last["date"], last["yield_pct"], strict=True),
+                          key=lambda r: (-r[1].value, r[0])):
+        if d >= newest - pd.Timedelta(days=same_days) or not aligned:
+            aligned[t] = float(y)
+            continue
+        ks = np.array(sorted(aligned))
+        then = [float(df[(df["tenor_months"] == k) & (df["date"] <= d)].sort_values("date")["yield_pct"].iloc[-1])
+                if ((df["tenor_months"] == k) & (df["date"] <= d)).any() else np.nan for k in ks]
+        ok = ~np.isnan(then)
+        change = float(move_with(ks[ok], np.array([aligned[k] for k in ks[ok]]) - np.array(then)[ok], t)) \
+            if ok.any() else 0.0
+        aligned[t] = float(y) + change
+        moved.append(f"{t:g}m ({d:%Y-%m-%d}) {100 * change:+.0f} bp")
+    if moved:
+        warnings.append(f"baseline curve: tenors whose series stop before {newest:%Y-%m-%d} moved with the fresher "
+                        f"tenors' change since: {', '.join(moved)}")
     age = (pd.Timestamp(anchor) - newest).days
     if age > stale_days:
         warnings.append(f"baseline curve is {age} days older than the anchor (newest {newest:%Y-%m-%d}, "
                         f"oldest tenor used {last['date'].min():%Y-%m-%d}; anchor {anchor})")
-    return BaselineCurve(last["tenor_months"].to_numpy(float), last["yield_pct"].to_numpy(float),
-                         [d.date() for d in last["date"]], warnings)
-
-
-IMPACT_UNITS = ("bp_per_1pct_debt", "bp_per_100bn")
-
-
-def impulse_response(record: CalibrationRecord, debt_usd_bn: float | None = None,
-                     unit: str | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """(estimate, sd) of the yield response, each (5 tenors, 25 horizons) in bp per $100bn of net sales.
-
-    `unit="bp_per_1pct_debt"` reads the response per 1 % of marketable debt sold and converts it with the debt
-    given (1 % of debt = debt/100 $bn, so bp per $100bn = b · 100 / (debt/100)); `unit="bp_per_100bn"` reads the
-    per-dollar figure as is. With `unit=None` bp_per_100bn is preferred and bp_per_1pct_debt used where a tenor
-    lacks it (and the debt is given). Horizons missing from the record are interpolated linearly (flat beyond
-    the last one given)."""
-    if unit is not None and unit not in IMPACT_UNITS:
-        raise ModelError(f"impact unit {unit!r}: choose one of {', '.join(IMPACT_UNITS)}")
-    if unit == "bp_per_1pct_debt" and not debt_usd_bn:
-        raise ModelError("impact in bp_per_1pct_debt needs the marketable debt at the anchor to convert it")
-    est = np.zeros((len(TENORS), CALIBRATED_HORIZON + 1))
-    sd = np.zeros_like(est)
-    h_all = np.arange(CALIBRATED_HORIZON + 1)
-    per_pct = ("bp_per_1pct_debt", 100.0 / (debt_usd_bn / 100.0)) if debt_usd_bn else None
-    units = {None: [("bp_per_100bn", 1.0)] + ([per_pct] if per_pct else []),
-             "bp_per_100bn": [("bp_per_100bn", 1.0)], "bp_per_1pct_debt": [per_pct]}[unit]
-    for i, tenor in enumerate(TENORS):
-        found, factor = {}, 1.0
-        for u, unit_factor in units:
-            for h in h_all:
-                try:
-                    found[int(h)] = record.get("yield_impact", tenor=tenor, horizon_months=int(h), unit=u)
-                except KeyError:
-                    continue
-            if found:
-                factor = unit_factor
-                break
-        if not found:
-            wanted = unit or "bp_per_100bn"
-            hint = ""
-            if unit == "bp_per_1pct_debt":
-                hint = (" (the %-of-debt measures need a marketable-debt history on the calibration's as-of date: "
-                        "re-run `tshock calibrate` with a later --as-of, or set assumptions.impact_unit: "
-                        "bp_per_100bn in the spec)")
-            raise ModelError(f"calibration {record.id}: no yield_impact for tenor {tenor} in {wanted}{hint}")
-        hs = np.array(sorted(found))
-        est[i] = np.interp(h_all, hs, [found[h].estimate * factor for h in hs])
-        sd[i] = np.interp(h_all, hs, [found[h].sd * factor for h in hs])
-    return est, sd
-
-
-def extend_response(ir: np.ndarray, horizon: int, tail: str = "hold", half_life: float = 36.0) -> np.ndarray:
-    """ir[..., 25] -> ir[..., horizon]: beyond h = 24 hold the last value or decay from it."""
-    n = ir.shape[-1]
-    if horizon <= n:
-        return ir[..., :horizon]
-    extra = np.arange(1, horizon - n + 1, dtype=float)
-    factor = np.ones_like(extra) if tail == "hold" else 0.5 ** (extra / half_life)
-    return np.concatenate([ir, ir[..., -1:] * factor], axis=-1)
-
-
-def convolve_sales(response: np.ndarray, net_sales: np.ndarray) -> np.ndarray:
-    """Σ_{s ≤ m} response[..., m − s] · net_sales[s] / 100 for each month m (response in bp per $100bn)."""
-    horizon = net_sales.shape[-1]
-    out = np.zeros(response.shape[:-1] + (horizon,))
-    for s in np.flatnonzero(net_sales):
-        out[..., s:] += response[..., : horizon - s] * net_sales[s] / 100.0
-    return out
-
-
-def flow_shift_bp(est: np.ndarray, sd: np.ndarray, z: np.ndarray, scale: np.ndarray, net_sales: np.ndarray,
-                  tail: str = "hold", half_life: float = 36.0) -> np.ndarray:
-    """Yield shift (draws, months, 5 tenors) in bp from the sales schedule.
-
-    Draw d uses IR = est + z[d, tenor]·sd: one z per tenor and draw, so a draw's response is perfectly
-    correlated across horizons within a tenor and independent across tenors. `scale[d]` multiplies the whole
-    net-sales schedule (contagion draws), which is why the convolution can be done once for est and once for sd."""
-    horizon = net_sales.shape[-1]
-    conv_est = convolve_sales(extend_response(est, horizon, tail, half_life), net_sales)  # (5, H)
-    conv_sd = convolve_sales(extend_response(sd, horizon, tail, half_life), net_sales)
-    shift = conv_est[None, :, :] + z[:, :, None] * conv_sd[None, :, :]  # (D, 5, H)
-    return np.transpose(shift * scale[:, None, None], (0, 2, 1))
+    tenors = last["tenor_months"].to_numpy(float)
+    return BaselineCurve(tenors, np.array([aligned[t] for t in tenors]), [d.date() for d in last["date"]], warnings)

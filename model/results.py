@@ -24,10 +24,15 @@ class FiscalYearRow(BaseModel):
     extrapolated: bool  # CBO baseline extrapolated beyond its last year
     revenues_usd_bn: float
     gdp_usd_bn: float
-    cbo_net_interest_usd_bn: float | None
-    baseline_interest_usd_bn: float
-    scenario_interest_usd_bn: Quantiles
-    delta_interest_usd_bn: Quantiles
+    cbo_net_interest_usd_bn: float | None  # CBO's net interest for the months covered
+    cbo_published_share_outlays_pct: float | None  # CBO's net interest / outlays for the whole year
+    model_interest_usd_bn: float  # the model's own baseline: gross interest on marketable debt
+    model_minus_cbo_usd_bn: float | None
+    baseline_source: str  # "CBO net interest" | "model × CBO ratio" (past CBO's table)
+    baseline_interest_usd_bn: float  # the budget row: CBO's net interest (see model/reconcile.py)
+    scenario_interest_usd_bn: Quantiles  # baseline + delta, draw by draw
+    delta_interest_usd_bn: Quantiles  # model scenario − model baseline
+    delta_interest_point_usd_bn: float
     baseline_outlays_usd_bn: float
     scenario_outlays_usd_bn: Quantiles
     baseline_interest_share_outlays_pct: float
@@ -90,6 +95,7 @@ class ScenarioResult(BaseModel):
     sales: dict[str, Any]
     impact_unit: str  # bp_per_1pct_debt (scaled by the anchor's debt) | bp_per_100bn (sample dollars)
     impact: dict[str, Any]
+    baseline: dict[str, Any]  # the baseline yield path used and how the budget rows are built
     interest: InterestResult
     yields: dict[str, TenorYields]
     prices: dict[str, Any]
@@ -100,6 +106,8 @@ class ScenarioResult(BaseModel):
     debt: dict[str, Any]
     issuance_mix: dict[str, float]
     checks: dict[str, float]
+    imposed: dict[str, Any] | None = None  # an imposed price fall (the article's assumption) and its check
+    uncertainty: dict[str, Any] = {}  # what the intervals rest on
     warnings: list[str]
 
     def to_json(self, indent: int | None = 2) -> str:

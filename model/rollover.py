@@ -59,6 +59,7 @@ class Paths:
     inflation: np.ndarray  # (D, H) annual decimal CPI growth in month m (TIPS accrual)
     primary_deficit: np.ndarray | None = None  # (H,) or (D, H) $bn a month, positive = deficit
     target_outstanding: np.ndarray | None = None  # (H,) $bn at each month end (backcast mode)
+    target_by_class: np.ndarray | None = None  # (H, 5) $bn by class at each month end (backcast by class)
 
 
 @dataclass
@@ -124,17 +125,28 @@ def _prepare(buckets: Buckets, paths: Paths, horizon: int):
     ok = issue >= 0
     ii = np.where(ok, issue, 0)
     bb = np.broadcast_to(np.arange(b), ii.shape)
-    mat_units = np.where(ok[None], units_per_usd[:, ii, bb] * buckets.weights[None, None, :], 0.0)
     mat_rate12 = np.where(ok[None], rate12[:, ii, bb], 0.0)
-    return d, c, g_start, g_end, units_per_usd * buckets.weights, idx12, rate12, ii, mat_units, mat_rate12
+    return d, c, g_start, g_end, units_per_usd * buckets.weights, idx12, rate12, ii, ok, mat_rate12
+
+
+def _by_class(x: np.ndarray, kinds: np.ndarray) -> np.ndarray:
+    """(D, H, B) -> (D, H, 5) sums over each class's buckets, row by row (a matrix product could sum in an
+    order that depends on how many draws are batched, and chunked runs must not depend on it)."""
+    out = np.zeros(x.shape[:2] + (len(CLASSES),))
+    for k in range(len(CLASSES)):
+        sel = np.flatnonzero(kinds == k)
+        if len(sel):
+            out[:, :, k] = x[:, :, sel].sum(axis=-1)
+    return out
 
 
 def roll(stock: EngineStock, buckets: Buckets, paths: Paths) -> EngineResult:
     h = paths.new_rate.shape[1]
-    if (paths.primary_deficit is None) == (paths.target_outstanding is None):
-        raise ModelError("rollover: give exactly one of primary_deficit or target_outstanding")
+    modes = [paths.primary_deficit, paths.target_outstanding, paths.target_by_class]
+    if sum(x is not None for x in modes) != 1:
+        raise ModelError("rollover: give exactly one of primary_deficit, target_outstanding or target_by_class")
     ex = _existing(stock, h)
-    d, c, g_start, g_end, new_units, idx12, rate12, ii, mat_units, mat_rate12 = _prepare(buckets, paths, h)
+    d, c, g_start, g_end, new_units, idx12, rate12, ii, ok, mat_rate12 = _prepare(buckets, paths, h)
     b3 = paths.bill3m
     fixed = [KIND["Bills"], KIND["Notes"], KIND["Bonds"]]
     ex_cash = (sum(ex[f"r{k}_dur"] for k in fixed)[None] + ex[f"f{FRN}_dur"][None] * b3 / 12.0
@@ -142,9 +154,16 @@ def roll(stock: EngineStock, buckets: Buckets, paths: Paths) -> EngineResult:
     ex_accr = (c[:, 1:] - c[:, :h]) * ex[f"f{TIPS}_dur"][None]
     ex_red = sum(ex[f"f{k}_mat"] for k in fixed + [FRN])[None] + c[:, 1:] * ex[f"f{TIPS}_mat"][None]
     deficit = np.zeros((d, h)) if paths.primary_deficit is None else np.broadcast_to(paths.primary_deficit, (d, h))
-    target = paths.target_outstanding
+    target, by_class = paths.target_outstanding, paths.target_by_class
     dg = g_end - g_start
     nb = len(buckets.names)
+    if by_class is not None:  # auctions by class so each class's outstanding follows its path
+        class_w = np.bincount(buckets.kinds, weights=buckets.weights, minlength=len(CLASSES))
+        within = buckets.weights / class_w[buckets.kinds]  # each bucket's share of its class's issuance
+        ex_end = np.stack([ex[f"f{k}_end"][None] * (c[:, 1:] if k == TIPS else 1.0) for k in range(len(CLASSES))],
+                          axis=-1)  # (D, H, 5) the anchor stock still outstanding after month m
+    iss_h = np.zeros((d, h, nb))  # units issued per month and bucket (the cohorts)
+    cols = np.arange(nb)
     units = np.zeros((d, nb))  # real units per bucket (TIPS; = face for the others), issued so far and alive
     unit_rate = np.zeros((d, nb))  # Σ units × rate/12
     units_h, unit_rate_h = np.zeros((d, h, nb)), np.zeros((d, h, nb))  # after month m's auction
@@ -154,12 +173,19 @@ def roll(stock: EngineStock, buckets: Buckets, paths: Paths) -> EngineResult:
     for m in range(h):
         cash = ex_cash[:, m] + (units * idx12[:, m]).sum(1) + (unit_rate * g_start[:, m]).sum(1)
         accr = ex_accr[:, m] + (units * dg[:, m]).sum(1)
-        matured = a_hist[:, ii[m]] * mat_units[:, m]  # mat_units is 0 where the cohort predates month 0
+        matured = np.where(ok[m], iss_h[:, ii[m], cols], 0.0)  # cohorts issued before month 0 are in `ex`
         units -= matured
         unit_rate -= matured * mat_rate12[:, m]
         red = ex_red[:, m] + (matured * g_end[:, m]).sum(1)
-        auct = red + deficit[:, m] + cash if target is None else target[m] - outstanding - accr + red
-        issued = auct[:, None] * new_units[:, m]
+        if by_class is not None:
+            have = ex_end[:, m] + _by_class((units * g_end[:, m])[:, None, :], buckets.kinds)[:, 0]
+            need = np.maximum(by_class[m][None, :] - have, 0.0)  # auctions cannot buy debt back
+            auct = need.sum(1)
+            issued = need[:, buckets.kinds] * within / g_end[:, m]
+        else:
+            auct = red + deficit[:, m] + cash if target is None else target[m] - outstanding - accr + red
+            issued = auct[:, None] * new_units[:, m]
+        iss_h[:, m] = issued
         units += issued
         unit_rate += issued * rate12[:, m]
         a_hist[:, m], cash_h[:, m], accr_h[:, m], red_h[:, m] = auct, cash, accr, red
@@ -169,14 +195,14 @@ def roll(stock: EngineStock, buckets: Buckets, paths: Paths) -> EngineResult:
         oend[:, m] = outstanding
     # Month-end composition by class, from the bucket histories (outside the loop: nothing feeds back)
     face_b = units_h * g_end
-    face_cls = face_b @ buckets.class_matrix()
-    rate_cls = (face_b * (12.0 * idx12) + 12.0 * unit_rate_h * g_end) @ buckets.class_matrix()
+    face_cls = _by_class(face_b, buckets.kinds)
+    rate_cls = _by_class(face_b * (12.0 * idx12) + 12.0 * unit_rate_h * g_end, buckets.kinds)
     for k in range(len(CLASSES)):
         scale = c[:, 1:] if k == TIPS else 1.0
         face_cls[:, :, k] += ex[f"f{k}_end"][None] * scale
         rate_cls[:, :, k] += 12.0 * ex[f"r{k}_end"][None] * scale
     rate_cls[:, :, FRN] += ex[f"f{FRN}_end"][None] * b3  # the index part of the existing FRNs' current rate
-    implied = deficit if target is None else a_hist - red_h - cash_h
+    implied = deficit if paths.primary_deficit is not None else a_hist - red_h - cash_h
     return EngineResult(cash_h + accr_h, cash_h, accr_h, red_h, a_hist, a_hist + accr_h,
                         np.array(implied, dtype=float), ostart, oend, face_cls, rate_cls)
 

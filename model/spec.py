@@ -26,6 +26,7 @@ from pydantic import (
 )
 
 from model import ModelError
+from model.memory import budget_error
 
 
 class SpecError(ModelError):
@@ -113,15 +114,44 @@ class FedBackstop(_Strict):
         "yields (1 = real yields unchanged, the full Fisher cost)")
 
 
+RETIRED_UNIT = ("retired: the calibration's response surface is in bp per 1 % of marketable debt sold and the sale "
+                "is converted with the anchor's debt (a per-$100bn response averaged $4.5tn and $32tn markets); "
+                "remove the field")
+RETIRED_TAIL = ("retired: the response now fades by itself (a transitory part with the calibrated half-life on top "
+                "of a persistent level); set assumptions.impact_half_life_months or impact_long_run_share instead")
+
+
 class Assumptions(_Strict):
     cpi_inflation_pct: float = Field(2.3, ge=-5, le=30, description="CPI-U path for TIPS accrual, % a year")
-    baseline_path: Literal["flat", "forward"] = "flat"
-    impact_tail: Literal["hold", "decay"] = "hold"
-    impact_half_life_months: float = Field(36.0, gt=0)
-    impact_unit: Literal["bp_per_1pct_debt", "bp_per_100bn"] = Field(
-        "bp_per_1pct_debt", description="Which calibrated response to use: per 1 % of marketable debt sold, "
-        "converted with the debt at the anchor (default), or per $100bn in the sample's dollars")
+    baseline_path: Literal["cbo", "flat", "forwards", "forward"] = Field(
+        "cbo", description="Baseline yields: CBO's January 2025 projections (3-month bill and 10-year note by fiscal "
+        "year) shaped across tenors by the anchor's curve (default); the anchor's curve held flat; or the forwards "
+        "it implies ('forward' is the same as 'forwards')")
+    impact_half_life_months: float | None = Field(
+        None, gt=0, le=600, description="Half-life of the short-run (transitory) part of the yield response; "
+        "null = the calibration's draws")
+    impact_long_run_share: float = Field(
+        1.0, ge=0, le=1, description="Share of the calibrated persistent level that stays; the rest fades with the "
+        "transitory part (the impact on the month of the sale is unchanged). 1 = as calibrated")
+    impact_unit: Literal["bp_per_1pct_debt"] = Field(
+        "bp_per_1pct_debt", description="The response is per 1 % of marketable debt sold, converted with the debt "
+        "at the anchor ('bp_per_100bn' is retired)")
+    impact_tail: str | None = Field(None, exclude=True, description="retired")
     frn_spread_pct: float = Field(0.15, ge=-1, le=2, description="Spread of new FRNs over the 3m bill, %")
+
+    @field_validator("impact_unit", mode="before")
+    @classmethod
+    def _retired_unit(cls, v: Any) -> Any:
+        if v == "bp_per_100bn":
+            raise ValueError(RETIRED_UNIT)
+        return v
+
+    @field_validator("impact_tail", mode="before")
+    @classmethod
+    def _retired_tail(cls, v: Any) -> Any:
+        if v is not None:
+            raise ValueError(RETIRED_TAIL)
+        return v
 
 
 class ScenarioSpec(_Strict):
@@ -133,6 +163,10 @@ class ScenarioSpec(_Strict):
     fed_backstop: FedBackstop = Field(default_factory=FedBackstop)
     risk_premium_bp: float = Field(0.0, ge=-500, le=2000)
     parallel_shock_bp: float = Field(0.0, ge=-2000, le=2000)
+    price_fall_pct: float = Field(
+        0.0, ge=0, le=50, description="An imposed move, not a calibrated one: a par bond (annual coupon, priced at "
+        "the anchor's yield) at every tenor loses this % of its price, translated per tenor into a yield rise by "
+        "exact bond math and held for the horizon; maturities under a year take the one-year move")
     horizon_months: int = Field(120, ge=1, le=600)
     draws: int = Field(1000, ge=1, le=100_000)
     seed: int = Field(0, ge=0)
@@ -194,6 +228,9 @@ class ScenarioSpec(_Strict):
         if self.fed_backstop.share and self.fed_backstop.start_month >= h:
             raise ValueError(f"fed_backstop.start_month: {self.fed_backstop.start_month} is not before "
                              f"horizon_months {h}")
+        too_big = budget_error(self.draws, h)
+        if too_big:
+            raise ValueError(too_big)
         return self
 
     def sale_schedule(self, amounts: dict[int, float] | None = None) -> list[tuple[str, int, int, float]]:

@@ -6,10 +6,11 @@ a new vintage, and a real revision would drown among thousands of repeated rows.
 `Revisions` (warehouse/schema.py), an incoming unvintaged row is compared with the row in force for its
 observation at the incoming vintage date (the newest stored vintage on or before it):
 
-- same values in every `same` column -> unchanged: not stored (the earlier vintage stays the one in force,
+- same value, same kind of file      -> unchanged: not stored (the earlier vintage stays the one in force,
   and it was indeed known since then);
 - a different value                  -> a revision: stored as a new vintage, counted as changed;
-- no stored row for the observation  -> new.
+- same value from another kind of file (a re-saved copy, an older download format), or no stored row for
+  the observation                    -> stored, counted as new.
 
 Rows that carry their own vintage (FRED API payloads) are never folded: their vintages are FRED's.
 Payloads are replayed in vintage order (flows/sources/fred.py extract_offline), so "in force on or before"
@@ -33,17 +34,18 @@ def fold_repeats(con: duckdb.DuckDBPyConnection, table: Table, stage: str) -> in
     if rev is None:
         return 0
     obs = " AND ".join(f"t.{c} = s.{c}" for c in rev.observation)
-    same = " AND ".join(f"t.{c} IS NOT DISTINCT FROM s.{c}" for c in rev.same)
+    same_values = " AND ".join(f"t.{c} IS NOT DISTINCT FROM s.{c}" for c in rev.values)
+    same_source = " AND ".join(f"t.{c} IS NOT DISTINCT FROM s.{c}" for c in rev.provenance)
     key = " AND ".join(f"k.{c} = s.{c}" for c in table.key)
     part = ", ".join(f"s.{c}" for c in table.key)
     in_force = f"""
-        SELECT {part}, ({same}) AS repeats
+        SELECT {part}, ({same_values}) AND ({same_source}) AS repeats, NOT ({same_values}) AS revises
         FROM {stage} s JOIN {table.name} t ON {obs} AND t.{rev.vintage} < s.{rev.vintage}
         WHERE {rev.unvintaged} AND NOT EXISTS (SELECT 1 FROM {table.name} k WHERE {key})
         QUALIFY row_number() OVER (PARTITION BY {part} ORDER BY {rev.in_force_order}) = 1"""
     con.execute(f"CREATE OR REPLACE TEMP TABLE fold_{stage} AS {in_force}")
     match = " AND ".join(f"f.{c} = {stage}.{c}" for c in table.key)
     con.execute(f"DELETE FROM {stage} USING fold_{stage} f WHERE {match} AND f.repeats")
-    revised = con.execute(f"SELECT count(*) FROM fold_{stage} WHERE NOT repeats").fetchone()[0]
+    revised = con.execute(f"SELECT count(*) FROM fold_{stage} WHERE revises").fetchone()[0]
     con.execute(f"DROP TABLE fold_{stage}")
     return int(revised)

@@ -22,14 +22,16 @@ class Column:
 class Revisions:
     """A table kept in vintages, where some payloads carry no vintage of their own (see warehouse/revisions.py).
 
-    An incoming row that is `unvintaged` and repeats, in every `same` column, the row in force for its
-    `observation` at its own `vintage` date is not stored again: a fresher download of a series is an
-    incremental refresh, not a new copy of its whole history."""
+    An incoming row that is `unvintaged` and repeats, in its `values` and `provenance` columns, the row in force
+    for its `observation` at its own `vintage` date is not stored again: a fresher download of a series is an
+    incremental refresh, not a new copy of its whole history. A different value is a revision (counted as
+    changed); the same value from another kind of file is stored as a new row (counted as new)."""
 
     observation: tuple[str, ...]  # what one observation is, apart from its vintage
     vintage: str  # the key column that orders vintages (newest in force)
     unvintaged: str  # SQL predicate on the incoming row: its vintage is only the payload's date
-    same: tuple[str, ...]  # columns that must all match for "unchanged"
+    values: tuple[str, ...]  # a difference here is a revision
+    provenance: tuple[str, ...]  # with the values, must match for "unchanged"
     in_force_order: str  # ORDER BY (on the stored rows, alias t) that picks the row in force among equal vintages
 
 
@@ -161,7 +163,7 @@ _table(
     ],
     key=("series_id", "date", "realtime_start"),
     revisions=Revisions(observation=("series_id", "date"), vintage="realtime_start",
-                        unvintaged="s.realtime_end IS NULL", same=("value", "source_format", "resaved"),
+                        unvintaged="s.realtime_end IS NULL", values=("value",), provenance=("source_format", "resaved"),
                         in_force_order="t.realtime_start DESC, t.resaved ASC, t.source_format"),
 )
 

@@ -73,7 +73,7 @@ def yield_fan(result: dict) -> str:
         x = _years(result["anchor"], len(path["p50"]))
         base = y["baseline_pct"]
         ax.fill_between(x, base + path["p5"], base + path["p95"], color=BAND, alpha=0.55, lw=0, label="p5–p95")
-        ax.plot(x, np.full(len(x), base), color=BASE, ls="--", lw=1.2, label="baseline")
+        ax.plot(x, np.full(len(x), base), color=BASE, ls="--", lw=1.2, label="anchor's curve")
         ax.plot(x, base + path["p50"], color=SCEN, lw=1.6, label="scenario median")
         ax.set_title(f"{TENOR_TITLES.get(tenor, tenor)} yield, %")
     legend_ax = axes[len(tenors)] if len(tenors) < len(axes) else None
@@ -99,6 +99,7 @@ def _fy_frame(result: dict) -> pd.DataFrame:
         "months": [r["months"] for r in rows],
         "base": [r["baseline_interest_usd_bn"] for r in rows],
         "cbo": [r["cbo_net_interest_usd_bn"] for r in rows],
+        "model": [r.get("model_interest_usd_bn") for r in rows],
         **{f"s_{q}": [r["scenario_interest_usd_bn"][q] for r in rows] for q in ("p5", "p50", "p95")},
         "share_base": [r["baseline_interest_share_outlays_pct"] for r in rows],
         **{f"share_{q}": [r["scenario_interest_share_outlays_pct"][q] for r in rows]
@@ -107,17 +108,18 @@ def _fy_frame(result: dict) -> pd.DataFrame:
 
 
 def interest_bill(result: dict) -> str:
-    """Federal interest by fiscal year: the model's baseline, the scenario median with its band, and CBO."""
+    """Federal interest by fiscal year: CBO's net interest as the baseline, the scenario (baseline + the model's
+    delta) with its band, and the model's own baseline for the reconciliation."""
     df = _fy_frame(result)
     df = df[df["months"] == 12] if (df["months"] == 12).any() else df
     fig = Figure(figsize=(10, 3.8))
     ax = fig.subplots()
     ax.fill_between(df["fy"], df["s_p5"], df["s_p95"], color=BAND, alpha=0.55, lw=0, label="scenario p5–p95")
-    ax.plot(df["fy"], df["base"], color=BASE, marker="o", ms=3, lw=1.5, label="baseline (model)")
+    ax.plot(df["fy"], df["base"], color=BASE, marker="o", ms=3, lw=1.5, label="baseline: CBO net interest")
     ax.plot(df["fy"], df["s_p50"], color=SCEN, marker="o", ms=3, lw=1.8, label="scenario median")
-    if df["cbo"].notna().any():
-        ax.plot(df["fy"], df["cbo"], color="#111827", ls=":", lw=1.2, label="CBO net interest (Jan 2025)")
-    ax.set_title("Interest on marketable debt by fiscal year, $ billions")
+    if df["model"].notna().any():
+        ax.plot(df["fy"], df["model"], color="#111827", ls=":", lw=1.2, label="model's own baseline (gross)")
+    ax.set_title("Federal interest by fiscal year, $ billions")
     ax.set_xticks(df["fy"])
     ax.legend(frameon=False, ncols=4, loc="upper left")
     fig.subplots_adjust(left=0.06, right=0.99, top=0.9, bottom=0.1)

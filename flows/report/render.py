@@ -22,7 +22,8 @@ import yaml
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from flows.report import charts
-from flows.report.claims import BACKTEST_NAMES, Claim, build_claims
+from flows.report.claims import BACKTEST_NAMES, Claim, build_claims, for_scenario
+from flows.report.explain import width_lines
 from flows.report.fmt import FILTERS
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -42,8 +43,9 @@ class RunContext:
     backtests: dict[str, dict] = field(default_factory=dict)  # label → calibration.backtest() dict or {"error"}
     maturity: pd.DataFrame | None = None  # maturity_profile_yearly at the newest record date
     holdings: pd.DataFrame | None = None  # month, country, holdings_usd_bn, share_of_foreign_total
-    claims: list[Claim] = field(default_factory=list)
+    claims: list[Claim] = field(default_factory=list)  # the brief's rows
     claims_source: str = ""
+    day_claims: list[Claim] | None = None  # answered once for the run (build_claims); None: per page from peers
     shared_charts: dict[str, str | None] = field(default_factory=dict)
 
     def chart(self, name: str) -> str | None:
@@ -104,7 +106,8 @@ def context(result: dict, run: RunContext, peers: dict[str, dict], chart_files: 
         "tenors": [t for t in TENORS if t in result["yields"]],
         "price_tenors": [t for t in TENORS if isinstance(result["prices"].get(t), dict)],
         "fys": list(enumerate(fys)),
-        "claims": build_claims(run.claims, result, run.calibration, run.backtests, peers, run.holdings),
+        "claims": for_scenario(day_claims(run, {**peers, result["name"]: result}), result["name"]),
+        "why": width_lines(result),
         "backtests": [(BACKTEST_NAMES.get(k, k), v) for k, v in run.backtests.items()],
         "cal_rows": _calibration_rows(run.calibration),
         "charts": chart_files,
@@ -112,6 +115,12 @@ def context(result: dict, run: RunContext, peers: dict[str, dict], chart_files: 
         "warnings": result.get("warnings", []) + (run.calibration or {}).get("warnings", []),
         "caveats": (run.calibration or {}).get("caveats", []),
     }
+
+
+def day_claims(run: RunContext, results: dict[str, dict]) -> list[Claim]:
+    if run.day_claims is not None:
+        return run.day_claims
+    return build_claims(run.claims, results, run.calibration, run.backtests, run.holdings)
 
 
 def render_charts(result: dict, run: RunContext) -> dict[str, str]:

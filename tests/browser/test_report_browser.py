@@ -80,9 +80,16 @@ def test_report_renders_offline_with_the_numbers_of_results_json(browser, report
 
     headline = page.inner_text("[data-metric='interest.cumulative_10y_delta_usd_bn.p50']")
     assert headline.startswith(("+$", f"{MINUS}$", "$")) and headline.endswith("bn")
-    assert page.locator("svg").count() >= 5 and page.locator("#claims tr[id^=claim-]").count() == 11
+    # the fire sale's page shows the claims it speaks to; the day page has all eleven, each with a verdict
+    assert page.locator("svg").count() >= 5 and page.locator("#claims tr[id^=claim-]").count() == 8
+    assert page.locator(".card .why a[href='#calibration']").count() == 4
     # charts are drawn, not empty boxes
     assert page.locator("#charts figure svg").first.bounding_box()["height"] > 150
+
+    day, _ = open_page(browser, reports / "index.html")
+    assert day.locator("#claims ~ table tr[id^=claim-]").count() == 11
+    assert day.locator("table.claims td.verdict").count() == 11
+    day.close()
 
     shot = tmp_path_factory.mktemp("screenshots") / "japan-fire-sale.png"
     page.screenshot(path=str(shot), full_page=True)

@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from flows.report import fmt
-from flows.report.claims import PACKAGED, build_claims, load_claims, parse_brief
+from flows.report.claims import PACKAGED, build_claims, for_scenario, load_claims, parse_brief
 from flows.report.publish import exchange, publish_day, staging_dir, write_index
 from flows.report.render import RunContext, lookup, write_scenario_report
 from model.run import Frames, run_scenario
@@ -37,10 +37,11 @@ def _spec(name: str, **over) -> object:
 def results() -> dict[str, str]:
     """results.json text per scenario: the run's JSON as the scenario flow stores it (plus its run fields)."""
     frames = Frames(stock_rows=fx.stock_rows(), curve=fx.curve(), holdings=fx.holdings(), soma=fx.soma())
-    rec = fx.record(impact_bp={"3m": 3.0, "2y": 4.0, "5y": 5.0, "10y": 5.0, "30y": 4.0}, sd_bp=1.5, decay=0.3)
+    rec = fx.surface_record()
     specs = [_spec("japan-fire-sale"), _spec("japan-orderly-unwind", sellers=[
         {"country": "Japan", "share_of_holdings": 1.0, "months": 60}]),
-        _spec("parallel-plus-10bp", sellers=[], parallel_shock_bp=10)]
+        _spec("parallel-plus-10bp", sellers=[], parallel_shock_bp=10),
+        _spec("article-claims", sellers=[], price_fall_pct=10)]
     out = {}
     for s in specs:
         body = json.loads(run_scenario(s, rec, frames).to_json())
@@ -81,7 +82,9 @@ def published(results, tmp_path_factory) -> Path:
     ctx = _context()
     for name, text in results.items():
         write_scenario_report(staged / name, text, ctx, peers)
-    publish_day(staged, root, DAY, {"command": "uv run tshock run", "calibration_id": "test-cal"})
+    claims = build_claims(ctx.claims, peers, ctx.calibration, ctx.backtests, ctx.holdings)
+    publish_day(staged, root, DAY, {"command": "uv run tshock run", "calibration_id": "test-cal",
+                                    "claims": [c.as_dict() for c in claims], "claims_source": "test"})
     return root
 
 
@@ -171,27 +174,50 @@ def test_claims_fall_back_to_the_packaged_copy(tmp_path):
     assert [c.claim for c in claims] == ["one", "two"] and source.endswith("B2.md")
 
 
-def test_claims_put_the_naive_arithmetic_next_to_the_calibrated_answer(results):
+def test_claims_are_answered_once_with_a_verdict_and_the_number_behind_it(results):
     peers = {k: json.loads(v) for k, v in results.items()}
     r = peers["japan-fire-sale"]
     ctx = _context()
-    claims = {c.number: c for c in build_claims(ctx.claims, r, ctx.calibration, ctx.backtests, peers, ctx.holdings)}
-    assert len(claims) == 11 and all(c.answer for c in claims.values())
-    assert "14.44%" in claims[3].naive
-    peak = fmt.num(r["yields"]["10y"]["peak_shift_bp"]["p50"], 0, True)
-    assert f"{peak} bp" in claims[3].answer[0]
+    claims = {c.number: c for c in build_claims(ctx.claims, peers, ctx.calibration, ctx.backtests, ctx.holdings)}
+    assert len(claims) == 11 and all(c.answer and c.verdict for c in claims.values())
+    assert claims[1].verdict == "holds" and "1,200" in claims[1].answer[0]
+    assert "14.44%" in claims[3].naive and claims[3].verdict.startswith("holds as arithmetic")
+    one = r["prices"]["brief_example"]["model_1y_peak_shift_bp"]["p50"]
+    assert fmt.bp(one) in claims[3].because
     assert "$3.0bn" in claims[4].naive and "$14.4bn" in claims[4].naive
-    assert any("Over ten years" in a for a in claims[4].answer)
-    assert "20%" in claims[5].answer[0] and str(r["first_fy_interest_over_20pct_outlays"]["baseline"] or "none") \
-        in claims[5].answer[0]
+    assert any("over ten years" in a for a in claims[4].answer)
+    fy30 = next(x for x in r["interest"]["by_fiscal_year"] if x["fiscal_year"] == 2030)
+    assert fy30["baseline_interest_share_outlays_pct"] == pytest.approx(100 * 1328 / 8690)  # CBO's, not the model's
+    assert claims[5].verdict == "wrong for CBO's own baseline" and "15.3%" in claims[5].because
     par = peers["parallel-plus-10bp"]["interest"]["cumulative_10y_delta_usd_bn"]["p50"]
-    assert fmt.bn(par, 0, True) in " ".join(claims[6].answer)
-    assert "fire sale" in claims[10].answer[0] and "orderly" in claims[10].answer[1]
+    assert fmt.bn(par, 0, True) in claims[6].because and claims[6].verdict.startswith("depends on")
+    fire, slow = (peers[n]["yields"]["10y"]["peak_shift_bp"]["p50"] for n in ("japan-fire-sale", "japan-orderly-unwind"))
+    assert claims[10].verdict == "holds" and fmt.bp(fire) in claims[10].because and fmt.bp(slow) in claims[10].because
     assert claims[11].answer[0].startswith("March 2020") and "−43 bp" in claims[11].answer[0]
     assert "not available" in claims[11].answer[1]
-    assert "1,200" in claims[1].answer[0]
-    lonely = build_claims(ctx.claims, r, ctx.calibration, {}, {}, None)
-    assert "run japan-fire-sale and japan-orderly-unwind" in lonely[9].answer[0]
+    lonely = build_claims(ctx.claims, {"japan-fire-sale": r}, ctx.calibration, {}, None)
+    assert lonely[9].verdict == "depends on runs of both" and lonely[9].scenarios == ["japan-fire-sale"]
+    assert [c.number for c in for_scenario(list(claims.values()), "parallel-plus-10bp")] == [6]
+    assert {2, 3, 4, 5} <= {c.number for c in for_scenario(list(claims.values()), "article-claims")}
+
+
+def test_the_day_page_holds_every_claim_and_scenario_pages_only_theirs(published):
+    day = (published / DAY.isoformat() / "index.html").read_text()
+    assert all(f'id="claim-{n}"' in day for n in range(1, 12)) and "verdict" in day
+    par = (published / DAY.isoformat() / "parallel-plus-10bp" / "index.html").read_text()
+    assert 'id="claim-6"' in par and 'id="claim-2"' not in par and 'href="../index.html#claims"' in par
+    article = (published / DAY.isoformat() / "article-claims" / "index.html").read_text()
+    assert "The article's assumption, imposed (not a calibrated result)" in article
+    assert 'data-metric="imposed.by_tenor.10y.shift_bp"' in article
+
+
+def test_each_headline_interval_says_where_its_width_comes_from(published):
+    html = (published / DAY.isoformat() / "japan-fire-sale" / "index.html").read_text()
+    why = re.findall(r'<div class="why">(.*?)</div>', html, flags=re.S)
+    assert len(why) == 4 and all('href="#calibration"' in w for w in why)
+    assert "yield response" in why[0] and 'id="calibration"' in html
+    par = (published / DAY.isoformat() / "parallel-plus-10bp" / "index.html").read_text()
+    assert "No width" in par
 
 
 def test_markdown_report_has_the_same_sections(published):

@@ -6,10 +6,13 @@ Nothing here reads the warehouse; the shapes follow warehouse/schema.py so the s
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 import numpy as np
 import pandas as pd
+from pydantic import ConfigDict
 
+from calibration.contract import ResponseSurface
 from calibration.record import TENORS, Z90, CalibrationRecord, Param
 
 ANCHOR = date(2026, 9, 30)
@@ -46,6 +49,33 @@ def record(impact_bp: float | dict[str, float] = 5.0, sd_bp: float = 1.0, *, con
                             ci_high=est * 1.5))
     return CalibrationRecord(id="test-cal", created_at=datetime(2026, 10, 1), as_of=ANCHOR, data_hash="x",
                              code_version="test", method="hand-built", params=params)
+
+
+class SurfaceRecord(CalibrationRecord):
+    """A record carrying a response surface (calibration/contract.py), as the rebuilt calibration stores it."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+    surface: Any = None
+
+
+def surface(n: int = 400, *, level: float | dict[str, float] = 3.0, transitory: float | dict[str, float] = 6.0,
+            half_life: float = 6.0, spread: float = 0.4, seed: int = 0) -> ResponseSurface:
+    """Joint draws: one common lognormal factor per draw scales every tenor's level and transitory part (plus a
+    small tenor-specific factor), so a draw is high or low across the whole curve together; half-lives vary
+    lognormally around `half_life`. Values are bp per 1 % of debt sold."""
+    rng = np.random.default_rng(seed)
+    common = np.exp(spread * rng.standard_normal((n, 1)) - spread**2 / 2)
+    own = np.exp(0.1 * rng.standard_normal((n, len(TENORS))))
+    lv = np.array([level[t] if isinstance(level, dict) else level for t in TENORS])
+    tr = np.array([transitory[t] if isinstance(transitory, dict) else transitory for t in TENORS])
+    hl = half_life * np.exp(0.2 * rng.standard_normal((n, len(TENORS))))
+    return ResponseSurface(lv * common * own, tr * common * own, hl)
+
+
+def surface_record(surf: ResponseSurface | None = None, **kw) -> SurfaceRecord:
+    """record(**kw) with a response surface attached (default: `surface()`)."""
+    base = record(**kw)
+    return SurfaceRecord(**base.model_dump(), surface=surf if surf is not None else surface())
 
 
 def curve(anchor: date = ANCHOR, level: float | dict[float, float] | None = None, days: int = 40) -> pd.DataFrame:

@@ -62,3 +62,14 @@ def auctions(db) -> pd.DataFrame:
 
 def tic_holdings(db) -> pd.DataFrame:
     return _q(db, "SELECT month, country, holdings_usd_bn, vintage FROM foreign_holdings_current")
+
+
+def class_stock(db, after: date, to: date) -> pd.DataFrame:
+    """Realized outstanding by class, as flows/scenario.py reads it for the backcast."""
+    from flows.backcast import realized_class_stock
+
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return realized_class_stock(con, after, to)
+    finally:
+        con.close()

@@ -71,3 +71,28 @@ def test_real_backcast_2023_to_2026_is_within_half_a_point(offline_warehouse):
     assert set(out["modelled"]["by_class_avg_rate_pct"]) == {"Bills", "Notes", "Bonds", "TIPS", "FRN"}
     # the stock's own rate at the 2023 anchor was well below 2026's: the backcast has to do the repricing
     assert out["modelled"]["at_anchor_avg_rate_pct"] < 3.0 < out["modelled"]["total_marketable_avg_rate_pct"]
+
+
+def test_real_backcast_class_by_class_to_august_2026(offline_warehouse):
+    """Class by class against Average Interest Rates, auctions tracking each class's realized stock, the curve
+    carried to the target date by the fresher FRED 3-month and 10-year series."""
+    anchor, to = date(2023, 9, 30), date(2026, 8, 31)
+    rows = rd.stock_rows(offline_warehouse, anchor)
+    stock = build_stock(rows)
+    out = backcast(stock, rd.curve(offline_warehouse), rd.mspd_summary(offline_warehouse), to,
+                   avg_rates=rd.avg_rates(offline_warehouse), stock_rows=rows,
+                   realized_by_class=rd.class_stock(offline_warehouse, anchor, to))
+    assert out["issuance"]["mode"] == "realized class stock"
+    by = {r["class"]: r for r in out["by_class"]}
+    # MSPD Table 1, 2026-08-31: the modelled stock ends on the realized class totals
+    assert by["Notes"]["actual_usd_bn"] == pytest.approx(16_218.42, abs=0.01)
+    for c, r in by.items():
+        assert r["modelled_usd_bn"] == pytest.approx(r["actual_usd_bn"], rel=1e-9), c
+        assert abs(r["error_pp"]) < 0.25, r
+    assert by["Bills"]["actual_pct"] == 3.788 and by["TIPS"]["actual_pct"] == 1.134
+    tot = out["total"]
+    assert tot["published_pct"] == 3.475
+    assert tot["actual_class_weighted_pct"] == pytest.approx(3.326, abs=0.001)  # MSPD weights × class rates
+    assert abs(tot["error_vs_class_weighted_pp"]) < 0.1
+    assert "not the outstanding-weighted average" in tot["definition"]
+    assert out["curve"]["months_without_curve"] == 0  # the fresher FRED files reach the target month

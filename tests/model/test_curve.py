@@ -1,4 +1,5 @@
-"""Curves: interpolation, the baseline at the anchor, the impulse response and its convolution with sales."""
+"""Curves: interpolation, the observed curve at the anchor, forwards, curve histories (the response is
+tests/model/test_response.py)."""
 
 from __future__ import annotations
 
@@ -10,15 +11,10 @@ import pytest
 
 from model import ModelError
 from model.curve import (
-    NODE_MONTHS,
     CurveTable,
     baseline_curve,
     combine_curves,
-    convolve_sales,
     curve_from_fred,
-    extend_response,
-    flow_shift_bp,
-    impulse_response,
     interp_tenors,
 )
 from tests.model import fixtures as fx
@@ -61,47 +57,6 @@ def test_forward_path_of_a_flat_curve_is_flat_and_starts_at_spot():
     assert np.allclose(up.path(5, [120.0]), up.at([120.0]))  # 'flat' holds the anchor curve
 
 
-def test_impulse_response_reads_the_record_and_interpolates_missing_horizons():
-    rec = fx.record(impact_bp=6.0, sd_bp=2.0, horizons=[0, 12, 24], decay=0.5)
-    est, sd = impulse_response(rec)
-    assert est.shape == (5, 25)
-    assert est[:, 0] == pytest.approx(6.0) and est[:, 24] == pytest.approx(3.0)
-    assert est[:, 6] == pytest.approx(5.25)  # halfway between h=0 (6.0) and h=12 (4.5)
-    assert sd == pytest.approx(np.full((5, 25), 2.0))
-    bare = fx.record()
-    bare.params = [p for p in bare.params if not (p.name == "yield_impact" and p.tenor == "30y")]
-    with pytest.raises(ModelError, match="no yield_impact for tenor 30y"):
-        impulse_response(bare)
-
-
-def test_response_beyond_24_months_is_held_or_decays():
-    ir = np.arange(25.0)[None, :]
-    assert extend_response(ir, 40, "hold")[0, 30] == 24.0
-    decayed = extend_response(ir, 100, "decay", half_life=36.0)
-    assert decayed[0, 24 + 36] == pytest.approx(12.0)
-
-
-def test_sales_convolve_with_the_impulse_response():
-    ir = np.array([[5.0, 4.0, 3.0, 2.0]])
-    one = np.array([100.0, 0, 0, 0])
-    assert convolve_sales(ir, one)[0] == pytest.approx([5.0, 4.0, 3.0, 2.0])
-    spread = np.array([50.0, 50.0, 0, 0])  # same total over two months: a slower, lower path
-    assert convolve_sales(ir, spread)[0] == pytest.approx([2.5, 4.5, 3.5, 2.5])
-
-
-def test_flow_shift_draws_one_z_per_tenor_and_scales_with_contagion():
-    est, sd = np.full((5, 25), 5.0), np.full((5, 25), 1.0)
-    sales = np.zeros(30)
-    sales[0] = 200.0
-    z = np.array([[0.0] * 5, [1.0, -1.0, 0.0, 2.0, 0.0]])
-    shift = flow_shift_bp(est, sd, z, np.array([1.0, 1.5]), sales)
-    assert shift.shape == (2, 30, 5)
-    assert shift[0] == pytest.approx(np.full((30, 5), 10.0))
-    assert shift[1, :, 0] == pytest.approx(np.full(30, 1.5 * 12.0))  # (5 + 1·1)·2·1.5, every month
-    assert shift[1, :, 3] == pytest.approx(np.full(30, 1.5 * 14.0))
-    assert NODE_MONTHS.tolist() == [3, 24, 60, 120, 360]
-
-
 def test_curve_table_looks_up_the_latest_curve_on_or_before_each_date():
     long = pd.DataFrame({"date": pd.to_datetime(["2020-01-31"] * 2 + ["2020-02-28"]),
                          "tenor_months": [12.0, 120.0, 12.0], "yield_pct": [1.0, 2.0, 3.0]})
@@ -121,37 +76,24 @@ def test_fred_series_fill_dates_the_par_curve_lacks():
     assert sorted(both.loc[both["date"] == "2026-06-30", "tenor_months"]) == [3.0, 120.0]
 
 
-def test_impulse_response_converts_a_per_pct_of_debt_calibration():
-    rec = fx.record(impact_bp=10.0, sd_bp=3.0, units=("bp_per_100bn",))
-    for p in rec.params:
-        if p.name == "yield_impact":
-            p.unit = "bp_per_1pct_debt"
-    est, sd = impulse_response(rec, debt_usd_bn=30_000.0)  # 1% of debt = $300bn
-    assert est == pytest.approx(np.full((5, 25), 10.0 / 3.0))
-    assert sd == pytest.approx(np.full((5, 25), 1.0))
-    with pytest.raises(ModelError, match="no yield_impact"):
-        impulse_response(rec)
-    strict = impulse_response(rec, debt_usd_bn=30_000.0, unit="bp_per_1pct_debt")
-    assert strict[0] == pytest.approx(est)
-    with pytest.raises(ModelError, match="no yield_impact for tenor 3m in bp_per_100bn"):
-        impulse_response(rec, debt_usd_bn=30_000.0, unit="bp_per_100bn")
-    with pytest.raises(ModelError, match="needs the marketable debt"):
-        impulse_response(rec, unit="bp_per_1pct_debt")
-
-
-def test_the_per_pct_of_debt_response_scales_with_the_debt_at_the_anchor():
-    rec = fx.record(impact_bp=10.0, sd_bp=3.0)  # both units, equal at $30tn
-    small, _ = impulse_response(rec, debt_usd_bn=15_000.0, unit="bp_per_1pct_debt")
-    big, _ = impulse_response(rec, debt_usd_bn=30_000.0, unit="bp_per_1pct_debt")
-    dollars, _ = impulse_response(rec, debt_usd_bn=15_000.0, unit="bp_per_100bn")
-    assert big == pytest.approx(dollars) and small == pytest.approx(2.0 * dollars)  # $100bn is twice the share
-    bare = fx.record(units=("bp_per_100bn",))
-    with pytest.raises(ModelError, match="re-run `tshock calibrate`"):
-        impulse_response(bare, debt_usd_bn=30_000.0, unit="bp_per_1pct_debt")
-
-
 def test_a_tenor_long_out_of_date_is_dropped_with_a_warning():
     c = fx.curve(level=4.0)
     old30 = c[c["tenor_months"] == 360].assign(date=lambda d: d["date"] - pd.Timedelta(days=400))
     b = baseline_curve(pd.concat([c[c["tenor_months"] != 360], old30]), fx.ANCHOR)
     assert 360.0 not in b.tenors and "360-month tenor dropped" in b.warnings[0]
+
+
+def test_tenors_that_stop_earlier_move_with_the_fresher_tenors():
+    """FRED's 3-month and 10-year run past the 2-year and 30-year: the stale tenors take the change the fresh ones
+    show since their last date (linear in maturity between fresh tenors, flat beyond), not their old level."""
+    d0, d1 = pd.Timestamp("2026-07-01"), pd.Timestamp("2026-09-30")
+    rows = [(d0, 3.0, 4.0), (d0, 24.0, 4.2), (d0, 120.0, 4.5), (d0, 360.0, 4.9),
+            (d1, 3.0, 4.4), (d1, 120.0, 5.1)]
+    c = pd.DataFrame(rows, columns=["date", "tenor_months", "yield_pct"])
+    b = baseline_curve(c, date(2026, 9, 30))
+    got = dict(zip(b.tenors, b.yields_pct, strict=True))
+    w = (24 - 3) / (120 - 3)
+    assert got[3.0] == 4.4 and got[120.0] == 5.1
+    assert got[24.0] == pytest.approx(4.2 + 0.4 * (1 - w) + 0.6 * w)
+    assert got[360.0] == pytest.approx(4.9 + 0.6)  # beyond the longest fresh tenor: its change
+    assert "moved with the fresher tenors' change" in b.warnings[0] and "+60 bp" in b.warnings[0]

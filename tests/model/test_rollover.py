@@ -109,6 +109,25 @@ def test_backcast_mode_follows_the_target_outstanding():
         roll(st, b, Paths(p.new_rate, p.bill3m, p.inflation))
 
 
+def test_backcast_by_class_issues_each_class_to_its_realized_path():
+    st, b, p = random_case(seed=3, d=1, target=True)
+    start = np.bincount(st.kind, weights=st.face, minlength=5)
+    h = p.new_rate.shape[1]
+    # every class grows 30 % over the horizon (bills), or 10 % (the rest): never below what is already there
+    goal = start * np.where(np.arange(5) == KIND["Bills"], 1.3, 1.1)
+    p.target_outstanding = None
+    p.inflation = np.zeros_like(p.inflation)  # TIPS accretion above a slow path could not be auctioned back
+    p.target_by_class = start[None, :] + np.linspace(0, 1, h)[:, None] * (goal - start)[None, :]
+    r = roll(st, b, p)
+    assert r.face_by_class[0, -1] == pytest.approx(goal, rel=1e-9)
+    assert r.outstanding_end[0] == pytest.approx(p.target_by_class.sum(axis=1), rel=1e-9)
+    gross = r.issuance - (r.redemptions + r.primary_deficit + r.interest)
+    assert np.abs(gross).max() < 1e-6  # the implied deficit closes the identity
+    with pytest.raises(ModelError, match="exactly one of"):
+        roll(st, b, Paths(p.new_rate, p.bill3m, p.inflation, primary_deficit=np.zeros(h),
+                          target_by_class=p.target_by_class))
+
+
 def test_engine_stock_maturity_months_count_calendar_months_after_the_anchor():
     df = pd.DataFrame({"outstanding_usd_bn": [1.0] * 4, "rate_pct": [1.0] * 4,
                        "security_class": ["Bills", "Notes", "Bonds", "TIPS"],

@@ -6,6 +6,8 @@ import dataclasses
 import json
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -16,7 +18,8 @@ from model.spec import SpecError, load_spec, parse_spec
 from tests.model import fixtures as fx
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
-REC = fx.record(impact_bp={"3m": 3.0, "2y": 4.0, "5y": 5.0, "10y": 5.0, "30y": 4.0}, sd_bp=1.5, decay=0.3)
+REC = fx.surface_record(fx.surface(level={"3m": 0.5, "2y": 2.0, "5y": 3.0, "10y": 3.0, "30y": 2.5},
+                                    transitory={"3m": 1.0, "2y": 4.0, "5y": 5.0, "10y": 5.0, "30y": 4.0}))
 
 
 @pytest.fixture(scope="module")
@@ -43,18 +46,8 @@ def test_zero_shock_gives_exactly_zero_delta(frames):
     assert all(y["peak_shift_bp"]["p95"] == 0.0 for y in j["yields"].values())
     assert j["mark_to_market"]["japan"]["loss_usd_bn"]["p50"] == 0.0
     assert j["prices"]["10y"]["price_change_pct"]["p50"] == pytest.approx(0.0, abs=1e-9)
-    zero_ir = fx.record(impact_bp=0.0, sd_bp=0.0)
-    assert as_json(run_scenario(spec(), zero_ir, frames))["interest"]["cumulative_10y_delta_point_usd_bn"] == 0.0
-
-
-def test_a_parallel_shock_needs_no_flow_response_and_a_sale_needs_the_chosen_unit(frames):
-    dollars_only = fx.record(units=("bp_per_100bn",))
-    j = as_json(run_scenario(spec(sellers=[], parallel_shock_bp=10), dollars_only, frames))
-    assert j["interest"]["cumulative_10y_delta_usd_bn"]["p50"] > 0 and j["impact"]["yield_10y_bp_per_100bn"] is None
-    with pytest.raises(ModelError, match="no yield_impact for tenor 3m in bp_per_1pct_debt"):
-        run_scenario(spec(), dollars_only, frames)
-    usd = as_json(run_scenario(spec(assumptions={"impact_unit": "bp_per_100bn"}), dollars_only, frames))
-    assert usd["impact_unit"] == "bp_per_100bn" and usd["impact"]["yield_10y_bp_per_100bn"]["h0"] == 5.0
+    zero = fx.surface_record(fx.surface(level=0.0, transitory=0.0))
+    assert as_json(run_scenario(spec(), zero, frames))["interest"]["cumulative_10y_delta_point_usd_bn"] == 0.0
 
 
 def test_identities_hold_in_a_run(frames):
@@ -163,3 +156,30 @@ def test_shipped_scenarios_run(frames, name):
     assert 0 < q["p5"] <= q["p50"] <= q["p95"], name
     if name == "article-claims":
         assert j["first_fy_interest_over_20pct_outlays"]["scenario_p50"] == 2027
+
+
+def test_sellers_lose_at_their_sale_months_and_soma_is_scaled_to_treast(frames):
+    from model.risk import loss_pct_at, stock_holdings
+    from model.run import prepare
+
+    fed = pd.DataFrame({"date": pd.to_datetime(["2026-06-17", "2026-12-02"]), "value_usd_bn": [4000.0, 9999.0]})
+    f = dataclasses.replace(frames, fed_treasury=fed)
+    s = spec(draws=30, sellers=[{"country": "Japan", "amount_usd_bn": 600, "months": 3}])
+    j = as_json(run_scenario(s, REC, f))
+    seller = j["mark_to_market"]["sellers"][0]
+    assert seller["sale_months"] == [0, 2] and j["mark_to_market"]["japan"]["revalued_at"] == "its sale months"
+    # the loss is each month's $200bn revalued at that month's shift: rebuild it from the shifts of the run's draws
+    from model.response import scenario_response
+    from model.run import make_draws
+    from model.shock import sales_schedule, yield_shift
+
+    setup = prepare(s, f)
+    d = make_draws(30, s.seed, REC.surface.n_draws)
+    shift = yield_shift(s, sales_schedule(s, setup.amounts), setup.debt_usd_bn, REC, scenario_response(REC),
+                        d.normals, d.index, None)
+    h = stock_holdings(setup.stock, setup.anchor)
+    loss = sum(200.0 * loss_pct_at(h, setup.curve, shift, m, 2.3) / 100 for m in range(3))
+    assert seller["loss_usd_bn"]["p50"] == pytest.approx(float(np.median(loss)), rel=1e-9)
+    soma = j["mark_to_market"]["soma"]
+    assert soma["scaled_to"]["date"] == "2026-06-17" and soma["treasury_par_usd_bn"] == pytest.approx(4000.0)
+    assert soma["as_of_date"] == "2026-09-23" and "scaled" not in " ".join(soma["warnings"])  # a week old: no warning

@@ -46,7 +46,10 @@ def test_defaults():
     s = parse_spec(spec())
     assert (s.horizon_months, s.calibration, s.anchor, s.contagion) == (120, "latest", "latest", 0.0)
     assert s.sellers[0].start_month == 0 and s.sellers[0].months == 1
-    assert s.assumptions.baseline_path == "flat"
+    a = s.assumptions
+    assert (a.baseline_path, a.impact_half_life_months, a.impact_long_run_share, s.price_fall_pct) == ("cbo", None,
+                                                                                                    1.0, 0.0)
+    assert "impact_tail" not in s.model_dump()  # retired: neither dumped nor part of the run id
 
 
 @pytest.mark.parametrize("data,message", [
