@@ -78,8 +78,15 @@ def assert_no_partial_payload(db: Path, reference: dict[str, dict[str, pd.DataFr
             expected = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=key)
             con.register("expected_keys", expected)
             cols = ", ".join(key)
-            missing = con.execute(f"SELECT count(*) FROM (SELECT {cols} FROM expected_keys "
-                                  f"EXCEPT SELECT {cols} FROM {table})").fetchall()[0][0]
+            missing_keys = f"SELECT {cols} FROM expected_keys EXCEPT SELECT {cols} FROM {table}"
+            rev = TABLES[table].revisions
+            if rev is not None:
+                # An unvintaged row repeating the row in force is folded, not stored (warehouse/revisions.py):
+                # its key is absent by design as long as an earlier vintage of its observation is stored.
+                obs = " AND ".join(f"t.{c} = m.{c}" for c in rev.observation)
+                missing_keys = (f"SELECT * FROM ({missing_keys}) m WHERE NOT EXISTS (SELECT 1 FROM {table} t "
+                                f"WHERE {obs} AND t.{rev.vintage} < m.{rev.vintage})")
+            missing = con.execute(f"SELECT count(*) FROM ({missing_keys})").fetchall()[0][0]
             extra = con.execute(f"SELECT count(*) FROM (SELECT {cols} FROM {table} "
                                 f"EXCEPT SELECT {cols} FROM expected_keys)").fetchall()[0][0]
             con.unregister("expected_keys")
