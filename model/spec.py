@@ -8,6 +8,7 @@ $ billions of face value sold; `share_of_holdings` is resolved against TIC holdi
 
 from __future__ import annotations
 
+import difflib
 from datetime import date
 from functools import cache
 from pathlib import Path
@@ -96,7 +97,11 @@ class Seller(_Strict):
         canon = canonical_country(v)
         by_lower = {canonical_country(c).lower(): canonical_country(c) for c in allowed}
         if canon.lower() not in by_lower:
-            raise ValueError("unknown country")
+            # One line that lets the user fix it: the nearest names first, then every valid one.
+            names = sorted(by_lower.values())
+            near = difflib.get_close_matches(canon, names, n=3, cutoff=0.6)
+            hint = f"did you mean {' or '.join(near)}? " if near else ""
+            raise ValueError(f"unknown country ({hint}valid: {', '.join(names)})")
         return by_lower[canon.lower()]
 
     @model_validator(mode="after")
