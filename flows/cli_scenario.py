@@ -1,4 +1,4 @@
-"""`tshock scenario list | run | show | diff | backcast`: scenario runs on the warehouse, stored and comparable.
+"""`tshock scenario list | run | show | diff | schema | backcast`: scenario runs on the warehouse, stored and comparable.
 
 Registered into the main app by flows.cli.register_commands. Errors are one line: a bad spec, missing data, an
 unknown run or no calibration exit 2; a missing or locked warehouse exits 1. `--json` output goes to stdout
@@ -270,6 +270,23 @@ def diff_cmd(
         for x in d["spec_differences"]:
             s.add_row(x["field"], json.dumps(x["a"]), json.dumps(x["b"]))
         console.print(s)
+
+
+@scenario_app.command("schema")
+def schema_cmd(
+    sweep: Annotated[bool, typer.Option("--sweep", help="The schema of a sweep file instead of a scenario")] = False,
+):
+    """Print the JSON Schema of a scenario spec (or a sweep file), for editors that validate YAML.
+
+    Example: tshock scenario schema > scenario.schema.json. Field by field in docs/scenarios.md."""
+    from model.spec import ScenarioSpec
+
+    if sweep:
+        from flows.sweep import SweepGrid
+
+        print_json(SweepGrid.model_json_schema())
+    else:
+        print_json(ScenarioSpec.model_json_schema())
 
 
 @scenario_app.command("backcast")

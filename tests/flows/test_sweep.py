@@ -172,6 +172,7 @@ def test_a_local_dask_cluster_gives_exactly_the_sequential_results(db, prefect_h
     ({"months": [1, 200]}, "months: 200 is longer than the base scenario's horizon_months 120"),
     ({"seller": "Atlantis"}, "seller: 'Atlantis' is not valid: unknown country"),
     ({"base": "no-such-base"}, "base: scenario: 'no-such-base' is neither a file nor a scenario"),
+    ({"base": "japan-and-china"}, "base: japan-and-china has 2 sellers (Japan, China); a sweep varies one seller"),
     ({"sizes_usd_bn": [100, 5000]}, "sizes_usd_bn: 5000 makes Japan's sales 5,000.0 $bn, more than its holdings"),
 ])
 def test_grid_errors_name_the_field(db, over, message):
