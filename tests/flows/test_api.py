@@ -120,3 +120,35 @@ def test_the_example_notebook_runs(db, monkeypatch):
     assert sum("image/png" in o.get("data", {}) for o in outputs) >= 2  # the holdings chart and the 10y paths
     assert any("japan-fire-sale" in o.get("data", {}).get("text/plain", "") for o in outputs)
     assert Path(path).read_text().count('"outputs": []') == sum(c.cell_type == "code" for c in nb.cells)
+
+
+def test_scenario_diff_takes_names_files_and_run_ids(db, tmp_path):
+    from typer.testing import CliRunner
+
+    from flows import api, cli_scenario
+    from flows.cli import app
+
+    cli_scenario.register(app)
+    runner = CliRunner()
+    stored = api.run_scenario("japan-fire-sale", draws=30, store=True, db=db)
+    assert stored.stored
+    mine = tmp_path / "mine.yaml"
+    mine.write_text("name: mine\ndescription: Japan sells $300bn over six months\n"
+                    "sellers: [{country: Japan, amount_usd_bn: 300, months: 6}]\n")
+    res = runner.invoke(app, ["scenario", "diff", "japan-fire-sale", str(mine), "--draws", "30", "--json",
+                              "--db", db])
+    assert res.exit_code == 0, res.output
+    d = __import__("json").loads(res.stdout)
+    assert d["sides"]["a"]["run_id"] == stored.run_id and d["sides"]["a"]["ref_source"].startswith("stored run")
+    assert d["sides"]["b"]["ref_source"] == "computed now, not stored" and d["sides"]["b"]["draws"] == 30
+    head = {m["path"]: m for m in d["headline"]}["interest.cumulative_10y_delta_usd_bn"]
+    assert set(head["a"]) == {"p5", "p50", "p95"} and head["b_minus_a_p50"] == pytest.approx(
+        head["b"]["p50"] - head["a"]["p50"])
+    fields = [x["field"] for x in d["spec_differences"]]
+    assert len(d["by_fiscal_year"]) == 10 and "sellers" in fields and "draws" not in fields
+    text = runner.invoke(app, ["scenario", "diff", stored.run_id, "japan-orderly-unwind", "--draws", "30",
+                               "--db", db]).stdout
+    assert "10y yield peak shift" in text and "Japan 100% of holdings over 60 month(s)" in text
+    assert "median [p5, p95]" in text and "B − A (median)" in text
+    bad = runner.invoke(app, ["scenario", "diff", "japan-fire-sale", "no-such-thing", "--db", db])
+    assert bad.exit_code == 2
