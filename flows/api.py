@@ -19,7 +19,7 @@ Units: $ billions, yields percent, yield shifts basis points; p5/p50/p95 are qua
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
 from pathlib import Path
@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from flows.report import downloads
 from warehouse import readers
 from warehouse.db import db_path, session
 
@@ -163,7 +164,6 @@ class ScenarioRun:
     results: dict
     run_id: str
     stored: bool = False
-    _cache: dict = field(default_factory=dict, repr=False)
 
     @property
     def name(self) -> str:
@@ -190,45 +190,28 @@ class ScenarioRun:
 
     @cached_property
     def fiscal_years(self) -> pd.DataFrame:
-        """The interest bill by fiscal year: one row per FY; quantile fields flattened to `<field>_p5/_p50/_p95`."""
-        return _flat_rows(self.results["interest"]["by_fiscal_year"], self.name)
+        """The interest bill by fiscal year: one row per FY; quantile fields flattened to `<field>_p5/_p50/_p95`
+        (the report's fiscal_years.csv)."""
+        return pd.DataFrame(downloads.fiscal_year_rows(self.results))
 
     @cached_property
     def monthly(self) -> pd.DataFrame:
-        """The interest bill month by month (baseline, scenario p50, delta quantiles, average rates)."""
-        df = _flat_rows(self.results["interest"]["monthly"], self.name)
+        """Month by month: the interest bill (baseline, scenario p50, delta quantiles, average rates) and each
+        tenor's yield shift, bp, as `yield_<tenor>_shift_bp_<q>` (the report's monthly.csv)."""
+        df = pd.DataFrame(downloads.monthly_rows(self.results))
         df["month_end"] = pd.to_datetime(df["month_end"])
         return df
 
     @cached_property
     def paths(self) -> pd.DataFrame:
-        """Yield shift paths, bp over the baseline: one row per tenor and month (month 0 = the first month after
-        the anchor), with month_end and p5/p50/p95 over the draws."""
-        ends = self.monthly["month_end"].tolist()
-        out = []
-        for tenor, y in self.results["yields"].items():
-            p = y["path_bp"]
-            for m in range(len(p["p50"])):
-                out.append({"scenario": self.name, "tenor": tenor, "month": m,
-                            "month_end": ends[m] if m < len(ends) else pd.NaT,
-                            **{q: p[q][m] for q in QUANTILES}})
-        return pd.DataFrame(out)
+        """Yield shift paths, bp over the baseline, long: one row per tenor and month (month 0 = the first month
+        after the anchor), with month_end and p5/p50/p95 over the draws."""
+        df = pd.DataFrame(downloads.path_rows(self.results))
+        df["month_end"] = pd.to_datetime(df["month_end"])
+        return df
 
     def _repr_html_(self) -> str:  # a notebook shows the headline table
         return f"<b>{self.name}</b> run {self.run_id}" + self.headline.to_html(index=False, float_format="%.1f")
-
-
-def _flat_rows(rows: list[dict], scenario: str) -> pd.DataFrame:
-    flat = []
-    for r in rows:
-        out: dict[str, Any] = {"scenario": scenario}
-        for k, v in r.items():
-            if isinstance(v, dict):
-                out.update({f"{k}_{q}": v.get(q) for q in QUANTILES})
-            else:
-                out[k] = v
-        flat.append(out)
-    return pd.DataFrame(flat)
 
 
 def run_scenario(spec: Any, draws: int | None = None, *, calibration: str | None = None, store: bool = False,
