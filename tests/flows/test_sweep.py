@@ -99,7 +99,9 @@ def test_cli_sweep_stores_reports_and_then_reuses_every_cell(db, tmp_path, prefe
     assert list(table[0]) == COLUMNS and len(table) == 12
     assert float(table[-1]["interest_10y_delta_usd_bn_p50"]) == cells[-1]["interest_10y_delta_usd_bn_p50"]
     assert json.loads((folder / "sweep.json").read_text())["cells"] == cells
-    assert sorted(p.name for p in folder.parent.iterdir()) == ["sweep-japan-size-speed"]  # no staging left
+    # no staging left; the day page (which now links the sweep) is beside it
+    assert sorted(p.name for p in folder.parent.iterdir()) == ["index.html", "sweep-japan-size-speed"]
+    assert 'href="sweep-japan-size-speed/index.html"' in (folder.parent / "index.html").read_text()
 
     def must_not_run(*a, **k):
         raise AssertionError("a stored cell was computed again")
@@ -224,7 +226,7 @@ def test_report_replaces_the_folder_atomically(tmp_path, monkeypatch):
     with pytest.raises(RuntimeError):
         write_report(summary | {"sweep_id": "sweep-3"}, tmp_path, day)
     assert "sweep-2" in (again / "index.html").read_text()  # the published report is untouched
-    assert [p.name for p in (tmp_path / "2026-11-25").iterdir()] == ["sweep-x"]  # and no staging is left
+    assert sorted(p.name for p in (tmp_path / "2026-11-25").iterdir()) == ["index.html", "sweep-x"]  # no staging
 
 
 def test_an_unreachable_dask_scheduler_is_one_line(db, monkeypatch):
