@@ -32,7 +32,7 @@ from flows.report import downloads
 from warehouse import readers
 from warehouse.db import db_path, session
 
-__all__ = ["ScenarioRun", "calibration_params", "calibrations", "compare", "curve", "fred", "holdings",
+__all__ = ["ScenarioRun", "calibration_params", "calibrations", "compare", "curve", "fred", "fred_value", "holdings",
            "response_surface", "run_scenario", "runs", "scenario_spec", "scenarios", "stored_run", "sweep_cells",
            "sweeps", "yields"]
 
@@ -76,6 +76,13 @@ def fred(series_id: str, as_of: DateLike = None, *, db: Db = None) -> pd.DataFra
     """A FRED series the warehouse tracks (date, value, realtime_start); `as_of` = as known on that date."""
     with session(_db(db), read_only=True) as con:
         return readers.fred(con, series_id, as_of)
+
+
+def fred_value(series_id: str, on: DateLike, as_of: DateLike, *, db: Db = None) -> pd.DataFrame:
+    """The value for date `on` as known on `as_of`: always one row, with the observation date it really is, its
+    vintage, the lag in days and a note (fred() as of a date has no row for a day its vintages had not reached)."""
+    with session(_db(db), read_only=True) as con:
+        return readers.fred_value(con, series_id, on, as_of)
 
 
 # --- calibration -------------------------------------------------------------------------------------------------

@@ -85,6 +85,12 @@ def fred(con: duckdb.DuckDBPyConnection, series_id: str, as_of: DateLike = None)
     return con.execute(sql, params).df()
 
 
+def fred_value(con: duckdb.DuckDBPyConnection, series_id: str, on: DateLike, as_of: DateLike) -> pd.DataFrame:
+    """One row: the latest value of a FRED series for `on` as known on `as_of`, with its observation date, vintage,
+    lag in days and a note saying why it is not `on` itself (the fred_value_as_of macro)."""
+    return con.execute("SELECT * FROM fred_value_as_of(?, ?, ?)", [series_id, _day(on), _day(as_of)]).df()
+
+
 def calibrations(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Stored calibrations, newest first."""
     return con.execute("""SELECT calibration_id, created_at, as_of, sample_start, sample_end, method
