@@ -155,8 +155,9 @@ def render() -> str:
              "share is resolved against the country's latest TIC holdings, and a country's sellers together may "
              "not sell more than it holds; every sale (`start_month + months`) and the backstop's start must fall "
              "within `horizon_months`; `draws × horizon_months` must fit the memory budget.\n\n",
-             "Countries (`sellers[].country`): " + ", ".join(sorted(KNOWN_COUNTRIES)) + ". The warehouse's own "
-             "TIC names are accepted too when a run checks against holdings.\n\n",
+             "Countries (`sellers[].country`): " + ", ".join(sorted(KNOWN_COUNTRIES)) + " (any case; 'China, "
+             "Mainland', 'Korea, South', 'UK', 'UAE' are aliases). A run also needs the country in the TIC holdings "
+             "at the anchor (slt_table5 lists about 20 holders after 2025; smaller ones are inside All Other).\n\n",
              "Issuance buckets (`issuance_mix` keys): "
              + ", ".join(f"`{k}` ({c}, {m} months)" for k, (c, m) in BUCKETS.items()) + ".\n\n",
              "## Sweep files (`tshock scenario sweep FILE`)\n\n",
