@@ -37,3 +37,11 @@ def test_the_readme_lists_every_command():
     for doc in ("docs/queries.md", "docs/model.md", "docs/calibration.md", "docs/scenarios.md", "docs/api.md",
                 "docs/warehouse.md", "docs/examples/analyst.ipynb"):
         assert f"]({doc})" in readme, doc
+
+
+def test_the_reproduce_command_keeps_every_option_used():
+    from flows.cli_run import reproduce_command
+
+    assert reproduce_command(None, 200, "w.duckdb", "out", no_refresh=True) == \
+        "uv run tshock run --no-refresh --draws 200 --db w.duckdb --reports-dir out"
+    assert reproduce_command("../shared/snapshot", None, None, None) == "uv run tshock run --offline ../shared/snapshot"
