@@ -152,3 +152,22 @@ def test_scenario_diff_takes_names_files_and_run_ids(db, tmp_path):
     assert "median [p5, p95]" in text and "B − A (median)" in text
     bad = runner.invoke(app, ["scenario", "diff", "japan-fire-sale", "no-such-thing", "--db", db])
     assert bad.exit_code == 2
+
+
+def test_response_surface_reads_a_stored_surface_when_the_record_has_one(db, monkeypatch):
+    """A calibration with record.surface (calibration.contract.ResponseSurface) is summarised over its joint draws;
+    here a hand-made surface: level 2 + transitory 8 with a 6-month half-life at every tenor, 3 draws scaled ×1..×3."""
+    import numpy as np
+
+    import model.response as mr
+    from calibration.contract import ResponseSurface
+    from flows import api
+
+    scale = np.array([[1.0], [2.0], [3.0]]) * np.ones((3, 5))
+    surface = ResponseSurface(level=2 * scale, transitory=8 * scale, half_life_months=np.full((3, 5), 6.0))
+    monkeypatch.setattr(mr, "scenario_response", lambda record, *a, **k: mr.SurfaceResponse.from_surface(surface))
+    s = api.response_surface(horizon_months=12, db=db).set_index(["tenor", "horizon_months"])
+    assert (s["source"] == "surface").all()
+    assert s.loc[("10y", 0), "p50"] == pytest.approx(20.0)  # median draw ×2: 2·2 + 8·2
+    assert s.loc[("10y", 6), "p50"] == pytest.approx(2 * 2 + 8 * 2 * 0.5)
+    assert s.loc[("10y", 0), "p5"] < s.loc[("10y", 0), "p50"] < s.loc[("10y", 0), "p95"]
