@@ -17,7 +17,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib import rcParams  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.ticker import FormatStrFormatter, MultipleLocator  # noqa: E402
+from matplotlib.ticker import FormatStrFormatter, FuncFormatter, MaxNLocator, MultipleLocator  # noqa: E402
 
 rcParams.update({
     "svg.hashsalt": "tshock",  # stable ids → byte-identical charts for identical numbers
@@ -213,14 +213,17 @@ def scenario_comparison(results: list[dict]) -> str | None:
         right.annotate(f"{q['p50']:+,.0f}", (q["p50"], y), textcoords="offset points", xytext=(0, 6),
                        ha="center", fontsize=8, color=color)
     left.axhline(0, color=BASE, lw=0.8)
-    left.set_title("10-year yield shift over the baseline, bp (median; band p5–p95)")
+    left.set_title("10-year yield shift over the baseline, bp\n(line median, band p5–p95)")
     left.xaxis.set_major_locator(MultipleLocator(2))
     left.xaxis.set_major_formatter(FormatStrFormatter("%d"))
     left.legend(frameon=False, fontsize=8, loc="upper right")
     right.axvline(0, color=BASE, lw=0.8)
     right.set_yticks(range(len(results)), [r["name"] for r in reversed(results)], fontsize=8)
     right.set_ylim(-0.7, len(results) - 0.3)
-    right.set_title("Ten-year interest vs baseline, $bn (p5–p95, median)")
+    right.set_title("Ten-year interest vs baseline, $bn\n(line p5–p95, dot median)")
+    right.margins(x=0.12)  # room for the labels of the outermost medians
+    right.xaxis.set_major_locator(MaxNLocator(5))
+    right.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
     right.grid(axis="y", visible=False)
-    fig.subplots_adjust(left=0.05, right=0.99, top=0.9, bottom=0.1, wspace=0.45)
+    fig.subplots_adjust(left=0.05, right=0.98, top=0.86, bottom=0.1, wspace=0.45)
     return to_svg(fig, "chart-compare", "Every scenario compared: 10-year yield shift paths and ten-year interest")
