@@ -54,7 +54,13 @@ def holdings(country: str | list[str] | None = None, as_of: DateLike = None, *, 
     `as_of`: only publications on or before that date (what was known then); default the latest vintage, which
     also carries `share_of_foreign_total` and `share_of_marketable_debt` (fractions)."""
     with session(_db(db), read_only=True) as con:
-        return readers.holdings(con, country, as_of)
+        df = readers.holdings(con, country, as_of)
+        if country and df.empty:
+            asked = [country] if isinstance(country, str) else list(country)
+            raise LookupError(f"country {', '.join(map(repr, asked))}: no TIC holdings"
+                              + (f" published by {as_of}" if as_of else "")
+                              + f" (known: {', '.join(readers.holder_names(con))})")
+        return df
 
 
 def yields(tenors: list[str] | None = None, start: DateLike = None, end: DateLike = None, *,

@@ -53,6 +53,8 @@ def test_japan_holdings_are_a_dataframe_of_the_tic_numbers(db):
     # as known on 2026-04-01 the latest month was still 2025-12 (the March 2026 publication)
     known = api.holdings("Japan", as_of="2026-04-01", db=db)
     assert known["month"].max() == pd.Timestamp("2025-12-31")
+    with pytest.raises(LookupError, match=r"'Japn': no TIC holdings \(known: .*Japan"):
+        api.holdings("Japn", db=db)
 
 
 def test_yields_and_curve(db):
