@@ -8,7 +8,14 @@ Conventions (every column says its unit in its name or below):
 - VALUATION-ADJUSTED flow (`flow_basis` / `basis_<holder>` say which applies in a month):
     'reported'              TIC SLT net purchases (slt_table3, from 2023-02);
     'holdings_less_valchg'  change in holdings minus the reported long-term valuation change;
-    'estimated'             change in holdings minus an estimated valuation effect,
+    'transactions_based'    change in holdings where the holdings themselves were BUILT from transactions:
+                            mfhhis01 before December 2011 (footnote 1/: "estimated foreign holdings of U.S.
+                            Treasury bonds and notes based on adding monthly net transactions from the TIC S
+                            Form to the holdings in the most recent annual Survey"), so the month-to-month
+                            change already is the net transaction flow; no valuation term is subtracted
+                            (subtracting one injected -D*H*dy10, correlated about -0.9 with the yield change);
+    'estimated'             change in market-value holdings (SLT, December 2011 on) minus an estimated
+                            valuation effect,
                             -D * holdings[t-1] * dy10[t] / 100, D an effective duration (years) of the
                             holder's whole portfolio with respect to the month-end 10y yield. D is fitted
                             (least squares through the origin) on the months where TIC reports both the
@@ -37,6 +44,9 @@ DURATION_BOUNDS = (1.0, 12.0)
 # mfhhis01 footnotes 16/ and 17/: the SLT-based series starts in Sep and Dec 2011 without a duplicate
 # comparison column, so series_note cannot flag them; the holdings change into these months is a break.
 EXTRA_BREAK_MONTHS = ("2011-09", "2011-12")
+# mfhhis01 footnote 1/: holdings before December 2011 were built by adding monthly TIC S net transactions to the
+# annual survey, so their change is a transaction flow; from December 2011 they are SLT market values.
+LAST_TRANSACTIONS_MONTH = pd.Timestamp("2011-11-30")
 
 
 @dataclass
@@ -185,7 +195,11 @@ def _add_flows(p: pd.DataFrame, inputs: Inputs, durations: dict[str, float], not
     dy10 = p["dy_10y_bp"] / 1e4  # decimal: price change of a D-year bond ~ -D * dy10
     fitted: dict[str, tuple[float, str]] = {}
     for key, (country, code) in HOLDERS.items():
-        h = hold.loc[hold["country"] == country].set_index("month")["holdings_usd_bn"]
+        hc = hold.loc[hold["country"] == country].set_index("month")
+        h = hc["holdings_usd_bn"]
+        src = hc["source_file"].fillna("").reindex(p.index).fillna("")
+        tx_based = pd.Series((p.index <= LAST_TRANSACTIONS_MONTH) & src.str.startswith("mfhhis").to_numpy(),
+                             index=p.index)
         f = flows.loc[flows["country_code"] == code].set_index("month").reindex(p.index)
         level = h.reindex(p.index).combine_first(f["holdings_usd_mn"] / 1000.0)
         reported = f["net_purchases_usd_mn"] / 1000.0
@@ -198,7 +212,7 @@ def _add_flows(p: pd.DataFrame, inputs: Inputs, durations: dict[str, float], not
         # Fit D on months where both the holdings change and the reported transactions exist.
         x = -level.shift(1) * dy10
         other = naive - reported
-        ok = x.notna() & other.notna() & (x.abs() > 0)
+        ok = x.notna() & other.notna() & (x.abs() > 0) & ~tx_based
         if key in durations:
             fitted[key] = (float(durations[key]), "set by caller")
         elif ok.sum() >= MIN_FIT_MONTHS:
@@ -212,7 +226,9 @@ def _add_flows(p: pd.DataFrame, inputs: Inputs, durations: dict[str, float], not
         basis = pd.Series(np.where(reported.notna(), "reported", None), index=p.index, dtype=object)
         use = adj.isna() & less_valchg.notna()
         adj[use], basis[use] = less_valchg[use], "holdings_less_valchg"
-        use = adj.isna() & estimated.notna()
+        use = adj.isna() & tx_based & naive.notna()
+        adj[use], basis[use] = naive[use], "transactions_based"
+        use = adj.isna() & estimated.notna() & ~tx_based
         adj[use], basis[use] = estimated[use], "estimated"
         p[f"hold_{key}"] = level
         p[f"np_naive_{key}"] = naive
