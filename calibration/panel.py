@@ -32,6 +32,7 @@ Conventions (every column says its unit in its name or below):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -127,8 +128,28 @@ def _add_macro(p: pd.DataFrame, fred: pd.DataFrame) -> None:
     p["fed_purchases_bn"] = p["fed_tsy_bn"].diff()
 
 
+MSPD_ANCHORS = Path(__file__).with_name("data") / "mspd_marketable_anchors.csv"
+
+
+def _with_anchors(debt: pd.DataFrame, as_of) -> pd.DataFrame:
+    """The warehouse's MSPD rows plus the cited historical MSPD anchors (data/README.md) dated on or before
+    as_of and not already present; only when some debt figure exists (no anchors invent a debt history)."""
+    if debt.empty:
+        return debt
+    a = pd.read_csv(MSPD_ANCHORS, parse_dates=["record_date"])
+    a = a.loc[a["record_date"] <= pd.Timestamp(as_of)]
+    rows = [(r.record_date, m, v / 1000.0) for r in a.itertuples()
+            for m, v in (("marketable", r.total_marketable_usd_mn), ("total_public", r.total_public_debt_usd_mn))
+            if pd.notna(v)]
+    extra = pd.DataFrame(rows, columns=["record_date", "measure", "usd_bn"])
+    have = set(zip(month_end(debt["record_date"]), debt["measure"], strict=True))
+    keep = [(month_end(pd.Series([d]))[0], m) not in have for d, m in zip(extra["record_date"], extra["measure"],
+                                                                            strict=True)]
+    return pd.concat([extra.loc[keep], debt], ignore_index=True) if any(keep) else debt
+
+
 def _add_debt(p: pd.DataFrame, inputs: Inputs, notes: list[str]) -> None:
-    debt = inputs.debt
+    debt = _with_anchors(inputs.debt, inputs.as_of)
     mkt = debt.loc[debt["measure"] == "marketable"].set_index("record_date")["usd_bn"]
     tot = debt.loc[debt["measure"] == "total_public"].set_index("record_date")["usd_bn"]
     mkt.index, tot.index = month_end(mkt.index.to_series()), month_end(tot.index.to_series())
