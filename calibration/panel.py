@@ -131,13 +131,20 @@ def _add_macro(p: pd.DataFrame, fred: pd.DataFrame) -> None:
 MSPD_ANCHORS = Path(__file__).with_name("data") / "mspd_marketable_anchors.csv"
 
 
-def _with_anchors(debt: pd.DataFrame, as_of) -> pd.DataFrame:
-    """The warehouse's MSPD rows plus the cited historical MSPD anchors (data/README.md) dated on or before
-    as_of and not already present; only when some debt figure exists (no anchors invent a debt history)."""
-    if debt.empty:
+ANCHOR_TOLERANCE = 0.03
+
+
+def _with_anchors(debt: pd.DataFrame, gq: pd.Series, as_of) -> pd.DataFrame:
+    """The warehouse's MSPD rows plus the cited historical MSPD anchors (data/README.md) dated on or before as_of,
+    not already present, and whose total public debt agrees with GFDEBTN (`gq`, quarter-end $bn) at the nearest
+    quarter end within ANCHOR_TOLERANCE; only when some debt figure exists (no anchor invents a debt history)."""
+    if debt.empty or gq.empty:
         return debt
     a = pd.read_csv(MSPD_ANCHORS, parse_dates=["record_date"])
     a = a.loc[a["record_date"] <= pd.Timestamp(as_of)]
+    near = gq.reindex(pd.DatetimeIndex(a["record_date"]), method="nearest", tolerance=pd.Timedelta(days=62))
+    agree = (near.to_numpy() / (a["total_public_debt_usd_mn"].to_numpy() / 1000.0) - 1.0)
+    a = a.loc[np.abs(agree) <= ANCHOR_TOLERANCE]
     rows = [(r.record_date, m, v / 1000.0) for r in a.itertuples()
             for m, v in (("marketable", r.total_marketable_usd_mn), ("total_public", r.total_public_debt_usd_mn))
             if pd.notna(v)]
@@ -149,11 +156,6 @@ def _with_anchors(debt: pd.DataFrame, as_of) -> pd.DataFrame:
 
 
 def _add_debt(p: pd.DataFrame, inputs: Inputs, notes: list[str]) -> None:
-    debt = _with_anchors(inputs.debt, inputs.as_of)
-    mkt = debt.loc[debt["measure"] == "marketable"].set_index("record_date")["usd_bn"]
-    tot = debt.loc[debt["measure"] == "total_public"].set_index("record_date")["usd_bn"]
-    mkt.index, tot.index = month_end(mkt.index.to_series()), month_end(tot.index.to_series())
-    share = (mkt / tot).dropna()
     g = inputs.fred.loc[(inputs.fred["series_id"] == "GFDEBTN") & inputs.fred["value"].notna()]
     # GFDEBTN is dated at the quarter's first day but measures the quarter-end level, in $ millions.
     gq = pd.Series(
@@ -163,6 +165,11 @@ def _add_debt(p: pd.DataFrame, inputs: Inputs, notes: list[str]) -> None:
     # Two observations in one quarter (a series re-dated by FRED, a hostile or mocked feed) would make the
     # quarter-end labels collide; the later one is the quarter's level.
     gq = gq[~gq.index.duplicated(keep="last")]
+    debt = _with_anchors(inputs.debt, gq, inputs.as_of)
+    mkt = debt.loc[debt["measure"] == "marketable"].set_index("record_date")["usd_bn"]
+    tot = debt.loc[debt["measure"] == "total_public"].set_index("record_date")["usd_bn"]
+    mkt.index, tot.index = month_end(mkt.index.to_series()), month_end(tot.index.to_series())
+    share = (mkt / tot).dropna()
     if mkt.empty and share.empty:
         if gq.empty:
             notes.append(
