@@ -123,10 +123,14 @@ class EventEstimate:
 
 def huber_slope(x: np.ndarray, fall: np.ndarray) -> float:
     """Robust (Huber) slope through the origin, statsmodels RLM; NaN when it cannot be fitted."""
+    import warnings
+
     import statsmodels.api as sm
 
     try:
-        return float(sm.RLM(fall, x[:, None], M=sm.robust.norms.HuberT()).fit().params[0])
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # a perfect fit (scale 0) is a valid answer here, not a problem
+            return float(sm.RLM(fall, x[:, None], M=sm.robust.norms.HuberT()).fit().params[0])
     except (ValueError, np.linalg.LinAlgError):
         return float("nan")
 
