@@ -93,6 +93,8 @@ def snapshot_export(
     """Write the newest payload of every file in the raw zone back out in the snapshot layout."""
     from flows.snapshot import export_snapshot
 
+    if not directory.strip():  # Path("") is the working directory: the export would land wherever the shell is
+        raise UserError("snapshot export '': give the directory to write, e.g. tshock snapshot export snap/")
     written = export_snapshot(resolve_db(db), Path(directory))
     console.print(f"wrote {len(written)} files to {directory} (replay with: tshock refresh --offline {directory})")
 
@@ -145,7 +147,25 @@ def main() -> None:
         if isinstance(exc, tuple(m.exceptions.ClickException for m in clicks)):
             err.print(f"error: {exc.format_message()}", markup=False, highlight=False, soft_wrap=True)
             sys.exit(exc.exit_code)
+        if isinstance(exc, OSError):  # a path no command checked (300 characters, a device): one line, not a trace
+            err.print(f"error: {os_error_line(exc)}", markup=False, highlight=False, soft_wrap=True)
+            sys.exit(2 if exc.errno in BAD_PATH_ERRNOS else 1)
         raise
+
+
+# A path the user gave that cannot be a file name: their input, so exit 2 like any other bad argument.
+BAD_PATH_ERRNOS = {36, 22}  # ENAMETOOLONG, EINVAL
+
+
+def short(text: object, limit: int = 80) -> str:
+    """Echo at most `limit` characters of user input (a 300-character path or a hostile value stays readable)."""
+    s = str(text)
+    return s if len(s) <= limit else f"{s[:limit // 2]}…{s[-(limit // 2 - 1):]} ({len(s)} characters)"
+
+
+def os_error_line(exc: OSError) -> str:
+    where = f"{short(exc.filename)}: " if exc.filename else ""
+    return f"{where}{exc.strerror or type(exc).__name__}"
 
 
 def usage_message(exc) -> str:
