@@ -66,10 +66,14 @@ def _check_on_warehouse(path: str, spec) -> None:
         check_against_holdings(spec, holdings, as_of=anchor)
 
 
-def reproduce_command(offline: str | None, draws: int | None, db: str | None, reports_dir: str | None) -> str:
+def reproduce_command(offline: str | None, draws: int | None, db: str | None, reports_dir: str | None,
+                      no_refresh: bool = False) -> str:
+    """The options that shaped the reports, as a command line (the flow appends the --scenario options)."""
     parts = ["uv", "run", "tshock", "run"]
     if offline:
         parts += ["--offline", offline]
+    if no_refresh:
+        parts += ["--no-refresh"]
     if draws is not None:
         parts += ["--draws", str(draws)]
     if db:
@@ -116,7 +120,7 @@ def run_cmd(
                 booting.join()  # a failed start is retried (and reported) by the flow's own client
             summary = run_flow(db=path, offline_dir=offline_dir, reports_dir=str(root.resolve()), scenarios=names,
                                draws=draws, refresh=not no_refresh,
-                               command=reproduce_command(offline, draws, db, reports_dir))
+                               command=reproduce_command(offline, draws, db, reports_dir, no_refresh))
     except SpecError as exc:  # the refreshed data refuses the spec (e.g. a sale larger than the new holdings)
         err.print(f"error: {' '.join(str(exc).split())}", markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None

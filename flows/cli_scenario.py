@@ -1,4 +1,4 @@
-"""`tshock scenario list | run | show | diff | backcast`: scenario runs on the warehouse, stored and comparable.
+"""`tshock scenario list | run | show | diff | schema | backcast`: scenario runs on the warehouse, stored and comparable.
 
 Registered into the main app by flows.cli.register_commands. Errors are one line: a bad spec, missing data, an
 unknown run or no calibration exit 2; a missing or locked warehouse exits 1. `--json` output goes to stdout
@@ -236,40 +236,83 @@ def show_cmd(
 @scenario_app.command("diff")
 @one_line_errors
 def diff_cmd(
-    run_a: Annotated[str, typer.Argument(help="First run id (or prefix)")],
-    run_b: Annotated[str, typer.Argument(help="Second run id (or prefix)")],
+    run_a: Annotated[str, typer.Argument(metavar="A", help="A stored run id (or prefix), a shipped scenario name "
+                                         "or a YAML file")],
+    run_b: Annotated[str, typer.Argument(metavar="B", help="The same for the second scenario")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the comparison as JSON")] = False,
+    draws: Annotated[int | None, typer.Option("--draws", min=1, help="Draws for a name or file that has no stored "
+                                              "run yet (it is then run now, not stored)")] = None,
     db: DbOption = None,
 ):
-    """Compare two stored runs' headline numbers (B − A) and what differs in their inputs."""
-    from flows.scenario import diff_runs, load_run
-    from warehouse.db import session
+    """Compare two scenarios side by side: headline numbers with p5–p95 intervals, the interest delta by fiscal
+    year, and the spec fields that differ (B − A).
 
-    with session(resolve_db(db), read_only=True) as con:
-        d = diff_runs(load_run(con, run_a), load_run(con, run_b))
+    Example: tshock scenario diff japan-fire-sale japan-orderly-unwind. A name or file uses its newest stored run
+    on the latest calibration (tshock run stores every shipped scenario), else runs it now without storing."""
+    from flows.report.fmt import interval, num
+    from flows.scenario_diff import compare, resolve_side, show_value
+
+    path = resolve_db(db)
+    with console_ui.stage_progress(err, "diff"):
+        a = resolve_side(path, run_a, draws=draws, label="A")
+        b = resolve_side(path, run_b, draws=draws, label="B")
+    d = compare(a, b)
     if as_json:
         print_json(d)
         return
-    ctx = _table("runs")
+    ctx = _table()
     for c in ("", "A", "B"):
-        ctx.add_column(c)
-    for k, v in d["context"].items():
-        same = v["a"] == v["b"]
-        ctx.add_row(k, str(v["a"]), str(v["b"]) if not same else "[dim]same[/dim]")
+        ctx.add_column(c, overflow="fold")
+    for k in ("scenario", "run_id", "ref_source", "draws"):
+        ctx.add_row(k.replace("ref_source", "from"), str(d["sides"]["a"][k]), str(d["sides"]["b"][k]))
+    for k in ("anchor", "calibration_id", "data_hash", "code_version"):
+        v = d["context"][k]
+        ctx.add_row(k, str(v["a"])[:24], "[dim]same[/dim]" if v["a"] == v["b"] else str(v["b"])[:24])
     console.print(ctx)
-    t = _table("headline numbers")
-    for c in ("metric", "A", "B", "B − A"):
-        t.add_column(c, justify="left" if c == "metric" else "right")
-    for m in d["metrics"]:
-        t.add_row(m["metric"], fmt(m["a"]), fmt(m["b"]), fmt(m["b_minus_a"]))
+    t = _table("headline numbers: median \\[p5, p95] over the draws")
+    for c in ("", f"A {d['sides']['a']['scenario']}", f"B {d['sides']['b']['scenario']}", "B − A (median)"):
+        t.add_column(c, justify="left" if not c else "right")
+    for m in d["headline"]:
+        kind, digits = m["kind"], m["digits"]
+        unit = {"bp": " bp", "pct": "%"}.get(kind, "")
+        sign = kind != "bn" or "loss" not in m["path"] and "debt." not in m["path"]
+        t.add_row(m["metric"], interval(m["a"], kind, digits, sign), interval(m["b"], kind, digits, sign),
+                  "n/a" if m["b_minus_a_p50"] is None else num(m["b_minus_a_p50"], digits, sign=True) + unit)
     console.print(t)
+    fy = _table("interest bill, scenario − baseline by fiscal year, $bn: median \\[p5, p95]")
+    for c in ("FY", "baseline (CBO)", "A", "B", "B − A (median)"):
+        fy.add_column(c, justify="right")
+    for r in d["by_fiscal_year"]:
+        fy.add_row(str(r["fiscal_year"]), num(r["baseline_interest_usd_bn"]), interval(r["a"], sign=True),
+                   interval(r["b"], sign=True),
+                   "n/a" if r["b_minus_a_p50"] is None else num(r["b_minus_a_p50"], 0, sign=True))
+    console.print(fy)
     if d["spec_differences"]:
-        s = _table("spec differences")
+        s = _table("spec fields that differ")
         for c in ("field", "A", "B"):
             s.add_column(c, overflow="fold")
         for x in d["spec_differences"]:
-            s.add_row(x["field"], json.dumps(x["a"]), json.dumps(x["b"]))
+            s.add_row(x["field"], show_value(x["a"]), show_value(x["b"]))
         console.print(s)
+    else:
+        console.print("spec: the same fields (apart from name and description)", highlight=False)
+
+
+@scenario_app.command("schema")
+def schema_cmd(
+    sweep: Annotated[bool, typer.Option("--sweep", help="The schema of a sweep file instead of a scenario")] = False,
+):
+    """Print the JSON Schema of a scenario spec (or a sweep file), for editors that validate YAML.
+
+    Example: tshock scenario schema > scenario.schema.json. Field by field in docs/scenarios.md."""
+    from model.spec import ScenarioSpec
+
+    if sweep:
+        from flows.sweep import SweepGrid
+
+        print_json(SweepGrid.model_json_schema())
+    else:
+        print_json(ScenarioSpec.model_json_schema())
 
 
 @scenario_app.command("backcast")

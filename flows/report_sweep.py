@@ -28,7 +28,7 @@ from matplotlib import rc_context  # noqa: E402
 from matplotlib.colors import Normalize, TwoSlopeNorm  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from flows.report.publish import swap_in, sweep_abandoned  # noqa: E402
+from flows.report.publish import refresh_indexes, swap_in, sweep_abandoned  # noqa: E402
 
 COLUMNS = ["cell_key", "size_usd_bn", "pct_of_debt", "months", "contagion", "backstop_share",
            "yield_10y_delta_bp_p5", "yield_10y_delta_bp_p50", "yield_10y_delta_bp_p95",
@@ -78,8 +78,9 @@ def heatmap_svg(rows: list[dict], metric: str) -> str:
     backstop = sorted({r["backstop_share"] for r in rows})
     by = {(r["contagion"], r["backstop_share"], r["size_usd_bn"], r["months"]): r for r in rows}
     norm, cmap = _norm([r[f"{prefix}_p50"] for r in rows])
-    w = 1.2 + 1.15 * len(months)
-    h = 0.9 + 0.62 * len(sizes)
+    # Cells big enough for a bold median and its interval on a second line at a readable size.
+    w = 1.4 + 1.7 * len(months)
+    h = 1.0 + 0.85 * len(sizes)
     fig = Figure(figsize=(max(w * len(backstop) + 1.2, 6.0), h * len(contagion) + 0.6), layout="constrained")
     axes = fig.subplots(len(contagion), len(backstop), squeeze=False)
     image = None
@@ -96,13 +97,16 @@ def heatmap_svg(rows: list[dict], metric: str) -> str:
                         continue
                     p50 = r[f"{prefix}_p50"]
                     dark = abs(norm(p50) - 0.5) > 0.3 if cmap == "RdBu_r" else norm(p50) > 0.6
-                    ax.text(mi, si, f"{fmt.format(p50)}\n[{fmt.format(r[f'{prefix}_p5'])}, "
-                            f"{fmt.format(r[f'{prefix}_p95'])}]", ha="center", va="center", fontsize=7,
-                            color="white" if dark else "black")
-            ax.set_xticks(range(len(months)), [f"{m}" for m in months])
-            ax.set_yticks(range(len(sizes)), [f"{s:,.0f}" for s in sizes])
-            ax.set_xlabel("months over which the sale is spread")
-            ax.set_ylabel("sale, $bn")
+                    color = "white" if dark else "black"
+                    ax.text(mi, si + 0.12, fmt.format(p50), ha="center", va="center", fontsize=11,
+                            fontweight="bold", color=color)
+                    ax.text(mi, si - 0.2, f"[{fmt.format(r[f'{prefix}_p5'])}, {fmt.format(r[f'{prefix}_p95'])}]",
+                            ha="center", va="center", fontsize=8.5, color=color)
+            ax.set_xticks(range(len(months)), [f"{m} month{'s' if m != 1 else ''}" for m in months], fontsize=10)
+            ax.set_yticks(range(len(sizes)), [f"${s:,.0f}bn" for s in sizes], fontsize=10)
+            ax.set_xlabel("months over which the sale is spread", fontsize=10)
+            ax.set_ylabel("sale", fontsize=10)
+            ax.grid(False)
             ax.set_title(f"contagion ×{c:g} · Fed backstop {b:.0%}", fontsize=9)
     fig.colorbar(image, ax=axes, shrink=0.9, label=f"p50, {unit}")
     fig.suptitle(f"{title} ({unit}): p50 [p5, p95]", fontsize=10)
@@ -126,14 +130,16 @@ def table_csv(rows: list[dict]) -> str:
 
 PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Sweep {{ s.name }}</title>
+<meta name="viewport" content="width=device-width, initial-scale=1"><link rel="icon" href="data:,">
 <style>
-body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:1200px;padding:0 1em;color:#222}
-table{border-collapse:collapse;font-size:13px}td,th{padding:.2em .6em;border-bottom:1px solid #ddd;text-align:right}
-th{background:#f4f4f4}td.l,th.l{text-align:left}.meta td{text-align:left}.note{color:#555;font-size:13px}
-figure{margin:1.5em 0}figure svg{max-width:100%;height:auto}
-</style></head><body>
+{{ css }}
+table.meta td { text-align: left; }
+</style></head><body><main>
+<header>
+<p class="note"><a href="../../index.html">All reports</a> · <a href="../index.html">Reports of {{ day }}</a></p>
 <h1>Sweep <code>{{ s.name }}</code></h1>
 {% if s.description %}<p>{{ s.description }}</p>{% endif %}
+</header>
 <table class="meta">
 <tr><td>sweep id</td><td><code>{{ s.sweep_id }}</code></td></tr>
 <tr><td>base scenario</td><td>{{ s.base }} ({{ s.draws }} draws, seed {{ s.seed }}, the same draws in every cell)</td></tr>
@@ -152,7 +158,7 @@ the Monte Carlo draws; in brackets the 5th and 95th percentiles. The calibration
 below zero): read the interval, not just the median.</p>
 {% for fig in figures %}<figure><h2>{{ fig.title }}</h2>{{ fig.svg }}</figure>{% endfor %}
 <h2>Table</h2>
-<table><tr><th>sale $bn</th><th>% of debt</th><th>months</th><th>contagion</th><th>backstop</th>
+<table class="cells"><tr><th>sale $bn</th><th>% of debt</th><th>months</th><th>contagion</th><th>backstop</th>
 <th>10y peak bp p5</th><th>p50</th><th>p95</th><th>interest 10y $bn p5</th><th>p50</th><th>p95</th>
 <th>first FY &gt; 20 % outlays (p50)</th><th class="l">cell</th></tr>
 {% for r in s.cells %}<tr><td>{{ '{:,.0f}'.format(r.size_usd_bn) }}</td><td>{{ '%.2f' % r.pct_of_debt }}</td>
@@ -165,8 +171,10 @@ below zero): read the interval, not just the median.</p>
 <td class="l"><code>{{ r.cell_key }}</code>{% if r.reused %} (reused){% endif %}</td></tr>
 {% endfor %}</table>
 <p class="note">Reproduce: <code>tshock scenario sweep</code> with the grid in sweep.json; the full result of each
-cell is in the warehouse: <code>SELECT results_json FROM sweep_cells WHERE cell_key = '…'</code>.</p>
-</body></html>
+cell is in the warehouse: <code>SELECT results_json FROM sweep_cells WHERE cell_key = '…'</code>, or from Python
+<code>tshock.sweep_cells("{{ s.name }}")</code>.</p>
+<footer>treasury-shock (tshock) · sweep report · self-contained page: no scripts, no external resources.</footer>
+</main></body></html>
 """
 
 
@@ -175,7 +183,10 @@ def render_html(summary: dict) -> str:
                for m in ("interest", "yield")]
     sellers = summary["grid"].get("seller") or next(
         (s["country"] for s in summary["grid"]["base"].get("sellers", [])), "Japan")
-    return Environment(autoescape=True).from_string(PAGE).render(s=summary, figures=figures, seller=sellers)
+    css = (Path(__file__).parent / "report" / "templates" / "style.css").read_text(encoding="utf-8")
+    day = Path(summary.get("report_dir", "")).parent.name
+    return Environment(autoescape=True).from_string(PAGE).render(s=summary, figures=figures, seller=sellers,
+                                                                 css=Markup(css), day=day)
 
 
 def write_report(summary: dict, reports_dir: Path, day: date) -> Path:
@@ -195,4 +206,5 @@ def write_report(summary: dict, reports_dir: Path, day: date) -> Path:
     except BaseException:
         shutil.rmtree(staged, ignore_errors=True)
         raise
+    refresh_indexes(Path(reports_dir), day)  # the day page and reports/index.html link the new sweep
     return target

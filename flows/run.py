@@ -227,7 +227,9 @@ def run_flow(db: str, offline_dir: str | None = None, reports_dir: str = "report
     stage("reports")
     base = command or "uv run tshock run"
     commands = {r["name"]: f"{base} --scenario {shlex.quote(refs[r['name']])}" for r in runs}
-    manifest = {"run_date": run_date.isoformat(), "command": base, "code_version": code_version(*CODE_PACKAGES),
+    # The day page reproduces this whole run: the chosen scenarios too (each page adds only its own).
+    day_command = base + "".join(f" --scenario {shlex.quote(ref)}" for ref in names) if scenarios else base
+    manifest = {"run_date": run_date.isoformat(), "command": day_command, "code_version": code_version(*CODE_PACKAGES),
                 "calibration_id": record.id, "calibration_status": calibration["status"], "draws": draws,
                 "offline_dir": offline_dir, "scenarios": {r["name"]: r["run_id"] for r in runs},
                 "refresh": [{k: r[k] for k in ("source", "loaded", "skipped", "failed", "newest")}

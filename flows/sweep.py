@@ -66,18 +66,24 @@ class SweepGrid(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_.-]*$", max_length=60)
-    description: str = ""
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_.-]*$", max_length=60, description="Sweep name (lower case "
+                      "letters, digits, '-', '_', '.'); names its report folder")
+    description: str = Field("", description="What the grid explores, shown on the sweep's page")
     base: str | dict[str, Any] = Field("japan-fire-sale", description="Scenario every cell starts from: a shipped "
                                        "name, a YAML file (relative to the sweep file) or an inline spec")
     seller: str | None = Field(None, description="Who sells (default: the base's first seller, else Japan)")
-    sizes_usd_bn: list[Annotated[float, Field(ge=0, le=100_000)]] = Field(min_length=1)
-    months: list[Annotated[int, Field(ge=1, le=600)]] = Field(min_length=1)
-    contagion: list[Annotated[float, Field(ge=0, le=5)]] = Field(default_factory=lambda: [0.0], min_length=1)
-    backstop_share: list[Annotated[float, Field(ge=0, le=1)]] = Field(default_factory=lambda: [0.0], min_length=1)
-    draws: int | None = Field(None, ge=1, le=100_000)
-    seed: int | None = Field(None, ge=0)
-    calibration: str | None = None
+    sizes_usd_bn: list[Annotated[float, Field(ge=0, le=100_000)]] = Field(
+        min_length=1, description="Sale sizes, $ billions of face value (one grid axis)")
+    months: list[Annotated[int, Field(ge=1, le=600)]] = Field(
+        min_length=1, description="Months each sale is spread over (1 = a fire sale; one grid axis)")
+    contagion: list[Annotated[float, Field(ge=0, le=5)]] = Field(
+        default_factory=lambda: [0.0], min_length=1, description="Contagion scales (as the spec's `contagion`)")
+    backstop_share: list[Annotated[float, Field(ge=0, le=1)]] = Field(
+        default_factory=lambda: [0.0], min_length=1, description="Fed backstop shares (as `fed_backstop.share`)")
+    draws: int | None = Field(None, ge=1, le=100_000, description="Monte Carlo draws per cell (null = the base's)")
+    seed: int | None = Field(None, ge=0, description="Random seed for every cell (null = the base's)")
+    calibration: str | None = Field(None, description="Calibration id or prefix (null = the base's, normally "
+                                    "the latest)")
 
     @field_validator("sizes_usd_bn", "months", "contagion", "backstop_share")
     @classmethod
@@ -178,6 +184,11 @@ def cell_spec(base: ScenarioSpec, grid: SweepGrid, size: float, months: int, con
 
 def build_cells(grid: SweepGrid, base: ScenarioSpec) -> list[Cell]:
     """Cells in table order: contagion, backstop, size, months."""
+    if len(base.sellers) > 1:
+        # A cell replaces the base's sale with one seller's: the other sellers would vanish without a word.
+        who = ", ".join(s.country for s in base.sellers)
+        raise SpecError(f"base: {base.name} has {len(base.sellers)} sellers ({who}); a sweep varies one seller's "
+                        "sale, so give a base with one seller (or none) and name it with `seller`")
     too_long = [m for m in grid.months if m > base.horizon_months]
     if too_long:
         raise SpecError(f"months: {too_long[0]} is longer than the base scenario's horizon_months "

@@ -8,6 +8,7 @@ $ billions of face value sold; `share_of_holdings` is resolved against TIC holdi
 
 from __future__ import annotations
 
+import difflib
 from datetime import date
 from functools import cache
 from pathlib import Path
@@ -83,7 +84,8 @@ class _Strict(BaseModel):
 
 
 class Seller(_Strict):
-    country: str
+    country: str = Field(description="Who sells: a TIC Major Foreign Holders name (Japan, China, United Kingdom, …; "
+                         "any case; 'China, Mainland', 'UK', 'UAE' are accepted)")
     amount_usd_bn: float | None = Field(None, ge=0, description="Face value sold, $ billions")
     share_of_holdings: float | None = Field(None, ge=0, le=1, description="Fraction of the country's holdings")
     start_month: int = Field(0, ge=0, description="First month of the sale (0 = first month after the anchor)")
@@ -96,7 +98,11 @@ class Seller(_Strict):
         canon = canonical_country(v)
         by_lower = {canonical_country(c).lower(): canonical_country(c) for c in allowed}
         if canon.lower() not in by_lower:
-            raise ValueError("unknown country")
+            # One line that lets the user fix it: the nearest names first, then every valid one.
+            names = sorted(by_lower.values())
+            near = difflib.get_close_matches(canon, names, n=3, cutoff=0.6)
+            hint = f"did you mean {' or '.join(near)}? " if near else ""
+            raise ValueError(f"unknown country ({hint}valid: {', '.join(names)})")
         return by_lower[canon.lower()]
 
     @model_validator(mode="after")
@@ -155,25 +161,38 @@ class Assumptions(_Strict):
 
 
 class ScenarioSpec(_Strict):
-    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_.-]*$", max_length=80)
-    description: str = Field(min_length=1)
-    sellers: list[Seller] = Field(default_factory=list)
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_.-]*$", max_length=80,
+                      description="Scenario name: lower case letters, digits, '-', '_', '.'; names the report folder")
+    description: str = Field(min_length=1, description="One or two sentences saying what happens, shown on reports")
+    sellers: list[Seller] = Field(default_factory=list, description="Who sells how much and how fast; several "
+                                  "sellers add up (empty = no sale, e.g. a pure parallel shock)")
     contagion: float = Field(0.0, ge=0, le=5, description="Multiplier on the calibrated co-movement of other "
                              "holders (0 = nobody follows, 1 = as calibrated)")
-    fed_backstop: FedBackstop = Field(default_factory=FedBackstop)
-    risk_premium_bp: float = Field(0.0, ge=-500, le=2000)
-    parallel_shock_bp: float = Field(0.0, ge=-2000, le=2000)
+    fed_backstop: FedBackstop = Field(default_factory=FedBackstop, description="The Fed buying part of the "
+                                      "selling (see fed_backstop.*)")
+    risk_premium_bp: float = Field(0.0, ge=-500, le=2000, description="A term or risk premium added to every "
+                                   "tenor's yield in every month, bp, on top of the calibrated flow response")
+    parallel_shock_bp: float = Field(0.0, ge=-2000, le=2000, description="A parallel shift of the whole curve in "
+                                     "every month, bp (an imposed move, no sale needed)")
     price_fall_pct: float = Field(
         0.0, ge=0, le=50, description="An imposed move, not a calibrated one: a par bond (annual coupon, priced at "
         "the anchor's yield) at every tenor loses this % of its price, translated per tenor into a yield rise by "
         "exact bond math and held for the horizon; maturities under a year take the one-year move")
-    horizon_months: int = Field(120, ge=1, le=600)
-    draws: int = Field(1000, ge=1, le=100_000)
-    seed: int = Field(0, ge=0)
-    calibration: str = "latest"
-    anchor: date | Literal["latest"] = "latest"
-    issuance_mix: dict[str, float] | None = None
-    assumptions: Assumptions = Field(default_factory=Assumptions)
+    horizon_months: int = Field(120, ge=1, le=600, description="Months the debt is rolled over after the anchor; "
+                                "every sale must end within it")
+    draws: int = Field(1000, ge=1, le=100_000, description="Monte Carlo draws (joint draws of the calibration); "
+                       "draws × horizon is capped by the memory budget (model/memory.py)")
+    seed: int = Field(0, ge=0, description="Random seed: the same spec, seed, calibration and data give the same "
+                      "numbers")
+    calibration: str = Field("latest", description="Calibration id or unique prefix (tshock calibrate list), or "
+                             "'latest'")
+    anchor: date | Literal["latest"] = Field("latest", description="MSPD record date whose debt stock (CUSIP "
+                                             "detail) the rollover starts from; 'latest' = the newest in the warehouse")
+    issuance_mix: dict[str, float] | None = Field(None, description="New-issue shares by bucket (bill_1m … bond_30y, "
+                                                  "tips_5y/10y/30y, frn_2y; rescaled to sum to 1); null = the recent "
+                                                  "pace of issuance at the anchor (model/issuance.py)")
+    assumptions: Assumptions = Field(default_factory=Assumptions, description="Modelling assumptions with "
+                                     "defaults (see assumptions.*)")
 
     @field_validator("contagion", mode="before")
     @classmethod

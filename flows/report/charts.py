@@ -187,3 +187,40 @@ def holdings_history(history: pd.DataFrame | None) -> str | None:
     ax.legend(frameon=False, loc="upper left")
     fig.subplots_adjust(left=0.06, right=0.99, top=0.9, bottom=0.1)
     return to_svg(fig, "chart-holdings", "Japan's and China's holdings of Treasuries")
+
+
+PALETTE = ("#b91c1c", "#1d4ed8", "#047857", "#b45309", "#7c3aed", "#0e7490", "#be185d", "#4b5563")
+
+
+def scenario_comparison(results: list[dict]) -> str | None:
+    """Every scenario of a day side by side: the 10-year yield's shift over the baseline (median, p5–p95 band) and
+    the ten-year interest delta (median with its p5–p95 interval). One colour per scenario in both panels."""
+    results = [r for r in results if "10y" in r.get("yields", {})]
+    if not results:
+        return None
+    fig = Figure(figsize=(10, 0.9 + max(3.2, 0.42 * len(results))))
+    left, right = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.35, 1]})
+    for i, r in enumerate(results):
+        color = PALETTE[i % len(PALETTE)]
+        path = {q: np.asarray(v, dtype=float) for q, v in r["yields"]["10y"]["path_bp"].items()}
+        x = _years(r["anchor"], len(path["p50"]))
+        left.fill_between(x, path["p5"], path["p95"], color=color, alpha=0.08, lw=0)
+        left.plot(x, path["p50"], color=color, lw=1.6, label=r["name"])
+        q = r["interest"]["cumulative_10y_delta_usd_bn"]
+        y = len(results) - 1 - i
+        right.plot([q["p5"], q["p95"]], [y, y], color=color, lw=2.2, solid_capstyle="butt")
+        right.plot([q["p50"]], [y], "o", color=color, ms=6)
+        right.annotate(f"{q['p50']:+,.0f}", (q["p50"], y), textcoords="offset points", xytext=(0, 6),
+                       ha="center", fontsize=8, color=color)
+    left.axhline(0, color=BASE, lw=0.8)
+    left.set_title("10-year yield shift over the baseline, bp (median; band p5–p95)")
+    left.xaxis.set_major_locator(MultipleLocator(2))
+    left.xaxis.set_major_formatter(FormatStrFormatter("%d"))
+    left.legend(frameon=False, fontsize=8, loc="upper right")
+    right.axvline(0, color=BASE, lw=0.8)
+    right.set_yticks(range(len(results)), [r["name"] for r in reversed(results)], fontsize=8)
+    right.set_ylim(-0.7, len(results) - 0.3)
+    right.set_title("Ten-year interest vs baseline, $bn (p5–p95, median)")
+    right.grid(axis="y", visible=False)
+    fig.subplots_adjust(left=0.05, right=0.99, top=0.9, bottom=0.1, wspace=0.45)
+    return to_svg(fig, "chart-compare", "Every scenario compared: 10-year yield shift paths and ten-year interest")

@@ -119,12 +119,47 @@ def carry_over(staged: Path, day_dir: Path) -> list[str]:
     return carried
 
 
+def sweep_entries(day_dir: Path, prefix: str = "") -> list[dict]:
+    """The day's sweep reports (sweep-<name>/, written by `tshock scenario sweep`): name, description, cells."""
+    out = []
+    for d in sorted(day_dir.glob("sweep-*")) if day_dir.is_dir() else []:
+        if not (d / "index.html").is_file():
+            continue
+        try:
+            meta = json.loads((d / "sweep.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            meta = {}
+        out.append({"name": meta.get("name", d.name.removeprefix("sweep-")), "href": f"{prefix}{d.name}/index.html",
+                    "csv": f"{prefix}{d.name}/sweep.csv", "description": meta.get("description", ""),
+                    "cells": len(meta.get("cells", [])), "base": meta.get("base", "")})
+    return out
+
+
 def write_day_index(day_dir: Path, run_date: date, manifest: dict | None = None) -> Path:
-    rows = [headline(json.loads((d / "results.json").read_text(encoding="utf-8")))
-            | {"href": f"{d.name}/index.html"} for d in scenario_dirs(day_dir)]
+    from flows.report.charts import scenario_comparison
+    from flows.report.downloads import CSV_FILES
+
+    results = [json.loads((d / "results.json").read_text(encoding="utf-8")) for d in scenario_dirs(day_dir)]
+    rows = [headline(r) | {"href": f"{d.name}/index.html", "folder": d.name}
+            for d, r in zip(scenario_dirs(day_dir), results, strict=True)]
+    compare_svg = scenario_comparison(results)
+    if compare_svg:
+        (day_dir / "comparison.svg").write_text(compare_svg, encoding="utf-8")
     html = environment().get_template("day.html.j2").render(day=run_date.isoformat(), rows=rows,
-                                                            manifest=manifest or {})
+                                                            manifest=manifest or {}, compare_svg=compare_svg,
+                                                            csv_files=CSV_FILES, sweeps=sweep_entries(day_dir))
     return _write_atomic(day_dir / "index.html", html)
+
+
+def refresh_indexes(reports_dir: Path, run_date: date) -> None:
+    """Rewrite a published day's page and reports/index.html (a sweep report was added to the day)."""
+    day_dir = Path(reports_dir) / run_date.isoformat()
+    try:
+        manifest = json.loads((day_dir / "run.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        manifest = {}
+    write_day_index(day_dir, run_date, manifest)
+    write_index(Path(reports_dir))
 
 
 def publish_day(staged: Path, reports_dir: Path, run_date: date, manifest: dict | None = None) -> Path:
@@ -157,7 +192,8 @@ def write_index(reports_dir: Path) -> Path:
                             | {"href": f"{d.name}/{s.name}/index.html"})
             except (OSError, ValueError, KeyError):
                 rows.append({"name": s.name, "href": f"{d.name}/{s.name}/index.html", "broken": True})
-        days.append({"day": d.name, "href": f"{d.name}/index.html", "rows": rows})
+        days.append({"day": d.name, "href": f"{d.name}/index.html", "rows": rows,
+                     "sweeps": sweep_entries(d, prefix=f"{d.name}/")})
     html = environment().get_template("index.html.j2").render(days=days)
     return _write_atomic(reports_dir / "index.html", html)
 

@@ -21,7 +21,7 @@ import pandas as pd
 import yaml
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from flows.report import charts
+from flows.report import charts, downloads
 from flows.report.claims import BACKTEST_NAMES, Claim, build_claims, for_scenario
 from flows.report.explain import width_lines
 from flows.report.fmt import FILTERS
@@ -146,6 +146,7 @@ def write_scenario_report(out_dir: Path, result_json: str, run: RunContext,
     env = environment()
     ctx = context(result, run, peers or {}, svgs)
     (out_dir / "results.json").write_text(result_json, encoding="utf-8")
+    downloads.write_csvs(result, out_dir)
     (out_dir / "index.html").write_text(env.get_template("report.html.j2").render(ctx), encoding="utf-8")
     (out_dir / "report.md").write_text(environment(html=False).get_template("report.md.j2").render(ctx),
                                        encoding="utf-8")

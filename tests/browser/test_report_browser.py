@@ -108,3 +108,61 @@ def test_the_index_links_every_report_and_loads_cleanly(browser, reports):
     assert page.locator("h1").inner_text() == "japan-fire-sale"
     assert seen["errors"] == []
     page.close()
+
+
+@pytest.fixture(scope="module")
+def with_sweep(reports, prefect_harness) -> Path:
+    """A small sweep on the same warehouse and day, so the day page and the index link it."""
+    from typer.testing import CliRunner
+
+    from flows import cli_sweep
+    from flows.cli import app
+    from tests.flows.test_run import _RUN
+
+    cli_sweep.register(app)
+    res = CliRunner().invoke(app, ["scenario", "sweep", "--size", "100,600", "--months", "1,12", "--draws", "20",
+                                   "--name", "browser", "--db", _RUN["db"], "--reports-dir", str(reports.parent)])
+    assert res.exit_code == 0, res.output
+    return reports / "sweep-browser"
+
+
+def test_the_day_page_compares_scenarios_and_links_csvs_and_sweeps(browser, reports, with_sweep):
+    import csv
+
+    day, seen = open_page(browser, reports / "index.html")
+    assert seen["errors"] == [] and all(u.startswith("file://") for u in seen["requests"])
+    # the comparison chart: drawn, one legend entry per scenario
+    chart = day.locator("#compare figure svg")
+    assert chart.count() == 1 and chart.bounding_box()["height"] > 200
+    names = sorted(p.name for p in reports.iterdir() if (p / "results.json").is_file())
+    legend = day.inner_text("#compare")
+    assert (reports / "comparison.svg").is_file() and len(names) >= 5
+    svg_text = (reports / "comparison.svg").read_text()
+    assert all(n in svg_text or n in legend for n in names)
+    # every scenario's CSVs are linked and are real tables of that scenario
+    hrefs = day.eval_on_selector_all("#downloads a", "els => els.map(e => e.getAttribute('href'))")
+    for name in names:
+        for f in ("fiscal_years.csv", "monthly.csv"):
+            assert f"{name}/{f}" in hrefs
+        fy = list(csv.DictReader((reports / name / "fiscal_years.csv").open()))
+        data = json.loads((reports / name / "results.json").read_text())
+        assert [int(r["fiscal_year"]) for r in fy] == [r["fiscal_year"] for r in data["interest"]["by_fiscal_year"]]
+        assert float(fy[0]["delta_interest_usd_bn_p50"]) == pytest.approx(
+            data["interest"]["by_fiscal_year"][0]["delta_interest_usd_bn"]["p50"])
+        monthly = list(csv.DictReader((reports / name / "monthly.csv").open()))
+        assert len(monthly) == data["horizon_months"] and float(monthly[5]["yield_10y_shift_bp_p50"]) == \
+            pytest.approx(data["yields"]["10y"]["path_bp"]["p50"][5])
+    # the sweep is linked from the day page and from reports/index.html, and its page links back
+    assert day.locator("#sweeps a[href='sweep-browser/index.html']").count() == 1
+    day.click("#sweeps a[href='sweep-browser/index.html']")
+    assert day.locator("h1").inner_text().startswith("Sweep")
+    labels = day.eval_on_selector_all("figure svg text", "els => els.map(e => e.textContent)")
+    assert any(t.strip().startswith("$600bn") for t in labels) and any("12 months" in t for t in labels)
+    day.click("text=All reports")
+    assert day.locator("h1").inner_text() == "treasury-shock reports"
+    assert day.locator(f"a[href='{reports.name}/sweep-browser/index.html']").count() == 1
+    assert seen["errors"] == []
+    day.close()
+    page, _ = open_page(browser, reports / "japan-fire-sale" / "index.html")
+    assert page.locator("a[href='fiscal_years.csv']").count() == 1 and page.locator("a[href='monthly.csv']").count() == 1
+    page.close()

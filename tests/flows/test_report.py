@@ -338,7 +338,7 @@ def test_forked_and_in_process_rendering_write_identical_files(results, tmp_path
         done = write_reports(target, [(n, results[n], f"cmd {n}") for n in names], _context(), peers)
         assert sorted(done) == names
         out[workers] = {p.relative_to(target): p.read_bytes() for p in target.rglob("*") if p.is_file()}
-    assert out["1"] == out["2"] and len(out["1"]) == 2 * (3 + len(CHARTS))
+    assert out["1"] == out["2"] and len(out["1"]) == 2 * (5 + len(CHARTS))  # index.html, report.md, results.json, two CSVs, charts
     assert b"cmd parallel-plus-10bp" in out["2"][Path("parallel-plus-10bp/index.html")]
 
 

@@ -99,7 +99,9 @@ def test_cli_sweep_stores_reports_and_then_reuses_every_cell(db, tmp_path, prefe
     assert list(table[0]) == COLUMNS and len(table) == 12
     assert float(table[-1]["interest_10y_delta_usd_bn_p50"]) == cells[-1]["interest_10y_delta_usd_bn_p50"]
     assert json.loads((folder / "sweep.json").read_text())["cells"] == cells
-    assert sorted(p.name for p in folder.parent.iterdir()) == ["sweep-japan-size-speed"]  # no staging left
+    # no staging left; the day page (which now links the sweep) is beside it
+    assert sorted(p.name for p in folder.parent.iterdir()) == ["index.html", "sweep-japan-size-speed"]
+    assert 'href="sweep-japan-size-speed/index.html"' in (folder.parent / "index.html").read_text()
 
     def must_not_run(*a, **k):
         raise AssertionError("a stored cell was computed again")
@@ -172,6 +174,7 @@ def test_a_local_dask_cluster_gives_exactly_the_sequential_results(db, prefect_h
     ({"months": [1, 200]}, "months: 200 is longer than the base scenario's horizon_months 120"),
     ({"seller": "Atlantis"}, "seller: 'Atlantis' is not valid: unknown country"),
     ({"base": "no-such-base"}, "base: scenario: 'no-such-base' is neither a file nor a scenario"),
+    ({"base": "japan-and-china"}, "base: japan-and-china has 2 sellers (Japan, China); a sweep varies one seller"),
     ({"sizes_usd_bn": [100, 5000]}, "sizes_usd_bn: 5000 makes Japan's sales 5,000.0 $bn, more than its holdings"),
 ])
 def test_grid_errors_name_the_field(db, over, message):
@@ -223,7 +226,7 @@ def test_report_replaces_the_folder_atomically(tmp_path, monkeypatch):
     with pytest.raises(RuntimeError):
         write_report(summary | {"sweep_id": "sweep-3"}, tmp_path, day)
     assert "sweep-2" in (again / "index.html").read_text()  # the published report is untouched
-    assert [p.name for p in (tmp_path / "2026-11-25").iterdir()] == ["sweep-x"]  # and no staging is left
+    assert sorted(p.name for p in (tmp_path / "2026-11-25").iterdir()) == ["index.html", "sweep-x"]  # no staging
 
 
 def test_an_unreachable_dask_scheduler_is_one_line(db, monkeypatch):

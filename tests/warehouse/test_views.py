@@ -18,6 +18,7 @@ MACRO_CALLS = {
     "foreign_flows_as_of": "foreign_flows_as_of(DATE '2026-07-01')",
     "fred_observations_as_of": "fred_observations_as_of(DATE '2025-06-30')",
     "fred_as_of": "fred_as_of('DGS10', DATE '2024-08-31')",
+    "fred_value_as_of": "fred_value_as_of('DGS10', DATE '2024-08-15', DATE '2024-08-31')",
 }
 
 
@@ -341,3 +342,20 @@ def test_dictionary_check_fails_on_a_stale_document_or_a_missing_comment(mem, tm
     assert {"undocumented", "undocumented.x"} <= set(dictionary.missing_comments(mem))
     assert any("no comment on undocumented" in p for p in dictionary.check(mem, doc))
     assert dictionary.main(["--check", "--db", str(tmp_path / "missing.duckdb")]) == 1
+
+
+def test_an_as_of_value_not_yet_known_says_why_and_gives_the_latest_known(con):
+    # fred_as_of has no row for 2024-08-15 as known on 2024-08-31: that vintage ends 2024-08-07
+    assert one(con, "SELECT count(*) FROM fred_as_of('DGS10', DATE '2024-08-31') WHERE date = '2024-08-15'") == (0,)
+    row = one(con, "SELECT observation_date, value, vintage, lag_days, note "
+                   "FROM fred_value_as_of('DGS10', DATE '2024-08-15', DATE '2024-08-31')")
+    assert row[:4] == (date(2024, 8, 7), 3.96, date(2024, 8, 7), 8)
+    assert "end on 2024-08-07, before 2024-08-15" in row[4]
+    exact = one(con, "SELECT observation_date, value, note FROM fred_value_as_of('DGS10', DATE '2024-08-15', "
+                     "DATE '9999-12-31')")
+    assert exact == (date(2024, 8, 15), 3.92, "exact")
+    holiday = one(con, "SELECT observation_date, note FROM fred_value_as_of('DGS10', DATE '2024-08-17', "
+                       "DATE '9999-12-31')")
+    assert holiday[0] == date(2024, 8, 16) and holiday[1].startswith("previous observation")
+    nothing = one(con, "SELECT value, note FROM fred_value_as_of('DGS10', DATE '2024-08-15', DATE '2020-01-01')")
+    assert nothing[0] is None and nothing[1].startswith("nothing known")

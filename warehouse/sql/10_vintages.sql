@@ -73,10 +73,42 @@ QUALIFY row_number() OVER (
 -- @macro fred_as_of(sid, d): One FRED series as known on date d (see fred_observations_as_of). Example, the
 --   10-year yield history as it was known at the end of August 2024:
 --   SELECT date, value FROM fred_as_of('DGS10', DATE '2024-08-31') ORDER BY date DESC LIMIT 5
+--   A date after the newest observation of the vintages known on d has no row: a vintage is only as recent as
+--   its last observation (offline CSV vintages start at the file's last date), so on 2024-08-31 the snapshot's
+--   DGS10 ends 2024-08-07 and 2024-08-15 returns nothing. fred_value_as_of says so and gives the latest value.
 CREATE OR REPLACE MACRO fred_as_of(sid, d) AS TABLE
 SELECT series_id, date, value, realtime_start, realtime_end, source_format, resaved
 FROM fred_observations_as_of(d)
 WHERE series_id = sid;
+
+-- @macro fred_value_as_of(sid, obs, d): One FRED value for date obs as known on date d, always one row: the
+--   latest non-missing observation on or before obs in the vintages known on d, with its own date
+--   (observation_date), its vintage (realtime_start), how many days it lags obs (lag_days) and a note that
+--   says why when it is not obs itself (the vintages known on d end earlier, or obs is a holiday) or when
+--   nothing was known. Example, the 10-year yield for 2024-08-15 as known on 2024-08-31:
+--   SELECT * FROM fred_value_as_of('DGS10', DATE '2024-08-15', DATE '2024-08-31')
+CREATE OR REPLACE MACRO fred_value_as_of(sid, obs, d) AS TABLE
+WITH known AS (
+    SELECT date, value, realtime_start,
+           max(date) OVER () AS newest_known
+    FROM fred_as_of(sid, d)
+    WHERE value IS NOT NULL
+),
+hit AS (
+    SELECT * FROM known WHERE date <= CAST(obs AS DATE) ORDER BY date DESC LIMIT 1
+)
+SELECT CAST(sid AS VARCHAR) AS series_id, CAST(obs AS DATE) AS requested_date, CAST(d AS DATE) AS as_of,
+       h.date AS observation_date, h.value, h.realtime_start AS vintage,
+       date_diff('day', h.date, CAST(obs AS DATE)) AS lag_days,
+       CASE WHEN h.date IS NULL THEN 'nothing known: no vintage of ' || sid || ' known on ' || CAST(d AS DATE)
+                 || ' has an observation on or before ' || CAST(obs AS DATE)
+            WHEN h.date = CAST(obs AS DATE) THEN 'exact'
+            WHEN h.newest_known < CAST(obs AS DATE) THEN 'latest known: the vintages known on ' || CAST(d AS DATE)
+                 || ' end on ' || h.newest_known || ', before ' || CAST(obs AS DATE)
+            ELSE 'previous observation: ' || CAST(obs AS DATE) || ' has no value (a holiday or not published)'
+       END AS note
+FROM (SELECT 1) AS one
+LEFT JOIN hit h ON TRUE;
 
 -- @view fred_observations_current: FRED observations, latest vintage: per (series_id, date) the row with the
 --   newest realtime_start; on a tie original FRED bytes win over re-saved copies. value NULL = missing in the
