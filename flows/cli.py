@@ -71,6 +71,15 @@ def prefect_defaults() -> None:
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
 
+def announce_prefect(out: Console, title: str) -> None:
+    """The first line a Prefect-backed command prints, before the seconds Prefect takes to import and boot, so a
+    terminal is never silent while it waits (the environment is read directly: Prefect's settings cost seconds)."""
+    url = os.environ.get("PREFECT_API_URL")
+    what = (f"connecting to the Prefect server at {url}" if url else
+            "starting a temporary Prefect server (set PREFECT_API_URL to use a running one)")
+    out.print(f"[{title}] starting: {what}; loading the pipeline", markup=False, highlight=False, soft_wrap=True)
+
+
 def resolve_db(db: str | None) -> str:
     from warehouse.db import db_path
 
@@ -101,6 +110,7 @@ def refresh(
             raise UserError(f"--source {s}: unknown source; choose from {', '.join(SOURCES)}")
     offline_dir = check_offline_dir(offline)
     prefect_defaults()
+    announce_prefect(console, "refresh")
     from flows.refresh import refresh_flow
 
     path = resolve_db(db)

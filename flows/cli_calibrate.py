@@ -125,7 +125,7 @@ def calibrate(
                             f"`tshock calibrate {ctx.invoked_subcommand}`")
         return
     from flows import console_ui
-    from flows.cli import prefect_defaults
+    from flows.cli import announce_prefect, prefect_defaults
 
     prefect_defaults()  # before anything imports prefect: its logging settings are read on import
     from flows.calibrate import calibrate_flow, plan_calibration
@@ -141,6 +141,7 @@ def calibrate(
                       f"(stored {rec.created_at:%Y-%m-%d %H:%M} UTC; --force estimates again)", highlight=False)
         print_headline(rec)
         return
+    announce_prefect(console, "calibrate")
     with console_ui.stage_progress(console, "calibrate"):
         result = calibrate_flow(db=path, as_of=plan.as_of, force=force)
     rec = result["record"]
