@@ -11,8 +11,9 @@ reports folder and Prefect home:
 Where the time goes comes from three clocks: the arrival time of the CLI's stage lines (so the time before
 the first stage, i.e. imports and Prefect's temporary server start, is visible), the stage timings the flow
 writes into `reports/<day>/run.json`, and the wall clock. Peak memory is sampled from /proc every 0.1 s over
-the whole process tree (the CLI and Prefect's server subprocess) and per process. Goal on 2 cores: a cold run
-under 60 s and 1.5 GB. Prints numbers; asserts nothing.
+the whole process tree (the CLI and Prefect's server subprocess) and per process. Goals on 2 idle cores (issue
+18): first output < 1 s, cold ≤ 30 s, warm ≤ 20 s, before-first-stage / stages ≤ 0.5, under 1.5 GB. Prints
+numbers; asserts nothing.
 """
 
 from __future__ import annotations
@@ -29,7 +30,8 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-GOAL_SECONDS, GOAL_MB = 60.0, 1536.0
+GOAL_SECONDS = {"cold": 30.0, "warm": 20.0}  # issue 18, on 2 idle cores
+GOAL_MB, GOAL_FIRST_OUTPUT_S, GOAL_BEFORE_OVER_STAGES = 1536.0, 1.0, 0.5
 STAGE = re.compile(r"^\[run\] (\w+): (started|done)")
 
 
@@ -94,7 +96,10 @@ def run_once(label: str, args: list[str], env: dict) -> dict:
     sampler.start()
     marks: list[tuple[str, str, float]] = []
     tail: list[str] = []
+    first_output = None
     for line in proc.stdout:
+        if first_output is None and line.strip():
+            first_output = time.perf_counter() - t0
         m = STAGE.match(line)
         if m:
             marks.append((m.group(1), m.group(2), time.perf_counter() - t0))
@@ -111,7 +116,7 @@ def run_once(label: str, args: list[str], env: dict) -> dict:
         raise SystemExit(f"{label}: tshock run exited with {rc}")
     first = next((t for _, ev, t in marks if ev == "started"), wall)
     last = max((t for _, ev, t in marks if ev == "done"), default=wall)
-    return {"label": label, "wall": wall, "before_first_stage": first, "after_last_stage": wall - last,
+    return {"label": label, "wall": wall, "first_output": first_output or wall, "before_first_stage": first, "after_last_stage": wall - last,
             "marks": marks, "load": load, "cpu": cpu, "peak_total_mb": sampler.peak_total,
             "peak_by_process_mb": sampler.peak_by_name}
 
@@ -124,6 +129,7 @@ def stages_from(reports: Path) -> dict[str, float]:
 def report(r: dict, stages: dict[str, float]) -> None:
     print(f"\n== {r['label']}: {r['wall']:.1f} s wall, {r['cpu']:.1f} s CPU (user + system, all processes), "
           f"peak memory {r['peak_total_mb']:.0f} MB (process tree)")
+    print(f"   first output line after {r['first_output']:5.2f} s (goal < {GOAL_FIRST_OUTPUT_S:.0f} s)")
     print(f"   before the first stage (imports, Prefect temporary server start): {r['before_first_stage']:5.1f} s")
     for name, secs in stages.items():
         print(f"   {name:<12} {secs:6.1f} s  {'#' * int(round(secs))}")
@@ -134,9 +140,13 @@ def report(r: dict, stages: dict[str, float]) -> None:
     procs = ", ".join(f"{k} {v:.0f} MB" for k, v in sorted(r["peak_by_process_mb"].items(), key=lambda kv: -kv[1])
                       if v > 20)
     print(f"   peak RSS by process: {procs}")
-    ok_t = "under" if r["wall"] < GOAL_SECONDS else "OVER"
+    ratio = r["before_first_stage"] / max(sum(stages.values()), 1e-9)
+    print(f"   before-first-stage / stages ratio: {ratio:.2f} (goal <= {GOAL_BEFORE_OVER_STAGES})")
+    goal = GOAL_SECONDS.get(r["label"], GOAL_SECONDS["cold"])
+    ok_t = "under" if r["wall"] <= goal else "OVER"
     ok_m = "under" if r["peak_total_mb"] < GOAL_MB else "OVER"
-    print(f"   goal: {ok_t} {GOAL_SECONDS:.0f} s, {ok_m} {GOAL_MB:.0f} MB")
+    print(f"   goal: {ok_t} {goal:.0f} s wall ({r['label']}), {ok_m} {GOAL_MB:.0f} MB; load average "
+          f"{r['load']:.1f} (the goals assume an idle 2-core machine)")
 
 
 def main() -> None:

@@ -1,23 +1,27 @@
 """Backtest: the yield move a calibration attributes to the foreign flows actually seen in a window.
 
-For a window of months s..e and tenor k, the actual move is y[e] - y[s-1] (month-end, bp). A sale of
-S_t ($100bn) in month t moved the yield by b(e - t) * S_t by the end of the window, where b(h) is the
-calibrated yield_impact at horizon h (capped at 24), so
+For a window of months s..e and tenor k, the actual move is y[e] - y[s-1] (month-end, bp).
 
-    attributed = sum_t b(e - t) * S_t,   S_t = valuation-adjusted net foreign sales (TIC Grand Total).
+Posterior (a record with a response surface): a sale of s_t % of the previous month's marketable debt in month t
+moved the yield by R_d(k, e - t) * s_t by the end of the window, R_d the surface draw d (per $ actually sold, so
+the observed sales path is exactly what it is convolved with):
 
-The interval evaluates the same sum at the lower and at the upper end of every b(h) band, i.e. it
-treats the estimation errors at different horizons as perfectly correlated (adjacent local-projection
-coefficients are highly correlated); with sales and purchases mixed in a window the two sums are
-ordered before reporting.
+    attributed_d = sum_t R_d(k, e - t) * s_t,   reported as the median over draws, interval p5..p95.
+
+Data-only (and the posterior of records stored before surfaces): b(h) = yield_impact at horizon h in bp per
+$100bn (capped at 24; data_tic_lp, or `data` in older records), attributed = sum_t b(e - t) * S_t with S_t in
+$100bn; the interval evaluates the sum at the band ends (errors perfectly correlated across horizons), ordered.
+S_t = valuation-adjusted net foreign sales (TIC Grand Total).
 """
 
 from __future__ import annotations
 
 import re
 
+import numpy as np
 import pandas as pd
 
+from calibration.contract import Kind
 from calibration.inputs import Inputs
 from calibration.panel import build_panel
 from calibration.record import TENORS, CalibrationRecord, Param
@@ -38,8 +42,10 @@ def _span(s: pd.Series) -> str:
 
 
 def _curve(record: CalibrationRecord, tenor: str, kind: str) -> dict[int, Param]:
-    """yield_impact bp_per_100bn by horizon for one tenor and kind ('posterior' falls back to data)."""
-    for k in [kind, "data"] if kind == "posterior" else [kind]:
+    """yield_impact bp_per_100bn by horizon for one tenor and kind; 'data' means the TIC projection (data_tic_lp,
+    or plain 'data' in records stored before the estimators were split); 'posterior' falls back to it."""
+    data = [Kind.DATA_TIC_LP, Kind.DATA]
+    for k in ([kind, *data] if kind == "posterior" else data if kind == "data" else [kind]):
         got = {
             p.horizon_months: p
             for p in record.params
@@ -65,6 +71,16 @@ def _attribute(
         lo += p.ci_low * s / 100.0
         hi += p.ci_high * s / 100.0
     return mid, min(lo, hi), max(lo, hi), hmax
+
+
+def _attribute_surface(record: CalibrationRecord, tenor: str, pct: pd.Series,
+                       end: pd.Timestamp) -> tuple[float, float, float, int]:
+    """(median, p5, p95, largest horizon) over surface draws of sum_t R_d(end - t) * pct_t."""
+    hs = np.array([(end.year - t.year) * 12 + end.month - t.month for t in pct.index])
+    resp = record.surface.response(int(hs.max()) + 1)[:, record.surface.tenor_index(tenor), :]
+    total = resp[:, hs] @ pct.to_numpy(float)
+    p5, p50, p95 = np.percentile(total, [5, 50, 95])
+    return float(p50), float(p5), float(p95), int(hs.max())
 
 
 def backtest(record: CalibrationRecord, inputs: Inputs, start: str, end: str) -> dict:
@@ -102,12 +118,20 @@ def backtest(record: CalibrationRecord, inputs: Inputs, start: str, end: str) ->
         )
 
     rows, notes = [], []
+    pct = p["sale_adj_total_pct"].reindex(months) if "sale_adj_total_pct" in p else None
     if breaks.any():
         named = ", ".join(f"{m:%Y-%m}" for m in months[breaks.to_numpy(dtype=bool)])
         notes.append(
             f"no flow estimate for series-break months {named} (TIC re-benchmarking): counted as zero"
         )
         sales = sales.fillna(0.0)
+    if pct is not None:
+        gaps = [f"{m:%Y-%m}" for m in months if pd.isna(pct.get(m)) and not breaks.get(m, False)]
+        if gaps:
+            notes.append(f"no marketable-debt figure for {', '.join(gaps[:6])}: the surface attribution is not shown")
+            pct = None
+        else:
+            pct = pct.fillna(0.0)
     if inputs.as_of != record.as_of:
         notes.append(
             f"flows and yields as known on {inputs.as_of}; the calibration used data as of {record.as_of}"
@@ -121,6 +145,11 @@ def backtest(record: CalibrationRecord, inputs: Inputs, start: str, end: str) ->
             notes.append(f"{tenor}: no month-end yield at {before:%Y-%m} or {e:%Y-%m}; actual move not shown")
         row = {"tenor": tenor, "actual_bp": actual}
         for kind, prefix in (("posterior", ""), ("data", "data_")):
+            if kind == "posterior" and record.surface is not None and pct is not None:
+                mid, lo, hi, hmax = _attribute_surface(record, tenor, pct, e)
+                row.update({"attributed_bp": round(mid, 4), "ci_low": round(lo, 4), "ci_high": round(hi, 4),
+                            "kind_used": "posterior_surface", "max_horizon_used": hmax})
+                continue
             curve = _curve(record, tenor, kind)
             if not curve:
                 row.update(
@@ -146,8 +175,8 @@ def backtest(record: CalibrationRecord, inputs: Inputs, start: str, end: str) ->
         rows.append(row)
     if len(months) > MAX_H + 1:
         notes.append(
-            f"window longer than {MAX_H + 1} months: flows older than {MAX_H} months use the h={MAX_H} effect"
-        )
+            f"window longer than {MAX_H + 1} months: in the data-only column flows older than {MAX_H} months use "
+            f"the h={MAX_H} effect" + ("" if record.surface is None else "; the surface covers every horizon"))
 
     flows = {
         h: round(float(p[f"sale_adj_{h}"].reindex(months).sum(min_count=1)), 3)
@@ -169,9 +198,11 @@ def backtest(record: CalibrationRecord, inputs: Inputs, start: str, end: str) ->
         "flow_basis": {str(k): int(v) for k, v in basis.items()},
         "monthly_sales_usd_bn": {f"{m:%Y-%m}": round(float(v), 3) for m, v in sales.items()},
         "by_tenor": rows,
-        "method": "attributed = sum over months t of yield_impact(h = end - t, bp_per_100bn) x net foreign "
-        "sales in t ($100bn); posterior where the calibration has one, else data; interval = the sum at the "
-        "band ends (errors perfectly correlated across horizons); actual = month-end yield change "
+        "method": ("attributed = median over the response-surface draws of sum over months t of R(h = end - t) x "
+                   "net foreign sales in t (% of the previous month's marketable debt), interval p5..p95 of the "
+                   "draws; " if record.surface is not None else "attributed = posterior yield_impact curve; ")
+        + "data-only = sum over t of the TIC projection's yield_impact(h = end - t, bp_per_100bn) x sales ($100bn), "
+        "interval at the band ends (errors perfectly correlated across horizons); actual = month-end yield change "
         "from the month before start to end.",
         "notes": notes,
     }

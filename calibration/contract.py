@@ -41,6 +41,7 @@ class Unit(StrEnum):
     BP_PER_PP_SHARE = "bp_per_pp_share"  # yield bp per percentage point of foreign share of marketable debt
     USD_PER_USD = "usd_per_usd"  # others' net sales per $1 of the seller's
     BP_PER_BP = "bp_per_bp"  # pass-through of a U.S. 10y move
+    MONTHS = "months"  # a half-life
 
 
 class Kind(StrEnum):

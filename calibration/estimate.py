@@ -1,9 +1,11 @@
 """`calibrate`: inputs -> CalibrationRecord. Pure and deterministic (no clock unless created_at is left out).
 
-Parameters produced (see record.py for units):
-- yield_impact        data/prior/posterior, 5 tenors x h=0..24 x {bp_per_100bn, bp_per_1pct_debt};
-                      shock = valuation-adjusted net sales by all foreign holders (TIC Grand Total).
-- yield_impact_naive  data only, same grid; shock = minus the change in holdings (biased upward).
+Parameters produced (see record.py for units; calibration/estimators.py for the yield-impact estimators):
+- yield_impact        data_tic_lp (monthly TIC, per $ actually sold, h=0..24), data_custody_lp (weekly H.4.1,
+                      h=0..6), data_event_study (Fed announcements, h=0), prior and posterior (quantiles of the
+                      response-surface draws, h=0..24), 5 tenors x {bp_per_100bn, bp_per_1pct_debt}; the
+                      record's `surface` holds the posterior draws themselves.
+- yield_impact_naive  data only, plain LP; shock = minus the change in holdings (biased upward).
 - yield_impact_official / _japan / _china   data only, bp_per_100bn; shock = that holder's sales.
 - yield_impact_subsample       data only, h=0, bp_per_100bn, per era (note says which).
 - yield_impact_duration_sensitivity   data only, 10y h=0, valuation duration scaled x0.75 / x1.25.
@@ -18,6 +20,7 @@ from datetime import UTC, date, datetime
 
 import pandas as pd
 
+from calibration import estimators
 from calibration.inputs import Inputs, coverage, data_hash
 from calibration.lp import HORIZONS, Spec, local_projection, regressors, select_controls
 from calibration.panel import Panel, build_panel
@@ -96,7 +99,7 @@ def calibrate(
     """Estimate every parameter from `inputs` (as known on `as_of`) and combine with the priors.
 
     Deterministic: the same inputs, code_version and as_of give the same id and parameter values.
-    `seed` is recorded for interface stability; the estimation makes no random draws.
+    `seed` fixes the event-study bootstrap, the placebo and the posterior's importance sampling.
     """
     if inputs.as_of != as_of:
         raise ValueError(f"inputs were loaded as of {inputs.as_of}, not {as_of}")
@@ -116,18 +119,31 @@ def calibrate(
             f"panel notes: {panel.notes}"
         )
 
-    params, frames = lp_params(p, "yield_impact", "total", "adj", UNITS)
+    debt = p["mkt_debt_bn"] if "mkt_debt_bn" in p else None
+    debt_now = float(debt.dropna().iloc[-1]) if debt is not None and debt.notna().any() else None
+    params, frames = estimators.tic_lp(p)
+    params += estimators.custody(inputs.fred, debt)[0]
+    params += estimators.events(inputs.fred, debt, seed)[0]
+    fit, surface_params = estimators.surface(params, seed, debt_now)
+    params += surface_params
     naive, naive_frames = lp_params(p, "yield_impact_naive", "total", "naive", UNITS)
     params += naive
     for holder in ("official", "japan", "china"):
         params += lp_params(p, f"yield_impact_{holder}", holder, "adj", ["bp_per_100bn"])[0]
     params += [_round_param(x) for x in all_relations(p)]
-    with_prior = [x for x in params if x.name in {"yield_impact", "stock_effect"}]
+    with_prior = [x for x in params if x.name == "stock_effect"]
     params += [_round_param(x) for x in combine(with_prior, priors)]
 
     warnings, stab_params = _stability(panel, inputs, head_spec)
     params += stab_params
     warnings += conflicts([x for x in params if x.tenor == "10y" and x.horizon_months in (0, None)])
+    warnings += fit.notes
+    evidence = estimators.diagnostics(inputs.fred, debt)
+    evidence["headline_10y"] = estimators.headline_10y(params, fit.posterior, debt_now)
+    if not evidence["qe1_replication"]["within_tolerance"] and evidence["qe1_replication"]["moves_bp"]:
+        q = evidence["qe1_replication"]
+        warnings.append(f"QE1 replication: the eight GRRS dates sum to {q['sum_bp']:+.0f} bp in DGS10, the paper "
+                        f"says {q['paper_bp']:+.0f} (tolerance {q['tolerance_bp']:.0f})")
 
     h0 = head.iloc[0]
     dhash = data_hash(inputs)
@@ -143,6 +159,8 @@ def calibrate(
         caveats=_caveats(panel, frames, naive_frames, priors),
         warnings=warnings,
         params=params,
+        evidence=estimators.json_clean(evidence),
+        surface=fit.posterior,
     )
 
 
@@ -194,14 +212,19 @@ def _h0_months(p: pd.DataFrame) -> pd.Series:
 
 def _method(seed: int, h0) -> str:
     return (
-        "Jordà local projections, monthly (month-end yields), statsmodels OLS with Newey–West HAC "
-        "(maxlags = h + 1), h = 0..24, tenors 3m/2y/5y/10y/30y: (y[t+h] - y[t-1]) in bp on net foreign "
-        "sales in month t ($100bn, or % of marketable debt), contemporaneous controls "
-        f"[{h0.controls}], 2 lags of the shock and of the yield change; shock = TIC valuation-adjusted net "
-        "foreign sales (reported from 2023-02, holdings change less estimated valuation before). "
-        "Stock effect, contagion, spillovers and Fed backstop: single OLS regressions with HAC. Priors "
-        "from calibration/priors.toml combined normal-normal (data variance + identification allowance); "
-        f"90% intervals. seed={seed} (no random draws)."
+        "Three estimators of the yield response to a sale, each stored with its own kind, interval and n. "
+        "(1) data_event_study: Fed balance-sheet announcements (calibration/data), 1- and 2-day yield changes, "
+        "sized as % of marketable debt; slope through the origin, 90% from a bootstrap over events, placebo on "
+        "non-event days. (2) data_custody_lp: weekly H.4.1 custody flows (face value), local projections per $ "
+        "actually sold (LP-IV on the cumulative sale), lagged VIX/dollar/fed-funds controls and 4 lags, HAC. "
+        "(3) data_tic_lp: monthly TIC flows (transaction-built before 2011-12, valuation-adjusted market values "
+        "after, reported from 2023-02), local projections per $ actually sold, contemporaneous controls "
+        f"[{h0.controls}], 2 lags of the shock and of the yield change, HAC (maxlags = h + 1). Posterior: a "
+        "response surface level + transitory x 0.5^(h/half-life) per tenor, priors from the literature "
+        "(calibration/literature.py, market sizes drawn), reweighted by the event study (level) and the two "
+        "reduced forms as lower bounds on the short-run peak (sampling-importance-resampling); prior and "
+        "posterior params are p50 [p5, p95] of the draws. Stock effect, contagion, spillovers and Fed backstop: "
+        f"single OLS regressions with HAC; stock effect combined normal-normal with its prior. seed={seed}."
     )
 
 
@@ -216,19 +239,21 @@ def _caveats(panel: Panel, frames: dict, naive_frames: dict, priors: PriorSet) -
             f"Reported TIC transactions exist only from 2023-02: of the {int(h0.n_obs)} months in the 10y "
             f"h=0 projection, {sample.get('reported', 0)} are reported, "
             f"{sample.get('holdings_less_valchg', 0)} holdings-less-valuation-change and "
-            f"{sample.get('estimated', 0)} estimated (holdings change minus an estimated valuation effect)."
+            f"{sample.get('transactions_based', 0)} transaction-built (mfhhis01 before 2011-12, plain holdings "
+            f"change) and {sample.get('estimated', 0)} estimated (market-value holdings change minus an estimated "
+            "valuation effect)."
         )
     dur = ", ".join(f"{k} {v:.2f}y ({how})" for k, (v, how) in panel.durations.items())
     out.append(
         f"Estimated valuation effect = -D x holdings[t-1] x change in the 10y yield; D: {dur}. The "
         "valuation-adjusted estimates are sensitive to D (see yield_impact_duration_sensitivity)."
     )
-    ident = priors.identification.get(("yield_impact", "bp_per_100bn"), 0.0)
     out.append(
-        "Data-only coefficients are reduced-form OLS on monthly flows: foreign buyers respond to yields "
-        "within the month, which biases the price impact toward zero or below (Ahmed & Rebucci find "
-        f"identified impacts about twice the reduced form). Posteriors add an identification sd of "
-        f"{ident:g} bp per $100bn to the data variance; the data-only intervals do not."
+        "The TIC and custody projections are reduced forms: foreign buyers respond to yields within the month "
+        "and reserve managers sell into risk-off rallies, which biases the price impact toward zero or below "
+        "(Ahmed & Rebucci find identified impacts about twice the reduced form). They enter the posterior only "
+        "as lower bounds on the short-run peak; the persistent level rests on the event study and the "
+        "stock-effect literature, the transitory part and its half-life on the flow literature (priors)."
     )
     if naive_frames.get(("10y", "bp_per_100bn")) is not None and h0 is not None:
         nv = naive_frames[("10y", "bp_per_100bn")].iloc[0]

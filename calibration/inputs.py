@@ -42,9 +42,13 @@ FRED_SERIES = (
     "MORTGAGE30US",
     "IRLTLT01JPM156N",
     "TREAST",
+    "WMTSECL1",  # H.4.1 foreign official custody holdings, face value, Wednesday levels ($ millions)
+    "VIXCLS",
+    "DTWEXBGS",
 )
 # Daily/weekly market quotes and the Fed's weekly balance sheet are not revised after publication.
-UNREVISED_SERIES = frozenset({*TENOR_SERIES.values(), "DFF", "T10YIE", "MORTGAGE30US", "TREAST"})
+UNREVISED_SERIES = frozenset({*TENOR_SERIES.values(), "DFF", "T10YIE", "MORTGAGE30US", "TREAST", "WMTSECL1",
+                              "VIXCLS", "DTWEXBGS"})
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,14 @@ Conventions (every column says its unit in its name or below):
 - VALUATION-ADJUSTED flow (`flow_basis` / `basis_<holder>` say which applies in a month):
     'reported'              TIC SLT net purchases (slt_table3, from 2023-02);
     'holdings_less_valchg'  change in holdings minus the reported long-term valuation change;
-    'estimated'             change in holdings minus an estimated valuation effect,
+    'transactions_based'    change in holdings where the holdings themselves were BUILT from transactions:
+                            mfhhis01 before December 2011 (footnote 1/: "estimated foreign holdings of U.S.
+                            Treasury bonds and notes based on adding monthly net transactions from the TIC S
+                            Form to the holdings in the most recent annual Survey"), so the month-to-month
+                            change already is the net transaction flow; no valuation term is subtracted
+                            (subtracting one injected -D*H*dy10, correlated about -0.9 with the yield change);
+    'estimated'             change in market-value holdings (SLT, December 2011 on) minus an estimated
+                            valuation effect,
                             -D * holdings[t-1] * dy10[t] / 100, D an effective duration (years) of the
                             holder's whole portfolio with respect to the month-end 10y yield. D is fitted
                             (least squares through the origin) on the months where TIC reports both the
@@ -25,6 +32,7 @@ Conventions (every column says its unit in its name or below):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -37,6 +45,9 @@ DURATION_BOUNDS = (1.0, 12.0)
 # mfhhis01 footnotes 16/ and 17/: the SLT-based series starts in Sep and Dec 2011 without a duplicate
 # comparison column, so series_note cannot flag them; the holdings change into these months is a break.
 EXTRA_BREAK_MONTHS = ("2011-09", "2011-12")
+# mfhhis01 footnote 1/: holdings before December 2011 were built by adding monthly TIC S net transactions to the
+# annual survey, so their change is a transaction flow; from December 2011 they are SLT market values.
+LAST_TRANSACTIONS_MONTH = pd.Timestamp("2011-11-30")
 
 
 @dataclass
@@ -117,12 +128,34 @@ def _add_macro(p: pd.DataFrame, fred: pd.DataFrame) -> None:
     p["fed_purchases_bn"] = p["fed_tsy_bn"].diff()
 
 
+MSPD_ANCHORS = Path(__file__).with_name("data") / "mspd_marketable_anchors.csv"
+
+
+ANCHOR_TOLERANCE = 0.03
+
+
+def _with_anchors(debt: pd.DataFrame, gq: pd.Series, as_of) -> pd.DataFrame:
+    """The warehouse's MSPD rows plus the cited historical MSPD anchors (data/README.md) dated on or before as_of,
+    not already present, and whose total public debt agrees with GFDEBTN (`gq`, quarter-end $bn) at the nearest
+    quarter end within ANCHOR_TOLERANCE; only when some debt figure exists (no anchor invents a debt history)."""
+    if debt.empty or gq.empty:
+        return debt
+    a = pd.read_csv(MSPD_ANCHORS, parse_dates=["record_date"])
+    a = a.loc[a["record_date"] <= pd.Timestamp(as_of)]
+    near = gq.reindex(pd.DatetimeIndex(a["record_date"]), method="nearest", tolerance=pd.Timedelta(days=62))
+    agree = (near.to_numpy() / (a["total_public_debt_usd_mn"].to_numpy() / 1000.0) - 1.0)
+    a = a.loc[np.abs(agree) <= ANCHOR_TOLERANCE]
+    rows = [(r.record_date, m, v / 1000.0) for r in a.itertuples()
+            for m, v in (("marketable", r.total_marketable_usd_mn), ("total_public", r.total_public_debt_usd_mn))
+            if pd.notna(v)]
+    extra = pd.DataFrame(rows, columns=["record_date", "measure", "usd_bn"])
+    have = set(zip(month_end(debt["record_date"]), debt["measure"], strict=True))
+    keep = [(month_end(pd.Series([d]))[0], m) not in have for d, m in zip(extra["record_date"], extra["measure"],
+                                                                            strict=True)]
+    return pd.concat([extra.loc[keep], debt], ignore_index=True) if any(keep) else debt
+
+
 def _add_debt(p: pd.DataFrame, inputs: Inputs, notes: list[str]) -> None:
-    debt = inputs.debt
-    mkt = debt.loc[debt["measure"] == "marketable"].set_index("record_date")["usd_bn"]
-    tot = debt.loc[debt["measure"] == "total_public"].set_index("record_date")["usd_bn"]
-    mkt.index, tot.index = month_end(mkt.index.to_series()), month_end(tot.index.to_series())
-    share = (mkt / tot).dropna()
     g = inputs.fred.loc[(inputs.fred["series_id"] == "GFDEBTN") & inputs.fred["value"].notna()]
     # GFDEBTN is dated at the quarter's first day but measures the quarter-end level, in $ millions.
     gq = pd.Series(
@@ -132,6 +165,11 @@ def _add_debt(p: pd.DataFrame, inputs: Inputs, notes: list[str]) -> None:
     # Two observations in one quarter (a series re-dated by FRED, a hostile or mocked feed) would make the
     # quarter-end labels collide; the later one is the quarter's level.
     gq = gq[~gq.index.duplicated(keep="last")]
+    debt = _with_anchors(inputs.debt, gq, inputs.as_of)
+    mkt = debt.loc[debt["measure"] == "marketable"].set_index("record_date")["usd_bn"]
+    tot = debt.loc[debt["measure"] == "total_public"].set_index("record_date")["usd_bn"]
+    mkt.index, tot.index = month_end(mkt.index.to_series()), month_end(tot.index.to_series())
+    share = (mkt / tot).dropna()
     if mkt.empty and share.empty:
         if gq.empty:
             notes.append(
@@ -185,7 +223,11 @@ def _add_flows(p: pd.DataFrame, inputs: Inputs, durations: dict[str, float], not
     dy10 = p["dy_10y_bp"] / 1e4  # decimal: price change of a D-year bond ~ -D * dy10
     fitted: dict[str, tuple[float, str]] = {}
     for key, (country, code) in HOLDERS.items():
-        h = hold.loc[hold["country"] == country].set_index("month")["holdings_usd_bn"]
+        hc = hold.loc[hold["country"] == country].set_index("month")
+        h = hc["holdings_usd_bn"]
+        src = hc["source_file"].fillna("").reindex(p.index).fillna("")
+        tx_based = pd.Series((p.index <= LAST_TRANSACTIONS_MONTH) & src.str.startswith("mfhhis").to_numpy(),
+                             index=p.index)
         f = flows.loc[flows["country_code"] == code].set_index("month").reindex(p.index)
         level = h.reindex(p.index).combine_first(f["holdings_usd_mn"] / 1000.0)
         reported = f["net_purchases_usd_mn"] / 1000.0
@@ -198,7 +240,7 @@ def _add_flows(p: pd.DataFrame, inputs: Inputs, durations: dict[str, float], not
         # Fit D on months where both the holdings change and the reported transactions exist.
         x = -level.shift(1) * dy10
         other = naive - reported
-        ok = x.notna() & other.notna() & (x.abs() > 0)
+        ok = x.notna() & other.notna() & (x.abs() > 0) & ~tx_based
         if key in durations:
             fitted[key] = (float(durations[key]), "set by caller")
         elif ok.sum() >= MIN_FIT_MONTHS:
@@ -212,7 +254,9 @@ def _add_flows(p: pd.DataFrame, inputs: Inputs, durations: dict[str, float], not
         basis = pd.Series(np.where(reported.notna(), "reported", None), index=p.index, dtype=object)
         use = adj.isna() & less_valchg.notna()
         adj[use], basis[use] = less_valchg[use], "holdings_less_valchg"
-        use = adj.isna() & estimated.notna()
+        use = adj.isna() & tx_based & naive.notna()
+        adj[use], basis[use] = naive[use], "transactions_based"
+        use = adj.isna() & estimated.notna() & ~tx_based
         adj[use], basis[use] = estimated[use], "estimated"
         p[f"hold_{key}"] = level
         p[f"np_naive_{key}"] = naive

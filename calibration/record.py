@@ -1,20 +1,25 @@
 """The calibration record: what the scenario model consumes and the warehouse stores.
 
 A record is a list of parameters; each names what it measures (`name`), where on the curve
-(`tenor`), when (`horizon_months`), in what unit, and whether it is the data-only estimate,
-the literature prior or their combination (`kind`). Intervals are 90% (p5..p95) throughout.
+(`tenor`), when (`horizon_months`), in what unit, and where its number comes from (`kind`: one data kind per
+estimator, the literature prior, the posterior). Tenors, units and kinds are the enums of calibration/contract.py
+(one place). Intervals are 90% (p5..p95) throughout.
+
+`surface` holds the posterior response surface as joint draws (contract.ResponseSurface). It is not part of
+the record's JSON (2,000 draws × 5 tenors × 3 arrays): the warehouse keeps it in calibration_surface_draws and
+flows/records_store.py attaches it when a record is read. `evidence` is the estimators' diagnostics and the
+literature table in this project's unit (what `tshock calibrate show` and the reports print).
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
-Kind = Literal["data", "prior", "posterior"]
-TENORS = ("3m", "2y", "5y", "10y", "30y")
-TENOR_MONTHS = {"3m": 3, "2y": 24, "5y": 60, "10y": 120, "30y": 360}
+from calibration.contract import TENOR_MONTHS, TENORS, Kind, ResponseSurface, Unit
+
+__all__ = ["TENORS", "TENOR_MONTHS", "Z90", "Kind", "Unit", "Param", "CalibrationRecord"]
 # z for the two-sided 90% interval stored in ci_low/ci_high
 Z90 = 1.6448536269514722
 
@@ -23,8 +28,13 @@ class Param(BaseModel):
     """One calibrated number with its interval.
 
     Names in use:
-    - yield_impact: yield change (bp) at `tenor`, `horizon_months` after a flow shock; units
-      bp_per_100bn (per $100bn of net foreign SALES) and bp_per_1pct_debt (per 1% of marketable debt sold).
+    - yield_impact: yield change (bp) at `tenor`, `horizon_months` after a sale; units bp_per_100bn (per $100bn
+      of net SALES; sample dollars for data kinds, the as-of's marketable debt for prior/posterior) and
+      bp_per_1pct_debt (per 1% of marketable debt sold). Kinds data_tic_lp, data_custody_lp, data_event_study,
+      prior, posterior (prior and posterior = quantiles of the surface draws).
+    - yield_impact_long_run / _transitory (bp_per_1pct_debt) and yield_impact_half_life (months): the surface's
+      parts, prior and posterior.
+    - yield_impact_event_1d (one-day windows), event_study_placebo (slopes on non-event days): data_event_study.
     - stock_effect: 10y yield (bp) per percentage point of foreign share of marketable debt (bp_per_pp_share).
     - contagion: other holders' net sales per $1 of the seller's net sales (usd_per_usd).
     - spillover_mortgage30 / spillover_japan10y / spillover_breakeven10y: bp per bp of the U.S. 10y (bp_per_bp).
@@ -34,7 +44,7 @@ class Param(BaseModel):
     name: str
     tenor: str | None = None
     horizon_months: int | None = None
-    unit: str
+    unit: Unit
     kind: Kind
     estimate: float
     ci_low: float
@@ -48,6 +58,8 @@ class Param(BaseModel):
 
 
 class CalibrationRecord(BaseModel):
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
     id: str
     created_at: datetime
     as_of: date
@@ -59,11 +71,15 @@ class CalibrationRecord(BaseModel):
     caveats: list[str] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list)
     params: list[Param]
+    evidence: dict = Field(default_factory=dict)
+    surface: ResponseSurface | None = Field(default=None, exclude=True)
 
     def get(self, name: str, *, tenor: str | None = None, horizon_months: int | None = None,
-            unit: str | None = None, kind: Kind = "posterior") -> Param:
-        """The parameter asked for; falls back from posterior to data when no posterior exists."""
-        order = [kind] + [k for k in ("posterior", "data", "prior") if k != kind]
+            unit: str | None = None, kind: Kind | str = Kind.POSTERIOR) -> Param:
+        """The parameter asked for; falls back from posterior to the data kinds, then the prior."""
+        fallback = (Kind.POSTERIOR, Kind.DATA, Kind.DATA_TIC_LP, Kind.DATA_CUSTODY_LP, Kind.DATA_EVENT_STUDY,
+                    Kind.PRIOR)
+        order = [kind] + [k for k in fallback if k != kind]
         for k in order:
             for p in self.params:
                 if (p.name == name and p.kind == k and (tenor is None or p.tenor == tenor)

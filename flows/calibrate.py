@@ -142,10 +142,13 @@ def _find_stored(con, dhash: str, version: str, day: date) -> CalibrationRecord 
         return None  # a warehouse written before the record tables existed: nothing stored yet
 
 
+HEADLINE_KINDS = ("data_event_study", "data_custody_lp", "data_tic_lp", "data", "prior", "posterior")
+
+
 def headline(record: CalibrationRecord) -> dict[str, dict]:
-    """The 10y, h=0, bp_per_100bn numbers by kind, for summaries."""
+    """The 10y, h=0, bp_per_100bn numbers by kind (each estimator, prior, posterior), for summaries."""
     out = {}
-    for kind in ("data", "prior", "posterior"):
+    for kind in HEADLINE_KINDS:
         p = next((x for x in record.params if x.name == "yield_impact" and x.tenor == "10y"
                   and x.horizon_months == 0 and x.unit == "bp_per_100bn" and x.kind == kind), None)
         if p is not None:

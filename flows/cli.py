@@ -71,6 +71,15 @@ def prefect_defaults() -> None:
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
 
+def announce_prefect(out: Console, title: str) -> None:
+    """The first line a Prefect-backed command prints, before the seconds Prefect takes to import and boot, so a
+    terminal is never silent while it waits (the environment is read directly: Prefect's settings cost seconds)."""
+    url = os.environ.get("PREFECT_API_URL")
+    what = (f"connecting to the Prefect server at {url}" if url else
+            "starting a temporary Prefect server (set PREFECT_API_URL to use a running one)")
+    out.print(f"[{title}] starting: {what}; loading the pipeline", markup=False, highlight=False, soft_wrap=True)
+
+
 def resolve_db(db: str | None) -> str:
     from warehouse.db import db_path
 
@@ -101,6 +110,7 @@ def refresh(
             raise UserError(f"--source {s}: unknown source; choose from {', '.join(SOURCES)}")
     offline_dir = check_offline_dir(offline)
     prefect_defaults()
+    announce_prefect(console, "refresh")
     from flows.refresh import refresh_flow
 
     path = resolve_db(db)
@@ -128,6 +138,8 @@ def snapshot_export(
     """Write the newest payload of every file in the raw zone back out in the snapshot layout."""
     from flows.snapshot import export_snapshot
 
+    if not directory.strip():  # Path("") is the working directory: the export would land wherever the shell is
+        raise UserError("snapshot export '': give the directory to write, e.g. tshock snapshot export snap/")
     written = export_snapshot(resolve_db(db), Path(directory))
     console.print(f"wrote {len(written)} files to {directory} (replay with: tshock refresh --offline {directory})")
 
@@ -180,7 +192,25 @@ def main() -> None:
         if isinstance(exc, tuple(m.exceptions.ClickException for m in clicks)):
             err.print(f"error: {exc.format_message()}", markup=False, highlight=False, soft_wrap=True)
             sys.exit(exc.exit_code)
+        if isinstance(exc, OSError):  # a path no command checked (300 characters, a device): one line, not a trace
+            err.print(f"error: {os_error_line(exc)}", markup=False, highlight=False, soft_wrap=True)
+            sys.exit(2 if exc.errno in BAD_PATH_ERRNOS else 1)
         raise
+
+
+# A path the user gave that cannot be a file name: their input, so exit 2 like any other bad argument.
+BAD_PATH_ERRNOS = {36, 22}  # ENAMETOOLONG, EINVAL
+
+
+def short(text: object, limit: int = 80) -> str:
+    """Echo at most `limit` characters of user input (a 300-character path or a hostile value stays readable)."""
+    s = str(text)
+    return s if len(s) <= limit else f"{s[:limit // 2]}…{s[-(limit // 2 - 1):]} ({len(s)} characters)"
+
+
+def os_error_line(exc: OSError) -> str:
+    where = f"{short(exc.filename)}: " if exc.filename else ""
+    return f"{where}{exc.strerror or type(exc).__name__}"
 
 
 def usage_message(exc) -> str:

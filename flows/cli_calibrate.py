@@ -125,7 +125,7 @@ def calibrate(
                             f"`tshock calibrate {ctx.invoked_subcommand}`")
         return
     from flows import console_ui
-    from flows.cli import prefect_defaults
+    from flows.cli import announce_prefect, prefect_defaults
 
     prefect_defaults()  # before anything imports prefect: its logging settings are read on import
     from flows.calibrate import calibrate_flow, plan_calibration
@@ -141,6 +141,7 @@ def calibrate(
                       f"(stored {rec.created_at:%Y-%m-%d %H:%M} UTC; --force estimates again)", highlight=False)
         print_headline(rec)
         return
+    announce_prefect(console, "calibrate")
     with console_ui.stage_progress(console, "calibrate"):
         result = calibrate_flow(db=path, as_of=plan.as_of, force=force)
     rec = result["record"]
@@ -153,10 +154,14 @@ def calibrate(
     print_headline(rec)
 
 
+KIND_LABELS = {"data_event_study": "event study", "data_custody_lp": "custody LP", "data_tic_lp": "TIC LP",
+               "data": "data", "prior": "prior", "posterior": "posterior"}
+
+
 def print_headline(rec) -> None:
-    parts = [f"{k} {band(p)}" for k in ("data", "prior", "posterior")
-             if (p := _find(rec, "yield_impact", "10y", 0, "bp_per_100bn", k)) is not None]
-    console.print("10y, h=0, bp per $100bn of net foreign sales: " + " · ".join(parts), highlight=False)
+    parts = [f"{KIND_LABELS[k]} {band(p)}" for k in KIND_LABELS
+             if (p := _find(rec, "yield_impact", "10y", 0, "bp_per_1pct_debt", k)) is not None]
+    console.print("10y, h=0, bp per 1% of marketable debt sold: " + " · ".join(parts), highlight=False)
     if rec.warnings:
         console.print(f"{len(rec.warnings)} stability/conflict warnings; details: tshock calibrate show {rec.id}",
                       highlight=False)
@@ -215,11 +220,21 @@ def show(
     """One calibration: the headline yield impacts (data, prior, posterior), other relations and caveats."""
     rec = read_calibration(db_of(ctx, db), ref)
     if as_json:
-        write_json(rec.model_dump(mode="json"))
+        out = rec.model_dump(mode="json")
+        s = rec.surface
+        out["surface"] = None if s is None else {
+            "n_draws": s.n_draws, "tenors": list(s.tenors), "unit": str(s.unit),
+            "form": "response(h) = level + transitory * 0.5 ** (h / half_life_months)",
+            "stored_in": "calibration_surface_draws (one row per draw and tenor)"}
+        write_json(out)
         return
     console.print(f"[bold]{rec.id}[/bold]  as of {rec.as_of}, created {rec.created_at:%Y-%m-%d %H:%M} UTC, "
                   f"sample {rec.sample_start:%Y-%m}..{rec.sample_end:%Y-%m}", highlight=False)
     console.print(f"data hash {rec.data_hash[:16]}…  code {rec.code_version}", style="dim", highlight=False)
+    from flows.cli_calibrate_evidence import evidence_tables
+
+    for table in evidence_tables(rec):
+        console.print(table)
     for unit, title in UNIT_TITLES.items():
         console.print(headline_table(rec, unit, title))
     console.print(relations_table(rec))
@@ -242,12 +257,15 @@ def _find(rec, name: str, tenor, h, unit: str, kind: str):
 def headline_table(rec, unit: str, title: str) -> Table:
     table = Table(title=f"yield_impact, {title}; 90% intervals", title_justify="left", box=box.SIMPLE_HEAVY,
                   show_edge=False, header_style="bold")
-    for col in ("tenor", "h (months)", "data", "prior", "posterior", "months"):
+    kinds = ("data_event_study", "data_custody_lp", "data_tic_lp", "prior", "posterior")
+    for col in ("tenor", "h (months)", *(KIND_LABELS[k] for k in kinds), "TIC months"):
         table.add_column(col, justify="left" if col == "tenor" else "right")
     for tenor in HEAD_TENORS:
         for h in HEAD_HORIZONS:
-            d, pr, po = (_find(rec, "yield_impact", tenor, h, unit, k) for k in ("data", "prior", "posterior"))
-            table.add_row(tenor, str(h), band(d), band(pr), band(po), str(d.n_obs) if d and d.n_obs else "-",
+            ps = {k: _find(rec, "yield_impact", tenor, h, unit, k) for k in kinds}
+            d = ps["data_tic_lp"] or _find(rec, "yield_impact", tenor, h, unit, "data")  # older records: "data"
+            table.add_row(tenor, str(h), *(band(ps[k]) for k in kinds[:2]), band(d), band(ps["prior"]),
+                          band(ps["posterior"]), str(d.n_obs) if d and d.n_obs else "-",
                           end_section=h == HEAD_HORIZONS[-1])
     return table
 

@@ -16,7 +16,16 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from flows import progress
-from flows.cli import DbOption, UserError, check_offline_dir, console, err, prefect_defaults, resolve_db
+from flows.cli import (
+    DbOption,
+    UserError,
+    announce_prefect,
+    check_offline_dir,
+    console,
+    err,
+    prefect_defaults,
+    resolve_db,
+)
 
 DEFAULT_REPORTS = "reports"
 
@@ -107,6 +116,7 @@ def run_cmd(
     except OSError as exc:
         raise UserError(f"--reports-dir {root}: cannot create it ({exc.strerror})") from None
     started = time.perf_counter()
+    announce_prefect(console, "run")
     booting = start_temporary_server()
     from calibration.estimate import CalibrationError
     from flows.records_store import RecordNotFound
@@ -118,6 +128,8 @@ def run_cmd(
         with run_progress(console):
             if booting is not None:
                 booting.join()  # a failed start is retried (and reported) by the flow's own client
+                console.print(f"[run] Prefect's temporary server is up after {time.perf_counter() - started:.1f} s",
+                              markup=False, highlight=False)
             summary = run_flow(db=path, offline_dir=offline_dir, reports_dir=str(root.resolve()), scenarios=names,
                                draws=draws, refresh=not no_refresh,
                                command=reproduce_command(offline, draws, db, reports_dir, no_refresh))

@@ -13,6 +13,8 @@ import difflib
 import functools
 import json
 import math
+import os
+import re
 import shutil
 import subprocess
 import sys
@@ -23,13 +25,16 @@ from typing import Annotated, TextIO
 import duckdb
 import typer
 from rich import box
+from rich.markup import escape
 from rich.table import Table
 
-from flows.cli import DbOption, UserError, console, err, resolve_db
+from flows.cli import DbOption, UserError, console, err, resolve_db, short
 
 FORMATS = ("table", "csv", "json", "parquet")
 SUFFIX_FORMATS = {".csv": "csv", ".json": "json", ".parquet": "parquet", ".txt": "table"}
 READ_ONLY_MARK = "read-only mode"
+SANDBOX_MARK = re.compile(r"configuration has been locked|disabled (by|through) configuration")
+MAX_ROWS = 1_000_000  # rows a --format table may show; more belong in --output FILE
 
 db_app = typer.Typer(no_args_is_help=True, help="Inspect the warehouse: tables, views, macros and their comments.")
 
@@ -71,11 +76,16 @@ def open_warehouse(db: str | None, write: bool) -> duckdb.DuckDBPyConnection:
     if not path.exists():
         # Never create an empty warehouse as a side effect of a query, even with --write.
         raise WarehouseError(f"no warehouse at {path}: run `tshock refresh` (or `tshock run`) first, or pass --db")
-    return connect(path, read_only=not write)
+    # Read-only means read-only: the sandbox refuses COPY/EXPORT/ATTACH/INSTALL/LOAD, SET, and any file but this one.
+    return connect(path, read_only=not write, sandbox=not write)
 
 
 def explain_sql_error(exc: duckdb.Error, statement: str, path: str) -> UserError:
     text = str(exc).strip()
+    if isinstance(exc, duckdb.PermissionException) or SANDBOX_MARK.search(text):
+        return UserError(f"{first_line(text)}: `tshock sql` without --write reads only the warehouse {path} "
+                         "(no COPY/EXPORT/ATTACH/INSTALL/LOAD/SET, no other files). Save results with --output "
+                         "FILE; use --write for anything else.")
     if READ_ONLY_MARK in text:
         kind = text.split('type "', 1)[1].split('"', 1)[0] if 'type "' in text else statement.split()[0].upper()
         return UserError(f"{kind} would change the warehouse, and `tshock sql` opens {path} read-only. "
@@ -118,6 +128,13 @@ def views_out_of_date(con: duckdb.DuckDBPyConnection) -> bool:
 
 
 def resolve_format(fmt: str | None, output: str | None) -> str:
+    try:
+        return _resolve_format(fmt, output)
+    except OSError as exc:  # a name too long for the file system, say
+        raise UserError(f"--output {short(output)}: {exc.strerror or exc}") from None
+
+
+def _resolve_format(fmt: str | None, output: str | None) -> str:
     if fmt is None:
         fmt = SUFFIX_FORMATS.get(Path(output).suffix.lower(), "table") if output else "table"
     fmt = fmt.lower()
@@ -129,7 +146,15 @@ def resolve_format(fmt: str | None, output: str | None) -> str:
         raise UserError(f"--output {output}: directory {Path(output).parent} does not exist")
     if output and Path(output).is_dir():
         raise UserError(f"--output {output}: is a directory; give a file name, e.g. {Path(output) / 'result.csv'}")
+    if output is not None and not output.strip():
+        raise UserError("--output '': give a file name")
+    if output and not os.access(Path(output).parent, os.W_OK):
+        raise UserError(f"--output {output}: directory {Path(output).parent} is not writable")
     return fmt
+
+
+def first_line(text: str) -> str:
+    return (text.strip().splitlines() or [""])[0][:300]
 
 
 def plain(value):
@@ -152,8 +177,7 @@ def table_cell(value) -> str:
         if value == 0 or 1e-4 <= abs(value) < 1e15:
             return f"{value:.6f}".rstrip("0").rstrip(".")
         return f"{value:.6g}"
-    text = str(plain(value))
-    return text.replace("[", "\\[")
+    return escape(str(plain(value)))
 
 
 def json_value(value):
@@ -186,7 +210,7 @@ def render_table(con: duckdb.DuckDBPyConnection, out=None, max_rows: int = 100) 
     table = Table(box=box.SIMPLE_HEAVY, show_edge=False, header_style="bold")
     numeric = ("INT", "DOUBLE", "FLOAT", "DECIMAL", "BIGINT", "HUGEINT", "REAL")
     for name, type_ in cols:
-        table.add_column(name, justify="right" if type_.upper().startswith(numeric) else "left", overflow="fold")
+        table.add_column(escape(name), justify="right" if type_.upper().startswith(numeric) else "left", overflow="fold")
     for row in rows:
         table.add_row(*(table_cell(v) for v in row))
     target = out or console
@@ -211,11 +235,47 @@ def write_csv(con: duckdb.DuckDBPyConnection, fh: TextIO) -> int:
 
 
 def write_json(con: duckdb.DuckDBPyConnection, fh: TextIO) -> int:
+    """A JSON array written in batches: memory stays bounded whatever the row count (30M rows did fetchall)."""
     names = [c for c, _ in columns_of(con)]
-    rows = [{k: json_value(v) for k, v in zip(names, row, strict=True)} for row in con.fetchall()]
-    json.dump(rows, fh, indent=1, allow_nan=False)
-    fh.write("\n")
-    return len(rows)
+    n = 0
+    fh.write("[")
+    while batch := con.fetchmany(10_000):
+        for row in batch:
+            fh.write(",\n " if n else "\n ")
+            json.dump({k: json_value(v) for k, v in zip(names, row, strict=True)}, fh, allow_nan=False)
+            n += 1
+    fh.write("\n]\n" if n else "]\n")
+    return n
+
+
+def write_parquet(con: duckdb.DuckDBPyConnection, path: str) -> int:
+    import pyarrow.parquet as pq
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # DuckDB notes the DB-API result is copied; fine for a CLI export
+        reader = con.to_arrow_reader(100_000)
+    n = 0
+    with pq.ParquetWriter(path, reader.schema) as writer:
+        for batch in reader:
+            writer.write_batch(batch)
+            n += batch.num_rows
+    return n
+
+
+def write_atomically(output: str, write) -> int:
+    """Write to a temp file beside the target, then rename: a full disk or an error midway leaves the old target
+    as it was and no partial file (issue 15: a full disk left half a CSV; with parquet the target was deleted)."""
+    target = Path(output)
+    tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
+    try:
+        n = write(tmp)
+        os.replace(tmp, target)
+        return n
+    except OSError as exc:
+        why = "the disk is full" if exc.errno == 28 else (exc.strerror or str(exc))
+        raise UserError(f"--output {short(output)}: cannot write it ({why}); nothing was written") from None
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def emit(con: duckdb.DuckDBPyConnection, fmt: str, output: str | None, max_rows: int) -> None:
@@ -225,26 +285,20 @@ def emit(con: duckdb.DuckDBPyConnection, fmt: str, output: str | None, max_rows:
     if fmt == "table" and not output:
         render_table(con, max_rows=max_rows)
         return
-    if fmt == "parquet":
-        import pyarrow.parquet as pq
-
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # DuckDB notes the DB-API result is copied; fine for a CLI export
-            table = con.to_arrow_table()
-        pq.write_table(table, output)
-        err.print(f"wrote {table.num_rows} rows to {output}", highlight=False)
-        return
     if output is None:
         _ = write_csv(con, sys.stdout) if fmt == "csv" else write_json(con, sys.stdout)
         sys.stdout.flush()
         return
-    with open(output, "w", encoding="utf-8", newline="") as fh:
-        if fmt == "table":
-            from rich.console import Console
 
-            n = render_table(con, out=Console(file=fh, width=200, color_system=None), max_rows=max_rows)
-        else:
-            n = write_csv(con, fh) if fmt == "csv" else write_json(con, fh)
+    def write_text(tmp: Path) -> int:
+        with open(tmp, "w", encoding="utf-8", newline="") as fh:
+            if fmt == "table":
+                from rich.console import Console
+
+                return render_table(con, out=Console(file=fh, width=200, color_system=None), max_rows=max_rows)
+            return write_csv(con, fh) if fmt == "csv" else write_json(con, fh)
+
+    n = write_atomically(output, (lambda tmp: write_parquet(con, str(tmp))) if fmt == "parquet" else write_text)
     err.print(f"wrote {n} rows to {output}", highlight=False)
 
 
@@ -257,7 +311,8 @@ def sql(
     output: Annotated[str | None, typer.Option("--output", "-o", help="Write the result to this file")] = None,
     write: Annotated[bool, typer.Option("--write", help="Open read-write so INSERT/CREATE/… may change the "
                                                         "warehouse (takes the write lock)")] = False,
-    max_rows: Annotated[int, typer.Option("--max-rows", min=1, help="Rows shown by --format table")] = 100,
+    max_rows: Annotated[int, typer.Option("--max-rows", min=1, max=MAX_ROWS,
+                                          help="Rows shown by --format table")] = 100,
     db: DbOption = None,
 ):
     """Query the warehouse with SQL. Read-only unless --write. Views and comments: `tshock db describe`."""

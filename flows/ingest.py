@@ -65,6 +65,8 @@ def _ingest(con: duckdb.DuckDBPyConnection, data_dir: Path, payload: Payload, mo
     fetched_on: date | None = None if payload.offline else payload.fetched_at.date()
     try:
         frames = module.transform(payload.relpath, payload.body, fetched_on)
+        if hasattr(module, "check_plausible"):  # per-series bounds the table's own cannot express
+            module.check_plausible(payload.relpath, frames)
         result = load_frames(con, frames, file=payload.relpath, sha256=sha, log_row=log)
     except (ParseError, ValidationError) as exc:
         status = "stale" if getattr(exc, "stale", False) else "quarantined"

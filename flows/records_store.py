@@ -8,8 +8,14 @@ from __future__ import annotations
 import json
 
 import duckdb
+import numpy as np
+import pandas as pd
 
+from calibration.contract import ResponseSurface
 from calibration.record import CalibrationRecord
+
+SURFACE_COLUMNS = ["calibration_id", "draw", "tenor", "level_bp_per_1pct_debt", "transitory_bp_per_1pct_debt",
+                   "half_life_months"]
 
 
 class RecordNotFound(LookupError):
@@ -30,6 +36,10 @@ def store_calibration(con: duckdb.DuckDBPyConnection, record: CalibrationRecord)
         rows = [[record.id, i, p.name, p.tenor, p.horizon_months, p.unit, p.kind, p.estimate, p.ci_low,
                  p.ci_high, p.n_obs, p.note] for i, p in enumerate(record.params)]
         con.executemany("INSERT INTO calibration_params VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        if record.surface is not None:
+            draws = surface_frame(record.id, record.surface)  # noqa: F841 (read by name in the SQL below)
+            con.execute(f"INSERT INTO calibration_surface_draws ({', '.join(SURFACE_COLUMNS)}) "
+                        f"SELECT {', '.join(SURFACE_COLUMNS)} FROM draws")
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
@@ -51,7 +61,34 @@ def load_calibration(con: duckdb.DuckDBPyConnection, ref: str = "latest") -> Cal
             raise RecordNotFound(f"no calibration {ref!r}: see `tshock calibrate list`")
         if len(rows) > 1:
             raise RecordNotFound(f"calibration id prefix {ref!r} is ambiguous ({len(rows)} matches)")
-    return CalibrationRecord.model_validate_json(rows[0][0])
+    record = CalibrationRecord.model_validate_json(rows[0][0])
+    return record.model_copy(update={"surface": load_surface(con, record.id)})
+
+
+def surface_frame(calibration_id: str, s: ResponseSurface) -> pd.DataFrame:
+    n, k = s.level.shape
+    return pd.DataFrame({"calibration_id": calibration_id, "draw": np.repeat(np.arange(n, dtype=np.int32), k),
+                         "tenor": np.tile(np.asarray(s.tenors, dtype=object), n),
+                         "level_bp_per_1pct_debt": s.level.ravel(), "transitory_bp_per_1pct_debt": s.transitory.ravel(),
+                         "half_life_months": s.half_life_months.ravel()})[SURFACE_COLUMNS]
+
+
+def load_surface(con: duckdb.DuckDBPyConnection, calibration_id: str) -> ResponseSurface | None:
+    """The stored draws as a ResponseSurface; None for a record stored before surfaces existed (the model then
+    falls back to the posterior params) or a warehouse without the table."""
+    try:
+        df = con.execute("SELECT draw, tenor, level_bp_per_1pct_debt, transitory_bp_per_1pct_debt, half_life_months "
+                         "FROM calibration_surface_draws WHERE calibration_id = ? ORDER BY draw",
+                         [calibration_id]).df()
+    except duckdb.CatalogException:
+        return None
+    if df.empty:
+        return None
+    wide = df.pivot(index="draw", columns="tenor")
+    tenors = ResponseSurface.__dataclass_fields__["tenors"].default
+    pick = lambda col: wide[col][list(tenors)].to_numpy(float)  # noqa: E731
+    return ResponseSurface(pick("level_bp_per_1pct_debt"), pick("transitory_bp_per_1pct_debt"),
+                           pick("half_life_months"))
 
 
 def find_calibration(con: duckdb.DuckDBPyConnection, data_hash: str, code_version: str, as_of) -> str | None:

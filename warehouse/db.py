@@ -30,7 +30,16 @@ def data_dir(db: Path) -> Path:
     return db.resolve().parent
 
 
-def connect(path: str | os.PathLike | None = None, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+# A sandboxed reader sees the warehouse and nothing else: no COPY/EXPORT to files, no read_csv/read_blob/glob of
+# other files, no ATTACH, no extension INSTALL/LOAD, and SET cannot undo it (issue 15: `tshock sql` without --write
+# overwrote a landing-zone payload with COPY … TO and read /etc/passwd).
+SANDBOX = {"enable_external_access": False, "autoinstall_known_extensions": False,
+           "autoload_known_extensions": False, "lock_configuration": True}
+
+
+def connect(path: str | os.PathLike | None = None, *, read_only: bool = False,
+            sandbox: bool = False) -> duckdb.DuckDBPyConnection:
+    """sandbox=True (read-only only): the connection can read this database file and nothing else."""
     p = db_path(path)
     if p.is_dir():
         raise WarehouseError(f"{p} is a directory; give the warehouse file's path, e.g. {p / DEFAULT_DB.name}")
@@ -43,7 +52,7 @@ def connect(path: str | os.PathLike | None = None, *, read_only: bool = False) -
             why = "a file of that name is in the way" if isinstance(exc, FileExistsError) else exc.strerror
             raise WarehouseError(f"cannot create the data directory {p.parent}: {why}") from None
     try:
-        con = duckdb.connect(str(p), read_only=read_only)
+        con = duckdb.connect(str(p), read_only=read_only, config=dict(SANDBOX) if sandbox and read_only else {})
     except duckdb.Error as exc:  # IOException (locks, bad files) and the rest ("Corrupt database file")
         raise WarehouseError(explain_io_error(p, exc, read_only)) from None
     try:

@@ -7,7 +7,7 @@ Only new or changed rows are written, so re-loading identical data changes nothi
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import duckdb
 import pandas as pd
@@ -47,8 +47,9 @@ class LoadResult:
         return max(dates) if dates else None
 
 
-def validate(table: Table, frame: pd.DataFrame, file: str) -> pd.DataFrame:
-    """Check columns, nulls, types, duplicate keys, bounds; return the frame in table column order."""
+def validate(table: Table, frame: pd.DataFrame, file: str, retrieved: date | None = None) -> pd.DataFrame:
+    """Check columns, nulls, types, duplicate keys, bounds, dates after `retrieved` (+ the table's
+    future_days); return the frame in table column order."""
     want = table.parsed_columns
     got = list(frame.columns)
     if got != want:
@@ -70,9 +71,32 @@ def validate(table: Table, frame: pd.DataFrame, file: str) -> pd.DataFrame:
         if bad.any():
             i = bad.idxmax()
             raise ValidationError(
-                f"{file}: table {table.name}: implausible {name} = {values[i]} (allowed {low}..{high}) "
-                f"at key {frame.loc[i, list(table.key)].to_dict()}")
+                f"{file}: table {table.name}: implausible {name} = {values[i]:g} (allowed {low:g}..{high:g}) "
+                f"at key {key_text(frame, table, i)}")
+    if retrieved is not None:
+        check_not_future(table, frame, file, retrieved)
     return frame[want]
+
+
+def key_text(frame: pd.DataFrame, table: Table, i) -> str:
+    """The row's key as `name=value` pairs, dates as YYYY-MM-DD (not pandas' Timestamp repr)."""
+    def show(v):
+        return v.date().isoformat() if isinstance(v, pd.Timestamp) else v
+    return ", ".join(f"{k}={show(frame.loc[i, k])}" for k in table.key)
+
+
+def check_not_future(table: Table, frame: pd.DataFrame, file: str, retrieved: date) -> None:
+    limit = pd.Timestamp(retrieved + timedelta(days=table.future_days))
+    for name in DATE_COLUMNS:
+        if name not in frame.columns or frame.empty:
+            continue
+        dates = pd.to_datetime(frame[name], errors="coerce")
+        late = dates > limit
+        if late.any():
+            i = late.idxmax()
+            raise ValidationError(
+                f"{file}: table {table.name}: {name} {dates[i].date()} is after the payload was retrieved "
+                f"({retrieved}; at most {table.future_days} day(s) ahead allowed) at key {key_text(frame, table, i)}")
 
 
 def newest_date(con: duckdb.DuckDBPyConnection, table: Table, stage: str) -> date | None:
@@ -130,10 +154,11 @@ def load_frames(con: duckdb.DuckDBPyConnection, frames: dict[str, pd.DataFrame],
                 sha256: str, log_row: dict) -> LoadResult:
     """Validate every frame first, then load all of them and the log line in one transaction."""
     checked = {}
+    retrieved = retrieval_date(log_row.get("fetched_at"))
     for name, frame in frames.items():
         if name not in TABLES:
             raise ValidationError(f"{file}: parser returned unknown table {name!r}")
-        checked[name] = validate(TABLES[name], frame.reset_index(drop=True), file)
+        checked[name] = validate(TABLES[name], frame.reset_index(drop=True), file, retrieved)
     result = LoadResult()
     con.execute("BEGIN TRANSACTION")
     try:
@@ -150,6 +175,14 @@ def load_frames(con: duckdb.DuckDBPyConnection, frames: dict[str, pd.DataFrame],
             pass  # a failed COMMIT (e.g. disk full) has rolled back already: report what made it fail
         raise
     return result
+
+
+def retrieval_date(fetched_at: datetime | None) -> date:
+    """The day the bytes were retrieved, never later than today (a replayed payload is read today)."""
+    today = date.today()
+    if isinstance(fetched_at, datetime):
+        return min(fetched_at.date(), today)
+    return today
 
 
 def write_log(con: duckdb.DuckDBPyConnection, row: dict) -> None:

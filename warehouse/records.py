@@ -46,7 +46,7 @@ _record(
         C("tenor", "VARCHAR", "Tenor label (3m, 2y, 5y, 10y, 30y) or NULL"),
         C("horizon_months", "INTEGER", "Months after the shock (local-projection horizon) or NULL"),
         C("unit", "VARCHAR", "bp_per_100bn | bp_per_1pct_debt | bp_per_pp_share | usd_per_usd | bp_per_bp", False),
-        C("kind", "VARCHAR", "data | prior | posterior", False),
+        C("kind", "VARCHAR", "data | data_event_study | data_custody_lp | data_tic_lp | prior | posterior", False),
         C("estimate", "DOUBLE", "Point estimate in `unit`", False),
         C("ci_low", "DOUBLE", "Lower end of the 90% interval", False),
         C("ci_high", "DOUBLE", "Upper end of the 90% interval", False),
@@ -54,6 +54,22 @@ _record(
         C("note", "VARCHAR", "Source or caveat for this parameter (e.g. the citation of a prior)"),
     ],
     ("calibration_id", "param_no"),
+)
+
+_record(
+    "calibration_surface_draws",
+    "The posterior response surface of each calibration as joint draws: one draw is one whole surface (every "
+    "tenor; response at horizon h = level + transitory * 0.5^(h / half_life_months), bp per 1% of marketable debt "
+    "sold).",
+    [
+        C("calibration_id", "VARCHAR", "Calibration the draw belongs to (calibrations.calibration_id)", False),
+        C("draw", "INTEGER", "Draw number (0-based); the same number across tenors is the same surface", False),
+        C("tenor", "VARCHAR", "Tenor label (3m, 2y, 5y, 10y, 30y)", False),
+        C("level_bp_per_1pct_debt", "DOUBLE", "Persistent (long-run) response, bp per 1% of debt sold, >= 0", False),
+        C("transitory_bp_per_1pct_debt", "DOUBLE", "Short-run part on top of the level at h = 0, >= 0", False),
+        C("half_life_months", "DOUBLE", "Half-life of the transitory part, months, > 0", False),
+    ],
+    ("calibration_id", "draw", "tenor"),
 )
 
 _record(

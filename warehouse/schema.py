@@ -46,6 +46,10 @@ class Table:
     # Dates that must be strictly increasing within each group (checked on the frame).
     loader_owned: tuple[str, ...] = ("payload_sha256",)
     revisions: Revisions | None = None
+    # How many days after the payload's retrieval date (or today, if earlier) an observation may be dated.
+    # One day covers time zones; an observation from the future is a corrupt or hostile file (issue 15: a FRED
+    # row dated 2099 became the current value). Auctions are announced ahead of the auction date.
+    future_days: int = 1
 
     @property
     def parsed_columns(self) -> list[str]:
@@ -69,9 +73,9 @@ C = Column
 TABLES: dict[str, Table] = {}
 
 
-def _table(name, comment, columns, key, bounds=None, revisions=None):
+def _table(name, comment, columns, key, bounds=None, revisions=None, future_days=1):
     TABLES[name] = Table(name, comment, tuple(columns) + (PROVENANCE,), tuple(key), bounds or {},
-                         revisions=revisions)
+                         revisions=revisions, future_days=future_days)
 
 
 _table(
@@ -190,7 +194,8 @@ _table(
         C("total_public_debt_usd", "DOUBLE", "Total public debt outstanding, dollars (= public + intragovernmental)"),
     ],
     key=("record_date",),
-    bounds={"total_public_debt_usd": (0, 1e15), "debt_held_public_usd": (0, 1e15), "intragov_hold_usd": (0, 1e15)},
+    # $200 trillion: five times today's $40 trillion; 1e15 (a hostile file's total) was accepted before issue 15.
+    bounds={"total_public_debt_usd": (0, 2e14), "debt_held_public_usd": (0, 2e14), "intragov_hold_usd": (0, 2e14)},
 )
 
 _table(
@@ -218,6 +223,7 @@ _table(
         C("total_usd_mn", "DOUBLE", "Total outstanding, $ millions (= public + intragovernmental)"),
     ],
     key=("record_date", "security_type_desc", "security_class_desc"),
+    bounds={"debt_held_public_usd_mn": (0, 2e8), "intragov_hold_usd_mn": (0, 2e8), "total_usd_mn": (0, 2e8)},
 )
 
 _table(
@@ -258,6 +264,7 @@ _table(
         C("outstanding_usd_mn", "DOUBLE", "Outstanding amount, $ millions ('*' rounds to zero → 0)"),
     ],
     key=("record_date", "label"),
+    bounds={"outstanding_usd_mn": (0, 2e8)},
 )
 
 _table(
@@ -299,6 +306,8 @@ _table(
         C("price_per_100", "DOUBLE", "Price per $100 of face; NULL before results are announced and for many pre-2000 rows"),
     ],
     key=("cusip", "auction_date"),
+    bounds={"price_per_100": (0, 300)},
+    future_days=60,
 )
 
 INGEST_LOG = Table(

@@ -83,16 +83,16 @@ def _md_escaped(fn):
 
 
 def _calibration_rows(cal: dict | None) -> list[dict]:
-    """The parameters a reader wants first: 10y h=0 data/prior/posterior, then the relations."""
+    """The parameters a reader wants first: 10y h=0 by estimator, prior, posterior, then the relations."""
     if not cal:
         return []
-    names = ["yield_impact", "yield_impact_naive", "stock_effect", "contagion", "backstop_breakeven",
-             "spillover_mortgage30", "spillover_japan10y", "spillover_breakeven10y"]
-    kinds = ["data", "prior", "posterior"]
+    names = ["yield_impact", "yield_impact_long_run", "yield_impact_naive", "stock_effect", "contagion",
+             "backstop_breakeven", "spillover_mortgage30", "spillover_japan10y", "spillover_breakeven10y"]
+    kinds = ["data_event_study", "data_custody_lp", "data_tic_lp", "data", "prior", "posterior"]
     keep = []
     for p in cal.get("params", []):
-        head = p["name"].startswith("yield_impact") and p.get("tenor") == "10y" and p.get("horizon_months") == 0
-        if p["name"] in names and (head or not p["name"].startswith("yield_impact")):
+        head = p["name"].startswith("yield_impact") and p.get("tenor") == "10y" and p.get("horizon_months") in (0, None)
+        if p["name"] in names and p["kind"] in kinds and (head or not p["name"].startswith("yield_impact")):
             keep.append(p)
     return sorted(keep, key=lambda p: (names.index(p["name"]), p["unit"], kinds.index(p["kind"])))
 
@@ -110,6 +110,7 @@ def context(result: dict, run: RunContext, peers: dict[str, dict], chart_files: 
         "why": width_lines(result),
         "backtests": [(BACKTEST_NAMES.get(k, k), v) for k, v in run.backtests.items()],
         "cal_rows": _calibration_rows(run.calibration),
+        "cal_evidence": (run.calibration or {}).get("evidence") or {},
         "charts": chart_files,
         "spec_yaml": result["spec"],
         "warnings": result.get("warnings", []) + (run.calibration or {}).get("warnings", []),

@@ -16,7 +16,15 @@ from pathlib import Path, PurePosixPath
 import pandas as pd
 
 from flows.http import Http
-from flows.sources.base import ParseError, Payload, drop_repeats, newest_stored, read_csv
+from flows.sources.base import (
+    ParseError,
+    Payload,
+    cut_number,
+    drop_repeats,
+    newest_stored,
+    read_csv,
+    read_snapshot_file,
+)
 from warehouse.schema import TABLES
 
 SOURCE = "auctions"
@@ -53,7 +61,7 @@ def extract_offline(snapshot_dir: Path) -> list[Payload]:
     for path in sorted(folder.glob("Auctions_Query_*.csv")):
         relpath = f"fiscaldata/{path.name}"
         out.append(Payload(source=SOURCE, relpath=relpath, url="snapshot:" + relpath,
-                           body=path.read_bytes(), offline=True))
+                           body=read_snapshot_file(snapshot_dir, path), offline=True))
     return out
 
 
@@ -191,6 +199,8 @@ def _iso_date(relpath: str, field: str, text: str, where: int) -> date:
 
 
 def _price(relpath: str, text: str, where: int) -> float:
+    if cut_number(text):
+        raise ParseError(relpath, "a number cut short (truncated file?)", field="price_per_100", value=text, line=where)
     try:
         value = float(text)
     except ValueError:

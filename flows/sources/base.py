@@ -12,8 +12,17 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import os
+import stat
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
+
+from flows.http import FetchError
+
+# No snapshot file comes near this (the largest is ~2 MB); a bigger one is a mistake or an attack (/dev/zero, a
+# 3 GB sparse file gave a MemoryError traceback before issue 15).
+MAX_SNAPSHOT_FILE_BYTES = 256 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -49,6 +58,48 @@ class StaleSourceError(ParseError):
     stale = True
 
 
+class UnsafeSnapshotFile(FetchError):
+    """A snapshot entry that is not a plain file inside the snapshot: refused before a byte of it is read, so
+    nothing of it can reach a quarantine note or ingest_log. The source counts as failed, in one line."""
+
+
+def read_snapshot_file(snapshot_dir: Path, path: Path) -> bytes:
+    """The bytes of a regular file inside the snapshot, at most MAX_SNAPSHOT_FILE_BYTES. A symlink may point
+    elsewhere in the snapshot, never out of it (issue 15: a link to /etc/shadow was parsed and its first line
+    quoted in the quarantine note); FIFOs and devices are refused, not opened (a FIFO hung the refresh)."""
+    relpath = Path(path).relative_to(snapshot_dir).as_posix() if Path(path).is_relative_to(snapshot_dir) else path
+    root, real = Path(snapshot_dir).resolve(), Path(path).resolve()
+    if not real.is_relative_to(root):
+        raise UnsafeSnapshotFile(f"{relpath}: a link to a file outside the snapshot; refused without reading it")
+    try:
+        fd = os.open(real, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW)
+    except OSError as exc:
+        raise UnsafeSnapshotFile(f"{relpath}: cannot read it ({exc.strerror})") from None
+    try:
+        st = os.fstat(fd)  # of what was opened, not of the name: nothing can be swapped in between
+        if not stat.S_ISREG(st.st_mode):
+            raise UnsafeSnapshotFile(f"{relpath}: not a regular file ({_kind(st.st_mode)}); refused without "
+                                     "reading it")
+        if st.st_size > MAX_SNAPSHOT_FILE_BYTES:
+            raise UnsafeSnapshotFile(f"{relpath}: {st.st_size:,} bytes, over the "
+                                     f"{MAX_SNAPSHOT_FILE_BYTES // 2**20} MB limit for one snapshot file")
+        with os.fdopen(fd, "rb", closefd=False) as fh:
+            body = fh.read(MAX_SNAPSHOT_FILE_BYTES + 1)
+    finally:
+        os.close(fd)
+    if len(body) > MAX_SNAPSHOT_FILE_BYTES:
+        raise UnsafeSnapshotFile(f"{relpath}: grew past the {MAX_SNAPSHOT_FILE_BYTES // 2**20} MB limit while read")
+    return body
+
+
+def _kind(mode: int) -> str:
+    for test, name in ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"),
+                       (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"), (stat.S_ISDIR, "a directory")):
+        if test(mode):
+            return name
+    return "not a plain file"
+
+
 def read_csv(relpath: str, text: str) -> list[list[str]]:
     """Every row of a CSV text. The csv module's own errors (a line break inside an unquoted field, a field
     over its size limit, bad quoting) become a ParseError naming the line, like every other bad byte."""
@@ -57,6 +108,13 @@ def read_csv(relpath: str, text: str) -> list[list[str]]:
         return list(reader)
     except csv.Error as exc:
         raise ParseError(relpath, f"malformed CSV ({exc})", line=reader.line_num) from None
+
+
+def cut_number(text: str) -> bool:
+    """A number ending in a bare point ("9."): what a file cut mid-number leaves. No source writes one, so it
+    is refused rather than read as 9.0 (issue 15: a truncated last line loaded 9.0 for 9.74)."""
+    t = text.strip()
+    return t.endswith(".") and t[:-1].lstrip("+-").replace(",", "").isdigit()
 
 
 def drop_repeats(relpath: str, frame, key: list[str], field: str):

@@ -30,7 +30,7 @@ import duckdb
 import pandas as pd
 
 from flows.http import FetchError, Http, redact
-from flows.sources.base import ParseError, Payload
+from flows.sources.base import ParseError, Payload, read_snapshot_file
 from flows.sources.mspd import (
     by_source_line,
     csv_rows,
@@ -111,7 +111,7 @@ def extract_offline(snapshot_dir: Path) -> list[Payload]:
     out = []
     for path in files:
         relpath = path.relative_to(snapshot_dir).as_posix()
-        out.append(Payload(source=SOURCE, relpath=relpath, url="snapshot:" + relpath, body=path.read_bytes(),
+        out.append(Payload(source=SOURCE, relpath=relpath, url="snapshot:" + relpath, body=read_snapshot_file(snapshot_dir, path),
                            offline=True))
     return out
 

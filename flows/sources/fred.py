@@ -28,7 +28,7 @@ import pandas as pd
 
 from flows.http import Http
 from flows.sources import fred_live
-from flows.sources.base import ParseError, Payload
+from flows.sources.base import ParseError, Payload, cut_number, read_snapshot_file
 from flows.sources.fred_live import ApiSettings, SeriesFetchErrors  # noqa: F401  (re-exported for the flow)
 from warehouse.schema import TABLES
 
@@ -41,7 +41,9 @@ FREQUENCIES = frozenset({"daily", "weekly", "monthly", "quarterly", "annual"})
 # Re-fetch this much history on incremental pulls so that recent revisions are picked up.
 REVISION_WINDOW = timedelta(days=31)
 
-_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+# No "9.": FRED never writes a bare trailing point, and a file cut mid-number ("1985-11-12,9.") must not
+# load 9.0 for 9.74 (issue 15).
+_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d+)?|\.\d+)(?:[eE][+-]?\d+)?")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _SERIES_ID = re.compile(r"[A-Za-z0-9_]+")
 _FROM_DATE = re.compile(r"__from_(\d{4}-\d{2}-\d{2})")
@@ -68,6 +70,10 @@ def load_series_config(path: Path = CONFIG_PATH) -> dict[str, dict]:
             raise ValueError(f"{path}: series {sid} lacks {', '.join(missing)}")
         if spec["frequency"] not in FREQUENCIES:
             raise ValueError(f"{path}: series {sid} frequency {spec['frequency']!r} not in {sorted(FREQUENCIES)}")
+        plausible = spec.get("plausible", [-math.inf, math.inf])
+        if (not isinstance(plausible, list) or len(plausible) != 2
+                or not all(isinstance(v, int | float) for v in plausible) or not plausible[0] < plausible[1]):
+            raise ValueError(f"{path}: series {sid} plausible must be [low, high]")
         if not isinstance(spec.get("leading_zeros_missing", False), bool):
             raise ValueError(f"{path}: series {sid} leading_zeros_missing must be true or false")
         out[sid] = dict(spec)
@@ -113,7 +119,7 @@ def extract_offline(snapshot_dir: Path) -> list[Payload]:
         for path in group:
             relpath = path.relative_to(snapshot_dir).as_posix()
             out.append(Payload(source=SOURCE, relpath=relpath, url="snapshot:" + relpath,
-                               body=path.read_bytes(), offline=True))
+                               body=read_snapshot_file(snapshot_dir, path), offline=True))
     return out
 
 
@@ -173,6 +179,28 @@ def transform(relpath: str, body: bytes, fetched_on: date | None = None) -> dict
     return {TABLE: frame}
 
 
+@functools.cache
+def plausible_bounds() -> dict[str, tuple[float, float]]:
+    return {sid: tuple(spec["plausible"]) for sid, spec in load_series_config().items() if "plausible" in spec}
+
+
+def check_plausible(relpath: str, frames: dict[str, pd.DataFrame]) -> None:
+    """Values outside the series' `plausible` range (fred_series.toml) refuse the whole payload: checked at
+    load, not in transform, so the parser itself still reads any number exactly."""
+    from warehouse.load import ValidationError
+
+    frame = frames.get(TABLE)
+    if frame is None or frame.empty:
+        return
+    for sid, rows in frame.groupby("series_id", sort=False):
+        low, high = plausible_bounds().get(sid, (-math.inf, math.inf))
+        bad = rows["value"].notna() & ((rows["value"] < low) | (rows["value"] > high))
+        if bad.any():
+            row = rows[bad].iloc[0]
+            raise ValidationError(f"{relpath}: {sid} = {row['value']:g} on {pd.Timestamp(row['date']).date()} is "
+                                  f"implausible (allowed {low:g}..{high:g}, flows/fred_series.toml)")
+
+
 def _name_id(relpath: str) -> str | None:
     """Series id from the file name: `<ID>.csv`, `<ID>__anything.csv`, `api_observations_<ID>[__…].json`."""
     stem = PurePosixPath(relpath).stem
@@ -202,6 +230,8 @@ def _parse_date(relpath: str, raw: str, *, line: int | None = None, field: str =
 def _parse_value(relpath: str, raw: str, *, line: int | None = None, field: str = "value") -> float:
     if raw in _MISSING:
         return math.nan
+    if cut_number(raw):
+        raise ParseError(relpath, "a number cut short (truncated file?)", field=field, value=raw, line=line)
     if _NUMBER.fullmatch(raw):
         value = float(raw)
         if math.isfinite(value):

@@ -17,7 +17,15 @@ from pathlib import Path, PurePosixPath
 import pandas as pd
 
 from flows.http import Http
-from flows.sources.base import ParseError, Payload, drop_repeats, newest_stored, read_csv
+from flows.sources.base import (
+    ParseError,
+    Payload,
+    cut_number,
+    drop_repeats,
+    newest_stored,
+    read_csv,
+    read_snapshot_file,
+)
 from warehouse.schema import TABLES
 
 SOURCE = "soma"
@@ -63,7 +71,7 @@ def extract_offline(snapshot_dir: Path) -> list[Payload]:
     for path in sorted(folder.glob("SOMA_*.csv")):
         relpath = f"fred/nyfed_soma/{path.name}"
         out.append(Payload(source=SOURCE, relpath=relpath, url="snapshot:" + relpath,
-                           body=path.read_bytes(), offline=True))
+                           body=read_snapshot_file(snapshot_dir, path), offline=True))
     return out
 
 
@@ -198,6 +206,8 @@ def _iso_date(relpath: str, field: str, text: str, lineno: int) -> date:
 
 
 def _number(relpath: str, field: str, text: str, lineno: int) -> float:
+    if cut_number(text):
+        raise ParseError(relpath, "a number cut short (truncated file?)", field=field, value=text, line=lineno)
     try:
         value = float(text.replace(",", ""))
     except ValueError:

@@ -26,7 +26,7 @@ import pandas as pd
 
 from flows.http import Http
 from flows.sources import base
-from flows.sources.base import ParseError, Payload
+from flows.sources.base import ParseError, Payload, read_snapshot_file
 from warehouse.schema import TABLES
 
 SOURCE = "tic"
@@ -338,10 +338,11 @@ def _load_order(path: Path) -> tuple[int, str]:
 def extract_offline(snapshot_dir: Path) -> list[Payload]:
     """Every file under tic/: history first, then other history vintages, slt_table5, slt_table3, mfh.txt."""
     folder = Path(snapshot_dir) / SOURCE
-    files = sorted((p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")),
+    # Every visible entry but folders: a FIFO, device or outside link is refused by read_snapshot_file in one line
+    files = sorted((p for p in folder.iterdir() if not p.name.startswith(".") and not p.is_dir()),
                    key=_load_order) if folder.is_dir() else []
     return [Payload(source=SOURCE, relpath=f"{SOURCE}/{p.name}", url=f"snapshot:{SOURCE}/{p.name}",
-                    body=p.read_bytes(), offline=True) for p in files]
+                    body=read_snapshot_file(snapshot_dir, p), offline=True) for p in files]
 
 
 def extract_live(http: Http, state: dict[str, date]) -> Iterator[Payload]:

@@ -16,7 +16,7 @@ from pathlib import Path, PurePosixPath
 import pandas as pd
 
 from flows.http import Http
-from flows.sources.base import ParseError, Payload, newest_stored, read_csv
+from flows.sources.base import ParseError, Payload, cut_number, newest_stored, read_csv, read_snapshot_file
 from warehouse.schema import TABLES
 
 SOURCE = "yield_curve"
@@ -58,7 +58,7 @@ def extract_offline(snapshot_dir: Path) -> list[Payload]:
     for path in [*archives, *yearly]:
         relpath = f"treasury/{path.name}"
         out.append(Payload(source=SOURCE, relpath=relpath, url="snapshot:" + relpath,
-                           body=path.read_bytes(), offline=True))
+                           body=read_snapshot_file(snapshot_dir, path), offline=True))
     return out
 
 
@@ -176,6 +176,8 @@ def _parse_date(relpath: str, text: str, lineno: int) -> date:
 
 
 def _parse_yield(relpath: str, column: str, text: str, lineno: int) -> float:
+    if cut_number(text):
+        raise ParseError(relpath, "a number cut short (truncated file?)", field=column, value=text, line=lineno)
     try:
         value = float(text)
     except ValueError:

@@ -5,8 +5,10 @@ Data-generating process (monthly, $bn, yields in percent):
   sales S_t = J + C + others; official sales = 0.5 (J + C) + N(0, 10).
 - Yield changes (bp): dy_k = BETA[k] * S_t / 100 + common_t + N(0, 5), common_t ~ N(0, 12): a sale of
   $100bn raises tenor k by BETA[k] bp on impact and permanently.
-- Holdings at market value: H_t = H_{t-1} - sales_t - D * H_{t-1} * dy10_t / 1e4 (the valuation
-  effect the panel must remove). TIC reports net purchases (= -sales) from `reported_from` on.
+- Holdings as mfhhis01 builds them: before December 2011 from transactions, H_t = H_{t-1} - sales_t (the
+  footnote-1/ construction: no price effect in the month-to-month change); from December 2011 at market value,
+  H_t = H_{t-1} - sales_t - D * H_{t-1} * dy10_t / 1e4 (the valuation effect the panel must remove). TIC
+  reports net purchases (= -sales) from `reported_from` on.
 - Mortgage and Japan 10y move SPILL_MORT / SPILL_JP bp per bp of the U.S. 10y; the 10y breakeven
   moves SPILL_BEI per bp of the 10y plus BACKSTOP bp per $100bn of Fed purchases.
 - Marketable debt is DEBT_BN (+-0.1% noise), so 1% of debt is about 2 x $100bn.
@@ -90,7 +92,8 @@ def synthetic_inputs(
     for key, (country, code) in CODES.items():
         h = START_HOLDINGS[key]
         for i, m in enumerate(months):
-            h = h - sales[key][i] - duration * h * dy["10y"][i] / 1e4
+            market_value = m >= pd.Timestamp("2011-12-31")
+            h = h - sales[key][i] - (duration * h * dy["10y"][i] / 1e4 if market_value else 0.0)
             hold_rows.append((m, country, h, None, "mfhhis01.txt", vintage))
             flow_rows.append(
                 (

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import numpy as np
 import pytest
 
 from calibration.backtest import backtest
@@ -26,9 +27,12 @@ def test_one_month_window_is_impact_times_sales(setup):
     sale = p.loc["2008-03-31", "sale_adj_total"]
     assert out["net_sales_usd_bn"]["total"] == pytest.approx(sale, abs=1e-3)
     ten = next(r for r in out["by_tenor"] if r["tenor"] == "10y")
-    post = rec.get("yield_impact", tenor="10y", horizon_months=0, unit="bp_per_100bn", kind="posterior")
-    data = rec.get("yield_impact", tenor="10y", horizon_months=0, unit="bp_per_100bn", kind="data")
-    assert ten["attributed_bp"] == pytest.approx(post.estimate * sale / 100, abs=1e-3)
+    data = rec.get("yield_impact", tenor="10y", horizon_months=0, unit="bp_per_100bn", kind="data_tic_lp")
+    # The posterior: each surface draw's month-0 response times the sale in % of the previous month's debt.
+    pct = p.loc["2008-03-31", "sale_adj_total_pct"]
+    r0 = rec.surface.response(1)[:, TENORS.index("10y"), 0]
+    assert ten["kind_used"] == "posterior_surface"
+    assert ten["attributed_bp"] == pytest.approx(float(np.median(r0 * pct)), abs=1e-3)
     assert ten["data_attributed_bp"] == pytest.approx(data.estimate * sale / 100, abs=1e-3)
     assert ten["ci_low"] <= ten["attributed_bp"] <= ten["ci_high"]
     actual = (p.loc["2008-03-31", "y_10y"] - p.loc["2008-02-29", "y_10y"]) * 100
@@ -44,13 +48,17 @@ def test_multi_month_window_uses_horizon_end_minus_t(setup):
     curve = {
         x.horizon_months: x.estimate
         for x in rec.params
-        if x.name == "yield_impact" and x.tenor == "5y" and x.unit == "bp_per_100bn" and x.kind == "data"
+        if x.name == "yield_impact" and x.tenor == "5y" and x.unit == "bp_per_100bn" and x.kind == "data_tic_lp"
     }
     sales = p.loc["2006-01-31":"2006-12-31", "sale_adj_total"]
     expected = sum(curve[11 - i] * s / 100 for i, s in enumerate(sales))
     five = next(r for r in out["by_tenor"] if r["tenor"] == "5y")
     assert five["data_attributed_bp"] == pytest.approx(expected, abs=1e-3)
     assert five["max_horizon_used"] == 11
+    # the surface: sum over months of R(11 - i) x sale_i (% of debt), per draw, median
+    pct = p.loc["2006-01-31":"2006-12-31", "sale_adj_total_pct"].to_numpy()
+    r = rec.surface.response(12)[:, TENORS.index("5y"), ::-1]  # column i = horizon 11 - i
+    assert five["attributed_bp"] == pytest.approx(float(np.median(r @ pct)), abs=1e-3)
 
 
 def test_data_attribution_tracks_the_true_effect_over_a_long_window(setup):

@@ -1,4 +1,5 @@
-"""Priors file, normal-normal combination, prior-data conflict."""
+"""Priors file (stock_effect), normal-normal combination, prior-data conflict. The yield response's priors are
+the literature mixtures of the response surface: tests/calibration/test_surface.py."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from calibration.posterior import PRIORS_PATH, combine, conflicts, load_priors, 
 from calibration.record import TENORS, Z90, Param
 
 
-def _data(est, sd, tenor="10y", h=0, unit="bp_per_100bn", name="yield_impact"):
+def _data(est, sd, tenor="10y", h=None, unit="bp_per_pp_share", name="stock_effect"):
     return Param(
         name=name,
         tenor=tenor,
@@ -38,29 +39,18 @@ def test_posterior_lies_between_prior_and_data_and_is_tighter(est, sd):
     lo, hi = sorted([prior.estimate, d.estimate])
     assert lo <= post.estimate <= hi
     assert post.sd < prior.sd
-    # The identification allowance keeps the posterior from collapsing onto a precise reduced-form estimate.
-    assert post.sd > min(prior.sd, d.sd) * 0.5
+    assert post.sd <= min(prior.sd, d.sd) + 1e-12  # two independent signals: tighter than either
 
 
-def test_identification_allowance_pulls_toward_the_prior():
+def test_stock_effect_prior_is_cited_and_yield_impact_has_no_normal_prior():
     priors = load_priors()
-    d = _data(-10.0, 3.0)
-    with_id = combine([d], priors)[1]
-    no_id = combine([d], type(priors)(priors.priors, priors.sources, {}))[1]
-    assert abs(no_id.estimate - d.estimate) < abs(with_id.estimate - d.estimate)
-
-
-def test_every_yield_impact_cell_has_a_prior_and_sources_are_cited():
-    priors = load_priors()
-    for unit in ("bp_per_100bn", "bp_per_1pct_debt"):
-        for tenor in TENORS:
-            for h in range(25):
-                assert priors.find("yield_impact", tenor, h, unit) is not None, (tenor, h, unit)
     for key, src in priors.sources.items():
         assert src["citation"] and src["finding"] and src["mapping"], key
-    cited = {s for p in priors.priors for s in p.sources}
-    assert {"beltran2013", "warnock2009", "kcfed2025", "ahmed_rebucci2024"} <= cited
-    assert priors.find("stock_effect", "10y", None, "bp_per_pp_share") is not None
+    assert priors.find("stock_effect", "10y", None, "bp_per_pp_share").sources == ("imf2017",)
+    # the yield response is no longer averaged normal-normal with a reduced-form estimate (the surface does it)
+    for unit in ("bp_per_100bn", "bp_per_1pct_debt"):
+        for tenor in TENORS:
+            assert priors.find("yield_impact", tenor, 0, unit) is None
 
 
 def test_no_prior_no_posterior():
@@ -84,4 +74,4 @@ def test_conflict_warning_when_intervals_do_not_overlap():
     params = [d, *combine([d], priors)]
     msgs = conflicts(params)
     assert len(msgs) == 1 and "prior-data conflict" in msgs[0] and "10y" in msgs[0]
-    assert conflicts([_data(30.0, 5.0), *combine([_data(30.0, 5.0)], priors)]) == []
+    assert conflicts([_data(-1.0, 1.0), *combine([_data(-1.0, 1.0)], priors)]) == []

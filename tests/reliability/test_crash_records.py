@@ -42,7 +42,7 @@ from warehouse.db import WarehouseError, all_tables, connect
 REF_DAY = date(2026, 9, 10)
 SCENARIO, DRAWS = "japan-fire-sale", 10  # few draws: a run is ~1.5 s, mostly reading the warehouse
 RANDOM_KILLS = {False: 3, True: 24}
-CAL_TABLES = {"calibrations", "calibration_params"}
+CAL_TABLES = {"calibrations", "calibration_params", "calibration_surface_draws"}
 RUN_TABLES = {"scenario_runs", "scenario_fiscal_years"}
 
 

@@ -52,7 +52,7 @@ def test_duplicate_key_is_refused_before_anything_is_written(con):
 
 def test_implausible_yield_names_value_and_keeps_prior_data(con):
     load_frames(con, {"yield_curve": curve(("2024-01-02", 120, 3.95))}, file="x", sha256="a" * 64, log_row=LOG)
-    with pytest.raises(ValidationError, match=r"implausible yield_pct = 31\.0"):
+    with pytest.raises(ValidationError, match=r"implausible yield_pct = 31 "):
         load_frames(con, {"yield_curve": curve(("2024-01-02", 120, 31.0))}, file="x", sha256="b" * 64, log_row=LOG)
     assert con.execute("SELECT yield_pct FROM yield_curve").fetchall() == [(3.95,)]
 
