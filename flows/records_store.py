@@ -37,9 +37,13 @@ def store_calibration(con: duckdb.DuckDBPyConnection, record: CalibrationRecord)
                  p.ci_high, p.n_obs, p.note] for i, p in enumerate(record.params)]
         con.executemany("INSERT INTO calibration_params VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
         if record.surface is not None:
-            draws = surface_frame(record.id, record.surface)  # noqa: F841 (read by name in the SQL below)
-            con.execute(f"INSERT INTO calibration_surface_draws ({', '.join(SURFACE_COLUMNS)}) "
-                        f"SELECT {', '.join(SURFACE_COLUMNS)} FROM draws")
+            # registered explicitly: a replacement scan of a local variable would not see through a wrapper
+            con.register("_surface_draws", surface_frame(record.id, record.surface))
+            try:
+                con.execute(f"INSERT INTO calibration_surface_draws ({', '.join(SURFACE_COLUMNS)}) "
+                            f"SELECT {', '.join(SURFACE_COLUMNS)} FROM _surface_draws")
+            finally:
+                con.unregister("_surface_draws")
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
