@@ -83,7 +83,7 @@ def run_cmd(
     offline: Annotated[str | None, typer.Option("--offline", help="Replay a snapshot directory instead of the network")] = None,
     reports_dir: Annotated[str | None, typer.Option("--reports-dir", help="Where dated reports go (default: $TSHOCK_REPORTS or ./reports)")] = None,
     scenario: Annotated[list[str] | None, typer.Option("--scenario", "-s", help="Only these scenarios (name or YAML file; repeatable). Default: every shipped one")] = None,
-    draws: Annotated[int | None, typer.Option("--draws", min=1, help="Monte Carlo draws for every scenario (overrides the specs)")] = None,
+    draws: Annotated[int | None, typer.Option("--draws", min=1, max=100_000, help="Monte Carlo draws for every scenario (overrides the specs)")] = None,
     no_refresh: Annotated[bool, typer.Option("--no-refresh", help="Skip the refresh: report on the warehouse as it is")] = False,
     db: DbOption = None,
 ):
