@@ -34,6 +34,9 @@ def prefect_defaults() -> None:
     os.environ.setdefault("DO_NOT_TRACK", "1")
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    # Failures reach the Prefect API (the UI's logs) through the run logger; the terminal gets our own one-line
+    # summary instead of Prefect's console copy of them (a dict dump and "NoneType: None").
+    os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "CRITICAL")
 
 
 def resolve_db(db: str | None) -> str:
@@ -66,7 +69,7 @@ def refresh(
             raise UserError(f"--source {s}: unknown source; choose from {', '.join(SOURCES)}")
     offline_dir = check_offline_dir(offline)
     prefect_defaults()
-    from flows.refresh import refresh_flow
+    from flows.refresh import refresh_results
 
     path = resolve_db(db)
     from warehouse.db import connect
@@ -76,8 +79,8 @@ def refresh(
     holder = connect(path)
     try:
         with console_ui.stage_progress(console, "refresh"):
-            results = refresh_flow(db=path, sources=list(source) if source else None, offline_dir=offline_dir,
-                                   full=full)
+            results = refresh_results(db=path, sources=list(source) if source else None,
+                                      offline_dir=offline_dir, full=full)
     finally:
         holder.close()
     console_ui.refresh_summary(console, results, path)

@@ -106,6 +106,7 @@ def run_cmd(
     booting = start_temporary_server()
     from calibration.estimate import CalibrationError
     from flows.records_store import RecordNotFound
+    from flows.refresh import state_data
     from flows.run import run_flow
     from model import ModelError
     from model.spec import SpecError
@@ -114,9 +115,10 @@ def run_cmd(
         with run_progress(console):
             if booting is not None:
                 booting.join()  # a failed start is retried (and reported) by the flow's own client
-            summary = run_flow(db=path, offline_dir=offline_dir, reports_dir=str(root.resolve()), scenarios=names,
-                               draws=draws, refresh=not no_refresh,
-                               command=reproduce_command(offline, draws, db, reports_dir))
+            summary = state_data(run_flow(db=path, offline_dir=offline_dir, reports_dir=str(root.resolve()),
+                                          scenarios=names, draws=draws, refresh=not no_refresh,
+                                          command=reproduce_command(offline, draws, db, reports_dir),
+                                          return_state=True))
     except SpecError as exc:  # the refreshed data refuses the spec (e.g. a sale larger than the new holdings)
         err.print(f"error: {' '.join(str(exc).split())}", markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
@@ -164,8 +166,9 @@ def run_progress(out: Console):
                     secs = time.perf_counter() - current["t0"]
                     out.print(f"[run] {name}: done in {secs:.1f} s {detail}".rstrip(), markup=False,
                               highlight=False)
-            elif event == "done" and current["stage"]:
-                out.print(f"[run]   {current['stage']} · {stage}: done {detail}".rstrip(), markup=False,
+            elif event in ("done", "failed") and current["stage"]:
+                word = "FAILED" if event == "failed" else "done"
+                out.print(f"[run]   {current['stage']} · {stage}: {word} {detail}".rstrip(), markup=False,
                           highlight=False)
 
         progress.listen(plain)

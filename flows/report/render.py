@@ -48,6 +48,9 @@ class RunContext:
     claims_source: str = ""
     day_claims: list[Claim] | None = None  # answered once for the run (build_claims); None: per page from peers
     shared_charts: dict[str, str | None] = field(default_factory=dict)
+    # Failed and stale sources and the data date (see flows.run.data_status); pages show a banner when a source
+    # failed. None: no refresh this run, or nothing failed.
+    data_status: dict | None = None
 
     def chart(self, name: str) -> str | None:
         """Charts that do not depend on the scenario are drawn once per run."""
