@@ -37,6 +37,10 @@ def prefect_defaults() -> None:
     # Failures reach the Prefect API (the UI's logs) through the run logger; the terminal gets our own one-line
     # summary instead of Prefect's console copy of them (a dict dump and "NoneType: None").
     os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "CRITICAL")
+    if not os.environ.get("PREFECT_API_URL"):
+        from flows import server_child
+
+        server_child.install()  # the temporary server dies with this process, even by kill -9
 
 
 def resolve_db(db: str | None) -> str:
