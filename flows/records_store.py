@@ -58,8 +58,11 @@ def load_calibration(con: duckdb.DuckDBPyConnection, ref: str = "latest") -> Cal
                            "LIMIT 1").fetchall()
         if not rows:
             raise RecordNotFound("no calibration stored yet: run `tshock calibrate` first")
+    elif not ref.strip():
+        raise RecordNotFound("no calibration '': give an id or a prefix (see `tshock calibrate list`)")
     else:
-        rows = con.execute("SELECT record_json FROM calibrations WHERE calibration_id LIKE ? || '%'",
+        # starts_with, not LIKE: '%' and '_' in a prefix are characters, not wildcards (issue 15)
+        rows = con.execute("SELECT record_json FROM calibrations WHERE starts_with(calibration_id, ?)",
                            [ref]).fetchall()
         if not rows:
             raise RecordNotFound(f"no calibration {ref!r}: see `tshock calibrate list`")
