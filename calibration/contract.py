@@ -63,7 +63,7 @@ SURFACE_HORIZON_MONTHS = 120  # horizons 0..120 inclusive
 SURFACE_UNIT = Unit.BP_PER_1PCT_DEBT
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class ResponseSurface:
     """Joint posterior draws of the yield response surface (see the module docstring for the form).
 
@@ -90,6 +90,16 @@ class ResponseSurface:
                 raise ValueError(f"response surface: {name} has non-finite values")
         if (self.level < 0).any() or (self.transitory < 0).any() or (self.half_life_months <= 0).any():
             raise ValueError("response surface: level and transitory must be >= 0 and half-lives > 0 in every draw")
+
+    def __eq__(self, other: object) -> bool:
+        """Same draws, tenors and unit (array-valued fields: the dataclass default would be ambiguous)."""
+        if not isinstance(other, ResponseSurface):
+            return NotImplemented
+        return (self.tenors == other.tenors and self.unit == other.unit
+                and all(np.array_equal(getattr(self, f), getattr(other, f))
+                        for f in ("level", "transitory", "half_life_months")))
+
+    __hash__ = None  # mutable arrays inside: not hashable
 
     @property
     def n_draws(self) -> int:

@@ -69,6 +69,13 @@ def prefect_defaults() -> None:
     os.environ.setdefault("DO_NOT_TRACK", "1")
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    # Failures reach the Prefect API (the UI's logs) through the run logger; the terminal gets our own one-line
+    # summary instead of Prefect's console copy of them (a dict dump and "NoneType: None").
+    os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "CRITICAL")
+    if not os.environ.get("PREFECT_API_URL"):
+        from flows import server_child
+
+        server_child.install()  # the temporary server dies with this process, even by kill -9
 
 
 def announce_prefect(out: Console, title: str) -> None:
@@ -111,7 +118,7 @@ def refresh(
     offline_dir = check_offline_dir(offline)
     prefect_defaults()
     announce_prefect(console, "refresh")
-    from flows.refresh import refresh_flow
+    from flows.refresh import refresh_results
 
     path = resolve_db(db)
     from warehouse.db import connect
@@ -121,8 +128,8 @@ def refresh(
     holder = connect(path)
     try:
         with console_ui.stage_progress(console, "refresh"):
-            results = refresh_flow(db=path, sources=list(source) if source else None, offline_dir=offline_dir,
-                                   full=full)
+            results = refresh_results(db=path, sources=list(source) if source else None,
+                                      offline_dir=offline_dir, full=full)
     finally:
         holder.close()
     console_ui.refresh_summary(console, results, path)

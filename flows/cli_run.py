@@ -96,7 +96,7 @@ def run_cmd(
     offline: Annotated[str | None, typer.Option("--offline", help="Replay a snapshot directory instead of the network")] = None,
     reports_dir: Annotated[str | None, typer.Option("--reports-dir", help="Where dated reports go (default: $TSHOCK_REPORTS or ./reports)")] = None,
     scenario: Annotated[list[str] | None, typer.Option("--scenario", "-s", help="Only these scenarios (name or YAML file; repeatable). Default: every shipped one")] = None,
-    draws: Annotated[int | None, typer.Option("--draws", min=1, help="Monte Carlo draws for every scenario (overrides the specs)")] = None,
+    draws: Annotated[int | None, typer.Option("--draws", min=1, max=100_000, help="Monte Carlo draws for every scenario (overrides the specs)")] = None,
     no_refresh: Annotated[bool, typer.Option("--no-refresh", help="Skip the refresh: report on the warehouse as it is")] = False,
     db: DbOption = None,
 ):
@@ -120,6 +120,7 @@ def run_cmd(
     booting = start_temporary_server()
     from calibration.estimate import CalibrationError
     from flows.records_store import RecordNotFound
+    from flows.refresh import state_data
     from flows.run import run_flow
     from model import ModelError
     from model.spec import SpecError
@@ -130,9 +131,10 @@ def run_cmd(
                 booting.join()  # a failed start is retried (and reported) by the flow's own client
                 console.print(f"[run] Prefect's temporary server is up after {time.perf_counter() - started:.1f} s",
                               markup=False, highlight=False)
-            summary = run_flow(db=path, offline_dir=offline_dir, reports_dir=str(root.resolve()), scenarios=names,
-                               draws=draws, refresh=not no_refresh,
-                               command=reproduce_command(offline, draws, db, reports_dir, no_refresh))
+            summary = state_data(run_flow(db=path, offline_dir=offline_dir, reports_dir=str(root.resolve()),
+                                          scenarios=names, draws=draws, refresh=not no_refresh,
+                                          command=reproduce_command(offline, draws, db, reports_dir, no_refresh),
+                                          return_state=True))
     except SpecError as exc:  # the refreshed data refuses the spec (e.g. a sale larger than the new holdings)
         err.print(f"error: {' '.join(str(exc).split())}", markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
@@ -180,8 +182,9 @@ def run_progress(out: Console):
                     secs = time.perf_counter() - current["t0"]
                     out.print(f"[run] {name}: done in {secs:.1f} s {detail}".rstrip(), markup=False,
                               highlight=False)
-            elif event == "done" and current["stage"]:
-                out.print(f"[run]   {current['stage']} · {stage}: done {detail}".rstrip(), markup=False,
+            elif event in ("done", "failed") and current["stage"]:
+                word = "FAILED" if event == "failed" else "done"
+                out.print(f"[run]   {current['stage']} · {stage}: {word} {detail}".rstrip(), markup=False,
                           highlight=False)
 
         progress.listen(plain)

@@ -199,7 +199,7 @@ def run_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="Print the full result as JSON")] = False,
     calibration: Annotated[str | None, typer.Option("--calibration", help="Calibration id or prefix (default: "
                                                     "the spec's, normally the latest)")] = None,
-    draws: Annotated[int | None, typer.Option("--draws", min=1, help="Monte Carlo draws (overrides the spec)")] = None,
+    draws: Annotated[int | None, typer.Option("--draws", min=1, max=100_000, help="Monte Carlo draws (overrides the spec)")] = None,
     db: DbOption = None,
 ):
     """Run a scenario on the warehouse and the calibration, store it, and print the headline numbers."""

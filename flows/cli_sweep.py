@@ -49,6 +49,11 @@ def reports_root(reports_dir: str | None) -> Path:
     return Path(reports_dir or os.environ.get("TSHOCK_REPORTS") or "reports")
 
 
+# Worker processes of a temporary local cluster: each holds a copy of the inputs, so many more than cores only
+# exhausts memory (issue 15: --dask-local 99999999999 was accepted).
+MAX_LOCAL_WORKERS = 64
+
+
 def grid_from_options(size, months, contagion, backstop, base, seller, name, draws):
     from flows.sweep import parse_grid
 
@@ -79,13 +84,13 @@ def sweep_cmd(
                                              "japan-fire-sale)")] = None,
     seller: Annotated[str | None, typer.Option("--seller", help="Who sells (default: the base's seller)")] = None,
     name: Annotated[str | None, typer.Option("--name", help="Sweep name (report folder sweep-NAME)")] = None,
-    draws: Annotated[int | None, typer.Option("--draws", min=1, help="Monte Carlo draws per cell (overrides)")]
+    draws: Annotated[int | None, typer.Option("--draws", min=1, max=100_000, help="Monte Carlo draws per cell (overrides)")]
     = None,
     dask: Annotated[str | None, typer.Option("--dask", help="Run the cells on this Dask scheduler "
                                              "(e.g. tcp://10.0.0.5:8786); workers must see the warehouse at the same path "
                                              "and reach $PREFECT_API_URL")]
     = None,
-    dask_local: Annotated[int | None, typer.Option("--dask-local", min=1, help="Run the cells on a temporary "
+    dask_local: Annotated[int | None, typer.Option("--dask-local", min=1, max=MAX_LOCAL_WORKERS, help="Run the cells on a temporary "
                                                    "local Dask cluster of N worker processes")] = None,
     reports_dir: Annotated[str | None, typer.Option("--reports-dir", help="Where dated reports go (default: "
                                                     "$TSHOCK_REPORTS or ./reports)")] = None,

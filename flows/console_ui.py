@@ -5,6 +5,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -17,9 +18,9 @@ def stage_progress(console: Console, title: str):
     if not console.is_terminal:
         # Plain logs for CI and pipes: a line per stage start/finish, no cursor tricks.
         def plain(event: str, stage: str, detail: str) -> None:
-            if event in ("start", "done"):
-                console.print(f"[{title}] {stage}: {'started' if event == 'start' else 'done'} {detail}".rstrip(),
-                              markup=False, highlight=False)
+            if event in ("start", "done", "failed"):
+                word = {"start": "started", "done": "done", "failed": "FAILED"}[event]
+                console.print(f"[{title}] {stage}: {word} {detail}".rstrip(), markup=False, highlight=False)
 
         progress.listen(plain)
         try:
@@ -38,6 +39,8 @@ def stage_progress(console: Console, title: str):
             bars.update(tasks[stage], advance=1, description=detail)
         elif event == "done":
             bars.update(tasks[stage], description=detail or "done", total=1, completed=1)
+        elif event == "failed":
+            bars.update(tasks[stage], description=escape(f"FAILED: {detail}"), total=1, completed=1)
 
     progress.listen(on_event)
     try:

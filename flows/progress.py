@@ -31,3 +31,8 @@ def advance(stage: str, detail: str = "") -> None:
 
 def done(stage: str, detail: str = "") -> None:
     _emit("done", stage, detail)
+
+
+def failed(stage: str, detail: str = "") -> None:
+    """The stage ended without doing its work (a source whose fetch failed): never shown as "done"."""
+    _emit("failed", stage, detail)

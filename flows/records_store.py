@@ -37,9 +37,13 @@ def store_calibration(con: duckdb.DuckDBPyConnection, record: CalibrationRecord)
                  p.ci_high, p.n_obs, p.note] for i, p in enumerate(record.params)]
         con.executemany("INSERT INTO calibration_params VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
         if record.surface is not None:
-            draws = surface_frame(record.id, record.surface)  # noqa: F841 (read by name in the SQL below)
-            con.execute(f"INSERT INTO calibration_surface_draws ({', '.join(SURFACE_COLUMNS)}) "
-                        f"SELECT {', '.join(SURFACE_COLUMNS)} FROM draws")
+            # registered explicitly: a replacement scan of a local variable would not see through a wrapper
+            con.register("_surface_draws", surface_frame(record.id, record.surface))
+            try:
+                con.execute(f"INSERT INTO calibration_surface_draws ({', '.join(SURFACE_COLUMNS)}) "
+                            f"SELECT {', '.join(SURFACE_COLUMNS)} FROM _surface_draws")
+            finally:
+                con.unregister("_surface_draws")
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
@@ -54,8 +58,11 @@ def load_calibration(con: duckdb.DuckDBPyConnection, ref: str = "latest") -> Cal
                            "LIMIT 1").fetchall()
         if not rows:
             raise RecordNotFound("no calibration stored yet: run `tshock calibrate` first")
+    elif not ref.strip():
+        raise RecordNotFound("no calibration '': give an id or a prefix (see `tshock calibrate list`)")
     else:
-        rows = con.execute("SELECT record_json FROM calibrations WHERE calibration_id LIKE ? || '%'",
+        # starts_with, not LIKE: '%' and '_' in a prefix are characters, not wildcards (issue 15)
+        rows = con.execute("SELECT record_json FROM calibrations WHERE starts_with(calibration_id, ?)",
                            [ref]).fetchall()
         if not rows:
             raise RecordNotFound(f"no calibration {ref!r}: see `tshock calibrate list`")

@@ -7,7 +7,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
 
-from prefect import flow, task
+from prefect import flow, get_run_logger, task
+from prefect.states import Failed
 
 from flows import progress
 from flows.http import FetchError, Http
@@ -95,13 +96,58 @@ def refresh_source(source: str, db: str, offline_dir: str | None = None, full: b
     return asdict(summary)
 
 
+def failure_line(summary: dict) -> str:
+    """One line naming the source, how many of its fetches failed and the first reason."""
+    first = summary["errors"][0] if summary["errors"] else "no reason recorded"
+    more = f" (and {summary['failed'] - 1} more)" if summary["failed"] > 1 else ""
+    return f"{summary['source']}: {summary['failed']} fetch(es) failed: {first}{more}"
+
+
+@task(name="refresh-source", task_run_name="refresh-{source}", retries=0)
+def refresh_source_checked(source: str, db: str, offline_dir: str | None = None, full: bool = False):
+    """The flow's task: `refresh_source`'s body, ending Failed (with its cause in the run's logs, so the UI
+    shows it) when a fetch failed. Before issue 15 a source whose every fetch failed showed Completed, green,
+    with "This run didn't generate logs". The summary stays the state's data for the flow and the CLI."""
+    summary = refresh_source.fn(source, db, offline_dir, full)
+    if summary["failed"]:
+        line = failure_line(summary)
+        get_run_logger().error(line)
+        return Failed(message=line, data=summary)
+    return summary
+
+
+def state_data(state) -> object:
+    """A state's data; an exception (a crashed task or flow: a locked warehouse, a full disk) is raised."""
+    data = state.result(raise_on_failure=False)
+    if isinstance(data, BaseException):
+        raise data
+    return data
+
+
 @flow(name="tshock-refresh", log_prints=False)
 def refresh_flow(db: str, sources: list[str] | None = None, offline_dir: str | None = None,
-                 full: bool = False) -> list[dict]:
+                 full: bool = False):
+    """Every source in turn; a failed source does not stop the others. Ends Failed, naming the failed sources,
+    when any fetch failed; its data is the list of source summaries either way (see `refresh_results`)."""
     chosen = sources or list(SOURCES)
     results = []
     for source in chosen:
         progress.start(source)
-        results.append(refresh_source(source, db, offline_dir, full))
-        progress.done(source)
+        summary = state_data(refresh_source_checked(source, db, offline_dir, full, return_state=True))
+        results.append(summary)
+        if summary["failed"]:
+            progress.failed(source, failure_line(summary))
+        else:
+            progress.done(source)
+    failed = [r for r in results if r["failed"]]
+    if failed:
+        line = (f"refresh failed for {', '.join(r['source'] for r in failed)}; first cause: "
+                f"{failure_line(failed[0])}")
+        get_run_logger().error(line)
+        return Failed(message=line, data=results)
     return results
+
+
+def refresh_results(**kwargs) -> list[dict]:
+    """Run the refresh flow and return its source summaries whether it ended Completed or Failed."""
+    return state_data(refresh_flow(**kwargs, return_state=True))

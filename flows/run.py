@@ -136,14 +136,16 @@ def reports_task(reports_dir: str, run_date: date, runs: list[dict], peers: dict
 
     claims, claims_source = load_claims()
     record = calibration["record"]
+    status = data_status(manifest["refresh"], views["freshness"], run_date)
     ctx = RunContext(run_date=run_date, command="", code_version=manifest["code_version"],
                      calibration=json.loads(record.model_dump_json()),
                      calibration_reused=calibration["status"] == "reused", freshness=views["freshness"],
                      backtests=backtests, maturity=views["maturity"], holdings=views["holdings"], claims=claims,
-                     claims_source=claims_source)
+                     claims_source=claims_source, data_status=status)
     all_results = {**peers, **{r["name"]: r["results"] for r in runs}}
     ctx.day_claims = build_claims(claims, all_results, ctx.calibration, backtests, views["holdings"])
-    manifest = manifest | {"claims": [c.as_dict() for c in ctx.day_claims], "claims_source": claims_source}
+    manifest = manifest | {"claims": [c.as_dict() for c in ctx.day_claims], "claims_source": claims_source,
+                           "data_status": status}
     root = Path(reports_dir)
     staged = staging_dir(root, run_date)
     jobs = [(r["name"], json.dumps(r["results"], indent=2, allow_nan=False), commands[r["name"]]) for r in runs]
@@ -156,6 +158,18 @@ def reports_task(reports_dir: str, run_date: date, runs: list[dict], peers: dict
         raise
     return {"day_dir": str(day_dir), "index": str(root / "index.html"),
             "reports": {n: str(day_dir / n / "index.html") for n in written}}
+
+
+def data_status(refreshed: list[dict], freshness: list[dict], run_date: date) -> dict:
+    """What the banner of every page of this run says: the sources whose refresh failed (with the first cause),
+    the stale ones and the data date (the newest observation of any source)."""
+    newest = [f.get("newest_observation") for f in freshness if f.get("newest_observation")]
+    return {"run_date": run_date.isoformat(),
+            "failed": [{"source": r["source"], "error": r.get("error") or "see run.json"}
+                       for r in refreshed if r.get("failed")],
+            "stale": [{"source": f["source"], "newest": f.get("newest_observation")}
+                      for f in freshness if f.get("is_stale")],
+            "data_date": str(max(newest))[:10] if newest else None}
 
 
 # --- the flow --------------------------------------------------------------------------------------------------
@@ -176,7 +190,7 @@ def run_flow(db: str, offline_dir: str | None = None, reports_dir: str = "report
     reports on the warehouse as it is. `command` is the CLI invocation the reports print for reproduction
     (`--scenario NAME` is appended per scenario)."""
     from flows.calibrate import calibrate_task
-    from flows.refresh import refresh_flow
+    from flows.refresh import refresh_results
 
     run_date = run_date or date.today()
     names = list(dict.fromkeys(scenarios)) if scenarios else shipped_scenarios()  # names or YAML files, once each
@@ -192,7 +206,7 @@ def run_flow(db: str, offline_dir: str | None = None, reports_dir: str = "report
     refreshed: list[dict] = []
     if refresh:
         stage("refresh", "offline replay" if offline_dir else "live")
-        refreshed = refresh_flow(db=db, sources=sources, offline_dir=offline_dir)
+        refreshed = refresh_results(db=db, sources=sources, offline_dir=offline_dir)
         failed = [r["source"] for r in refreshed if r["failed"]]
         stage_done("refresh", f"failed: {', '.join(failed)}" if failed else "")
         lap("refresh")
@@ -232,17 +246,29 @@ def run_flow(db: str, offline_dir: str | None = None, reports_dir: str = "report
     manifest = {"run_date": run_date.isoformat(), "command": day_command, "code_version": code_version(*CODE_PACKAGES),
                 "calibration_id": record.id, "calibration_status": calibration["status"], "draws": draws,
                 "offline_dir": offline_dir, "scenarios": {r["name"]: r["run_id"] for r in runs},
-                "refresh": [{k: r[k] for k in ("source", "loaded", "skipped", "failed", "newest")}
-                            for r in refreshed],
+                "refresh": [{**{k: r[k] for k in ("source", "loaded", "skipped", "failed", "newest")},
+                             "error": r["errors"][0] if r["failed"] and r["errors"] else None} for r in refreshed],
                 "stages": dict(stages)}
     published = reports_task(reports_dir, run_date, runs, peers, views, calibration, backtests, commands, manifest)
     stage_done("reports", published["day_dir"])
     lap("reports")
     _finish_manifest(Path(published["day_dir"]) / "run.json", stages)
-    return {**published, "run_date": run_date.isoformat(), "calibration_id": record.id,
-            "calibration_status": calibration["status"], "refresh": refreshed, "stages": stages,
-            "scenarios": [{"name": r["name"], "run_id": r["run_id"], "newly_stored": r["newly_stored"],
-                           "headline": _headline(r["results"])} for r in runs]}
+    summary = {**published, "run_date": run_date.isoformat(), "calibration_id": record.id,
+               "calibration_status": calibration["status"], "refresh": refreshed, "stages": stages,
+               "scenarios": [{"name": r["name"], "run_id": r["run_id"], "newly_stored": r["newly_stored"],
+                              "headline": _headline(r["results"])} for r in runs]}
+    failed = [r["source"] for r in refreshed if r["failed"]]
+    if failed:
+        # The reports are published (analysts need them, each page says what failed), but a scheduled run whose
+        # refresh failed must not show green: Failed, naming the sources, with the summary as its data.
+        from prefect import get_run_logger
+        from prefect.states import Failed
+
+        line = (f"refresh failed for {', '.join(failed)}; reports for {run_date} published on the data as it was, "
+                "with a banner naming the failed sources")
+        get_run_logger().error(line)
+        return Failed(message=line, data=summary)
+    return summary
 
 
 def _finish_manifest(path: Path, stages: dict[str, float]) -> None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -65,7 +66,19 @@ def resolve_spec(ref: str, *, draws: int | None = None, directory: Path = SCENAR
     spec = load_spec(scenario_path(ref, directory))
     if draws is not None:
         spec = parse_spec({**spec.model_dump(mode="json"), "draws": draws})
+    check_report_name(spec.name)
     return spec
+
+
+# A scenario's name is its report folder beside the day's own files: `index.html` as a name failed in the
+# reports stage after the run was stored (issue 15). Names that look like files are refused up front.
+_FILE_LIKE = re.compile(r"\.(html?|json|md|txt|csv|parquet|png|svg|ya?ml|js|css)$", re.IGNORECASE)
+
+
+def check_report_name(name: str) -> None:
+    if _FILE_LIKE.search(name):
+        raise SpecError(f"name: {name!r} is not valid: it would be a report folder named like a file; "
+                        "use letters, digits and dashes, e.g. japan-fire-sale")
 
 
 # --- reading the warehouse -------------------------------------------------------------------------------------
@@ -228,10 +241,12 @@ def store_run(con: duckdb.DuckDBPyConnection, run: StoredRun, spec: ScenarioSpec
 
 
 def load_run(con: duckdb.DuckDBPyConnection, ref: str) -> StoredRun:
-    """A stored run by id or unique id prefix."""
+    """A stored run by id or unique id prefix ('%' and '_' are characters, not LIKE wildcards)."""
+    if not ref.strip():
+        raise RecordNotFound("no stored scenario run '': give an id or a prefix (`tshock scenario list`)")
     try:
         rows = con.execute("""SELECT run_id, scenario, calibration_id, data_hash, code_version, anchor, created_at,
-                              results_json FROM scenario_runs WHERE run_id LIKE ? || '%'""", [ref]).fetchall()
+                              results_json FROM scenario_runs WHERE starts_with(run_id, ?)""", [ref]).fetchall()
     except duckdb.CatalogException:
         rows = []
     if not rows:

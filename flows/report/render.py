@@ -14,6 +14,7 @@ import json
 from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import cache
+from html import escape as html_escape
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +48,9 @@ class RunContext:
     claims_source: str = ""
     day_claims: list[Claim] | None = None  # answered once for the run (build_claims); None: per page from peers
     shared_charts: dict[str, str | None] = field(default_factory=dict)
+    # Failed and stale sources and the data date (see flows.run.data_status); pages show a banner when a source
+    # failed. None: no refresh this run, or nothing failed.
+    data_status: dict | None = None
 
     def chart(self, name: str) -> str | None:
         """Charts that do not depend on the scenario are drawn once per run."""
@@ -73,9 +77,17 @@ def environment(html: bool = True) -> Environment:
     if not html:
         for name in ("bn", "interval"):
             env.filters[name] = _md_escaped(FILTERS[name])
-    env.filters["md"] = (lambda text: str(text).replace("$", "\\$")) if not html else (lambda text: text)
-    env.filters["yaml"] = lambda d: yaml.safe_dump(d, sort_keys=False, allow_unicode=True, width=100).rstrip()
+    env.filters["md"] = md_text if not html else (lambda text: text)
+    # The spec sits in a ``` fence: a run of backticks in a description must not close it.
+    env.filters["yaml"] = lambda d: yaml.safe_dump(d, sort_keys=False, allow_unicode=True,
+                                                   width=100).rstrip().replace("```", "`\\`\\`")
     return env
+
+
+def md_text(text) -> str:
+    """Text from a spec or the data as Markdown shows it, never as markup: Markdown passes raw HTML through,
+    so a description's `<script>` would run in a viewer that renders report.md (issue 15)."""
+    return html_escape(str(text), quote=False).replace("$", "\\$")
 
 
 def _md_escaped(fn):

@@ -22,13 +22,23 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from email.utils import parsedate_to_datetime
-from urllib.error import HTTPError
+from urllib.error import HTTPError, URLError
 from urllib.parse import urlencode
 
 from fredapi import Fred
 from fredapi import fred as fredapi_module
 
-from flows.http import RATE_LIMITS_PER_S, FetchError, Http, RateLimiter, describe, redact
+from flows.http import (
+    RATE_LIMITS_PER_S,
+    FetchError,
+    Http,
+    RateLimiter,
+    describe,
+    host_down,
+    is_no_network,
+    mark_down,
+    redact,
+)
 from flows.sources.base import Payload
 
 log = logging.getLogger(__name__)
@@ -129,6 +139,8 @@ class ApiTransport:
         shown = redact(url, [self.secret])
         s = self.settings
         reason = "not attempted"
+        if down := host_down(url):
+            raise FetchError(f"GET {shown} not attempted: {down} (found on an earlier request to this host)")
         for attempt in range(s.retries + 1):
             self.limiter.wait()
             body, status, retry_after = None, None, None
@@ -143,7 +155,11 @@ class ApiTransport:
                 status, retry_after = exc.code, _retry_after(exc)
                 reason = f"HTTP {exc.code}" + _api_message(exc, self.secret)
             except (OSError, http.client.HTTPException) as exc:
-                reason = describe(exc, [self.secret])
+                inner = getattr(exc, "reason", None) if isinstance(exc, URLError) else None
+                reason = describe(inner if isinstance(inner, BaseException) else exc, [self.secret])
+                if is_no_network(reason):  # no retries: the next series' request fails at once too
+                    mark_down(url, reason)
+                    break
             if body is not None:
                 self.responses.append((shown, body))
                 return io.BytesIO(body)

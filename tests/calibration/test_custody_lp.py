@@ -65,3 +65,19 @@ def test_per_dollar_projection_nets_out_the_follow_on_selling():
     assert r.loc[4, "coef"] == pytest.approx(BETA, abs=0.25)
     assert r.loc[4, "ci_low"] <= BETA <= r.loc[4, "ci_high"]
     assert r.loc[0, "coef"] == pytest.approx(r.loc[0, "coef_raw"])  # h = 0: nothing to net out
+
+
+def test_at_h0_the_iv_hac_matches_statsmodels_ols_hac():
+    """At h = 0 the per-dollar projection is the plain one: same coefficient and the same Newey-West standard
+    error as statsmodels' OLS with cov_type HAC (neither applies a degrees-of-freedom correction)."""
+    from calibration.custody import spec
+    from calibration.lp import local_projection
+
+    w = weekly_panel(_fred(follow_on=0.3))
+    sp = spec(Unit.BP_PER_100BN)
+    ours = lp_per_dollar(w, "y_10y", sp, [0, 3], min_obs=100).set_index("horizon")
+    ref = local_projection(w, "y_10y", sp, [0, 3], min_obs=100).set_index("horizon")
+    assert ours.loc[0, "coef"] == pytest.approx(ref.loc[0, "coef"], rel=1e-9)
+    assert ours.loc[0, "se"] == pytest.approx(ref.loc[0, "se"], rel=1e-3)
+    # h = 3: the plain coefficient = per-dollar coefficient x the cumulative sale per unit of shock
+    assert ours.loc[3, "coef_raw"] == pytest.approx(ref.loc[3, "coef"], rel=1e-6)

@@ -14,6 +14,7 @@ from datetime import date
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
@@ -71,19 +72,28 @@ def test_first_run_estimates_and_stores_the_10y_headline(first):
     assert first["status"] == "stored" and first["calibration_id"].startswith("cal-")
     rec = first["record"]
     assert rec.as_of == AS_OF and f"{rec.sample_start:%Y-%m}" == "2003-03"
-    data, prior, post = (head(rec.params, k) for k in ("data", "prior", "posterior"))
-    # Known state on the snapshot: the reduced-form sign problem (about -10), the prior 40 [-9, 89].
-    assert -20 < data.estimate < 0 and data.n_obs > 200
-    assert prior.estimate == 40.0 and prior.ci_low == pytest.approx(-9.35, abs=0.01)
-    assert data.estimate < post.estimate < prior.estimate
+    data, prior, post = (head(rec.params, k) for k in ("data_tic_lp", "prior", "posterior"))
+    # Known state on the snapshot. The corrected TIC flows (transaction-built months before 2011-12 enter as they
+    # are) leave a small reduced-form estimate whose interval covers zero (about -3.7; it was -10.5 with the
+    # valuation term wrongly subtracted); it is a lower bound, far below the posterior's short-run peak.
+    assert -8 < data.estimate < 0 < data.ci_high and data.n_obs > 200
+    assert data.ci_high < post.ci_low and post.ci_low > 0
     for p in (data, prior, post):
         assert p.ci_low < p.estimate < p.ci_high
-    # The identification allowance widens the posterior well beyond the data-only interval.
-    assert post.ci_high - post.ci_low > 3 * (data.ci_high - data.ci_low)
+    # The event study (7 sized Fed announcements) pins the persistent level; the posterior moves to it.
+    ev = head(rec.params, "data_event_study", "bp_per_1pct_debt")
+    assert 1.5 < ev.estimate < 3.5 and ev.n_obs == 7
+    lvl = {k: next(p for p in rec.params if p.name == "yield_impact_long_run" and p.tenor == "10y" and p.kind == k)
+           for k in ("prior", "posterior")}
+    assert ev.ci_low <= lvl["posterior"].estimate <= ev.ci_high
+    assert lvl["prior"].estimate > lvl["posterior"].ci_high  # it moved from the literature's centre
+    assert (lvl["posterior"].ci_high - lvl["posterior"].ci_low) < (lvl["prior"].ci_high - lvl["prior"].ci_low) / 3
+    assert rec.evidence["qe1_replication"]["within_tolerance"]
+    assert rec.surface is not None and rec.surface.n_draws == 2000
     naive = next(p for p in rec.params if p.name == "yield_impact_naive" and p.tenor == "10y"
                  and p.horizon_months == 0 and p.unit == "bp_per_100bn")
     assert naive.estimate > 0 > data.estimate  # falling prices look like selling in the naive measure
-    assert head(rec.params, "data", "bp_per_1pct_debt").n_obs == data.n_obs
+    assert head(rec.params, "data_tic_lp", "bp_per_1pct_debt").n_obs == data.n_obs
 
 
 def test_record_round_trips_through_the_warehouse(first, cal_db):
@@ -94,12 +104,14 @@ def test_record_round_trips_through_the_warehouse(first, cal_db):
                            [first["calibration_id"]]).fetchone()[0]
         row = con.execute("SELECT estimate, ci_low, ci_high, n_obs FROM calibration_params WHERE calibration_id "
                           "= ? AND name = 'yield_impact' AND tenor = '10y' AND horizon_months = 0 AND "
-                          "unit = 'bp_per_100bn' AND kind = 'data'", [first["calibration_id"]]).fetchone()
+                          "unit = 'bp_per_100bn' AND kind = 'data_tic_lp'", [first["calibration_id"]]).fetchone()
+        draws = con.execute("SELECT count(*) FROM calibration_surface_draws WHERE calibration_id = ?",
+                            [first["calibration_id"]]).fetchone()[0]
     finally:
         con.close()
-    assert stored == first["record"]
-    assert rows == len(first["record"].params) > 1000
-    data = head(first["record"].params, "data")
+    assert stored == first["record"] and stored.surface == first["record"].surface  # the draws come back too
+    assert rows == len(first["record"].params) > 1000 and draws == 2000 * 5
+    data = head(first["record"].params, "data_tic_lp")
     assert row == (data.estimate, data.ci_low, data.ci_high, data.n_obs)
 
 
@@ -164,7 +176,7 @@ def test_cli_calibrate_says_reused(first, cal_db):
     code, out, err = run("calibrate", "--db", cal_db)
     assert code == 0, err
     assert f"reused {first['calibration_id']}" in out
-    assert "10y, h=0, bp per $100bn" in out and "posterior" in out
+    assert "10y, h=0, bp per 1% of marketable debt sold" in out and "event study" in out and "posterior" in out
 
 
 @pytest.mark.parametrize("as_of, words", [
@@ -192,23 +204,32 @@ def test_cli_show_json_has_the_params_list(first, cal_db):
     rec = json.loads(out)
     assert rec["id"] == first["calibration_id"] and rec["as_of"] == AS_OF.isoformat()
     assert all(PARAM_KEYS <= set(p) for p in rec["params"])
-    assert {p["kind"] for p in rec["params"]} == {"data", "prior", "posterior"}
+    kinds = {"data", "data_event_study", "data_custody_lp", "data_tic_lp", "prior", "posterior"}
+    assert {p["kind"] for p in rec["params"]} == kinds
+    # one kind per estimator, prior and posterior, for every tenor
+    for tenor in ("3m", "2y", "5y", "10y", "30y"):
+        by_kind = {p["kind"]: p for p in rec["params"] if p["name"] == "yield_impact" and p["tenor"] == tenor
+                   and p["horizon_months"] == 0 and p["unit"] == "bp_per_1pct_debt"}
+        assert set(by_kind) == kinds - {"data"}, tenor
+        for p in by_kind.values():
+            assert p["ci_low"] <= p["estimate"] <= p["ci_high"], (tenor, p)
     by_kind = {p["kind"]: p for p in rec["params"] if p["name"] == "yield_impact" and p["tenor"] == "10y"
                and p["horizon_months"] == 0 and p["unit"] == "bp_per_100bn"}
-    assert set(by_kind) == {"data", "prior", "posterior"}
-    for p in by_kind.values():
-        assert p["ci_low"] < p["estimate"] < p["ci_high"]
-    assert by_kind["data"]["n_obs"] > 200 and by_kind["prior"]["n_obs"] is None
-    assert by_kind["data"]["estimate"] == head(first["record"].params, "data").estimate
+    assert by_kind["data_tic_lp"]["n_obs"] > 200 and by_kind["prior"]["n_obs"] is None
+    assert by_kind["data_custody_lp"]["n_obs"] > 900 and by_kind["data_event_study"]["n_obs"] == 7
+    assert by_kind["data_tic_lp"]["estimate"] == head(first["record"].params, "data_tic_lp").estimate
+    assert rec["surface"]["n_draws"] == 2000
+    assert {"headline_10y", "literature", "qe1_replication", "japan_interventions"} <= set(rec["evidence"])
 
 
 def test_cli_show_by_prefix_prints_the_summary_tables(first, cal_db):
     code, out, err = run("calibrate", "show", first["calibration_id"][:8], "--db", cal_db)
     assert code == 0, err
     prior = head(first["record"].params, "prior")
-    assert f"+40.0 [{prior.ci_low:+.1f}, {prior.ci_high:+.1f}]" in out
+    assert f"{prior.estimate:+.1f} [{prior.ci_low:+.1f}, {prior.ci_high:+.1f}]" in out
     for text in ("bp per $100bn", "bp per 1% of marketable debt", "stock_effect", "Caveats", "Warnings",
-                 "Reported TIC transactions exist only from 2023-02"):
+                 "Reported TIC transactions exist only from 2023-02", "QE1 replication", "grrs2011",
+                 "ahmed_rebucci2024", "event study (2-day)", "posterior, long run"):
         assert text in out, text
 
 
@@ -249,11 +270,15 @@ def test_cli_backtest_json_windows(first, cal_db, start, end, months, actual_10y
     ten = next(r for r in bt["by_tenor"] if r["tenor"] == "10y")
     assert ten["actual_bp"] == pytest.approx(actual_10y)
     assert ten["ci_low"] <= ten["attributed_bp"] <= ten["ci_high"]
-    assert ten["kind_used"] == "posterior"
+    assert ten["kind_used"] == "posterior_surface"
     assert bt["net_sales_usd_bn"]["total"] == pytest.approx(sales, abs=0.1)
-    post = head(first["record"].params, "posterior")
-    if months == 1:
-        assert ten["attributed_bp"] == pytest.approx(post.estimate * sales / 100, abs=0.1)
+    surface = first["record"].surface
+    if months == 1:  # the month-0 response of every draw times the sale in % of February's debt
+        # the panel's marketable debt for February 2020 is $16,863bn (GFDEBTN x the MSPD share interpolated
+        # between the January 2011 anchor and the 2023-08 MSPD): $395.5bn is 2.35 % of it
+        pct = 100 * sales / 16_863
+        mid = float(np.median(surface.response(1)[:, 3, 0]))
+        assert ten["attributed_bp"] == pytest.approx(mid * pct, rel=0.01)
 
 
 def test_cli_backtest_table(cal_db, first):

@@ -149,10 +149,15 @@ def check_calibrations(db: Path, others: dict) -> tuple[int, bool]:
         rows: dict[str, list[tuple]] = {}
         for r in con.execute("SELECT * FROM calibration_params ORDER BY calibration_id, param_no").fetchall():
             rows.setdefault(r[0], []).append(tuple(r[1:]))
+        draws = dict(con.execute("SELECT calibration_id, count(*) FROM calibration_surface_draws GROUP BY ALL")
+                     .fetchall())
     finally:
         con.close()
     orphans = rows.keys() - {c[0] for c in cals}
     assert not orphans, f"calibration_params rows without their calibration: {sorted(orphans)}"
+    # a calibration's surface draws are stored in the same transaction: all of them (draws x 5 tenors) or none
+    assert not draws.keys() - {c[0] for c in cals}, "surface draws without their calibration"
+    assert all(n % 5 == 0 and n > 0 for n in draws.values()), f"partial surface draws: {draws}"
     for cid, as_of, dhash, version, start, end, method, record_json in cals:
         rec = CalibrationRecord.model_validate_json(record_json)
         assert (rec.id, rec.as_of, rec.data_hash, rec.code_version, rec.sample_start, rec.sample_end,

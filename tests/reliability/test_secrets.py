@@ -116,8 +116,10 @@ def test_a_whole_run_after_a_failing_live_refresh_leaks_nothing_into_reports(pre
     prefect_logs = logging.getLogger("prefect")  # Prefect's loggers do not propagate to the root logger
     prefect_logs.addHandler(keyed.handler)
     try:
-        summary = run_flow(db=str(warehouse_copy), sources=["fred"], reports_dir=str(tmp_path / "reports"),
-                           scenarios=["parallel-plus-10bp"], draws=20)
+        state = run_flow(db=str(warehouse_copy), sources=["fred"], reports_dir=str(tmp_path / "reports"),
+                         scenarios=["parallel-plus-10bp"], draws=20, return_state=True)
+        summary = state.result(raise_on_failure=False)
+        assert state.is_failed() and "refresh failed for fred" in state.message  # issue 15: not green
     finally:
         prefect_logs.removeHandler(keyed.handler)
     assert any(SENTINEL in p for _, p in fredapi_live.requests), "the key never reached the server"

@@ -1,0 +1,64 @@
+"""The temporary Prefect server dies with the `tshock` process that started it, however that process ends.
+
+Prefect starts its temporary server (uvicorn, ~230 MB, listening on a port) as a child process and stops it from
+an `atexit` hook, which a `kill -9` never runs: the server was left running for ever (issue 15). `install()`
+makes Prefect start it through this module instead, which runs uvicorn with a watchdog thread that exits the
+server as soon as its parent process is gone (it is then re-parented, so `os.getppid()` changes).
+
+Why a watchdog and not `prctl(PR_SET_PDEATHSIG)`: Linux sends that signal when the *thread* that forked the
+child ends, and `tshock run` boots the server from a short-lived thread; the watchdog also works on macOS.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+import time
+
+POLL_S = 0.5
+
+
+def _watch(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(POLL_S)
+    os._exit(0)  # no clean shutdown to wait for: the server's only client is gone
+
+
+def install() -> None:
+    """Make Prefect's temporary server start through this module (idempotent)."""
+    from prefect.server.api.server import SubprocessASGIServer
+
+    if getattr(SubprocessASGIServer._run_uvicorn_command, "tshock_watchdog", False):
+        return
+    SubprocessASGIServer._run_uvicorn_command = _run_uvicorn_with_watchdog
+
+
+def _run_uvicorn_with_watchdog(self):
+    """Prefect's own `_run_uvicorn_command` (prefect 3.x), with `-m flows.server_child <pid>` for `-m uvicorn`."""
+    import subprocess
+
+    import prefect
+    from prefect.settings import get_current_settings
+
+    server_env = {"PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1", "PREFECT__SERVER_FINAL": "1"}
+    return subprocess.Popen(
+        args=[sys.executable, "-m", "flows.server_child", str(os.getpid()),
+              "--app-dir", str(prefect.__module_path__.parent), "--factory", "prefect.server.api.server:create_app",
+              "--host", "127.0.0.1", "--port", str(self.port), "--log-level", "error", "--lifespan", "on"],
+        env={**os.environ, **server_env, **get_current_settings().to_environment_variables(exclude_unset=True)},
+    )
+
+
+_run_uvicorn_with_watchdog.tshock_watchdog = True
+
+
+if __name__ == "__main__":
+    parent = int(sys.argv[1])
+    if os.getppid() != parent:  # the parent died before we got here
+        sys.exit(0)
+    threading.Thread(target=_watch, args=(parent,), name="parent-watchdog", daemon=True).start()
+    import uvicorn.main
+
+    sys.argv = ["uvicorn", *sys.argv[2:]]
+    sys.exit(uvicorn.main.main())
