@@ -70,16 +70,14 @@ def daily_yields(fred: pd.DataFrame) -> pd.DataFrame:
 
 def window_moves(y: pd.DataFrame, dates: pd.Series | list, days: int) -> pd.DataFrame:
     """(events × tenors) bp: y at the `days`-th trading day on/after d minus y at the last trading day before d."""
-    idx = y.index
-    rows = []
-    for d in pd.to_datetime(pd.Series(dates)):
-        i1 = int(idx.searchsorted(d, side="left"))
-        i0, i_end = i1 - 1, i1 + days - 1
-        if i0 < 0 or i_end >= len(idx):
-            rows.append(pd.Series(np.nan, index=y.columns, name=d))
-            continue
-        rows.append(((y.iloc[i_end] - y.iloc[i0]) * 100.0).rename(d))
-    return pd.DataFrame(rows, columns=y.columns)
+    d = pd.DatetimeIndex(pd.to_datetime(pd.Series(dates)))
+    i1 = y.index.searchsorted(d, side="left")
+    i0, i_end = i1 - 1, i1 + days - 1
+    ok = (i0 >= 0) & (i_end < len(y))
+    vals = y.to_numpy(float)
+    out = np.full((len(d), y.shape[1]), np.nan)
+    out[ok] = (vals[i_end[ok]] - vals[i0[ok]]) * 100.0
+    return pd.DataFrame(out, index=d, columns=y.columns)
 
 
 def debt_at(mkt_debt_bn: pd.Series, dates: pd.Series) -> np.ndarray:

@@ -1,4 +1,7 @@
-"""Literature priors (priors.toml) and their normal-normal combination with the data estimates.
+"""Normal priors (priors.toml; today only the stock effect) and their normal-normal combination with a data estimate.
+
+The yield response is not combined here: its priors and posterior are the response surface (literature.py,
+surface.py), where the reduced-form flow estimates are lower bounds instead of numbers to average.
 
 For a parameter with data estimate d (sd s_d, from the 90% interval) and prior N(m, s_p^2):
 

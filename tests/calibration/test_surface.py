@@ -78,3 +78,21 @@ def test_literature_conversion_uses_the_sample_market():
     assert rows["martin2015"]["in_prior"] is False
     d = draw_prior("level", 5000, np.random.default_rng(0))
     assert (d > 0).all()
+
+
+def test_each_estimator_enters_by_what_it_identifies():
+    """Event study (h = 0, % of debt) → likelihood on the level; TIC and custody → lower bounds on the peak;
+    other horizons, units and names are not evidence for the surface."""
+    from calibration.estimators import evidence_for_surface
+    from calibration.record import Z90, Param
+
+    def p(kind, est, sd, h=0, unit="bp_per_1pct_debt", name="yield_impact"):
+        return Param(name=name, tenor="10y", horizon_months=h, unit=unit, kind=kind, estimate=est,
+                     ci_low=est - Z90 * sd, ci_high=est + Z90 * sd, n_obs=10)
+
+    ev = evidence_for_surface([p("data_event_study", 2.3, 0.5), p("data_tic_lp", -3.7, 3.5),
+                               p("data_custody_lp", -4.3, 3.2), p("data_tic_lp", 9.0, 3.0, h=6),
+                               p("data_event_study", 2.9, 1.0, unit="bp_per_100bn"),
+                               p("data_event_study", 2.2, 0.6, name="yield_impact_event_1d")])["10y"]
+    assert [(round(b, 6), round(s, 6)) for _, b, s in ev.level] == [(2.3, 0.5)]
+    assert sorted(round(b, 6) for _, b, _ in ev.peak_lower_bounds) == [-4.3, -3.7]
