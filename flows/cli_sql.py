@@ -70,14 +70,22 @@ def one_line_errors(command):
 
 
 def open_warehouse(db: str | None, write: bool) -> duckdb.DuckDBPyConnection:
-    from warehouse.db import WarehouseError, connect
+    from warehouse.db import WarehouseError, connect, connect_reader
 
     path = Path(resolve_db(db))
     if not path.exists():
         # Never create an empty warehouse as a side effect of a query, even with --write.
         raise WarehouseError(f"no warehouse at {path}: run `tshock refresh` (or `tshock run`) first, or pass --db")
+    if write:
+        return connect(path)
     # Read-only means read-only: the sandbox refuses COPY/EXPORT/ATTACH/INSTALL/LOAD, SET, and any file but this one.
-    return connect(path, read_only=not write, sandbox=not write)
+    # While a writer holds the warehouse, the read copy it published after its last write is read instead.
+    con, copy = connect_reader(path, sandbox=True)
+    if copy is not None:
+        stamp = dt.datetime.fromtimestamp(copy.stat().st_mtime).strftime("%Y-%m-%d %H:%M")
+        err.print(f"note: a write is running on {path}; reading its read copy {copy.name} (published {stamp})",
+                  markup=False, highlight=False, soft_wrap=True)
+    return con
 
 
 def explain_sql_error(exc: duckdb.Error, statement: str, path: str) -> UserError:
@@ -326,6 +334,10 @@ def sql(
         emit(con, fmt, output, max_rows)
     finally:
         con.close()
+    if write:
+        from warehouse.db import publish_read_copy
+
+        publish_read_copy(resolve_db(db))  # readers of the copy see what --write changed
 
 
 REPL_HELP = ("End statements with ';'. Commands: .tables (list tables and views), .describe NAME, .help, .quit. "
