@@ -253,7 +253,8 @@ def repl(db: str | None, write: bool) -> None:
     duck = shutil.which("duckdb")
     if duck and sys.stdin.isatty():
         con.close()
-        code = subprocess.call([duck, *([] if write else ["-readonly"]), path])
+        # -safe: the duckdb shell's own sandbox (no external access, no .shell/.output/.read), as `tshock sql`
+        code = subprocess.call([duck, *([] if write else ["-readonly", "-safe"]), path])
         raise SystemExit(code)
     interactive = sys.stdin.isatty()
     if interactive:

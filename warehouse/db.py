@@ -148,14 +148,27 @@ def publish_read_copy(path: str | os.PathLike | None = None) -> Path:
     return target
 
 
+def read_copy_is_current(path: str | os.PathLike | None = None) -> bool:
+    """The copy was published after the warehouse file last changed, and no WAL holds later writes: it is the
+    same data, and reading it takes no lock a writer would trip over."""
+    p, copy = db_path(path), read_copy_path(path)
+    try:
+        return copy.stat().st_mtime_ns >= p.stat().st_mtime_ns and not Path(f"{p}.wal").exists()
+    except OSError:
+        return False
+
+
 def connect_reader(path: str | os.PathLike | None = None, *, sandbox: bool = False
                    ) -> tuple[duckdb.DuckDBPyConnection, Path | None]:
-    """A read-only connection to the warehouse, or to its read copy while a writer holds the warehouse.
-    Returns (connection, the copy's path when the copy is what was opened)."""
+    """A read-only connection for a reader that must not block writers: the read copy when it is current,
+    else the warehouse, else (a writer holds the warehouse) the copy as last published.
+    Returns (connection, the copy's path when the copy was opened because a write is running)."""
+    copy = read_copy_path(path)
+    if read_copy_is_current(path):
+        return connect(copy, read_only=True, sandbox=sandbox), None
     try:
         return connect(path, read_only=True, sandbox=sandbox), None
     except WarehouseError as exc:
-        copy = read_copy_path(path)
         if "open for writing" not in str(exc) or not copy.is_file():
             raise
         return connect(copy, read_only=True, sandbox=sandbox), copy

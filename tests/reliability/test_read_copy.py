@@ -4,6 +4,8 @@ writer holds the warehouse. Holders are real processes (DuckDB's locks are per p
 
 from __future__ import annotations
 
+import os
+
 import duckdb
 
 from flows.refresh import refresh_source
@@ -47,6 +49,10 @@ def test_a_notebook_on_the_read_copy_does_not_stop_a_refresh(warehouse_copy, sna
 def test_tshock_sql_reads_the_copy_while_a_writer_holds_the_warehouse(warehouse_copy, capsys):
     publish_read_copy(warehouse_copy)
     n = count(warehouse_copy, "SELECT count(*) FROM yield_curve")
+    # The writer has changed the warehouse since the copy (mtime): the copy is not current, and only because
+    # the warehouse is locked does `tshock sql` fall back to it, saying so.
+    later = read_copy_path(warehouse_copy).stat().st_mtime + 5
+    os.utime(warehouse_copy, (later, later))
     writer = Holder(warehouse_copy, "write")
     try:
         code, out, err = run_main(["sql", "SELECT count(*) AS n FROM yield_curve", "-f", "csv",
@@ -74,3 +80,33 @@ def test_sql_write_publishes_the_change_to_the_copy(warehouse_copy, capsys):
     assert code == 0, err
     assert count(read_copy_path(warehouse_copy), "SELECT count(*) FROM auctions WHERE auction_date < "
                  "DATE '1990-01-01'") == 0
+
+
+def test_a_long_tshock_sql_on_a_current_copy_does_not_block_a_refresh(warehouse_copy):
+    """`tshock sql` (and its interactive shell) opens the copy when it is current, so the warehouse stays free
+    for a writer; once the warehouse changed without a new copy, readers go back to the warehouse."""
+    from warehouse.db import connect, connect_reader, read_copy_is_current
+
+    publish_read_copy(warehouse_copy)
+    assert read_copy_is_current(warehouse_copy)
+    reader, fallback = connect_reader(warehouse_copy, sandbox=True)
+    try:
+        assert fallback is None
+        assert reader.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
+                              ).fetchone()[0].endswith("warehouse.read.duckdb")
+        writer = connect(warehouse_copy)  # a refresh starting while the query runs: not refused
+        writer.execute("DELETE FROM auctions WHERE auction_date < DATE '1980-01-01'")
+        writer.close()
+    finally:
+        reader.close()
+    import time
+
+    stale = time.time() - 60
+    os.utime(read_copy_path(warehouse_copy), (stale, stale))
+    assert not read_copy_is_current(warehouse_copy)
+    reader, _ = connect_reader(warehouse_copy)
+    try:
+        assert reader.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
+                              ).fetchone()[0].endswith("data/warehouse.duckdb")
+    finally:
+        reader.close()
