@@ -226,4 +226,8 @@ def calibrate_task(db: str, as_of: date | None = None, force: bool = False) -> d
 @flow(name="tshock-calibrate", log_prints=False)
 def calibrate_flow(db: str, as_of: date | None = None, force: bool = False) -> dict:
     """`tshock calibrate`: one task, so a deployment can schedule it after each refresh."""
-    return calibrate_task(db, as_of, force)
+    result = calibrate_task(db, as_of, force)
+    from warehouse.db import publish_read_copy
+
+    publish_read_copy(db)  # readers (notebooks, `tshock sql` during a write) see the new record
+    return result

@@ -6,21 +6,16 @@ queries, refused writes and bad options; WarehouseError (exit 1) for locked, mis
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import decimal
 import difflib
 import functools
-import json
-import math
 import os
 import re
 import shutil
 import subprocess
 import sys
-import warnings
 from pathlib import Path
-from typing import Annotated, TextIO
+from typing import Annotated
 
 import duckdb
 import typer
@@ -29,6 +24,17 @@ from rich.markup import escape
 from rich.table import Table
 
 from flows.cli import DbOption, UserError, console, err, resolve_db, short
+from flows.sql_output import (  # noqa: F401  (kept importable from here, where they lived)
+    columns_of,
+    first_line,
+    json_value,
+    plain,
+    table_cell,
+    write_atomically,
+    write_csv,
+    write_json,
+    write_parquet,
+)
 
 FORMATS = ("table", "csv", "json", "parquet")
 SUFFIX_FORMATS = {".csv": "csv", ".json": "json", ".parquet": "parquet", ".txt": "table"}
@@ -70,14 +76,22 @@ def one_line_errors(command):
 
 
 def open_warehouse(db: str | None, write: bool) -> duckdb.DuckDBPyConnection:
-    from warehouse.db import WarehouseError, connect
+    from warehouse.db import WarehouseError, connect, connect_reader
 
     path = Path(resolve_db(db))
     if not path.exists():
         # Never create an empty warehouse as a side effect of a query, even with --write.
         raise WarehouseError(f"no warehouse at {path}: run `tshock refresh` (or `tshock run`) first, or pass --db")
+    if write:
+        return connect(path)
     # Read-only means read-only: the sandbox refuses COPY/EXPORT/ATTACH/INSTALL/LOAD, SET, and any file but this one.
-    return connect(path, read_only=not write, sandbox=not write)
+    # While a writer holds the warehouse, the read copy it published after its last write is read instead.
+    con, copy = connect_reader(path, sandbox=True)
+    if copy is not None:
+        stamp = dt.datetime.fromtimestamp(copy.stat().st_mtime).strftime("%Y-%m-%d %H:%M")
+        err.print(f"note: a write is running on {path}; reading its read copy {copy.name} (published {stamp})",
+                  markup=False, highlight=False, soft_wrap=True)
+    return con
 
 
 def explain_sql_error(exc: duckdb.Error, statement: str, path: str) -> UserError:
@@ -153,55 +167,6 @@ def _resolve_format(fmt: str | None, output: str | None) -> str:
     return fmt
 
 
-def first_line(text: str) -> str:
-    return (text.strip().splitlines() or [""])[0][:300]
-
-
-def plain(value):
-    """A value as text for tables and CSV: ISO dates, NULL as None, floats without float noise."""
-    if isinstance(value, dt.datetime):
-        return value.isoformat(sep=" ")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return value
-
-
-def table_cell(value) -> str:
-    if value is None:
-        return "[dim]NULL[/dim]"
-    if isinstance(value, bool):
-        return str(value).lower()
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            return str(value)
-        if value == 0 or 1e-4 <= abs(value) < 1e15:
-            return f"{value:.6f}".rstrip("0").rstrip(".")
-        return f"{value:.6g}"
-    return escape(str(plain(value)))
-
-
-def json_value(value):
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dt.date | dt.datetime | dt.time):
-        return plain(value) if not isinstance(value, dt.time) else value.isoformat()
-    if isinstance(value, decimal.Decimal):
-        return float(value)
-    if isinstance(value, dt.timedelta):
-        return str(value)
-    if isinstance(value, bytes):
-        return value.hex()
-    if isinstance(value, list | tuple):
-        return [json_value(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): json_value(v) for k, v in value.items()}
-    return value
-
-
-def columns_of(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
-    return [(d[0], str(d[1])) for d in (con.description or [])]
-
-
 def render_table(con: duckdb.DuckDBPyConnection, out=None, max_rows: int = 100) -> int:
     cols = columns_of(con)
     rows = con.fetchmany(max_rows + 1)
@@ -222,60 +187,6 @@ def render_table(con: duckdb.DuckDBPyConnection, out=None, max_rows: int = 100) 
         err.print(f"({len(rows)} row{'s' if len(rows) != 1 else ''})", highlight=False)
     return len(rows)
 
-
-def write_csv(con: duckdb.DuckDBPyConnection, fh: TextIO) -> int:
-    writer = csv.writer(fh, lineterminator="\n")
-    writer.writerow([c for c, _ in columns_of(con)])
-    n = 0
-    while batch := con.fetchmany(10_000):
-        for row in batch:
-            writer.writerow(["" if v is None else plain(v) for v in row])
-        n += len(batch)
-    return n
-
-
-def write_json(con: duckdb.DuckDBPyConnection, fh: TextIO) -> int:
-    """A JSON array written in batches: memory stays bounded whatever the row count (30M rows did fetchall)."""
-    names = [c for c, _ in columns_of(con)]
-    n = 0
-    fh.write("[")
-    while batch := con.fetchmany(10_000):
-        for row in batch:
-            fh.write(",\n " if n else "\n ")
-            json.dump({k: json_value(v) for k, v in zip(names, row, strict=True)}, fh, allow_nan=False)
-            n += 1
-    fh.write("\n]\n" if n else "]\n")
-    return n
-
-
-def write_parquet(con: duckdb.DuckDBPyConnection, path: str) -> int:
-    import pyarrow.parquet as pq
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # DuckDB notes the DB-API result is copied; fine for a CLI export
-        reader = con.to_arrow_reader(100_000)
-    n = 0
-    with pq.ParquetWriter(path, reader.schema) as writer:
-        for batch in reader:
-            writer.write_batch(batch)
-            n += batch.num_rows
-    return n
-
-
-def write_atomically(output: str, write) -> int:
-    """Write to a temp file beside the target, then rename: a full disk or an error midway leaves the old target
-    as it was and no partial file (issue 15: a full disk left half a CSV; with parquet the target was deleted)."""
-    target = Path(output)
-    tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
-    try:
-        n = write(tmp)
-        os.replace(tmp, target)
-        return n
-    except OSError as exc:
-        why = "the disk is full" if exc.errno == 28 else (exc.strerror or str(exc))
-        raise UserError(f"--output {short(output)}: cannot write it ({why}); nothing was written") from None
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def emit(con: duckdb.DuckDBPyConnection, fmt: str, output: str | None, max_rows: int) -> None:
@@ -326,6 +237,10 @@ def sql(
         emit(con, fmt, output, max_rows)
     finally:
         con.close()
+    if write:
+        from warehouse.db import publish_read_copy
+
+        publish_read_copy(resolve_db(db))  # readers of the copy see what --write changed
 
 
 REPL_HELP = ("End statements with ';'. Commands: .tables (list tables and views), .describe NAME, .help, .quit. "
@@ -338,7 +253,8 @@ def repl(db: str | None, write: bool) -> None:
     duck = shutil.which("duckdb")
     if duck and sys.stdin.isatty():
         con.close()
-        code = subprocess.call([duck, *([] if write else ["-readonly"]), path])
+        # -safe: the duckdb shell's own sandbox (no external access, no .shell/.output/.read), as `tshock sql`
+        code = subprocess.call([duck, *([] if write else ["-readonly", "-safe"]), path])
         raise SystemExit(code)
     interactive = sys.stdin.isatty()
     if interactive:

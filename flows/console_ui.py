@@ -20,7 +20,8 @@ def stage_progress(console: Console, title: str):
         def plain(event: str, stage: str, detail: str) -> None:
             if event in ("start", "done", "failed"):
                 word = {"start": "started", "done": "done", "failed": "FAILED"}[event]
-                console.print(f"[{title}] {stage}: {word} {detail}".rstrip(), markup=False, highlight=False)
+                console.print(f"[{title}] {stage}: {word} {detail}".rstrip(), markup=False, highlight=False,
+                              soft_wrap=True)  # one line per event, whatever its length (a failure names a URL)
 
         progress.listen(plain)
         try:

@@ -13,7 +13,7 @@ from prefect.states import Failed
 from flows import progress
 from flows.http import FetchError, Http
 from flows.ingest import SOURCES, ingest_payload, record_fetch_failure, source_module
-from warehouse.db import connect, data_dir
+from warehouse.db import connect, data_dir, publish_read_copy, read_copy_path
 from warehouse.freshness import staleness
 
 
@@ -139,6 +139,8 @@ def refresh_flow(db: str, sources: list[str] | None = None, offline_dir: str | N
             progress.failed(source, failure_line(summary))
         else:
             progress.done(source)
+    if any(r["loaded"] for r in results) or not read_copy_path(db).exists():
+        publish_read_copy(db)  # what notebooks and `tshock sql` read while the next write runs
     failed = [r for r in results if r["failed"]]
     if failed:
         line = (f"refresh failed for {', '.join(r['source'] for r in failed)}; first cause: "

@@ -253,6 +253,9 @@ def run_flow(db: str, offline_dir: str | None = None, reports_dir: str = "report
     stage_done("reports", published["day_dir"])
     lap("reports")
     _finish_manifest(Path(published["day_dir"]) / "run.json", stages)
+    from warehouse.db import publish_read_copy
+
+    publish_read_copy(db)  # the calibration and scenario runs just stored, for readers of the copy
     summary = {**published, "run_date": run_date.isoformat(), "calibration_id": record.id,
                "calibration_status": calibration["status"], "refresh": refreshed, "stages": stages,
                "scenarios": [{"name": r["name"], "run_id": r["run_id"], "newly_stored": r["newly_stored"],

@@ -325,5 +325,9 @@ def scenario_flow(db: str, scenarios: list[str] | None = None, calibration: str 
                   draws: int | None = None) -> list[dict]:
     """Run and store scenarios (default: every shipped one) on the same calibration."""
     names = scenarios or [s["name"] for s in list_scenarios()]
-    return [scenario_task(db, name, calibration, draws) for name in names]
+    runs = [scenario_task(db, name, calibration, draws) for name in names]
+    from warehouse.db import publish_read_copy
+
+    publish_read_copy(db)  # readers (notebooks, `tshock sql` during a write) see the stored runs
+    return runs
 

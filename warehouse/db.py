@@ -108,6 +108,72 @@ def check_not_truncated(con: duckdb.DuckDBPyConnection, p: Path) -> None:
                              "landing zone or a snapshot.")
 
 
+# --- the read copy: readers and the writer do not block each other -------------------------------------------
+#
+# DuckDB lets one process write a file or any number read it, never both (issue 15: a notebook's read-only
+# connection made a scheduled refresh fail at once, and a running refresh made every reader fail). After each
+# successful write the pipeline publishes a copy beside the warehouse (`warehouse.read.duckdb`, ~27 MB) by an
+# atomic rename: notebooks open the copy, and `tshock sql` reads it while a writer holds the warehouse. A reader
+# of the copy keeps the file it opened when a newer copy is renamed over it, so no side ever waits.
+
+def read_copy_path(path: str | os.PathLike | None = None) -> Path:
+    p = db_path(path)
+    return p.with_name(f"{p.stem}.read{p.suffix or '.duckdb'}")
+
+
+def publish_read_copy(path: str | os.PathLike | None = None) -> Path:
+    """Checkpoint the warehouse (its WAL merged into the file) and publish a byte copy as the read copy.
+    Called by writers after a successful write; needs the write lock (this process may already hold it)."""
+    import shutil
+
+    p = db_path(path)
+    target = read_copy_path(p)
+    tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
+    con = connect(p)
+    try:
+        with storage_errors(con):
+            con.execute("CHECKPOINT")
+        # The lock is ours and the WAL is empty: the file's bytes are the whole database, consistent.
+        try:
+            shutil.copyfile(p, tmp)
+            with open(tmp, "rb+") as fh:
+                os.fsync(fh.fileno())
+            os.replace(tmp, target)
+        except OSError as exc:
+            raise WarehouseError(f"cannot publish the read copy {target}: {exc.strerror or exc}") from None
+        finally:
+            tmp.unlink(missing_ok=True)
+    finally:
+        con.close()
+    return target
+
+
+def read_copy_is_current(path: str | os.PathLike | None = None) -> bool:
+    """The copy was published after the warehouse file last changed, and no WAL holds later writes: it is the
+    same data, and reading it takes no lock a writer would trip over."""
+    p, copy = db_path(path), read_copy_path(path)
+    try:
+        return copy.stat().st_mtime_ns >= p.stat().st_mtime_ns and not Path(f"{p}.wal").exists()
+    except OSError:
+        return False
+
+
+def connect_reader(path: str | os.PathLike | None = None, *, sandbox: bool = False
+                   ) -> tuple[duckdb.DuckDBPyConnection, Path | None]:
+    """A read-only connection for a reader that must not block writers: the read copy when it is current,
+    else the warehouse, else (a writer holds the warehouse) the copy as last published.
+    Returns (connection, the copy's path when the copy was opened because a write is running)."""
+    copy = read_copy_path(path)
+    if read_copy_is_current(path):
+        return connect(copy, read_only=True, sandbox=sandbox), None
+    try:
+        return connect(path, read_only=True, sandbox=sandbox), None
+    except WarehouseError as exc:
+        if "open for writing" not in str(exc) or not copy.is_file():
+            raise
+        return connect(copy, read_only=True, sandbox=sandbox), copy
+
+
 @contextmanager
 def session(path=None, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
     con = connect(path, read_only=read_only)
@@ -130,10 +196,11 @@ def explain_io_error(p: Path, exc: Exception, read_only: bool) -> str:
         if read_only:
             return (f"{p} is locked: another process{holder} has it open for writing (a refresh, calibration or "
                     "`tshock sql --write`), and readers cannot open it meanwhile. Wait for it to finish, then "
-                    "try again.")
+                    f"try again (or read {read_copy_path(p).name}, published after each write).")
         if "read-only mode" in text:  # the holder only reads: `tshock sql` or a report
             return (f"{p} is locked: another process{holder} has it open read-only (e.g. `tshock sql`), and a "
-                    "writer needs it to itself. Let that query finish (or stop it), then try again.")
+                    "writer needs it to itself. Let that query finish (or stop it), then try again; notebooks "
+                    f"should open the read copy {read_copy_path(p).name} instead.")
         return (f"{p} is locked by another process{holder}: only one writer at a time (another refresh or "
                 "calibration?). Wait for it to finish (or stop it), then try again.")
     if "not a valid" in text.lower() or "corrupt" in text.lower() or "magic" in text.lower():

@@ -48,8 +48,15 @@ class ParseError(ValueError):
                  line: int | None = None):
         self.file, self.field, self.value, self.line = file, field, value, line
         where = file + (f" line {line}" if line is not None else "")
-        what = (f" field {field!r}" if field else "") + (f" value {value!r}" if value is not None else "")
+        what = (f" field {field!r}" if field else "") + (f" value {_excerpt(value)}" if value is not None else "")
         super().__init__(f"{where}:{what} {message}".replace(": ", ": ", 1))
+
+
+def _excerpt(value: object, limit: int = 80) -> str:
+    """A value as a parse error quotes it, at most `limit` characters: the message goes to the quarantine note
+    and ingest_log, and a hostile file's line can be megabytes long."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[:limit - 1]}… ({len(text):,} characters)"
 
 
 class StaleSourceError(ParseError):

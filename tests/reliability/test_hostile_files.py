@@ -160,3 +160,13 @@ def test_a_link_inside_the_snapshot_is_still_followed(warehouse_copy, snapshot_d
     (snap / "fred" / "DGS10.csv").symlink_to(snap / "fred" / "elsewhere" / "DGS10.csv")
     summary = refresh_source.fn("fred", str(warehouse_copy), str(snap))
     assert summary["failed"] == 0 and summary["quarantined"] == 0, summary
+
+
+def test_a_megabyte_line_is_quoted_as_a_short_excerpt(warehouse_copy, snapshot_dir, tmp_path):
+    body = (snapshot_dir / "fred" / "DGS10.csv").read_bytes() + b"2026-07-29," + b"9" * 1_000_000 + b"x\n"
+    snap = snapshot_with(tmp_path, "fred/DGS10.csv", body)
+    summary = refresh_source.fn("fred", str(warehouse_copy), str(snap))
+    [reason] = summary["errors"]
+    assert summary["quarantined"] == 1 and len(reason) < 300 and "(1,000,003 characters)" in reason
+    note = next((warehouse_copy.parent / "quarantine").glob("*.txt")).read_text()
+    assert len(note) < 400
