@@ -117,13 +117,29 @@ def test_a_refresh_with_the_network_down_ends_failed_on_a_real_server_with_its_c
     http.forget_down_hosts()
     start = time.monotonic()
     with temporary_settings({PREFECT_API_URL: real_prefect_server}):
-        state = refresh_flow(db=str(db), sources=["yield_curve", "soma", "auctions"], return_state=True)
-        took = time.monotonic() - start
-        assert state.is_failed(), state
-        assert state.message.startswith("refresh failed for yield_curve, soma, auctions")
-        assert "no network" in state.message
-        tasks, logs = flow_run_record(state.state_details.flow_run_id, "refresh failed for")
+        restart_api_workers()  # task-run states travel as events: send them to this server, not the harness's
+        try:
+            state = refresh_flow(db=str(db), sources=["yield_curve", "soma", "auctions"], return_state=True)
+            took = time.monotonic() - start
+            assert state.is_failed(), state
+            assert state.message.startswith("refresh failed for yield_curve, soma, auctions")
+            assert "no network" in state.message
+            restart_api_workers()  # flush the events and logs before reading them back
+            tasks, logs = flow_run_record(state.state_details.flow_run_id, "refresh failed for")
+        finally:
+            restart_api_workers()
     http.forget_down_hosts()
     assert took < 30, f"the refresh took {took:.0f} s to notice the network is down"
     assert tasks == {"refresh-yield_curve": "FAILED", "refresh-soma": "FAILED", "refresh-auctions": "FAILED"}
     assert any("no network: the host name could not be resolved" in m for m in logs), logs
+
+
+def restart_api_workers() -> None:
+    """Prefect's events and log workers are process-wide singletons bound to the API they first reached (in this
+    suite, the session's test harness): drain them so the next event or log line opens a worker on the current
+    PREFECT_API_URL."""
+    from prefect.events.worker import EventsWorker
+    from prefect.logging.handlers import APILogWorker
+
+    for worker in (EventsWorker, APILogWorker):
+        worker.drain_all(timeout=10, at_exit=False)
