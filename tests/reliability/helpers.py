@@ -241,4 +241,4 @@ def report_inputs(db: str, names: list[str], draws: int) -> dict:
     return {"run_date": date.today(), "runs": runs, "peers": {}, "views": views_task.fn(db),
             "calibration": calibration, "backtests": backtests_task.fn(db, calibration["record"]),
             "commands": {r["name"]: f"uv run tshock run --scenario {r['name']}" for r in runs},
-            "manifest": {"code_version": "test"}}
+            "manifest": {"code_version": "test", "refresh": []}}  # as run_flow builds it for --no-refresh
