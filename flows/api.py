@@ -7,9 +7,9 @@
                                "sellers": [{"country": "Japan", "amount_usd_bn": 300, "months": 6}]}, draws=200)
     run.fiscal_years; run.paths; run.headline
 
-Every function takes `db=` (default: $TSHOCK_DB or data/warehouse.duckdb, as the CLI) and opens the warehouse
-read-only for the length of the call, so a notebook never holds a lock that `tshock run` or `tshock refresh`
-would wait on. DuckDB refuses a read-only connection while this same process holds a read-write one: close it
+Every function takes `db=` (default: $TSHOCK_DB or data/warehouse.duckdb, as the CLI) and reads, for the length
+of the call, the read copy the pipeline publishes after each write (`warehouse.read.duckdb`; the warehouse itself
+when the copy is not current), so a notebook and `tshock run`/`tshock refresh` never block each other. DuckDB refuses a read-only connection while this same process holds a read-write one: close it
 first. `run_scenario` stores nothing unless `store=True`.
 
 Units: $ billions, yields percent, yield shifts basis points; p5/p50/p95 are quantiles over the Monte Carlo draws
@@ -30,7 +30,7 @@ import pandas as pd
 
 from flows.report import downloads
 from warehouse import readers
-from warehouse.db import db_path, session
+from warehouse.db import db_path, reader
 
 __all__ = ["ScenarioRun", "calibration_params", "calibrations", "compare", "curve", "fred", "fred_value", "holdings",
            "response_surface", "run_scenario", "runs", "scenario_spec", "scenarios", "stored_run", "sweep_cells",
@@ -53,7 +53,7 @@ def holdings(country: str | list[str] | None = None, as_of: DateLike = None, *, 
     `country`: a name or names as TIC prints them ("Japan", "China, Mainland" is stored as "China"), any case.
     `as_of`: only publications on or before that date (what was known then); default the latest vintage, which
     also carries `share_of_foreign_total` and `share_of_marketable_debt` (fractions)."""
-    with session(_db(db), read_only=True) as con:
+    with reader(_db(db)) as con:
         df = readers.holdings(con, country, as_of)
         if country and df.empty:
             asked = [country] if isinstance(country, str) else list(country)
@@ -66,7 +66,7 @@ def holdings(country: str | list[str] | None = None, as_of: DateLike = None, *, 
 def yields(tenors: list[str] | None = None, start: DateLike = None, end: DateLike = None, *,
            db: Db = None) -> pd.DataFrame:
     """Daily Treasury yields, percent: a DatetimeIndex of dates and one column per tenor ("3m", "2y", "10y", …)."""
-    with session(_db(db), read_only=True) as con:
+    with reader(_db(db)) as con:
         df = readers.yields(con, tenors, start, end)
     df.index = pd.to_datetime(df.index)
     return df
@@ -74,20 +74,20 @@ def yields(tenors: list[str] | None = None, start: DateLike = None, end: DateLik
 
 def curve(on: DateLike = None, *, db: Db = None) -> pd.DataFrame:
     """The par yield curve on the newest business day on or before `on` (default the newest): one row per tenor."""
-    with session(_db(db), read_only=True) as con:
+    with reader(_db(db)) as con:
         return readers.curve(con, on)
 
 
 def fred(series_id: str, as_of: DateLike = None, *, db: Db = None) -> pd.DataFrame:
     """A FRED series the warehouse tracks (date, value, realtime_start); `as_of` = as known on that date."""
-    with session(_db(db), read_only=True) as con:
+    with reader(_db(db)) as con:
         return readers.fred(con, series_id, as_of)
 
 
 def fred_value(series_id: str, on: DateLike, as_of: DateLike, *, db: Db = None) -> pd.DataFrame:
     """The value for date `on` as known on `as_of`: always one row, with the observation date it really is, its
     vintage, the lag in days and a note (fred() as of a date has no row for a day its vintages had not reached)."""
-    with session(_db(db), read_only=True) as con:
+    with reader(_db(db)) as con:
         return readers.fred_value(con, series_id, on, as_of)
 
 
@@ -101,14 +101,14 @@ def _record(con, ref: str):
 
 def calibrations(*, db: Db = None) -> pd.DataFrame:
     """Stored calibrations, newest first."""
-    with session(_db(db), read_only=True) as con:
+    with reader(_db(db)) as con:
         return readers.calibrations(con)
 
 
 def calibration_params(ref: str = "latest", *, db: Db = None) -> pd.DataFrame:
     """Every parameter of a calibration (id, unique prefix or "latest"): name, tenor, horizon, unit, kind
     (data / prior / posterior), estimate and its 90 % interval (ci_low, ci_high), n_obs, note."""
-    with session(_db(db), read_only=True) as con:
+    with reader(_db(db)) as con:
         record = _record(con, ref)
     df = pd.DataFrame([p.model_dump() for p in record.params])
     df.insert(0, "calibration_id", record.id)
@@ -126,7 +126,7 @@ def response_surface(ref: str = "latest", horizon_months: int = 120, *, db: Db =
     from calibration.record import Z90
     from model.response import scenario_response
 
-    with session(_db(db), read_only=True) as con:
+    with reader(_db(db)) as con:
         record = _record(con, ref)
     resp = scenario_response(record)
     hs = np.arange(horizon_months + 1)
@@ -244,7 +244,7 @@ def stored_run(run_id: str, *, db: Db = None) -> ScenarioRun:
     """A stored run by id or unique prefix, or the newest run of a scenario given by name."""
     from flows.scenario import load_run
 
-    with session(_db(db), read_only=True) as con:
+    with reader(_db(db)) as con:
         ids = readers.latest_run_ids(con, run_id)
         run = load_run(con, ids[0] if ids else run_id)
     return ScenarioRun(run.results, run.run_id, stored=True)
@@ -252,7 +252,7 @@ def stored_run(run_id: str, *, db: Db = None) -> ScenarioRun:
 
 def runs(scenario: str | None = None, limit: int = 50, *, db: Db = None) -> pd.DataFrame:
     """Stored scenario runs, newest first (optionally one scenario's)."""
-    with session(_db(db), read_only=True) as con:
+    with reader(_db(db)) as con:
         return readers.runs(con, scenario, limit)
 
 
@@ -267,12 +267,12 @@ def compare(*runs_: ScenarioRun) -> pd.DataFrame:
 
 def sweeps(*, db: Db = None) -> pd.DataFrame:
     """Stored sweeps, newest first."""
-    with session(_db(db), read_only=True) as con:
+    with reader(_db(db)) as con:
         return readers.sweeps(con)
 
 
 def sweep_cells(sweep: str | None = None, *, db: Db = None) -> pd.DataFrame:
     """A stored sweep's cells (id, prefix or name; default the newest) with p5/p50/p95 of the peak 10y move (bp)
     and of the ten-year interest delta ($bn)."""
-    with session(_db(db), read_only=True) as con:
+    with reader(_db(db)) as con:
         return readers.sweep_cells(con, sweep)

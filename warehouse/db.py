@@ -175,6 +175,17 @@ def connect_reader(path: str | os.PathLike | None = None, *, sandbox: bool = Fal
 
 
 @contextmanager
+def reader(path=None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only session that never blocks a writer nor waits on one (connect_reader): what notebooks, the
+    Python API and reports use."""
+    con, _ = connect_reader(path)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+@contextmanager
 def session(path=None, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
     con = connect(path, read_only=read_only)
     try:

@@ -110,3 +110,16 @@ def test_a_long_tshock_sql_on_a_current_copy_does_not_block_a_refresh(warehouse_
                               ).fetchone()[0].endswith("data/warehouse.duckdb")
     finally:
         reader.close()
+
+
+def test_the_python_api_reads_while_a_writer_holds_the_warehouse(warehouse_copy):
+    from flows import api
+
+    publish_read_copy(warehouse_copy)
+    writer = Holder(warehouse_copy, "write")  # a refresh in another process
+    try:
+        japan = api.holdings("Japan", db=str(warehouse_copy))
+    finally:
+        writer.release()
+    assert count(warehouse_copy, "SELECT count(*) FROM stg_foreign_holdings WHERE country = 'Japan'") > 0
+    assert len(japan) > 200 and japan["holdings_usd_bn"].iloc[-1] > 1000  # Japan holds over $1tn in 2026
