@@ -148,7 +148,7 @@ class Http:
             respect_retry_after_header=True,
             raise_on_status=True,
         )
-        self.timeout = timeout
+        self.timeout, self.backoff = timeout, backoff
         self.secrets = tuple(s for s in secrets if s)
         _guard_urllib3_logs(self.secrets)
         self.pool = urllib3.PoolManager(headers={"User-Agent": USER_AGENT}, retries=self.retry, timeout=timeout)
@@ -166,23 +166,62 @@ class Http:
         limiter = self.limiter(full)
         if limiter:
             limiter.wait()
-        error = None
-        try:
-            resp = self.pool.request("GET", full, preload_content=True)
-        except MaxRetryError as exc:
-            reason = describe(exc.reason, self.secrets)
-            if is_no_network(reason):
-                mark_down(full, reason)
-            error = f"GET {shown} failed after retries: {reason}"
-        except Urllib3HTTPError as exc:
-            error = f"GET {shown} failed: {describe(exc, self.secrets)}"
-        if error is not None:
-            # Raised outside the except blocks: urllib3's exceptions carry the full URL (any key in it too),
-            # and not even as the suppressed __context__ may they travel with the FetchError.
-            raise FetchError(error) from None
-        if resp.status >= 400:
-            raise FetchError(f"GET {shown} returned HTTP {resp.status}")
-        return resp.data
+        for attempt in range(self.retry.read + 1):
+            error = None
+            try:
+                resp = self.pool.request("GET", full, preload_content=False)
+            except MaxRetryError as exc:
+                reason = describe(exc.reason, self.secrets)
+                if is_no_network(reason):
+                    mark_down(full, reason)
+                error = f"GET {shown} failed after retries: {reason}"
+            except Urllib3HTTPError as exc:
+                error = f"GET {shown} failed: {describe(exc, self.secrets)}"
+            if error is not None:
+                # Raised outside the except blocks: urllib3's exceptions carry the full URL (any key in it too),
+                # and not even as the suppressed __context__ may they travel with the FetchError.
+                raise FetchError(error) from None
+            try:
+                if resp.status >= 400:
+                    raise FetchError(f"GET {shown} returned HTTP {resp.status}")
+                return read_capped(resp, shown)
+            except BodyReadError as exc:
+                # The body is streamed (to cap its size), so a transfer cut mid-body is retried here, as
+                # urllib3 retries the reads it does itself.
+                reason = exc.reason
+                if attempt < self.retry.read:
+                    time.sleep(min(self.backoff * 2 ** attempt, 60))
+            finally:
+                resp.release_conn()
+        raise FetchError(f"GET {shown} failed after retries: {reason}")
+
+
+class BodyReadError(Exception):
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+# The largest payload any source serves is a few MB; a body past this is a hostile or broken server, refused
+# before it exhausts memory (the same cap as a snapshot file's).
+MAX_BODY_BYTES = 256 * 1024 * 1024
+
+
+def read_capped(resp, shown: str, limit: int | None = None) -> bytes:
+    limit = MAX_BODY_BYTES if limit is None else limit
+    declared = resp.headers.get("Content-Length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise FetchError(f"GET {shown}: the server declares {int(declared):,} bytes, over the {limit:,}-byte cap")
+    chunks, size = [], 0
+    try:
+        for chunk in resp.stream(1 << 16):
+            size += len(chunk)
+            if size > limit:
+                raise FetchError(f"GET {shown}: the body passed the {limit:,}-byte cap; refused")
+            chunks.append(chunk)
+    except Urllib3HTTPError as exc:
+        raise BodyReadError(describe(exc)) from None
+    return b"".join(chunks)
 
 
 def describe(exc: BaseException | None, secrets: Iterable[str] = ()) -> str:

@@ -29,6 +29,7 @@ from fredapi import Fred
 from fredapi import fred as fredapi_module
 
 from flows.http import (
+    MAX_BODY_BYTES,
     RATE_LIMITS_PER_S,
     FetchError,
     Http,
@@ -148,7 +149,9 @@ class ApiTransport:
             try:
                 resp = (self._inner or urllib.request.urlopen)(url, timeout=s.timeout_s)
                 try:
-                    body = resp.read()
+                    body = resp.read(MAX_BODY_BYTES + 1)
+                    if len(body) > MAX_BODY_BYTES:
+                        raise FetchError(f"GET {shown}: the body passed the {MAX_BODY_BYTES:,}-byte cap; refused")
                 finally:
                     getattr(resp, "close", lambda: None)()
             except HTTPError as exc:

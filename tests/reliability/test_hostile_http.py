@@ -246,3 +246,21 @@ def test_one_line_html_page_from_the_ny_fed_is_quarantined_not_taken_for_an_unpu
     summary, log = run("soma", warehouse_copy)
     assert log == [] and summary["payloads"] == 0
     unchanged_except(before, warehouse_copy)
+
+
+def test_a_body_past_the_size_cap_is_refused_not_read_into_memory(live_sources, warehouse_copy, snapshot_dir,
+                                                                   monkeypatch):
+    from flows import http
+
+    monkeypatch.setattr(http, "MAX_BODY_BYTES", 4096)
+    before = fingerprint(warehouse_copy)
+    body = soma_csv(snapshot_dir, rows=400)
+    assert len(body) > 4096
+    live_sources.routes["/soma/"] = lambda n, p: Reply(200, body, no_length=True)  # chunked: no length declared
+    summary, _ = run("soma", warehouse_copy)
+    error = one_line(summary["errors"][0])
+    assert summary["failed"] == 1 and "4,096-byte cap" in error, error
+    live_sources.routes["/soma/"] = lambda n, p: Reply(200, body)  # declared up front: refused before reading
+    summary, _ = run("soma", warehouse_copy)
+    assert summary["failed"] == 1 and "declares" in one_line(summary["errors"][0])
+    unchanged_except(before, warehouse_copy)
