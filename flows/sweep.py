@@ -537,6 +537,9 @@ def run_sweep(db: str, grid: SweepGrid, *, relative_to: Path | None = None, dask
         progress.start("store", plan.sweep_id)
         with session(db) as con:
             run.newly_stored = store_sweep(con, run)
+        from warehouse.db import publish_read_copy
+
+        publish_read_copy(db)  # readers of the copy (notebooks, the API) see the new cells
         progress.done("store", f"{len(computed)} new cells" + ("" if run.newly_stored else
                                                                "; identical sweep already stored"))
     run.elapsed_s = time.perf_counter() - t0

@@ -89,6 +89,10 @@ def test_cli_sweep_stores_reports_and_then_reuses_every_cell(db, tmp_path, prefe
     assert len(sweep) == 1 and sweep[0][:3] == (first["sweep_id"], "japan-size-speed", "test-cal")
     assert json.loads(sweep[0][3]) == [c["cell_key"] for c in cells] and sweep[0][4:] == (12, 0)
     assert stored == {c["cell_key"]: c["interest_10y_delta_usd_bn_p50"] for c in cells}
+    from warehouse.db import read_copy_path
+
+    with session(read_copy_path(db), read_only=True) as con:  # readers of the copy see the sweep at once
+        assert con.execute("SELECT count(*) FROM sweeps WHERE sweep_id = ?", [first["sweep_id"]]).fetchone()[0] == 1
 
     folder = Path(first["report_dir"])
     assert folder.parent.parent == reports and folder.name == "sweep-japan-size-speed"
