@@ -178,9 +178,7 @@ def test_a_fire_sale_peaks_above_an_orderly_unwind_on_the_real_calibration(db, f
     for r in (fire, slow):
         assert set(r["interest"]["cumulative_10y_delta_usd_bn"]) == {"p5", "p50", "p95"}
         assert set(r["yields"]["10y"]["peak_shift_bp"]) == {"p5", "p50", "p95"}
-    if fire["impact"]["source"] != "surface":
-        pytest.skip("the calibration has no response surface yet (posterior-params fallback): speed of sale is not "
-                    "identified by it")
+    assert fire["impact"]["source"] == slow["impact"]["source"] == "surface"  # the calibration's joint draws
     y = fire["yields"]["10y"]
     assert y["peak_shift_bp"]["p50"] > slow["yields"]["10y"]["peak_shift_bp"]["p50"]
     assert y["shift_at_month_bp"]["119"]["p50"] < y["peak_shift_bp"]["p50"]

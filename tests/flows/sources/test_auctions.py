@@ -202,10 +202,7 @@ def test_live_incremental_filters_after_the_newest_date(fake_fetch):
     assert payloads[0].relpath.startswith("fiscaldata/auctions_query")
 
 
-def test_live_with_the_real_fetch_pages_if_present():
-    fiscaldata = pytest.importorskip("flows.sources.fiscaldata")
-    if not hasattr(fiscaldata, "fetch_pages"):
-        pytest.skip("fiscaldata.fetch_pages not written yet")
+def test_live_with_the_real_fetch_pages():
 
     class OnePageHttp:
         def __init__(self):
