@@ -72,19 +72,29 @@ def prefect_defaults() -> None:
     # Failures reach the Prefect API (the UI's logs) through the run logger; the terminal gets our own one-line
     # summary instead of Prefect's console copy of them (a dict dump and "NoneType: None").
     os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "CRITICAL")
-    if not os.environ.get("PREFECT_API_URL"):
-        from flows import server_child
-
-        server_child.install()  # the temporary server dies with this process, even by kill -9
 
 
-def announce_prefect(out: Console, title: str) -> None:
+def announce_prefect(out: Console, title: str, *, watchdog: bool = True) -> None:
     """The first line a Prefect-backed command prints, before the seconds Prefect takes to import and boot, so a
-    terminal is never silent while it waits (the environment is read directly: Prefect's settings cost seconds)."""
+    terminal is never silent while it waits (the environment is read directly: Prefect's settings cost seconds).
+    Then, unless the caller does it in the background, make the temporary server die with this process."""
     url = os.environ.get("PREFECT_API_URL")
     what = (f"connecting to the Prefect server at {url}" if url else
             "starting a temporary Prefect server (set PREFECT_API_URL to use a running one)")
     out.print(f"[{title}] starting: {what}; loading the pipeline", markup=False, highlight=False, soft_wrap=True)
+    if hasattr(out.file, "flush"):
+        out.file.flush()  # a pipe is block-buffered: the line must arrive now, not with the summary
+    if watchdog:
+        temporary_server_dies_with_us()
+
+
+def temporary_server_dies_with_us() -> None:
+    """The temporary Prefect server dies with this process, even by kill -9 (flows/server_child.py). Imports
+    Prefect's server module (seconds): called once the command's arguments are checked and its first line shown."""
+    if not os.environ.get("PREFECT_API_URL"):
+        from flows import server_child
+
+        server_child.install()
 
 
 def resolve_db(db: str | None) -> str:

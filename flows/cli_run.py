@@ -116,7 +116,7 @@ def run_cmd(
     except OSError as exc:
         raise UserError(f"--reports-dir {root}: cannot create it ({exc.strerror})") from None
     started = time.perf_counter()
-    announce_prefect(console, "run")
+    announce_prefect(console, "run", watchdog=False)  # the boot thread installs the watchdog, in the background
     booting = start_temporary_server()
     from calibration.estimate import CalibrationError
     from flows.records_store import RecordNotFound
@@ -129,7 +129,7 @@ def run_cmd(
         with run_progress(console):
             if booting is not None:
                 booting.join()  # a failed start is retried (and reported) by the flow's own client
-                console.print(f"[run] Prefect's temporary server is up after {time.perf_counter() - started:.1f} s",
+                console.print(f"[run] Prefect is ready after {time.perf_counter() - started:.1f} s",
                               markup=False, highlight=False)
             summary = state_data(run_flow(db=path, offline_dir=offline_dir, reports_dir=str(root.resolve()),
                                           scenarios=names, draws=draws, refresh=not no_refresh,
@@ -151,12 +151,18 @@ def run_cmd(
 def start_temporary_server() -> threading.Thread | None:
     """Without PREFECT_API_URL, the flow runs against Prefect's temporary server, which takes seconds to boot:
     start it now, in the background, so it boots while the pipeline's modules import."""
-    if prefect_api_url():
+    if os.environ.get("PREFECT_API_URL"):
         return None
-    from prefect.server.api.server import SubprocessASGIServer
 
     def boot() -> None:
         try:
+            if prefect_api_url():  # a profile names a running server (reading settings costs seconds: done here)
+                return
+            from flows.cli import temporary_server_dies_with_us
+
+            temporary_server_dies_with_us()  # before the start below: the server must come up with its watchdog
+            from prefect.server.api.server import SubprocessASGIServer
+
             SubprocessASGIServer().start()
         except Exception:  # noqa: BLE001 - the flow's client starts it again and reports the error
             pass

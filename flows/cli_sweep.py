@@ -21,7 +21,7 @@ from rich import box
 from rich.table import Table
 
 from flows import cli_scenario, console_ui
-from flows.cli import DbOption, UserError, console, err, prefect_defaults, resolve_db
+from flows.cli import DbOption, UserError, announce_prefect, console, err, prefect_defaults, resolve_db
 from flows.cli_scenario import fmt, one_line_errors, print_json
 
 
@@ -126,6 +126,7 @@ def run_sweep_command(spec, size, months, contagion, backstop, base, seller, nam
                                  base, seller, name, draws)
         relative_to = None
     root = reports_root(reports_dir)
+    announce_prefect(err, "sweep")
     with console_ui.stage_progress(err, "sweep"):
         run = run_sweep(resolve_db(db), grid, relative_to=relative_to, dask_address=dask, dask_local=dask_local,
                         reports_dir=root)
