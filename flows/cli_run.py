@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shlex
-import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -116,9 +115,10 @@ def run_cmd(
     except OSError as exc:
         raise UserError(f"--reports-dir {root}: cannot create it ({exc.strerror})") from None
     started = time.perf_counter()
-    announce_prefect(console, "run", watchdog=False)  # the boot thread installs the watchdog, in the background
+    announce_prefect(console, "run", watchdog=False)  # the server's child runs its own watchdog
     booting = start_temporary_server()
     from calibration.estimate import CalibrationError
+    from flows.prefect_server import ServerStartError
     from flows.records_store import RecordNotFound
     from flows.refresh import state_data
     from flows.run import run_flow
@@ -128,7 +128,7 @@ def run_cmd(
     try:
         with run_progress(console):
             if booting is not None:
-                booting.join()  # a failed start is retried (and reported) by the flow's own client
+                booting.wait()
                 console.print(f"[run] Prefect is ready after {time.perf_counter() - started:.1f} s",
                               markup=False, highlight=False)
             summary = state_data(run_flow(db=path, offline_dir=offline_dir, reports_dir=str(root.resolve()),
@@ -138,7 +138,7 @@ def run_cmd(
     except SpecError as exc:  # the refreshed data refuses the spec (e.g. a sale larger than the new holdings)
         err.print(f"error: {' '.join(str(exc).split())}", markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
-    except (CalibrationError, ModelError, RecordNotFound) as exc:
+    except (CalibrationError, ModelError, RecordNotFound, ServerStartError) as exc:
         # The data cannot support a stage (e.g. an empty warehouse after a failed live refresh): one line, exit 1;
         # reports already published stay as they were.
         err.print(f"error: {' '.join(str(exc).split())}", markup=False, highlight=False, soft_wrap=True)
@@ -148,28 +148,13 @@ def run_cmd(
         raise typer.Exit(1)
 
 
-def start_temporary_server() -> threading.Thread | None:
-    """Without PREFECT_API_URL, the flow runs against Prefect's temporary server, which takes seconds to boot:
-    start it now, in the background, so it boots while the pipeline's modules import."""
-    if os.environ.get("PREFECT_API_URL"):
-        return None
+def start_temporary_server():
+    """Without a server named by the user, the flow runs against Prefect's temporary server, which takes seconds
+    to boot: spawn it now, before anything imports Prefect, so it boots while the pipeline's modules import
+    (flows/prefect_server.py). None when there is nothing to wait for."""
+    from flows import prefect_server
 
-    def boot() -> None:
-        try:
-            if prefect_api_url():  # a profile names a running server (reading settings costs seconds: done here)
-                return
-            from flows.cli import temporary_server_dies_with_us
-
-            temporary_server_dies_with_us()  # before the start below: the server must come up with its watchdog
-            from prefect.server.api.server import SubprocessASGIServer
-
-            SubprocessASGIServer().start()
-        except Exception:  # noqa: BLE001 - the flow's client starts it again and reports the error
-            pass
-
-    thread = threading.Thread(target=boot, name="prefect-temporary-server", daemon=True)
-    thread.start()
-    return thread
+    return prefect_server.start()
 
 
 @contextmanager

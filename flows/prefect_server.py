@@ -1,0 +1,155 @@
+"""Prefect's temporary server, started the moment a command knows it needs one (issue 18).
+
+Left to itself, Prefect starts its temporary server only when the flow's client first needs it, after `import
+prefect` and the pipeline's modules (seconds), and its start imports Prefect's server module in this process
+first (more seconds, competing with those imports for the GIL). Here the server's process is spawned before
+anything imports Prefect, so its own ~10 s of imports and migrations overlap ours:
+
+- the socket is bound and listening here and handed to uvicorn (`--fd`): no port can be lost to another process
+  in the seconds before uvicorn binds it, and a request sent early waits in the listen queue instead of failing;
+- PREFECT_API_URL is set in this process before Prefect reads its settings, so the flow's client uses this server
+  (and does not start one of its own);
+- the child is flows/server_child.py (uvicorn plus a watchdog): it dies with this process even by kill -9; `stop`
+  (atexit) terminates it like Prefect's own SubprocessASGIServer.stop does.
+
+Nothing is started when the user names a server: PREFECT_API_URL in the environment or the active profile. When
+Prefect's other settings sources (.env, prefect.toml, [tool.prefect] in pyproject.toml) might name one, Prefect
+decides, as before: `start` returns None after making its temporary server die with us.
+"""
+
+from __future__ import annotations
+
+import atexit
+import http.client
+import importlib.util
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+import tomllib
+from pathlib import Path
+
+# What Prefect's SubprocessASGIServer._run_uvicorn_command puts in its server's environment (prefect 3.x).
+SERVER_ENV = {"PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1", "PREFECT__SERVER_FINAL": "1"}
+UNKNOWN = "unknown"
+
+
+class ServerStartError(RuntimeError):
+    """The temporary server did not answer its health check."""
+
+
+def configured_url() -> str | None:
+    """The server the user named, None when Prefect would start a temporary one, UNKNOWN when only Prefect can
+    tell (reading its settings costs seconds: this reads the environment and the profile file only)."""
+    if url := os.environ.get("PREFECT_API_URL"):
+        return url
+    if os.environ.get("PREFECT_TEST_MODE", "").lower() in ("1", "true") or "prefect.settings" in sys.modules:
+        return UNKNOWN
+    if Path(".env").is_file() or Path("prefect.toml").is_file():
+        return UNKNOWN
+    try:
+        if "[tool.prefect" in Path("pyproject.toml").read_text(encoding="utf-8"):
+            return UNKNOWN
+    except OSError:
+        pass
+    if path := os.environ.get("PREFECT_PROFILES_PATH"):
+        profiles = Path(path)
+    else:
+        profiles = Path(os.environ.get("PREFECT_HOME") or Path.home() / ".prefect") / "profiles.toml"
+    try:
+        data = tomllib.loads(profiles.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None  # Prefect's shipped profiles: the ephemeral one, no server named
+    except (OSError, tomllib.TOMLDecodeError):
+        return UNKNOWN
+    active = os.environ.get("PREFECT_PROFILE") or data.get("active")
+    profile = data.get("profiles", {}).get(active, {}) if isinstance(data.get("profiles"), dict) else {}
+    return (profile.get("PREFECT_API_URL") or None) if isinstance(profile, dict) else UNKNOWN
+
+
+class TemporaryServer:
+    """One uvicorn child serving Prefect's API on a loopback socket bound here."""
+
+    def __init__(self) -> None:
+        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            listener.bind(("127.0.0.1", 0))
+            listener.listen(128)
+            self.port = listener.getsockname()[1]
+            site = Path(importlib.util.find_spec("prefect").submodule_search_locations[0]).parent
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "flows.server_child", str(os.getpid()), "--app-dir", str(site),
+                 "--factory", "prefect.server.api.server:create_app", "--fd", str(listener.fileno()),
+                 "--log-level", "error", "--lifespan", "on"],
+                env={**os.environ, **SERVER_ENV}, pass_fds=(listener.fileno(),))
+        finally:
+            listener.close()  # the child holds its own copy
+        atexit.register(self.stop)
+        self.api_url = f"http://127.0.0.1:{self.port}/api"
+        self.error: str | None = None
+        self._checker = threading.Thread(target=self._await_health, name="prefect-server-health", daemon=True)
+        self._checker.start()
+
+    def _await_health(self) -> None:
+        """Prefect's own start: poll /api/health until 200 or PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS."""
+        deadline = time.monotonic() + float(os.environ.get("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS") or 120)
+        while time.monotonic() < deadline:
+            if (code := self.process.poll()) is not None:
+                self.error = f"it exited with code {code}"
+                return
+            conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=max(0.1, deadline - time.monotonic()))
+            try:
+                conn.request("GET", "/api/health")  # waits in the listen queue until uvicorn accepts
+                if conn.getresponse().status == 200:
+                    return
+            except OSError:
+                pass
+            finally:
+                conn.close()
+            time.sleep(0.1)
+        self.error = "it did not answer within PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"
+
+    def wait(self) -> None:
+        self._checker.join()
+        if self.error:
+            raise ServerStartError(f"Prefect's temporary server on {self.api_url} did not start: {self.error}")
+
+    def stop(self) -> None:
+        """As Prefect's SubprocessASGIServer.stop: terminate, then kill after 5 s."""
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+_started: TemporaryServer | None = None
+
+
+def start() -> TemporaryServer | None:
+    """Spawn the temporary server now unless the user named one (idempotent). Call before anything imports
+    Prefect. Returns None when there is nothing to wait for."""
+    global _started
+    if _started is not None:
+        return _started
+    url = configured_url()
+    if url == UNKNOWN:
+        from flows.cli import temporary_server_dies_with_us
+
+        temporary_server_dies_with_us()  # Prefect starts it, if its settings name no server, with our watchdog
+        return None
+    if url:
+        return None
+    _started = TemporaryServer()
+    os.environ["PREFECT_API_URL"] = _started.api_url
+    return _started
+
+
+def wait() -> None:
+    """Block until the server `start` spawned answers (no-op if none); ServerStartError if it never does."""
+    if _started is not None:
+        _started.wait()
