@@ -14,7 +14,7 @@ anything imports Prefect, so its own ~10 s of imports and migrations overlap our
 
 Nothing is started when the user names a server: PREFECT_API_URL in the environment or the active profile. When
 Prefect's other settings sources (.env, prefect.toml, [tool.prefect] in pyproject.toml) might name one, Prefect
-decides, as before: `start` returns None after making its temporary server die with us.
+decides, as before (PrefectsOwnStart).
 """
 
 from __future__ import annotations
@@ -127,25 +127,49 @@ class TemporaryServer:
                 self.process.wait()
 
 
-_started: TemporaryServer | None = None
+class PrefectsOwnStart:
+    """When only Prefect's settings can tell whether a server is named (or Prefect is already imported, e.g. by
+    `--scenario` checks): let Prefect decide and start its own, in the background, with our watchdog."""
+
+    def __init__(self) -> None:
+        self._thread = threading.Thread(target=self._boot, name="prefect-temporary-server", daemon=True)
+        self._thread.start()
+
+    @staticmethod
+    def _boot() -> None:
+        try:
+            from prefect.settings import get_current_settings
+
+            if get_current_settings().api.url:
+                return
+            from flows.cli import temporary_server_dies_with_us
+
+            temporary_server_dies_with_us()  # before the start below: the server must come up with its watchdog
+            from prefect.server.api.server import SubprocessASGIServer
+
+            SubprocessASGIServer().start()
+        except Exception:  # noqa: BLE001 - the flow's client starts it again and reports the error
+            pass
+
+    def wait(self) -> None:
+        self._thread.join()
 
 
-def start() -> TemporaryServer | None:
-    """Spawn the temporary server now unless the user named one (idempotent). Call before anything imports
-    Prefect. Returns None when there is nothing to wait for."""
+_started: TemporaryServer | PrefectsOwnStart | None = None
+
+
+def start() -> TemporaryServer | PrefectsOwnStart | None:
+    """Start the temporary server now unless the user named one (idempotent). Call before anything imports
+    Prefect. Returns what to `wait()` on before the first flow, or None when there is nothing to wait for."""
     global _started
     if _started is not None:
         return _started
     url = configured_url()
     if url == UNKNOWN:
-        from flows.cli import temporary_server_dies_with_us
-
-        temporary_server_dies_with_us()  # Prefect starts it, if its settings name no server, with our watchdog
-        return None
-    if url:
-        return None
-    _started = TemporaryServer()
-    os.environ["PREFECT_API_URL"] = _started.api_url
+        _started = PrefectsOwnStart()
+    elif url is None:
+        _started = TemporaryServer()
+        os.environ["PREFECT_API_URL"] = _started.api_url
     return _started
 
 
