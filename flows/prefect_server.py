@@ -111,6 +111,9 @@ class TemporaryServer:
             time.sleep(0.1)
         self.error = "it did not answer within PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"
 
+    def ready(self) -> bool:
+        return not self._checker.is_alive()
+
     def wait(self) -> None:
         self._checker.join()
         if self.error:
@@ -150,6 +153,9 @@ class PrefectsOwnStart:
             SubprocessASGIServer().start()
         except Exception:  # noqa: BLE001 - the flow's client starts it again and reports the error
             pass
+
+    def ready(self) -> bool:
+        return not self._thread.is_alive()
 
     def wait(self) -> None:
         self._thread.join()
