@@ -77,7 +77,8 @@ def prefect_defaults() -> None:
 def announce_prefect(out: Console, title: str, *, watchdog: bool = True) -> None:
     """The first line a Prefect-backed command prints, before the seconds Prefect takes to import and boot, so a
     terminal is never silent while it waits (the environment is read directly: Prefect's settings cost seconds).
-    Then, unless the caller does it in the background, make the temporary server die with this process."""
+    Then, unless the caller does it itself, start the temporary server, dying with this process
+    (flows/prefect_server.py; the caller calls its `wait()` before the first flow)."""
     url = os.environ.get("PREFECT_API_URL")
     what = (f"connecting to the Prefect server at {url}" if url else
             "starting a temporary Prefect server (set PREFECT_API_URL to use a running one)")
@@ -85,7 +86,9 @@ def announce_prefect(out: Console, title: str, *, watchdog: bool = True) -> None
     if hasattr(out.file, "flush"):
         out.file.flush()  # a pipe is block-buffered: the line must arrive now, not with the summary
     if watchdog:
-        temporary_server_dies_with_us()
+        from flows import prefect_server
+
+        prefect_server.start(prefect_boots_in_background=False)
 
 
 def temporary_server_dies_with_us() -> None:
@@ -137,6 +140,9 @@ def refresh(
     # one line, and no reader can slip in between sources. Tasks run in this process and share the instance.
     holder = connect(path)
     try:
+        from flows import prefect_server
+
+        prefect_server.wait()
         with console_ui.stage_progress(console, "refresh"):
             results = refresh_results(db=path, sources=list(source) if source else None,
                                       offline_dir=offline_dir, full=full)
@@ -180,6 +186,7 @@ def register_commands() -> None:
 
 def main() -> None:
     from flows.http import FetchError
+    from flows.prefect_server import ServerStartError
     from warehouse.db import WarehouseError
 
     register_commands()
@@ -203,7 +210,7 @@ def main() -> None:
             sys.exit(2)
         if isinstance(exc, tuple(e for m in clicks if (e := getattr(m.exceptions, "Exit", None)))):
             sys.exit(exc.exit_code)
-        if isinstance(exc, WarehouseError | FetchError):
+        if isinstance(exc, WarehouseError | FetchError | ServerStartError):
             err.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
             sys.exit(1)
         if isinstance(exc, tuple(m.exceptions.ClickException for m in clicks)):

@@ -142,6 +142,9 @@ def calibrate(
         print_headline(rec)
         return
     announce_prefect(console, "calibrate")
+    from flows import prefect_server
+
+    prefect_server.wait()
     with console_ui.stage_progress(console, "calibrate"):
         result = calibrate_flow(db=path, as_of=plan.as_of, force=force)
     rec = result["record"]

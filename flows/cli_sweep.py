@@ -127,6 +127,9 @@ def run_sweep_command(spec, size, months, contagion, backstop, base, seller, nam
         relative_to = None
     root = reports_root(reports_dir)
     announce_prefect(err, "sweep")
+    from flows import prefect_server
+
+    prefect_server.wait()
     with console_ui.stage_progress(err, "sweep"):
         run = run_sweep(resolve_db(db), grid, relative_to=relative_to, dask_address=dask, dask_local=dask_local,
                         reports_dir=root)

@@ -164,13 +164,21 @@ class PrefectsOwnStart:
 _started: TemporaryServer | PrefectsOwnStart | None = None
 
 
-def start() -> TemporaryServer | PrefectsOwnStart | None:
+def start(*, prefect_boots_in_background: bool = True) -> TemporaryServer | PrefectsOwnStart | None:
     """Start the temporary server now unless the user named one (idempotent). Call before anything imports
-    Prefect. Returns what to `wait()` on before the first flow, or None when there is nothing to wait for."""
+    Prefect. Returns what to `wait()` on before the first flow, or None when there is nothing to wait for.
+
+    When only Prefect can tell, and not `prefect_boots_in_background`, Prefect's client starts the server when
+    the flow needs it (with our watchdog), as it always did."""
     global _started
     if _started is not None:
         return _started
     url = configured_url()
+    if url == UNKNOWN and not prefect_boots_in_background:
+        from flows.cli import temporary_server_dies_with_us
+
+        temporary_server_dies_with_us()
+        return None
     if url == UNKNOWN:
         _started = PrefectsOwnStart()
     elif url is None:
