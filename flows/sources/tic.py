@@ -14,8 +14,6 @@ markers); `normalise_country` is the one place that makes them comparable.
 
 from __future__ import annotations
 
-import calendar
-import csv
 import re
 from collections.abc import Iterator
 from datetime import date
@@ -27,16 +25,28 @@ import pandas as pd
 from flows.http import Http
 from flows.sources import base
 from flows.sources.base import ParseError, Payload, read_snapshot_file
-from warehouse.schema import TABLES
+from flows.sources.tic_history import parse_mfhhis01
+from flows.sources.tic_rows import (  # noqa: F401 - re-exported: tic's names since before the split
+    FLOWS,
+    GROUPS,
+    HOLDINGS,
+    IO_ROWS,
+    MONTHS,
+    decode,
+    flows_row_kind,
+    frame,
+    holdings_row_kind,
+    is_blank,
+    month_end,
+    normalise_country,
+    number,
+    split_rows,
+)
 
 SOURCE = "tic"
 BASE_URL = "https://ticdata.treasury.gov/resource-center/data-chart-center/tic/Documents/"
 # mfh.txt is deliberately absent: upstream stopped updating it in March 2023.
 LIVE_FILES = ("mfhhis01.txt", "slt_table5.txt", "slt_table3.txt")
-HOLDINGS, FLOWS = "foreign_holdings", "foreign_flows"
-MONTHS = {m: i for i, m in enumerate(
-    ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), start=1)}
-
 # slt_table3 machine column names (line 9 of the file) → foreign_flows columns.
 FLOW_FIELDS = {
     "for_treas_pos": "holdings_usd_mn",
@@ -47,27 +57,6 @@ FLOW_FIELDS = {
     "for_st_treas_pos": "st_holdings_usd_mn",
     "for_st_treas_net": "st_net_purchases_usd_mn",
 }
-GROUPS = frozenset({"Oil Exporters", "Caribbean Banking Centers"})
-IO_ROWS = frozenset({"International", "Total Regional Organizations", "Total IROs"})
-
-_FOOTNOTE_MARK = re.compile(r"(?:\s+\d{1,2}/)+$")
-_OF_WHICH = re.compile(r"^of which:\s*", re.IGNORECASE)
-_ALIASES = {
-    "china, mainland": "China",
-    "korea, south": "South Korea",
-    "korea": "South Korea",  # mfh.txt spells it without ", South"
-    "carib bnkng ctrs": "Caribbean Banking Centers",
-    "for. official": "Foreign Official",
-    "foreign official treasury bills": "Foreign Official: Treasury Bills",
-    "foreign official t-bonds & notes": "Foreign Official: T-Bonds & Notes",
-    "memo: euro area": "Euro Area",
-    "memo: european union": "European Union",
-    "total regional orgs.": "Total Regional Organizations",
-}
-_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
-_NOT_AVAILABLE = "n.a."
-
-
 class StaleSourceError(base.StaleSourceError):
     """A TIC file that is still served but no longer updated (a ParseError with `stale = True`, which the
     loader records as stale instead of quarantining); carries the file's newest month and footer date."""
@@ -76,84 +65,6 @@ class StaleSourceError(base.StaleSourceError):
                  frozen_since: date | None = None):
         super().__init__(file, message)
         self.newest_month, self.frozen_since = newest_month, frozen_since
-
-
-def normalise_country(raw: str) -> str:
-    """One label per country/aggregate across mfhhis01, slt_table5, slt_table3 and mfh.txt."""
-    name = " ".join(str(raw).replace('"', " ").split())
-    name = _FOOTNOTE_MARK.sub("", name).strip()
-    of_which = bool(_OF_WHICH.match(name))
-    name = _OF_WHICH.sub("", name)
-    name = _ALIASES.get(name.casefold(), name)
-    if of_which and not name.startswith("Foreign "):
-        # An "Of which:" row is always a slice of the foreign-official total in TIC tables.
-        name = "Foreign Official: " + name
-    return name
-
-
-def holdings_row_kind(country: str, memo: bool = False) -> str:
-    """row_kind for foreign_holdings: memo rows are the not-additive 'Of which' official split."""
-    if memo or country.startswith("Foreign Official"):
-        return "memo"
-    if country == "Grand Total":
-        return "total"
-    if country == "All Other":
-        return "residual"
-    return "group" if country in GROUPS else "country"
-
-
-def flows_row_kind(country: str, code: int) -> str:
-    if code == 99996 or country == "Grand Total":
-        return "total"
-    if code in (99990, 99991) or country.startswith("Foreign ") or country in ("Euro Area", "European Union"):
-        # Official/non-official split and the Euro Area / EU memo aggregates overlap the country rows.
-        return "memo"
-    if country in IO_ROWS:
-        return "io"
-    if country.startswith("Total ") or country == "All Countries":
-        return "region"
-    return "country"
-
-
-# --- shared text helpers (also used by tic_history) -------------------------------------------
-
-def decode(relpath: str, body: bytes) -> str:
-    if not body or not body.strip():
-        raise ParseError(relpath, "empty payload")
-    try:
-        return body.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        # Excel "text (tab-delimited)" exports are Windows-1252 when they are not ASCII.
-        return body.decode("cp1252", errors="replace")
-
-
-def split_rows(relpath: str, text: str) -> list[list[str]]:
-    """Tab-separated fields per line; quoted fields ("China, Mainland", "" escapes) are unquoted."""
-    rows = []
-    for n, line in enumerate(text.splitlines(), start=1):
-        try:
-            rows.append(next(csv.reader([line], delimiter="\t", strict=True), []))
-        except csv.Error as exc:
-            raise ParseError(relpath, f"malformed quoting ({exc})", value=line[:80], line=n) from None
-    return rows
-
-
-def is_blank(row: list[str]) -> bool:
-    return not any(cell.strip() for cell in row)
-
-
-def number(relpath: str, cell: str, *, field: str, line: int) -> float | None:
-    """A published number; 'n.a.' → None. Anything else non-numeric is a ParseError naming the cell."""
-    text = cell.strip()
-    if text == _NOT_AVAILABLE:
-        return None
-    if not _NUMBER.fullmatch(text):
-        raise ParseError(relpath, "not a number", field=field, value=cell, line=line)
-    return float(text)
-
-
-def month_end(year: int, month: int) -> date:
-    return date(year, month, calendar.monthrange(year, month)[1])
 
 
 def estimated_release(newest_month: date) -> date:
@@ -166,24 +77,6 @@ def vintage_for(newest_month: date, fetched_on: date | None) -> tuple[date, str]
     if fetched_on is not None:
         return fetched_on, "fetch_date"
     return estimated_release(newest_month), "estimated_release"
-
-
-def frame(table: str, records: list[dict]) -> pd.DataFrame:
-    cols = TABLES[table].parsed_columns
-    df = pd.DataFrame.from_records(records, columns=cols)
-    for col in TABLES[table].columns:
-        if col.name not in df:
-            continue
-        if col.type == "DATE":
-            df[col.name] = pd.to_datetime(df[col.name])
-        elif col.type == "DOUBLE":
-            df[col.name] = df[col.name].astype("float64")
-        elif col.type in ("INTEGER", "BIGINT"):
-            df[col.name] = df[col.name].astype("Int64")
-        else:
-            text = df[col.name].astype(object)
-            df[col.name] = text.where(text.notna(), None)
-    return df[cols]
 
 
 def _iso_month(relpath: str, text: str, *, field: str, line: int) -> date:
@@ -316,8 +209,6 @@ def refuse_mfh(relpath: str, body: bytes) -> None:
 def transform(relpath: str, body: bytes, fetched_on: date | None = None) -> dict[str, pd.DataFrame]:
     name = PurePosixPath(relpath).name
     if name.startswith("mfhhis01"):
-        # Imported here because tic_history reuses this module's helpers.
-        from flows.sources.tic_history import parse_mfhhis01
         return {HOLDINGS: parse_mfhhis01(relpath, body)}
     if name.startswith("slt_table5"):
         return {HOLDINGS: parse_slt_table5(relpath, body, fetched_on)}

@@ -19,7 +19,7 @@ from datetime import date
 import pandas as pd
 
 from flows.sources.base import ParseError
-from flows.sources.tic import (
+from flows.sources.tic_rows import (
     HOLDINGS,
     MONTHS,
     decode,

@@ -1,0 +1,134 @@
+"""TIC files' shared row rules: country names, row kinds, tab-separated rows, published numbers, typed frames.
+
+Used by `tic` (slt_table5, slt_table3, mfh.txt) and `tic_history` (mfhhis01), which parse different layouts of
+the same labels; kept here so neither parser imports the other.
+"""
+
+from __future__ import annotations
+
+import calendar
+import csv
+import re
+from datetime import date
+
+import pandas as pd
+
+from flows.sources.base import ParseError
+from warehouse.schema import TABLES
+
+HOLDINGS, FLOWS = "foreign_holdings", "foreign_flows"
+MONTHS = {m: i for i, m in enumerate(
+    ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), start=1)}
+
+GROUPS = frozenset({"Oil Exporters", "Caribbean Banking Centers"})
+IO_ROWS = frozenset({"International", "Total Regional Organizations", "Total IROs"})
+
+_FOOTNOTE_MARK = re.compile(r"(?:\s+\d{1,2}/)+$")
+_OF_WHICH = re.compile(r"^of which:\s*", re.IGNORECASE)
+_ALIASES = {
+    "china, mainland": "China",
+    "korea, south": "South Korea",
+    "korea": "South Korea",  # mfh.txt spells it without ", South"
+    "carib bnkng ctrs": "Caribbean Banking Centers",
+    "for. official": "Foreign Official",
+    "foreign official treasury bills": "Foreign Official: Treasury Bills",
+    "foreign official t-bonds & notes": "Foreign Official: T-Bonds & Notes",
+    "memo: euro area": "Euro Area",
+    "memo: european union": "European Union",
+    "total regional orgs.": "Total Regional Organizations",
+}
+_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+_NOT_AVAILABLE = "n.a."
+
+def normalise_country(raw: str) -> str:
+    """One label per country/aggregate across mfhhis01, slt_table5, slt_table3 and mfh.txt."""
+    name = " ".join(str(raw).replace('"', " ").split())
+    name = _FOOTNOTE_MARK.sub("", name).strip()
+    of_which = bool(_OF_WHICH.match(name))
+    name = _OF_WHICH.sub("", name)
+    name = _ALIASES.get(name.casefold(), name)
+    if of_which and not name.startswith("Foreign "):
+        # An "Of which:" row is always a slice of the foreign-official total in TIC tables.
+        name = "Foreign Official: " + name
+    return name
+
+
+def holdings_row_kind(country: str, memo: bool = False) -> str:
+    """row_kind for foreign_holdings: memo rows are the not-additive 'Of which' official split."""
+    if memo or country.startswith("Foreign Official"):
+        return "memo"
+    if country == "Grand Total":
+        return "total"
+    if country == "All Other":
+        return "residual"
+    return "group" if country in GROUPS else "country"
+
+
+def flows_row_kind(country: str, code: int) -> str:
+    if code == 99996 or country == "Grand Total":
+        return "total"
+    if code in (99990, 99991) or country.startswith("Foreign ") or country in ("Euro Area", "European Union"):
+        # Official/non-official split and the Euro Area / EU memo aggregates overlap the country rows.
+        return "memo"
+    if country in IO_ROWS:
+        return "io"
+    if country.startswith("Total ") or country == "All Countries":
+        return "region"
+    return "country"
+
+# --- text helpers ---------------------------------------------------------------------------------
+
+def decode(relpath: str, body: bytes) -> str:
+    if not body or not body.strip():
+        raise ParseError(relpath, "empty payload")
+    try:
+        return body.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        # Excel "text (tab-delimited)" exports are Windows-1252 when they are not ASCII.
+        return body.decode("cp1252", errors="replace")
+
+
+def split_rows(relpath: str, text: str) -> list[list[str]]:
+    """Tab-separated fields per line; quoted fields ("China, Mainland", "" escapes) are unquoted."""
+    rows = []
+    for n, line in enumerate(text.splitlines(), start=1):
+        try:
+            rows.append(next(csv.reader([line], delimiter="\t", strict=True), []))
+        except csv.Error as exc:
+            raise ParseError(relpath, f"malformed quoting ({exc})", value=line[:80], line=n) from None
+    return rows
+
+
+def is_blank(row: list[str]) -> bool:
+    return not any(cell.strip() for cell in row)
+
+
+def number(relpath: str, cell: str, *, field: str, line: int) -> float | None:
+    """A published number; 'n.a.' → None. Anything else non-numeric is a ParseError naming the cell."""
+    text = cell.strip()
+    if text == _NOT_AVAILABLE:
+        return None
+    if not _NUMBER.fullmatch(text):
+        raise ParseError(relpath, "not a number", field=field, value=cell, line=line)
+    return float(text)
+
+
+def month_end(year: int, month: int) -> date:
+    return date(year, month, calendar.monthrange(year, month)[1])
+
+def frame(table: str, records: list[dict]) -> pd.DataFrame:
+    cols = TABLES[table].parsed_columns
+    df = pd.DataFrame.from_records(records, columns=cols)
+    for col in TABLES[table].columns:
+        if col.name not in df:
+            continue
+        if col.type == "DATE":
+            df[col.name] = pd.to_datetime(df[col.name])
+        elif col.type == "DOUBLE":
+            df[col.name] = df[col.name].astype("float64")
+        elif col.type in ("INTEGER", "BIGINT"):
+            df[col.name] = df[col.name].astype("Int64")
+        else:
+            text = df[col.name].astype(object)
+            df[col.name] = text.where(text.notna(), None)
+    return df[cols]
