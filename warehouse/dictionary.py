@@ -1,7 +1,7 @@
 """The data dictionary: comments on every view and column, read back from the database as one catalog.
 
-`apply_comments` writes COMMENT ON for the views and macros defined in warehouse/sql (base tables get theirs
-from schema.py in migrate). `catalog` reads every table, view and macro with its comments from the database;
+The comments themselves are written by `warehouse.views.apply_comments` when the views are created (base tables
+get theirs from schema.py in migrate), so this module imports nothing that imports it back. `catalog` reads every table, view and macro with its comments from the database;
 `tshock db describe` prints it and `render_markdown` turns it into docs/warehouse.md.
 
     uv run python -m warehouse.dictionary [--db PATH]          # regenerate docs/warehouse.md
@@ -23,64 +23,6 @@ import duckdb
 
 REPO = Path(__file__).resolve().parents[1]
 DOC_PATH = REPO / "docs" / "warehouse.md"
-
-# Tables created by db.migrate outside schema.py; commented here so no table is left without one.
-EXTRA_TABLE_COMMENTS = {
-    "schema_version": ("Warehouse schema versions applied by migrations (warehouse/db.py), one row per migration.", {
-        "version": "Schema version number (warehouse.db.SCHEMA_VERSION)",
-        "applied_at": "When the version was first applied (local time of the machine that migrated)",
-        "fingerprint": "Hash of every table's DDL and comments at that migration; connect skips migrating when "
-                       "it matches the code",
-    }),
-}
-
-
-def quote(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
-def _column_comment(defs_by_name: dict, view: str, column: str, depth: int = 0) -> str | None:
-    from warehouse.views import inherited_comment
-
-    d = defs_by_name.get(view)
-    if d is None:
-        return inherited_comment(view, column)
-    if column in d.columns:
-        return d.columns[column]
-    if d.inherits and depth < 10:
-        return _column_comment(defs_by_name, d.inherits, column, depth + 1)
-    return None
-
-
-def apply_comments(con: duckdb.DuckDBPyConnection, defs) -> None:
-    """COMMENT ON every view, view column and macro in defs; a @col naming no real column is an error."""
-    by_name = {d.name: d for d in defs}
-    for d in defs:
-        if d.kind == "macro":
-            con.execute(f"COMMENT ON MACRO TABLE {d.name} IS {quote(d.comment)}")
-            continue
-        con.execute(f"COMMENT ON VIEW {d.name} IS {quote(d.comment)}")
-        actual = [r[0] for r in con.execute(
-            "SELECT column_name FROM duckdb_columns() WHERE table_name = ? AND schema_name = 'main' "
-            "ORDER BY column_index", [d.name]).fetchall()]
-        unknown = sorted(set(d.columns) - set(actual))
-        if unknown:
-            raise ValueError(f"warehouse/sql/{d.file}: {d.name} documents columns it does not have: {unknown}")
-        for col in actual:
-            text = _column_comment(by_name, d.name, col)
-            if text:
-                con.execute(f'COMMENT ON COLUMN {d.name}."{col}" IS {quote(text)}')
-    from warehouse.views import VERSION_MACRO
-
-    con.execute(f"COMMENT ON MACRO {VERSION_MACRO} IS "
-                + quote("Fingerprint of the view SQL and comments last applied; create_views skips work when it "
-                        "matches the code."))
-    for table, (comment, columns) in EXTRA_TABLE_COMMENTS.items():
-        if con.execute("SELECT 1 FROM duckdb_tables() WHERE table_name = ?", [table]).fetchall():
-            con.execute(f"COMMENT ON TABLE {table} IS {quote(comment)}")
-            for col, text in columns.items():
-                con.execute(f"COMMENT ON COLUMN {table}.{col} IS {quote(text)}")
-
 
 @dataclass
 class Column:

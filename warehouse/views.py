@@ -179,8 +179,6 @@ def _all_present(con: duckdb.DuckDBPyConnection, defs) -> bool:
 
 def create_views(con: duckdb.DuckDBPyConnection, *, force: bool = False) -> bool:
     """Create or replace every view and macro and their comments; returns False when already current."""
-    from warehouse.dictionary import apply_comments
-
     defs = load_definitions()
     fp = fingerprint(defs)
     if not force and stored_fingerprint(con) == fp and _all_present(con, defs):
@@ -204,3 +202,59 @@ def create_views(con: duckdb.DuckDBPyConnection, *, force: bool = False) -> bool
 
 def view_names(kind: str = "view") -> list[str]:
     return [d.name for d in load_definitions() if d.kind == kind]
+
+
+# --- comments: the data dictionary lives in the database (docs/warehouse.md is rendered from it) ---------------
+
+# Tables created by db.migrate outside schema.py; commented here so no table is left without one.
+EXTRA_TABLE_COMMENTS = {
+    "schema_version": ("Warehouse schema versions applied by migrations (warehouse/db.py), one row per migration.", {
+        "version": "Schema version number (warehouse.db.SCHEMA_VERSION)",
+        "applied_at": "When the version was first applied (local time of the machine that migrated)",
+        "fingerprint": "Hash of every table's DDL and comments at that migration; connect skips migrating when "
+                       "it matches the code",
+    }),
+}
+
+
+def quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _column_comment(defs_by_name: dict, view: str, column: str, depth: int = 0) -> str | None:
+    d = defs_by_name.get(view)
+    if d is None:
+        return inherited_comment(view, column)
+    if column in d.columns:
+        return d.columns[column]
+    if d.inherits and depth < 10:
+        return _column_comment(defs_by_name, d.inherits, column, depth + 1)
+    return None
+
+
+def apply_comments(con: duckdb.DuckDBPyConnection, defs) -> None:
+    """COMMENT ON every view, view column and macro in defs; a @col naming no real column is an error."""
+    by_name = {d.name: d for d in defs}
+    for d in defs:
+        if d.kind == "macro":
+            con.execute(f"COMMENT ON MACRO TABLE {d.name} IS {quote(d.comment)}")
+            continue
+        con.execute(f"COMMENT ON VIEW {d.name} IS {quote(d.comment)}")
+        actual = [r[0] for r in con.execute(
+            "SELECT column_name FROM duckdb_columns() WHERE table_name = ? AND schema_name = 'main' "
+            "ORDER BY column_index", [d.name]).fetchall()]
+        unknown = sorted(set(d.columns) - set(actual))
+        if unknown:
+            raise ValueError(f"warehouse/sql/{d.file}: {d.name} documents columns it does not have: {unknown}")
+        for col in actual:
+            text = _column_comment(by_name, d.name, col)
+            if text:
+                con.execute(f'COMMENT ON COLUMN {d.name}."{col}" IS {quote(text)}')
+    con.execute(f"COMMENT ON MACRO {VERSION_MACRO} IS "
+                + quote("Fingerprint of the view SQL and comments last applied; create_views skips work when it "
+                        "matches the code."))
+    for table, (comment, columns) in EXTRA_TABLE_COMMENTS.items():
+        if con.execute("SELECT 1 FROM duckdb_tables() WHERE table_name = ?", [table]).fetchall():
+            con.execute(f"COMMENT ON TABLE {table} IS {quote(comment)}")
+            for col, text in columns.items():
+                con.execute(f"COMMENT ON COLUMN {table}.{col} IS {quote(text)}")

@@ -91,7 +91,7 @@ def test_sql_annotations_are_parsed_and_mistakes_refused(mem):
     bad = views.parse("-- @view v_bad: demo\n-- @col nope: no such column\nCREATE VIEW v_bad AS SELECT 1 AS a;\n")
     mem.execute(bad[0].sql)
     with pytest.raises(ValueError, match="nope"):
-        dictionary.apply_comments(mem, bad)
+        views.apply_comments(mem, bad)
 
 
 def test_holdings_shares_sum_to_one_per_month(con):
