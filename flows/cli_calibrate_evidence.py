@@ -41,13 +41,14 @@ def evidence_tables(rec) -> list[Table]:
         t = Table(title="literature in this unit (bp per 1% of marketable debt at the study's own market size)",
                   title_justify="left", box=box.SIMPLE_HEAVY, show_edge=False, header_style="bold")
         for col in ("study", "measure", "tenor", "study's figure", "market, $bn", "per 1% of debt", "note"):
-            t.add_column(col, justify="right" if col in ("per 1% of debt", "market, $bn") else "left")
+            t.add_column(col, justify="right" if col in ("per 1% of debt", "market, $bn") else "left",
+                         overflow="fold", ratio=3 if col == "note" else None)
         for r in lit:
             c = r["bp_per_1pct_debt"]
             native = "-" if r["native"][1] is None else f"{r['native'][1]:.1f} {r['native_unit']}"
             mkt = "-" if not r["sample_market_usd_bn"][1] else "{:.0f}-{:.0f}".format(*r["sample_market_usd_bn"])
             per = "-" if c["central"] is None else f"{c['central']:.1f} [{c['low']:.1f}, {c['high']:.1f}]"
-            t.add_row(r["key"], r["measure"], r["tenor"], native, mkt, per, r["approx"][:70])
+            t.add_row(r["key"], r["measure"], r["tenor"], native, mkt, per, r["approx"])  # whole: it says why
         out.append(t)
     return out
 
