@@ -91,15 +91,6 @@ def announce_prefect(out: Console, title: str, *, watchdog: bool = True) -> None
         prefect_server.start(prefect_boots_in_background=False)
 
 
-def temporary_server_dies_with_us() -> None:
-    """The temporary Prefect server dies with this process, even by kill -9 (flows/server_child.py). Imports
-    Prefect's server module (seconds): called once the command's arguments are checked and its first line shown."""
-    if not os.environ.get("PREFECT_API_URL"):
-        from flows import server_child
-
-        server_child.install()
-
-
 def resolve_db(db: str | None) -> str:
     from warehouse.db import db_path
 

@@ -145,8 +145,6 @@ class PrefectsOwnStart:
 
             if get_current_settings().api.url:
                 return
-            from flows.cli import temporary_server_dies_with_us
-
             temporary_server_dies_with_us()  # before the start below: the server must come up with its watchdog
             from prefect.server.api.server import SubprocessASGIServer
 
@@ -159,6 +157,15 @@ class PrefectsOwnStart:
 
     def wait(self) -> None:
         self._thread.join()
+
+
+def temporary_server_dies_with_us() -> None:
+    """The temporary Prefect server dies with this process, even by kill -9 (flows/server_child.py). Imports
+    Prefect's server module (seconds): called once the command's arguments are checked and its first line shown."""
+    if not os.environ.get("PREFECT_API_URL"):
+        from flows import server_child
+
+        server_child.install()
 
 
 _started: TemporaryServer | PrefectsOwnStart | None = None
@@ -175,8 +182,6 @@ def start(*, prefect_boots_in_background: bool = True) -> TemporaryServer | Pref
         return _started
     url = configured_url()
     if url == UNKNOWN and not prefect_boots_in_background:
-        from flows.cli import temporary_server_dies_with_us
-
         temporary_server_dies_with_us()
         return None
     if url == UNKNOWN:
