@@ -12,7 +12,7 @@ import re
 import socket
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from urllib.parse import urlencode, urlsplit
 
 import urllib3
@@ -29,6 +29,8 @@ _SECRET_PARAM = re.compile(r"(api_key=)[^&\s'\"]+", re.IGNORECASE)
 _INCOMPLETE = re.compile(r"IncompleteRead\((\d+) bytes read, (\d+) more expected\)")
 # Longest wait a server may ask for with Retry-After (urllib3 would wait up to 6 hours).
 MAX_RETRY_AFTER_S = 60.0
+
+log = logging.getLogger(__name__)
 
 
 class FetchError(RuntimeError):
@@ -128,17 +130,39 @@ class RateLimiter:
 
 class CappedRetry(Retry):
     """urllib3's Retry with Retry-After capped at MAX_RETRY_AFTER_S: a server asking for a day's pause must
-    not park the refresh (urllib3 keeps the subclass when it counts attempts, via type(self))."""
+    not park the refresh. Every pause goes through `pause` (time.sleep, or a test's recorder) and then the
+    host's rate limiter, so retries keep to a published budget such as FRED's 2 requests a second too.
+    urllib3 copies a Retry on every attempt through `new`, which carries both along."""
+
+    def __init__(self, *args, pause: Callable[[float], None] | None = None, limiter: RateLimiter | None = None,
+                 **kwargs):
+        super().__init__(*args, **kwargs)
+        self.pause = pause or time.sleep
+        self.limiter = limiter
+
+    def new(self, **kw) -> CappedRetry:
+        return super().new(**({"pause": self.pause, "limiter": self.limiter} | kw))
 
     def parse_retry_after(self, retry_after: str) -> float:
         return min(super().parse_retry_after(retry_after), MAX_RETRY_AFTER_S)
+
+    def sleep(self, response=None) -> None:
+        retry_after = self.get_retry_after(response) if self.respect_retry_after_header and response else None
+        wait = retry_after if retry_after else self.get_backoff_time()
+        last = self.history[-1] if self.history else None
+        cause = f"HTTP {last.status}" if last and last.status else describe(last.error if last else None)
+        log.warning("%s; retry %d in %.1f s", cause, len(self.history), wait)
+        self.pause(wait)
+        if self.limiter:
+            self.limiter.wait()
 
 
 class Http:
     """A pooled HTTP client; `get` returns the body bytes or raises FetchError."""
 
     def __init__(self, *, retries: int = 4, backoff: float = 1.0, timeout: Timeout = DEFAULT_TIMEOUT,
-                 secrets: Iterable[str] = (), rate_limits: dict[str, float] | None = None):
+                 secrets: Iterable[str] = (), rate_limits: dict[str, float] | None = None,
+                 pause: Callable[[float], None] | None = None):
         self.retry = CappedRetry(
             # connect=1: a host that cannot be resolved or reached gets one more try, then counts as down
             total=retries, connect=min(retries, 1), read=retries, status=retries,
@@ -147,6 +171,7 @@ class Http:
             allowed_methods=frozenset({"GET"}),
             respect_retry_after_header=True,
             raise_on_status=True,
+            pause=pause,
         )
         self.timeout, self.backoff = timeout, backoff
         self.secrets = tuple(s for s in secrets if s)
@@ -158,7 +183,10 @@ class Http:
     def limiter(self, url: str) -> RateLimiter | None:
         return self.limiters.get(urlsplit(url).hostname or "")
 
-    def get(self, url: str, params: dict | None = None) -> bytes:
+    def get(self, url: str, params: dict | None = None, *,
+            error_detail: Callable[[bytes], str] | None = None) -> bytes:
+        """The body, or FetchError. `error_detail` reads what went wrong from an error response's body (e.g.
+        FRED's `<error message=..>`); its text is redacted and appended to the one-line message."""
         full = url + (("&" if "?" in url else "?") + urlencode(params) if params else "")
         shown = redact(full, self.secrets)
         if down := host_down(full):
@@ -169,7 +197,8 @@ class Http:
         for attempt in range(self.retry.read + 1):
             error = None
             try:
-                resp = self.pool.request("GET", full, preload_content=False)
+                resp = self.pool.request("GET", full, preload_content=False,
+                                         retries=self.retry.new(limiter=limiter))
             except MaxRetryError as exc:
                 reason = describe(exc.reason, self.secrets)
                 if is_no_network(reason):
@@ -183,7 +212,7 @@ class Http:
                 raise FetchError(error) from None
             try:
                 if resp.status >= 400:
-                    raise FetchError(f"GET {shown} returned HTTP {resp.status}")
+                    raise FetchError(f"GET {shown} returned HTTP {resp.status}{self._detail(resp, shown, error_detail)}")
                 return read_capped(resp, shown)
             except BodyReadError as exc:
                 # The body is streamed (to cap its size), so a transfer cut mid-body is retried here, as
@@ -195,6 +224,15 @@ class Http:
                 resp.release_conn()
         raise FetchError(f"GET {shown} failed after retries: {reason}")
 
+    def _detail(self, resp, shown: str, error_detail: Callable[[bytes], str] | None) -> str:
+        if error_detail is None:
+            return ""
+        try:
+            message = error_detail(read_capped(resp, shown, ERROR_BODY_BYTES))
+        except Exception:  # an unreadable error body: the status code alone still says enough
+            return ""
+        return (": " + redact(" ".join(message.split()), self.secrets)[:200]) if message else ""
+
 
 class BodyReadError(Exception):
     def __init__(self, reason: str):
@@ -205,6 +243,8 @@ class BodyReadError(Exception):
 # The largest payload any source serves is a few MB; a body past this is a hostile or broken server, refused
 # before it exhausts memory (the same cap as a snapshot file's).
 MAX_BODY_BYTES = 256 * 1024 * 1024
+# An error body is read only for its message.
+ERROR_BODY_BYTES = 64 * 1024
 
 
 def read_capped(resp, shown: str, limit: int | None = None) -> bytes:
@@ -239,5 +279,6 @@ def describe(exc: BaseException | None, secrets: Iterable[str] = ()) -> str:
     if "timed out" in text.lower() or "timeout" in type(exc).__name__.lower():
         return "timed out waiting for the server"
     if "too many" in text.lower() and "error responses" in text.lower():
-        return "the server kept answering with errors (" + text.split("(")[-1].rstrip(")") + ")"
+        detail = re.sub(r"too many (\d{3}) error", r"too many HTTP \1 error", text.split("(")[-1].rstrip(")"))
+        return "the server kept answering with errors (" + detail + ")"
     return redact(text.splitlines()[0] if text else type(exc).__name__, secrets)

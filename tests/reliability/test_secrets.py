@@ -1,4 +1,4 @@
-"""Secrets: with FRED_API_KEY set to a sentinel, live (fredapi and keyless, against a local server that
+"""Secrets: with FRED_API_KEY set to a sentinel, live (FRED API and keyless, against a local server that
 misbehaves and even echoes the key in its error bodies), offline and failing refreshes run; the sentinel then
 appears nowhere: logs, stdout/stderr, exception texts and chains (cause AND context), the raw zone, quarantine
 notes, every text column of every table, and every file of the dated reports a whole run writes."""
@@ -15,12 +15,11 @@ from urllib.parse import parse_qs, urlsplit
 
 import duckdb
 import pytest
-from fredapi import Fred
 from urllib3.util import Timeout
 
 from flows.http import FetchError, Http
 from flows.refresh import refresh_source
-from flows.sources import fred
+from flows.sources import fred, fred_live
 from flows.sources.fred_live import ApiSettings
 from tests.reliability.conftest import HostileServer, Reply
 
@@ -43,7 +42,7 @@ def fred_api(n: int, path: str) -> Reply:
     if sid == "DGS2":
         return Reply(503, f"upstream down for {path}".encode())
     if sid == "DGS5":
-        return Reply(200, b"<html>maintenance</html>")  # fredapi cannot read it: quarantined
+        return Reply(200, b"<html>maintenance</html>")  # not FRED's XML: quarantined
     return Reply(200, xml(sid))
 
 
@@ -90,9 +89,9 @@ def keyed(monkeypatch, caplog):
 
 @pytest.fixture
 def fredapi_live(live_sources, monkeypatch):
-    """fredapi (the keyed path) against the hostile server's FRED API, with test-sized patience."""
+    """The keyed path against the hostile server's FRED API, with test-sized patience."""
     live_sources.routes["/fred/series/observations"] = fred_api
-    monkeypatch.setattr(Fred, "root_url", f"{live_sources.url}/fred")
+    monkeypatch.setattr(fred_live, "API_URL", f"{live_sources.url}/fred/series/observations")
     fast = ApiSettings(timeout_s=2, retries=1, backoff_s=0.01, per_second=1000.0)
     monkeypatch.setattr(fred, "extract_live", functools.partial(fred.extract_live.func, api_settings=fast))
     return live_sources

@@ -1,15 +1,12 @@
 """FRED: every snapshot format against the real files, malformed inputs, and the live paths (keyless CSV
-against a local http.server, fredapi with a mocked urlopen) including that the API key never leaks."""
+and the API, each against a local http.server) including that the API key never leaks."""
 
 from __future__ import annotations
 
-import email.message
-import io
 import logging
 import math
 import threading
 import time
-import urllib.error
 from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
@@ -17,11 +14,11 @@ from urllib.parse import parse_qs, urlsplit
 import duckdb
 import pandas as pd
 import pytest
-from fredapi import fred as fredapi_module
+import urllib3
 from urllib3.util import Timeout
 
 from flows.http import FetchError, Http
-from flows.sources import fred
+from flows.sources import fred, fred_live
 from flows.sources.base import ParseError
 from flows.sources.fred_live import ApiSettings, SeriesFetchErrors
 from tests.conftest import read_snapshot
@@ -311,7 +308,7 @@ def test_live_state_is_newest_non_null_date_per_series(snapshot_dir):
 # --------------------------------------------------------------------------- live, keyless: local http.server
 
 class FredServer:
-    """fredgraph.csv stand-in: per series id a script of (status, headers, body, delay) answers."""
+    """fredgraph.csv and FRED API stand-in: per series id a script of (status, headers, body, delay) answers."""
 
     def __init__(self):
         self.scripts: dict[str, list[tuple]] = {}
@@ -321,7 +318,8 @@ class FredServer:
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self):
                 owner.requests.append((time.monotonic(), self.path))
-                sid = parse_qs(urlsplit(self.path).query)["id"][0]
+                query = parse_qs(urlsplit(self.path).query)
+                sid = (query.get("id") or query["series_id"])[0]
                 script = owner.scripts[sid]
                 status, headers, body, delay = script.pop(0) if len(script) > 1 else script[0]
                 time.sleep(delay)
@@ -409,40 +407,34 @@ def test_keyless_rate_limit_spaces_requests(fred_server):
     assert len(sent) == 2 and sent[1] - sent[0] >= 0.5 - 1e-3
 
 
-# --------------------------------------------------------------------------- live, fredapi: mocked urlopen
+# --------------------------------------------------------------------------- live, FRED API: local http.server
 
-class FakeUrlopen:
-    """Stands where urllib's urlopen would: scripted answers per series id, every call recorded."""
-
-    def __init__(self, scripts: dict[str, list]):
-        self.scripts, self.calls = scripts, []
-
-    def __call__(self, url, timeout=None):
-        self.calls.append((time.monotonic(), url, timeout))
-        sid = parse_qs(urlsplit(url).query)["series_id"][0]
-        script = self.scripts[sid]
-        answer = script.pop(0) if len(script) > 1 else script[0]
-        if isinstance(answer, bytes):
-            return io.BytesIO(answer)
-        status, body = answer
-        if status is None:
-            raise urllib.error.URLError(TimeoutError("timed out"))
-        headers = email.message.Message()
-        if status == 429:
-            headers["Retry-After"] = "1"
-        raise urllib.error.HTTPError(url, status, "error", headers, io.BytesIO(body))
+def api_answer(answer, slow_s: float) -> tuple:
+    """Script shorthand: XML bytes answer 200; (status, body) an error (429 with Retry-After: 1);
+    (None, _) answers only after `slow_s`, past the client's read timeout."""
+    if isinstance(answer, bytes):
+        return (200, {"Content-Type": "text/xml"}, answer, 0)
+    status, body = answer
+    if status is None:
+        return (200, {}, b"late", slow_s)
+    return (status, {"Retry-After": "1"} if status == 429 else {}, body, 0)
 
 
 @pytest.fixture
-def api(monkeypatch):
-    """Install a FakeUrlopen as fredapi.fred.urlopen and a sentinel key; returns a runner."""
+def api(monkeypatch, fred_server):
+    """fred_live.API_URL pointed at a local server answering per series_id, and a sentinel key; returns a runner.
+    Every attempt is recorded where the server receives it (path with query); `sent` holds the times each
+    series' request leaves the client."""
     monkeypatch.setenv("FRED_API_KEY", SENTINEL)
+    monkeypatch.setattr(fred_live, "API_URL", fred_server.url.replace("/graph/fredgraph.csv", "/fred/series/observations"))
     waits: list[float] = []
+    sent: list[float] = []
+    request = urllib3.PoolManager.request
+    monkeypatch.setattr(urllib3.PoolManager, "request", lambda *a, **kw: sent.append(time.monotonic()) or request(*a, **kw))
 
-    def run(scripts, state=None, series=None, per_second=1000.0, retries=2):
-        fake = FakeUrlopen(scripts)
-        monkeypatch.setattr(fredapi_module, "urlopen", fake)
-        settings = ApiSettings(timeout_s=7.0, retries=retries, backoff_s=0.25, per_second=per_second,
+    def run(scripts, state=None, series=None, per_second=1000.0, retries=2, timeout_s=0.3):
+        fred_server.scripts = {sid: [api_answer(a, 3 * timeout_s) for a in script] for sid, script in scripts.items()}
+        settings = ApiSettings(timeout_s=timeout_s, retries=retries, backoff_s=0.25, per_second=per_second,
                                sleep=waits.append)
         got, error = [], None
         try:
@@ -451,8 +443,7 @@ def api(monkeypatch):
                 got.append(payload)
         except FetchError as exc:
             error = exc
-        assert fredapi_module.urlopen is fake  # restored after every series
-        return got, error, fake, waits
+        return got, error, fred_server.requests, waits, sent
 
     return run
 
@@ -462,17 +453,22 @@ def assert_no_key(*texts):
         assert SENTINEL not in str(text)
 
 
+def query_of(path: str) -> dict[str, list[str]]:
+    return parse_qs(urlsplit(path).query)
+
+
 def test_fredapi_all_vintages_429_then_xml(api, caplog):
     caplog.set_level(logging.DEBUG)
     error_body = b'<error code="429" message="Too Many Requests.  Exceeded Rate Limit"/>'
-    [payload], error, fake, waits = api({"GDP": [(429, error_body), XML]})
-    assert error is None and waits == [1.0] and len(fake.calls) == 2
-    _, url, timeout = fake.calls[-1]
-    query = parse_qs(urlsplit(url).query)
+    [payload], error, calls, waits, _ = api({"GDP": [(429, error_body), XML]}, timeout_s=7.0)
+    assert error is None and waits == [1.0] and len(calls) == 2
+    query = query_of(calls[-1][1])
     assert query["realtime_start"] == ["1776-07-04"] and query["realtime_end"] == ["9999-12-31"]
-    assert query["api_key"] == [SENTINEL] and "observation_start" not in query and timeout == 7.0
+    assert query["api_key"] == [SENTINEL] and "observation_start" not in query
+    assert fred_live.api_http(SENTINEL, ApiSettings(timeout_s=7.0)).timeout.read_timeout == 7.0
     assert payload.relpath == "fred/api_observations_GDP.xml" and payload.body == XML and not payload.offline
-    assert "api_key=***" in payload.url
+    assert payload.url.endswith("/fred/series/observations?series_id=GDP&realtime_start=1776-07-04"
+                                "&realtime_end=9999-12-31&api_key=***")
     assert_no_key(payload.url, payload.relpath, payload.body, caplog.text)
     assert "429" in caplog.text
     frame = fred.transform(payload.relpath, payload.body)[OBS]
@@ -484,11 +480,12 @@ def test_fredapi_incremental_and_paged(api):
     page1 = page1.replace(b'  <observation realtime_start="2026-07-30"', b'  <x ').split(b"  <x ")[0] + b"</observations>"
     page2 = (b'<observations count="3" offset="2" limit="2"><observation realtime_start="2026-07-30" '
              b'realtime_end="9999-12-31" date="2026-04-01" value="32475.21"/></observations>')
-    got, error, fake, _ = api({"GDP": [page1, page2]}, state={"GDP": date(2026, 4, 1)})
+    got, error, calls, _, _ = api({"GDP": [page1, page2]}, state={"GDP": date(2026, 4, 1)})
     assert error is None
     assert [p.relpath for p in got] == ["fred/increments/api_observations_GDP__from_2026-03-01.xml",
                                         "fred/increments/api_observations_GDP__from_2026-03-01__offset_2.xml"]
-    queries = [parse_qs(urlsplit(u).query) for _, u, _ in fake.calls]
+    assert [p.body for p in got] == [page1, page2]  # the bytes FRED sent, as they came
+    queries = [query_of(path) for _, path in calls]
     assert [q.get("offset") for q in queries] == [None, ["2"]]
     assert all(q["observation_start"] == ["2026-03-01"] for q in queries)
     frames = [fred.transform(p.relpath, p.body)[OBS] for p in got]
@@ -497,37 +494,39 @@ def test_fredapi_incremental_and_paged(api):
 
 def test_fredapi_failures_are_redacted_unchained_and_do_not_stop_others(api, caplog):
     leaky = f'<error code="400" message="Bad Request. api_key {SENTINEL} is not registered."/>'.encode()
-    got, error, fake, waits = api({"DGS10": [(503, b"")], "GDP": [XML], "BAD": [(400, leaky)],
-                                   "SLOW": [(None, b"")]})
+    started = time.monotonic()
+    got, error, calls, waits, _ = api({"DGS10": [(503, b"")], "GDP": [XML], "BAD": [(400, leaky)],
+                                       "SLOW": [(None, b"")]})
     assert [p.relpath for p in got] == ["fred/api_observations_GDP.xml"]
     assert isinstance(error, SeriesFetchErrors)
     failures = {f.series_id: f for f in error.failures}
     assert set(failures) == {"DGS10", "BAD", "SLOW"}
     assert "HTTP 503" in failures["DGS10"].reason and "not registered" in failures["BAD"].reason
     assert "timed out" in failures["SLOW"].reason
-    calls = [parse_qs(urlsplit(u).query)["series_id"][0] for _, u, _ in fake.calls]
-    assert calls.count("DGS10") == 3 and calls.count("BAD") == 1 and calls.count("SLOW") == 3  # 400: no retry
-    assert waits == [0.25, 0.5, 0.25, 0.5]  # bounded exponential backoff, twice
+    # SLOW's three attempts each gave up at the 0.3 s read timeout, not at a default one.
+    assert time.monotonic() - started < 5
+    sids = [query_of(path)["series_id"][0] for _, path in calls]
+    assert sids.count("DGS10") == 3 and sids.count("BAD") == 1 and sids.count("SLOW") == 3  # 400: no retry
+    # urllib3's bounded exponential backoff (none before the first retry, then 0.25 * 2**(n-1)), twice.
+    assert waits == [0.0, 0.5, 0.0, 0.5]
     assert error.__cause__ is None and error.__context__ is None
     assert_no_key(error, repr(error), error.args, caplog.text,
                   *(v for f in error.failures for v in (f.url, f.relpath, f.reason)))
 
 
-def test_transport_error_itself_carries_no_chained_http_error(api, monkeypatch):
-    from flows.http import RateLimiter
-    from flows.sources.fred_live import ApiTransport
-
-    monkeypatch.setattr(fredapi_module, "urlopen", FakeUrlopen({"GDP": [(500, b"")]}))
-    transport = ApiTransport(SENTINEL, ApiSettings(retries=0), RateLimiter(1000.0))
-    with transport, pytest.raises(FetchError) as info:
-        fredapi_module.urlopen(f"https://api.stlouisfed.org/fred/series/observations?series_id=GDP&api_key={SENTINEL}")
+def test_fetch_error_itself_carries_no_chained_http_error(api, fred_server):
+    fred_server.scripts = {"GDP": [(500, {}, b"", 0)]}
+    http = fred_live.api_http(SENTINEL, ApiSettings(retries=0), fred_live.API_URL)
+    with pytest.raises(FetchError) as info:
+        http.get(fred_live.API_URL, {"series_id": "GDP", "api_key": SENTINEL}, error_detail=fred_live.api_error_message)
     exc = info.value
-    assert exc.__cause__ is None and exc.__context__ is None and exc.__suppress_context__ is False
+    assert exc.__cause__ is None and exc.__context__ is None
     assert "HTTP 500" in str(exc) and "api_key=***" in str(exc)
     assert_no_key(exc, repr(exc))
 
 
 def test_fredapi_rate_limit_spacing(api):
-    _, error, fake, _ = api({"GDP": [XML], "A091RC1Q027SBEA": [XML]}, per_second=2.0)
-    assert error is None and len(fake.calls) == 2
-    assert fake.calls[1][0] - fake.calls[0][0] >= 0.5 - 1e-3
+    _, error, calls, _, sent = api({"GDP": [XML], "A091RC1Q027SBEA": [XML]}, per_second=2.0)
+    assert error is None and len(calls) == 2
+    # Timed where the request leaves the client: arrival times at the server jitter with connection setup.
+    assert len(sent) == 2 and sent[1] - sent[0] >= 0.5 - 1e-3
