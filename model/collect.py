@@ -35,6 +35,8 @@ from model.uncertainty import impact_summary, imposed_summary, width_sources
 
 TEN_YEARS = 120
 AT_MONTHS = (0, 6, 12, 24, 60, 119)
+# The holder the run JSON's `mark_to_market.japan` block follows (the largest foreign holder, the article's case).
+HEADLINE_HOLDER = "Japan"
 
 
 class Collector:
@@ -57,10 +59,10 @@ class Collector:
         self.spill_params, self.warnings = spillover_params(record)
         self.stock_h = stock_holdings(setup.stock, setup.anchor)
         held = latest_holdings(frames.holdings, setup.anchor) if frames.holdings is not None else {}
-        self.japan = held.get("Japan")
+        self.japan = held.get(HEADLINE_HOLDER)
         self.sellers = [(i, c, start, n, amt) for i, (c, start, n, amt) in enumerate(spec.sale_schedule(setup.amounts))]
         self.sale_months = sorted({m for _, _, s, n, amt in self.sellers if amt > 0 for m in range(s, s + n)})
-        self.japan_sells = any(c == "Japan" for _, c, *_ in self.sellers)
+        self.japan_sells = any(c == HEADLINE_HOLDER for _, c, *_ in self.sellers)
         self.soma_h = None
         if frames.soma is not None and not frames.soma.empty:
             self.soma_h = soma_holdings(frames.soma, setup.anchor, frames.fed_treasury)
@@ -235,7 +237,7 @@ class Collector:
                    "method": "each month's sale revalued at that month's shift (a pro-rata slice of the marketable "
                              "stock: TIC has no CUSIPs)"}
             out["sellers"].append(row)
-            if c == "Japan" and out["japan"] is None and self.japan:
+            if c == HEADLINE_HOLDER and out["japan"] is None and self.japan:
                 out["japan"] = row | {"holdings_usd_bn": self.japan[0], "holdings_month": self.japan[1].isoformat(),
                                       "revalued_at": "its sale months"}
         if self.japan and not self.japan_sells:

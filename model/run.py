@@ -21,7 +21,6 @@ import pandas as pd
 
 from calibration.contract import TENORS
 from calibration.record import CalibrationRecord
-from model.backcast import backcast  # noqa: F401  (re-exported: model.run.backcast)
 from model.baseline import BaselinePath, baseline_path
 from model.budget import by_fiscal_year, load_cbo_baseline, monthly_baseline
 from model.collect import Collector
@@ -111,10 +110,6 @@ def make_draws(draws: int, seed: int, surface_draws: int | None) -> Draws:
     normals = rng.standard_normal((draws, NORMALS))
     index = rng.integers(0, surface_draws, draws) if surface_draws else None
     return Draws(normals, index)
-
-
-def draw_normals(draws: int, seed: int) -> np.ndarray:
-    return make_draws(draws, seed, None).normals
 
 
 def engine_paths(spec: ScenarioSpec, setup: Setup, shift: Shift, deficit: np.ndarray) -> Paths:
