@@ -10,7 +10,9 @@ from pathlib import Path
 
 import duckdb
 
+from warehouse.records import RECORD_TABLES
 from warehouse.schema import INGEST_LOG, TABLES, Table
+from warehouse.views import create_views
 
 DEFAULT_DB = Path("data") / "warehouse.duckdb"
 SCHEMA_VERSION = 1
@@ -234,10 +236,6 @@ def all_tables() -> list[Table]:
 
 
 def records_tables() -> list[Table]:
-    try:
-        from warehouse.records import RECORD_TABLES
-    except ImportError:
-        return []
     return list(RECORD_TABLES.values())
 
 
@@ -276,10 +274,6 @@ def migrate(con: duckdb.DuckDBPyConnection) -> None:
                 con.execute(f"COMMENT ON COLUMN {table.name}.{c.name} IS {quote(c.comment)}")
         con.execute("CREATE SEQUENCE IF NOT EXISTS payload_seq START 1")
         con.execute("INSERT INTO schema_version (version, fingerprint) VALUES (?, ?)", [SCHEMA_VERSION, fingerprint])
-    try:
-        from warehouse.views import create_views
-    except ImportError:
-        return
     create_views(con)
 
 
