@@ -149,9 +149,9 @@ class CappedRetry(Retry):
     def sleep(self, response=None) -> None:
         retry_after = self.get_retry_after(response) if self.respect_retry_after_header and response else None
         wait = retry_after if retry_after else self.get_backoff_time()
-        last = self.history[-1] if self.history else None
-        cause = f"HTTP {last.status}" if last and last.status else describe(last.error if last else None)
-        log.warning("%s; retry %d in %.1f s", cause, len(self.history), wait)
+        if response is not None:  # urllib3 warns of its retries after connection errors itself, not of these
+            log.warning("HTTP %s from %s; retry %d in %.1f s", response.status,
+                        self.history[-1].url.split("?")[0] if self.history else "?", len(self.history), wait)
         self.pause(wait)
         if self.limiter:
             self.limiter.wait()
@@ -219,7 +219,9 @@ class Http:
                 # urllib3 retries the reads it does itself.
                 reason = exc.reason
                 if attempt < self.retry.read:
-                    time.sleep(min(self.backoff * 2 ** attempt, 60))
+                    self.retry.pause(min(self.backoff * 2 ** attempt, 60))
+                    if limiter:
+                        limiter.wait()
             finally:
                 resp.release_conn()
         raise FetchError(f"GET {shown} failed after retries: {reason}")
