@@ -1,13 +1,12 @@
 """`tshock calibrate` (estimate and store, or reuse), `calibrate list`, `calibrate show`, `calibrate backtest`.
 
-Registered into the main app by flows.cli.register_commands. Errors are one line: UserError (exit 2) for
-bad options, an as-of the data cannot support, an unknown calibration id or a backtest window outside the
-data; WarehouseError (exit 1) for a missing, locked or corrupt warehouse file.
+Registered by flows/cli/entry.py. Errors are one line (flows/cli/errors.py): exit 2 for bad options, an as-of
+the data cannot support, an unknown calibration id or a backtest window outside the data; exit 1 for a missing,
+locked or corrupt warehouse file.
 """
 
 from __future__ import annotations
 
-import functools
 import json
 import math
 import sys
@@ -18,7 +17,9 @@ import typer
 from rich import box
 from rich.table import Table
 
-from flows.cli import DbOption, UserError, console, err, resolve_db
+from flows.cli.console import console, err
+from flows.cli.errors import UserError
+from flows.cli.options import DbOption, resolve_db
 
 calibrate_app = typer.Typer(help="Estimate how Treasury yields respond to foreign selling, store it, inspect it.")
 
@@ -26,42 +27,6 @@ HEAD_TENORS = ("10y", "5y", "2y")
 HEAD_HORIZONS = (0, 6, 12, 24)
 UNIT_TITLES = {"bp_per_100bn": "bp per $100bn of net foreign sales",
                "bp_per_1pct_debt": "bp per 1% of marketable debt sold (what scenarios scale to today's debt)"}
-
-
-def register(app: typer.Typer) -> None:
-    """Add the `calibrate` group (idempotent: main() may run more than once in tests)."""
-    if not any(g.name == "calibrate" for g in app.registered_groups):
-        app.add_typer(calibrate_app, name="calibrate")
-
-
-def one_line_errors(command):
-    """Our errors as one unwrapped line with main's exit codes (SystemExit: see flows/cli_sql.py)."""
-
-    @functools.wraps(command)
-    def wrapper(*args, **kwargs):
-        from flows.records_store import RecordNotFound
-        from warehouse.db import WarehouseError
-
-        try:
-            return command(*args, **kwargs)
-        except (UserError, RecordNotFound) as exc:
-            fail(exc, 2)
-        except WarehouseError as exc:
-            fail(exc, 1)
-        except ValueError as exc:
-            # CalibrationError (an as-of the data cannot support). Looked up, not imported: importing
-            # calibration.estimate pulls in statsmodels, and if it raised, it is loaded already.
-            estimate = sys.modules.get("calibration.estimate")
-            if estimate is not None and isinstance(exc, estimate.CalibrationError):
-                fail(exc, 2)
-            raise
-
-    return wrapper
-
-
-def fail(exc: Exception, code: int):
-    err.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
-    raise SystemExit(code) from None
 
 
 def read_calibration(db: str, ref: str = "latest"):
@@ -108,7 +73,6 @@ def band(p) -> str:
 
 
 @calibrate_app.callback(invoke_without_command=True)
-@one_line_errors
 def calibrate(
     ctx: typer.Context,
     as_of: Annotated[str | None, typer.Option("--as-of", help="Use only data published on or before this date "
@@ -124,8 +88,8 @@ def calibrate(
             raise UserError(f"--as-of/--force belong to `tshock calibrate` itself, not to "
                             f"`tshock calibrate {ctx.invoked_subcommand}`")
         return
-    from flows import console_ui
-    from flows.cli import announce_prefect, prefect_defaults
+    from flows.cli.console import stage_progress
+    from flows.cli.prefect_setup import announce_prefect, prefect_defaults
 
     prefect_defaults()  # before anything imports prefect: its logging settings are read on import
     from flows.calibrate import calibrate_flow, plan_calibration
@@ -145,7 +109,7 @@ def calibrate(
     from flows import prefect_server
 
     prefect_server.wait()
-    with console_ui.stage_progress(console, "calibrate"):
+    with stage_progress(console, "calibrate"):
         result = calibrate_flow(db=path, as_of=plan.as_of, force=force)
     rec = result["record"]
     verb = {"stored": "stored", "reused": "reused", "unchanged": "re-estimated (already stored)"}[result["status"]]
@@ -174,7 +138,6 @@ def print_headline(rec) -> None:
 
 
 @calibrate_app.command("list")
-@one_line_errors
 def list_(
     ctx: typer.Context,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table")] = False,
@@ -213,7 +176,6 @@ def list_(
 
 
 @calibrate_app.command("show")
-@one_line_errors
 def show(
     ctx: typer.Context,
     ref: Annotated[str, typer.Argument(help="Calibration id, unique id prefix, or latest")] = "latest",
@@ -234,7 +196,7 @@ def show(
     console.print(f"[bold]{rec.id}[/bold]  as of {rec.as_of}, created {rec.created_at:%Y-%m-%d %H:%M} UTC, "
                   f"sample {rec.sample_start:%Y-%m}..{rec.sample_end:%Y-%m}", highlight=False)
     console.print(f"data hash {rec.data_hash[:16]}…  code {rec.code_version}", style="dim", highlight=False)
-    from flows.cli_calibrate_evidence import evidence_tables
+    from flows.cli.calibrate_evidence import evidence_tables
 
     for table in evidence_tables(rec):
         console.print(table)
@@ -304,7 +266,6 @@ def relations_table(rec) -> Table:
 
 
 @calibrate_app.command("backtest")
-@one_line_errors
 def backtest(
     ctx: typer.Context,
     start: Annotated[str, typer.Option("--start", help="First month of the window, YYYY-MM")],

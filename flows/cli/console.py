@@ -1,7 +1,10 @@
-"""What the CLI shows: a live progress display while stages run and rich summaries after."""
+"""What the CLI shows: the two consoles, a live progress display while stages run and rich summaries after."""
 
 from __future__ import annotations
 
+import json
+import sys
+import time
 from contextlib import contextmanager
 
 from rich.console import Console
@@ -10,6 +13,23 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from flows import progress
+
+# Pipes and CI get a wide, plain console so tables are not squeezed to 80 columns.
+console = Console(stderr=False, width=None if sys.stdout.isatty() else 160)
+err = Console(stderr=True)
+
+
+def say_now(out: Console, line: str) -> None:
+    """A progress line that must arrive before slow work starts: printed plain and flushed (a pipe is
+    block-buffered, and the line would otherwise come with the summary)."""
+    out.print(line, markup=False, highlight=False, soft_wrap=True)
+    if hasattr(out.file, "flush"):
+        out.file.flush()
+
+
+def print_json(data) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, allow_nan=False) + "\n")
+    sys.stdout.flush()
 
 
 @contextmanager
@@ -69,3 +89,54 @@ def refresh_summary(console: Console, results: list[dict], db: str) -> None:
     for r in results:
         for e in r["errors"]:
             console.print(f"[yellow]{r['source']}[/]: {e}", highlight=False)
+@contextmanager
+def run_progress(out: Console):
+    """One line per stage of the run; other modules' progress (sources, estimation steps, model) becomes the
+    current stage's detail. Plain start/done lines when output is not a terminal (CI, pipes)."""
+    current = {"stage": None, "t0": 0.0}
+    if not out.is_terminal:
+        def plain(event: str, stage: str, detail: str) -> None:
+            if stage.startswith("run:"):
+                name = stage[4:]
+                if event == "start":
+                    current.update(stage=name, t0=time.perf_counter())
+                    out.print(f"[run] {name}: started {detail}".rstrip(), markup=False, highlight=False)
+                elif event == "done":
+                    secs = time.perf_counter() - current["t0"]
+                    out.print(f"[run] {name}: done in {secs:.1f} s {detail}".rstrip(), markup=False,
+                              highlight=False)
+            elif event in ("done", "failed") and current["stage"]:
+                word = "FAILED" if event == "failed" else "done"
+                out.print(f"[run]   {current['stage']} · {stage}: {word} {detail}".rstrip(), markup=False,
+                          highlight=False)
+
+        progress.listen(plain)
+        try:
+            yield
+        finally:
+            progress.clear()
+        return
+
+    bars = Progress(SpinnerColumn(), TextColumn("[bold]{task.fields[stage]:<12}"),
+                    TextColumn("{task.description}"), TimeElapsedColumn(), console=out, transient=False)
+    rows: dict[str, int] = {}
+
+    def live(event: str, stage: str, detail: str) -> None:
+        if stage.startswith("run:"):
+            name = stage[4:]
+            if event == "start":
+                current["stage"] = name
+                rows[name] = bars.add_task(detail, stage=name, total=None)
+            elif event == "done" and name in rows:
+                bars.update(rows[name], description=detail or "done", total=1, completed=1)
+            elif name in rows:
+                bars.update(rows[name], description=detail)
+        elif current["stage"] in rows:
+            bars.update(rows[current["stage"]], description=f"{stage}: {detail}".rstrip(": "))
+
+    progress.listen(live)
+    try:
+        with bars:
+            yield
+    finally:
+        progress.clear()
