@@ -17,7 +17,7 @@ import typer
 from rich import box
 from rich.table import Table
 
-from flows.cli.console import console, err
+from flows.cli.console import console, err, starting
 from flows.cli.errors import UserError
 from flows.cli.options import DbOption, resolve_db
 
@@ -31,18 +31,19 @@ UNIT_TITLES = {"bp_per_100bn": "bp per $100bn of net foreign sales",
 
 def read_calibration(db: str, ref: str = "latest"):
     """A stored record by `latest`, id or unique id prefix, read-only; RecordNotFound says what to run."""
-    import duckdb
+    with starting(f"reading calibration {ref}"):
+        import duckdb
 
-    from flows.records_store import RecordNotFound, load_calibration
-    from warehouse.db import connect
+        from flows.records_store import RecordNotFound, load_calibration
+        from warehouse.db import connect
 
-    con = connect(db, read_only=True)
-    try:
-        return load_calibration(con, ref)
-    except duckdb.CatalogException:
-        raise RecordNotFound("no calibration stored yet: run `tshock calibrate` first") from None
-    finally:
-        con.close()
+        con = connect(db, read_only=True)
+        try:
+            return load_calibration(con, ref)
+        except duckdb.CatalogException:
+            raise RecordNotFound("no calibration stored yet: run `tshock calibrate` first") from None
+        finally:
+            con.close()
 
 
 def parse_as_of(text: str | None) -> date | None:
@@ -92,13 +93,14 @@ def calibrate(
     from flows.cli.prefect_setup import announce_prefect, prefect_defaults
 
     prefect_defaults()  # before anything imports prefect: its logging settings are read on import
-    from flows.calibrate import calibrate_flow, plan_calibration
-
     day = parse_as_of(as_of)
     path = resolve_db(db)
     # The read-only step first: an identical stored record or an as-of the data cannot support is
     # answered in about a second, without starting Prefect's temporary server.
-    plan = plan_calibration(path, day, force=force)
+    with starting(f"checking {path} for a stored calibration as of {day or 'today'}"):
+        from flows.calibrate import calibrate_flow, plan_calibration
+
+        plan = plan_calibration(path, day, force=force)
     if plan.existing is not None:
         rec = plan.existing
         console.print(f"reused {rec.id}: same data hash, code version and as-of {rec.as_of} "
@@ -144,18 +146,19 @@ def list_(
     db: DbOption = None,
 ):
     """Stored calibrations, newest first."""
-    import duckdb
+    with starting("reading the stored calibrations"):
+        import duckdb
 
-    from flows.records_store import list_calibrations
-    from warehouse.db import connect
+        from flows.records_store import list_calibrations
+        from warehouse.db import connect
 
-    con = connect(db_of(ctx, db), read_only=True)
-    try:
-        rows = list_calibrations(con)
-    except duckdb.CatalogException:
-        rows = []
-    finally:
-        con.close()
+        con = connect(db_of(ctx, db), read_only=True)
+        try:
+            rows = list_calibrations(con)
+        except duckdb.CatalogException:
+            rows = []
+        finally:
+            con.close()
     if as_json:
         write_json([{k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in r.items()} for r in rows])
         return
@@ -275,22 +278,23 @@ def backtest(
     db: DbOption = None,
 ):
     """The yield move a calibration attributes to the foreign flows of a past window, next to the actual move."""
-    from calibration.backtest import backtest as run_backtest
-    from calibration.inputs import load_inputs
-    from warehouse.db import connect
-
     path = db_of(ctx, db)
-    rec = read_calibration(path, calibration)
-    con = connect(path, read_only=True)
-    try:
-        # Flows and yields as known today: a calibration as of an earlier date is tested out of sample.
-        inputs = load_inputs(con, date.today())
-    finally:
-        con.close()
-    try:
-        out = run_backtest(rec, inputs, start, end)
-    except ValueError as exc:
-        raise UserError(str(exc)) from None
+    with starting(f"backtesting calibration {calibration} over {start}..{end}"):
+        from calibration.backtest import backtest as run_backtest
+        from calibration.inputs import load_inputs
+        from warehouse.db import connect
+
+        rec = read_calibration(path, calibration)
+        con = connect(path, read_only=True)
+        try:
+            # Flows and yields as known today: a calibration as of an earlier date is tested out of sample.
+            inputs = load_inputs(con, date.today())
+        finally:
+            con.close()
+        try:
+            out = run_backtest(rec, inputs, start, end)
+        except ValueError as exc:
+            raise UserError(str(exc)) from None
     if as_json:
         write_json(out)
         return

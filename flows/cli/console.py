@@ -27,6 +27,25 @@ def say_now(out: Console, line: str) -> None:
         out.file.flush()
 
 
+@contextmanager
+def starting(what: str):
+    """On a terminal, a line on stderr naming the slow work now starting (importing pandas or Prefect, reading the
+    warehouse), shown within a fraction of a second and erased when the command's own output begins (issue 18:
+    first output < 1 s). Pipes and CI get nothing: stdout and stderr there stay exactly the command's output."""
+    if not err.is_terminal or _starting:  # the outer line names the work already
+        yield
+        return
+    _starting.append(what)
+    try:
+        with err.status(f"{what}…", spinner="dots"):
+            yield
+    finally:
+        _starting.clear()
+
+
+_starting: list[str] = []
+
+
 def print_json(data) -> None:
     sys.stdout.write(json.dumps(data, indent=2, allow_nan=False) + "\n")
     sys.stdout.flush()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass
 
+import typer
 from typer.core import TyperGroup
 
 
@@ -70,8 +71,7 @@ def one_line(exc: BaseException, command: str | None) -> tuple[str, int] | None:
     if _is(exc, *ENVIRONMENT):
         return f"error: {exc}", 1
     clicks = _click_modules()
-    if isinstance(exc, tuple(m.exceptions.BadParameter for m in clicks)) or \
-            isinstance(exc, tuple(m.exceptions.Abort for m in clicks)):
+    if isinstance(exc, typer.BadParameter | typer.Abort):
         return f"error: {bad_parameter(exc)}", 2
     if isinstance(exc, tuple(m.exceptions.UsageError for m in clicks)):
         lines = f"error: {usage_message(exc)}"
@@ -140,9 +140,8 @@ def usage_message(exc) -> str:
 def bad_parameter(exc: Exception) -> str:
     """typer checks option types with pydantic and its message names neither the option nor the value
     ("Input should be a valid integer"): add both, as "Invalid value for '--draws': 'abc' is not valid: …"."""
-    clicks = _click_modules()
-    missing = tuple(m.exceptions.MissingParameter for m in clicks)
-    if not isinstance(exc, tuple(m.exceptions.BadParameter for m in clicks)) or isinstance(exc, missing):
+    missing = tuple(m.exceptions.MissingParameter for m in _click_modules())
+    if not isinstance(exc, typer.BadParameter) or isinstance(exc, missing):
         return str(exc)  # Abort, and "Missing parameter: NAME", which names it already
     errors = getattr(exc.__cause__, "errors", None)
     if callable(errors) and errors() and "input" in errors()[0]:

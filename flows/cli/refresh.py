@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from flows.cli.console import console, refresh_summary, stage_progress
+from flows.cli.console import console, refresh_summary, stage_progress, starting
 from flows.cli.errors import UserError
 from flows.cli.options import DbOption, check_offline_dir, resolve_db
 from flows.cli.prefect_setup import announce_prefect, prefect_defaults
@@ -23,7 +23,8 @@ def refresh(
 ):
     """Pull every source (or replay a snapshot) into the warehouse."""
     if source:  # flows.ingest imports pandas (~1 s): only to check names given, so the first line comes at once
-        from flows.ingest import SOURCES
+        with starting("checking the source names"):
+            from flows.ingest import SOURCES
 
         for s in source:
             if s not in SOURCES:
@@ -59,9 +60,10 @@ def snapshot_export(
     db: DbOption = None,
 ):
     """Write the newest payload of every file in the raw zone back out in the snapshot layout."""
-    from flows.snapshot import export_snapshot
-
     if not directory.strip():  # Path("") is the working directory: the export would land wherever the shell is
         raise UserError("snapshot export '': give the directory to write, e.g. tshock snapshot export snap/")
-    written = export_snapshot(resolve_db(db), Path(directory))
+    with starting(f"exporting the raw landing zone to {directory}"):
+        from flows.snapshot import export_snapshot
+
+        written = export_snapshot(resolve_db(db), Path(directory))
     console.print(f"wrote {len(written)} files to {directory} (replay with: tshock refresh --offline {directory})")

@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from flows.cli.console import console, err, run_progress
+from flows.cli.console import console, err, run_progress, starting
 from flows.cli.errors import UserError
 from flows.cli.options import DbOption, check_offline_dir, reports_root, resolve_db
 from flows.cli.prefect_setup import announce_prefect, prefect_defaults, start_temporary_server
@@ -85,7 +85,11 @@ def run_cmd(
     if no_refresh and not Path(path).exists():
         raise UserError(f"--no-refresh: no warehouse at {path} to report on; run without --no-refresh (or with "
                         "--offline DIR) to fill it first")
-    names = _check_scenarios(scenario, draws, path if no_refresh else None) if scenario else None
+    if scenario:
+        with starting("checking the scenarios (loading the model)"):
+            names = _check_scenarios(scenario, draws, path if no_refresh else None)
+    else:
+        names = None
     root = reports_root(reports_dir)
     try:
         root.mkdir(parents=True, exist_ok=True)
@@ -191,15 +195,17 @@ def serve_cmd(
 ):
     """Register the scheduled deployments with a running Prefect server and execute their runs (Ctrl-C stops)."""
     prefect_defaults()
-    url = prefect_api_url()
+    with starting("reading Prefect's settings"):
+        url = prefect_api_url()
     if not url:
         raise UserError("tshock serve needs a running Prefect server and PREFECT_API_URL is not set. Start one "
                         "with `uv run prefect server start` (UI at http://127.0.0.1:4200), then "
                         "`export PREFECT_API_URL=http://127.0.0.1:4200/api` and run `tshock serve` again")
-    check_server(url)
-    from prefect import serve
+    with starting(f"checking the Prefect server at {url}, loading the pipeline"):
+        check_server(url)
+        from prefect import serve
 
-    from flows.run import deployments
+        from flows.run import deployments
 
     deps = deployments(str(Path(resolve_db(db)).resolve()), str(reports_root(reports_dir).resolve()))
     table = Table(title=f"deployments served to {url}", title_justify="left")

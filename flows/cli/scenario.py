@@ -13,7 +13,7 @@ import typer
 from rich import box
 from rich.table import Table
 
-from flows.cli.console import console, err, print_json, stage_progress
+from flows.cli.console import console, err, print_json, stage_progress, starting
 from flows.cli.options import DbOption, parse_date, resolve_db
 
 scenario_app = typer.Typer(no_args_is_help=True, help="Scenario runs: a sale → yields, prices and the interest bill.")
@@ -118,13 +118,15 @@ def list_cmd(db: DbOption = None):
     """The shipped scenarios (scenarios/*.yaml) and the most recent stored runs."""
     from pathlib import Path
 
-    from flows.scenario import list_runs, list_scenarios
-    from warehouse.db import session
+    with starting("reading the shipped scenarios"):
+        from flows.scenario import list_runs, list_scenarios
+        from warehouse.db import session
 
+        scenarios = list_scenarios()
     t = _table("scenarios (tshock scenario run NAME)")
     for c in ("name", "sellers", "months", "contagion", "backstop", "shock bp", "draws", "description"):
         t.add_column(c, overflow="fold", justify="right" if c in ("months", "contagion", "draws") else "left")
-    for s in list_scenarios():
+    for s in scenarios:
         if "error" in s:
             t.add_row(s["name"], "[red]invalid[/red]", "", "", "", "", "", s["error"].replace("[", "\\["))
             continue
@@ -136,7 +138,7 @@ def list_cmd(db: DbOption = None):
     path = Path(resolve_db(db))
     if not path.exists():
         return
-    with session(path, read_only=True) as con:
+    with starting(f"reading the stored runs in {path}"), session(path, read_only=True) as con:
         runs = list_runs(con)
     if runs:
         rt = _table("recent runs (tshock scenario show RUN_ID)")
@@ -158,7 +160,8 @@ def run_cmd(
     db: DbOption = None,
 ):
     """Run a scenario on the warehouse and the calibration, store it, and print the headline numbers."""
-    from flows.scenario import run_and_store
+    with starting(f"loading the model to run {scenario}"):
+        from flows.scenario import run_and_store
 
     with stage_progress(err, "scenario"):
         run = run_and_store(resolve_db(db), scenario, calibration=calibration, draws=draws)
@@ -175,11 +178,12 @@ def show_cmd(
     db: DbOption = None,
 ):
     """Re-print a stored run."""
-    from flows.scenario import load_run
-    from warehouse.db import session
+    with starting(f"reading stored run {run_id}"):
+        from flows.scenario import load_run
+        from warehouse.db import session
 
-    with session(resolve_db(db), read_only=True) as con:
-        run = load_run(con, run_id)
+        with session(resolve_db(db), read_only=True) as con:
+            run = load_run(con, run_id)
     if as_json:
         print_json(run.results)
     else:
@@ -202,8 +206,9 @@ def diff_cmd(
 
     Example: tshock scenario diff japan-fire-sale japan-orderly-unwind. A name or file uses its newest stored run
     on the latest calibration (tshock run stores every shipped scenario), else runs it now without storing."""
-    from flows.cli.scenario_diff import compare, resolve_side, show_value
-    from flows.report.fmt import interval, num
+    with starting(f"loading the model to compare {run_a} and {run_b}"):
+        from flows.cli.scenario_diff import compare, resolve_side, show_value
+        from flows.report.fmt import interval, num
 
     path = resolve_db(db)
     with stage_progress(err, "diff"):
@@ -258,14 +263,16 @@ def schema_cmd(
     """Print the JSON Schema of a scenario spec (or a sweep file), for editors that validate YAML.
 
     Example: tshock scenario schema > scenario.schema.json. Field by field in docs/scenarios.md."""
-    from model.spec import ScenarioSpec
+    with starting("loading the " + ("sweep" if sweep else "scenario") + " spec's model"):
+        if sweep:
+            from flows.sweep import SweepGrid
 
-    if sweep:
-        from flows.sweep import SweepGrid
+            schema = SweepGrid.model_json_schema()
+        else:
+            from model.spec import ScenarioSpec
 
-        print_json(SweepGrid.model_json_schema())
-    else:
-        print_json(ScenarioSpec.model_json_schema())
+            schema = ScenarioSpec.model_json_schema()
+    print_json(schema)
 
 
 @scenario_app.command("backcast")
@@ -278,9 +285,10 @@ def backcast_cmd(
     db: DbOption = None,
 ):
     """Model check: roll the real stock at --anchor on the realized curve and debt; modelled vs reported rate."""
-    from flows.backcast import backcast_check
-
     a, b = parse_date("--anchor", anchor), parse_date("--to", to)
+    with starting("loading the model for the backcast"):
+        from flows.backcast import backcast_check
+
     with stage_progress(err, "backcast"):
         from flows import progress
 

@@ -21,7 +21,7 @@ from rich import box
 from rich.markup import escape
 from rich.table import Table
 
-from flows.cli.console import console, err
+from flows.cli.console import console, err, starting
 from flows.cli.errors import UserError, short
 from flows.cli.options import DbOption, resolve_db
 from flows.cli.sql_output import (
@@ -205,12 +205,15 @@ def sql(
         repl(db, write)
         return
     fmt = resolve_format(fmt, output)
-    con = open_warehouse(db, write)
+    con = None
     try:
-        run_statements(con, query, resolve_db(db))
+        with starting(f"running the query on {resolve_db(db)}"):  # erased before the first row is shown
+            con = open_warehouse(db, write)
+            run_statements(con, query, resolve_db(db))
         emit(con, fmt, output, max_rows)
     finally:
-        con.close()
+        if con is not None:
+            con.close()
     if write:
         from warehouse.db import publish_read_copy
 
@@ -337,7 +340,8 @@ def describe(
     db: DbOption = None,
 ):
     """Print the data dictionary: every table, view and macro, or one of them with its columns."""
-    con = open_warehouse(db, write=False)
+    with starting(f"reading the dictionary of {resolve_db(db)}"):
+        con = open_warehouse(db, write=False)
     try:
         if name is None:
             print_catalog(con)

@@ -18,7 +18,7 @@ import typer
 from rich import box
 from rich.table import Table
 
-from flows.cli.console import console, err, print_json, stage_progress
+from flows.cli.console import console, err, print_json, stage_progress, starting
 from flows.cli.errors import UserError
 from flows.cli.options import DbOption, reports_root, resolve_db
 from flows.cli.prefect_setup import announce_prefect, prefect_defaults
@@ -97,7 +97,8 @@ def run_sweep_command(spec, size, months, contagion, backstop, base, seller, nam
         raise UserError("--dask ADDRESS and --dask-local N: give one of them")
     grid_options = (size, months, contagion, backstop, base, seller, name)
     prefect_defaults()
-    from flows.sweep import load_grid, parse_grid, run_sweep
+    with starting("loading the sweep's model (Prefect, pandas)"):
+        from flows.sweep import load_grid, parse_grid, run_sweep
 
     if spec is not None:
         if any(o is not None for o in grid_options):
