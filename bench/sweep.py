@@ -84,7 +84,7 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(f"no warehouse at {args.db}: tshock refresh --offline ../shared/snapshot --db {args.db}; "
                  f"tshock calibrate --db {args.db}")
 
-    from flows.cli import prefect_defaults
+    from flows.cli.prefect_setup import prefect_defaults
 
     prefect_defaults()
     import logging

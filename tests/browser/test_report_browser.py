@@ -115,11 +115,9 @@ def with_sweep(reports, prefect_harness) -> Path:
     """A small sweep on the same warehouse and day, so the day page and the index link it."""
     from typer.testing import CliRunner
 
-    from flows import cli_sweep
     from flows.cli import app
     from tests.flows.test_run import _RUN
 
-    cli_sweep.register(app)
     res = CliRunner().invoke(app, ["scenario", "sweep", "--size", "100,600", "--months", "1,12", "--draws", "20",
                                    "--name", "browser", "--db", _RUN["db"], "--reports-dir", str(reports.parent)])
     assert res.exit_code == 0, res.output

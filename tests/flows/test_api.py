@@ -127,10 +127,9 @@ def test_the_example_notebook_runs(db, monkeypatch):
 def test_scenario_diff_takes_names_files_and_run_ids(db, tmp_path):
     from typer.testing import CliRunner
 
-    from flows import api, cli_scenario
+    from flows import api
     from flows.cli import app
 
-    cli_scenario.register(app)
     runner = CliRunner()
     stored = api.run_scenario("japan-fire-sale", draws=30, store=True, db=db)
     assert stored.stored

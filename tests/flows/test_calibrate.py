@@ -19,14 +19,13 @@ import pytest
 from typer.testing import CliRunner
 
 import flows.calibrate
-from flows import cli_calibrate, progress
+from flows import progress
 from flows.calibrate import calibrate_flow, calibrate_task, open_for_store
 from flows.cli import app
 from flows.records_store import load_calibration
 from tests.conftest import copy_warehouse
 from warehouse.db import WarehouseError
 
-cli_calibrate.register(app)
 AS_OF = date.today()  # fixed once, so a session crossing midnight still compares like with like
 PARAM_KEYS = {"name", "tenor", "horizon_months", "unit", "kind", "estimate", "ci_low", "ci_high", "n_obs"}
 

@@ -8,10 +8,9 @@ import re
 import pytest
 from typer.testing import CliRunner
 
-from flows.cli import app, register_commands
+from flows.cli import app
 from tests.conftest import REPO
 
-register_commands()
 COMMANDS = [["run"], ["serve"], ["refresh"], ["snapshot", "export"], ["sql"], ["db"], ["calibrate"],
             ["calibrate", "list"], ["calibrate", "show"], ["calibrate", "backtest"], ["scenario", "list"],
             ["scenario", "run"], ["scenario", "show"], ["scenario", "diff"], ["scenario", "schema"],
@@ -40,7 +39,7 @@ def test_the_readme_lists_every_command():
 
 
 def test_the_reproduce_command_keeps_every_option_used():
-    from flows.cli_run import reproduce_command
+    from flows.cli.run import reproduce_command
 
     assert reproduce_command(None, 200, "w.duckdb", "out", no_refresh=True) == \
         "uv run tshock run --no-refresh --draws 200 --db w.duckdb --reports-dir out"

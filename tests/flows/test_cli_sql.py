@@ -13,12 +13,10 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
-from flows import cli_sql
-from flows.cli import app
+from flows.cli import app, sql_output
 from warehouse.freshness import STALE_AFTER_DAYS
 
 REPO = Path(__file__).resolve().parents[2]
-cli_sql.register(app)
 
 
 def run(*args: str, stdin: str | None = None):
@@ -188,19 +186,21 @@ def test_repl_reads_statements_until_quit(db):
     assert "never" not in out
 
 
-def test_registering_twice_adds_nothing():
-    before = (len(app.registered_commands), len(app.registered_groups))
-    cli_sql.register(app)
-    assert (len(app.registered_commands), len(app.registered_groups)) == before
+def test_every_command_is_registered_once():
+    # Commands are registered explicitly in flows/cli/entry.py (no register() to call twice): one of each name.
+    commands = [c.name for c in app.registered_commands]
+    groups = [g.name for g in app.registered_groups]
+    assert len(commands) == len(set(commands)) and len(groups) == len(set(groups))
+    assert "sql" in commands and "db" in groups
 
 
 def test_plain_cells():
-    assert cli_sql.table_cell(None) == "[dim]NULL[/dim]"
-    assert cli_sql.table_cell(0.1 + 0.2) == "0.3"
-    assert cli_sql.table_cell(31834878.4434023) == "31834878.443402"
-    assert cli_sql.table_cell(1e-9) == "1e-09"
-    assert cli_sql.table_cell("[x]") == "\\[x]"
-    assert cli_sql.json_value(float("nan")) is None
+    assert sql_output.table_cell(None) == "[dim]NULL[/dim]"
+    assert sql_output.table_cell(0.1 + 0.2) == "0.3"
+    assert sql_output.table_cell(31834878.4434023) == "31834878.443402"
+    assert sql_output.table_cell(1e-9) == "1e-09"
+    assert sql_output.table_cell("[x]") == "\\[x]"
+    assert sql_output.json_value(float("nan")) is None
 
 
 def test_missing_view_in_an_old_warehouse_says_how_to_update(db_copy):

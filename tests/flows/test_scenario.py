@@ -16,7 +16,6 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
-from flows import cli_scenario
 from flows.backcast import backcast_check
 from flows.cli import app
 from flows.records_store import RecordNotFound, load_calibration, store_calibration
@@ -34,7 +33,6 @@ from model.spec import SpecError
 from tests.conftest import copy_warehouse
 from warehouse.db import session
 
-cli_scenario.register(app)
 ANCHOR = date(2026, 9, 30)
 DRAWS = 40
 SHIPPED = ["japan-fire-sale", "japan-orderly-unwind", "japan-and-china", "japan-with-fed-backstop",

@@ -8,12 +8,10 @@ import json
 import yaml
 from typer.testing import CliRunner
 
-from flows import cli_scenario, spec_doc
+from flows import spec_doc
 from flows.cli import app
 from model.spec import ScenarioSpec
 from tests.conftest import REPO
-
-cli_scenario.register(app)
 
 
 def test_scenarios_md_is_current_and_names_every_field():

@@ -17,7 +17,6 @@ import pytest
 from typer.testing import CliRunner
 
 import flows.sweep as sw
-from flows import cli_sweep
 from flows.cli import app
 from flows.records_store import store_calibration
 from flows.report_sweep import COLUMNS, write_report
@@ -26,7 +25,6 @@ from model.spec import SpecError
 from tests.model import fixtures as fx
 from warehouse.db import session
 
-cli_sweep.register(app)
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO / "sweeps" / "example.yaml"
 DRAWS = 20

@@ -315,14 +315,14 @@ def before(warehouse) -> dict:
 def tshock(monkeypatch, capsys, warehouse, before, paths):
     """Run the CLI in-process; afterwards check that nothing started Prefect and the warehouse is unchanged."""
     import flows.calibrate
-    import flows.cli_run
+    import flows.cli.run
     import flows.refresh
     import flows.sweep
 
     def no_prefect(*_, **__):
         pytest.fail("bad input reached a Prefect flow")
 
-    for module, name in ((flows.cli_run, "start_temporary_server"), (flows.refresh, "refresh_flow"),
+    for module, name in ((flows.cli.run, "start_temporary_server"), (flows.refresh, "refresh_flow"),
                          (flows.calibrate, "calibrate_flow"), (flows.sweep, "compute")):
         monkeypatch.setattr(module, name, no_prefect)
 

@@ -29,7 +29,6 @@ import pytest
 from typer.testing import CliRunner
 
 from calibration.record import CalibrationRecord
-from flows import cli_calibrate
 from flows.cli import app
 from flows.records_store import load_calibration
 from flows.scenario import list_runs, load_run, run_and_store
@@ -308,7 +307,6 @@ def test_calibration_survives_kill_9_in_and_around_its_write(forkserver, referen
     assert record.model_dump(exclude={"created_at"}) == clean_record.model_dump(exclude={"created_at"}), \
         "the calibration after the crashes differs from the one on a clean copy"
 
-    cli_calibrate.register(app)
     result = CliRunner().invoke(app, ["calibrate", "list", "--json", "--db", str(db)])
     assert result.exit_code == 0, result.output
     listed = {r["calibration_id"]: r["params"] for r in json.loads(result.stdout)}

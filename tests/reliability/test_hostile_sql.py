@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from flows import cli_sql
 from flows.cli import main
+from flows.cli import sql as cli_sql
 from tests.reliability.helpers import copy_warehouse, fingerprint, one_clear_line
 
 

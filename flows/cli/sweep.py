@@ -5,31 +5,24 @@
                           [--base japan-fire-sale] [--seller Japan] [--name NAME] [--draws N]
                           [--dask ADDRESS | --dask-local N] [--reports-dir DIR] [--json]
 
-Added to the `scenario` group of the main app by `register(app)`. Errors are one line (flows.cli_scenario):
-a bad grid, base scenario or option exits 2, a missing or locked warehouse exits 1.
+Added to the `scenario` group by flows/cli/entry.py. Errors are one line (flows/cli/errors.py): a bad grid,
+base scenario or option exits 2, a missing or locked warehouse exits 1.
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
-from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich import box
 from rich.table import Table
 
-from flows import cli_scenario, console_ui
-from flows.cli import DbOption, UserError, announce_prefect, console, err, prefect_defaults, resolve_db
-from flows.cli_scenario import fmt, one_line_errors, print_json
-
-
-def register(app: typer.Typer) -> None:
-    """Add `sweep` to the `scenario` group (creating the group if needed; idempotent)."""
-    cli_scenario.register(app)
-    if not any(c.name == "sweep" for c in cli_scenario.scenario_app.registered_commands):
-        cli_scenario.scenario_app.command("sweep")(sweep_cmd)
+from flows.cli.console import console, err, print_json, stage_progress, starting
+from flows.cli.errors import UserError
+from flows.cli.options import DbOption, reports_root, resolve_db
+from flows.cli.prefect_setup import announce_prefect, prefect_defaults
+from flows.cli.scenario import fmt
 
 
 def number_list(option: str, text: str | None, kind=float) -> list | None:
@@ -43,10 +36,6 @@ def number_list(option: str, text: str | None, kind=float) -> list | None:
             what = "a whole number" if kind is int else "a number"
             raise UserError(f"{option} {text}: {part.strip()!r} is not {what}") from None
     return out
-
-
-def reports_root(reports_dir: str | None) -> Path:
-    return Path(reports_dir or os.environ.get("TSHOCK_REPORTS") or "reports")
 
 
 # Worker processes of a temporary local cluster: each holds a copy of the inputs, so many more than cores only
@@ -102,14 +91,14 @@ def sweep_cmd(
                       reports_dir, as_json, db)
 
 
-@one_line_errors
 def run_sweep_command(spec, size, months, contagion, backstop, base, seller, name, draws, dask, dask_local,
                       reports_dir, as_json, db):
     if dask and dask_local:
         raise UserError("--dask ADDRESS and --dask-local N: give one of them")
     grid_options = (size, months, contagion, backstop, base, seller, name)
     prefect_defaults()
-    from flows.sweep import load_grid, parse_grid, run_sweep
+    with starting("loading the sweep's model (Prefect, pandas)"):
+        from flows.sweep import load_grid, parse_grid, run_sweep
 
     if spec is not None:
         if any(o is not None for o in grid_options):
@@ -130,7 +119,7 @@ def run_sweep_command(spec, size, months, contagion, backstop, base, seller, nam
     from flows import prefect_server
 
     prefect_server.wait()
-    with console_ui.stage_progress(err, "sweep"):
+    with stage_progress(err, "sweep"):
         run = run_sweep(resolve_db(db), grid, relative_to=relative_to, dask_address=dask, dask_local=dask_local,
                         reports_dir=root)
     summary = run.summary()

@@ -2,42 +2,19 @@
 
 from __future__ import annotations
 
-import os
 import shlex
 import time
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from flows import progress
-from flows.cli import (
-    DbOption,
-    UserError,
-    announce_prefect,
-    check_offline_dir,
-    console,
-    err,
-    prefect_defaults,
-    resolve_db,
-)
-
-DEFAULT_REPORTS = "reports"
-
-
-def register(app: typer.Typer) -> None:
-    """Add `run` and `serve` (idempotent: main() may run more than once in tests)."""
-    for name, command in (("run", run_cmd), ("serve", serve_cmd)):
-        if not any(c.name == name for c in app.registered_commands):
-            app.command(name)(command)
-
-
-def reports_root(reports_dir: str | None) -> Path:
-    return Path(reports_dir or os.environ.get("TSHOCK_REPORTS") or DEFAULT_REPORTS)
+from flows.cli.console import console, err, run_progress, starting
+from flows.cli.errors import UserError
+from flows.cli.options import DbOption, check_offline_dir, reports_root, resolve_db
+from flows.cli.prefect_setup import announce_prefect, prefect_defaults, start_temporary_server
 
 
 def _check_scenarios(names: list[str], draws: int | None, warehouse: str | None = None) -> list[str]:
@@ -108,7 +85,11 @@ def run_cmd(
     if no_refresh and not Path(path).exists():
         raise UserError(f"--no-refresh: no warehouse at {path} to report on; run without --no-refresh (or with "
                         "--offline DIR) to fill it first")
-    names = _check_scenarios(scenario, draws, path if no_refresh else None) if scenario else None
+    if scenario:
+        with starting("checking the scenarios (loading the model)"):
+            names = _check_scenarios(scenario, draws, path if no_refresh else None)
+    else:
+        names = None
     root = reports_root(reports_dir)
     try:
         root.mkdir(parents=True, exist_ok=True)
@@ -117,45 +98,24 @@ def run_cmd(
     started = time.perf_counter()
     announce_prefect(console, "run", watchdog=False)  # the server's child runs its own watchdog
     booting = start_temporary_server()
-    from calibration.estimate import CalibrationError
-    from flows.prefect_server import ServerStartError
-    from flows.records_store import RecordNotFound
     from flows.refresh import state_data
     from flows.run import run_flow
-    from model import ModelError
-    from model.spec import SpecError
 
-    try:
-        with run_progress(console):
-            if booting is not None:
-                import_while_waiting(booting)
-                booting.wait()
-                console.print(f"[run] Prefect is ready after {time.perf_counter() - started:.1f} s",
-                              markup=False, highlight=False)
-            summary = state_data(run_flow(db=path, offline_dir=offline_dir, reports_dir=str(root.resolve()),
-                                          scenarios=names, draws=draws, refresh=not no_refresh,
-                                          command=reproduce_command(offline, draws, db, reports_dir, no_refresh),
-                                          return_state=True))
-    except SpecError as exc:  # the refreshed data refuses the spec (e.g. a sale larger than the new holdings)
-        err.print(f"error: {' '.join(str(exc).split())}", markup=False, highlight=False, soft_wrap=True)
-        raise typer.Exit(2) from None
-    except (CalibrationError, ModelError, RecordNotFound, ServerStartError) as exc:
-        # The data cannot support a stage (e.g. an empty warehouse after a failed live refresh): one line, exit 1;
-        # reports already published stay as they were.
-        err.print(f"error: {' '.join(str(exc).split())}", markup=False, highlight=False, soft_wrap=True)
-        raise typer.Exit(1) from None
+    # A spec the refreshed data refuses (a sale larger than the new holdings) exits 2; a stage the data cannot
+    # support (an empty warehouse after a failed live refresh) exits 1: flows/cli/errors.py, "run".
+    with run_progress(console):
+        if booting is not None:
+            import_while_waiting(booting)
+            booting.wait()
+            console.print(f"[run] Prefect is ready after {time.perf_counter() - started:.1f} s",
+                          markup=False, highlight=False)
+        summary = state_data(run_flow(db=path, offline_dir=offline_dir, reports_dir=str(root.resolve()),
+                                      scenarios=names, draws=draws, refresh=not no_refresh,
+                                      command=reproduce_command(offline, draws, db, reports_dir, no_refresh),
+                                      return_state=True))
     print_summary(console, summary, path, time.perf_counter() - started)
     if any(r["failed"] for r in summary["refresh"]):
         raise typer.Exit(1)
-
-
-def start_temporary_server():
-    """Without a server named by the user, the flow runs against Prefect's temporary server, which takes seconds
-    to boot: spawn it now, before anything imports Prefect, so it boots while the pipeline's modules import
-    (flows/prefect_server.py). None when there is nothing to wait for."""
-    from flows import prefect_server
-
-    return prefect_server.start()
 
 
 # Modules the stages import (statsmodels, matplotlib: ~3.5 s together), in stage order.
@@ -172,59 +132,6 @@ def import_while_waiting(booting) -> None:
         if booting.ready():
             return
         importlib.import_module(name)
-
-
-@contextmanager
-def run_progress(out: Console):
-    """One line per stage of the run; other modules' progress (sources, estimation steps, model) becomes the
-    current stage's detail. Plain start/done lines when output is not a terminal (CI, pipes)."""
-    current = {"stage": None, "t0": 0.0}
-    if not out.is_terminal:
-        def plain(event: str, stage: str, detail: str) -> None:
-            if stage.startswith("run:"):
-                name = stage[4:]
-                if event == "start":
-                    current.update(stage=name, t0=time.perf_counter())
-                    out.print(f"[run] {name}: started {detail}".rstrip(), markup=False, highlight=False)
-                elif event == "done":
-                    secs = time.perf_counter() - current["t0"]
-                    out.print(f"[run] {name}: done in {secs:.1f} s {detail}".rstrip(), markup=False,
-                              highlight=False)
-            elif event in ("done", "failed") and current["stage"]:
-                word = "FAILED" if event == "failed" else "done"
-                out.print(f"[run]   {current['stage']} · {stage}: {word} {detail}".rstrip(), markup=False,
-                          highlight=False)
-
-        progress.listen(plain)
-        try:
-            yield
-        finally:
-            progress.clear()
-        return
-
-    bars = Progress(SpinnerColumn(), TextColumn("[bold]{task.fields[stage]:<12}"),
-                    TextColumn("{task.description}"), TimeElapsedColumn(), console=out, transient=False)
-    rows: dict[str, int] = {}
-
-    def live(event: str, stage: str, detail: str) -> None:
-        if stage.startswith("run:"):
-            name = stage[4:]
-            if event == "start":
-                current["stage"] = name
-                rows[name] = bars.add_task(detail, stage=name, total=None)
-            elif event == "done" and name in rows:
-                bars.update(rows[name], description=detail or "done", total=1, completed=1)
-            elif name in rows:
-                bars.update(rows[name], description=detail)
-        elif current["stage"] in rows:
-            bars.update(rows[current["stage"]], description=f"{stage}: {detail}".rstrip(": "))
-
-    progress.listen(live)
-    try:
-        with bars:
-            yield
-    finally:
-        progress.clear()
 
 
 def _q(q: dict | None, unit: str = "") -> str:
@@ -288,15 +195,17 @@ def serve_cmd(
 ):
     """Register the scheduled deployments with a running Prefect server and execute their runs (Ctrl-C stops)."""
     prefect_defaults()
-    url = prefect_api_url()
+    with starting("reading Prefect's settings"):
+        url = prefect_api_url()
     if not url:
         raise UserError("tshock serve needs a running Prefect server and PREFECT_API_URL is not set. Start one "
                         "with `uv run prefect server start` (UI at http://127.0.0.1:4200), then "
                         "`export PREFECT_API_URL=http://127.0.0.1:4200/api` and run `tshock serve` again")
-    check_server(url)
-    from prefect import serve
+    with starting(f"checking the Prefect server at {url}, loading the pipeline"):
+        check_server(url)
+        from prefect import serve
 
-    from flows.run import deployments
+        from flows.run import deployments
 
     deps = deployments(str(Path(resolve_db(db)).resolve()), str(reports_root(reports_dir).resolve()))
     table = Table(title=f"deployments served to {url}", title_justify="left")

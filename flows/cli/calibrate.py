@@ -1,13 +1,12 @@
 """`tshock calibrate` (estimate and store, or reuse), `calibrate list`, `calibrate show`, `calibrate backtest`.
 
-Registered into the main app by flows.cli.register_commands. Errors are one line: UserError (exit 2) for
-bad options, an as-of the data cannot support, an unknown calibration id or a backtest window outside the
-data; WarehouseError (exit 1) for a missing, locked or corrupt warehouse file.
+Registered by flows/cli/entry.py. Errors are one line (flows/cli/errors.py): exit 2 for bad options, an as-of
+the data cannot support, an unknown calibration id or a backtest window outside the data; exit 1 for a missing,
+locked or corrupt warehouse file.
 """
 
 from __future__ import annotations
 
-import functools
 import json
 import math
 import sys
@@ -18,7 +17,9 @@ import typer
 from rich import box
 from rich.table import Table
 
-from flows.cli import DbOption, UserError, console, err, resolve_db
+from flows.cli.console import console, err, starting
+from flows.cli.errors import UserError
+from flows.cli.options import DbOption, resolve_db
 
 calibrate_app = typer.Typer(help="Estimate how Treasury yields respond to foreign selling, store it, inspect it.")
 
@@ -28,56 +29,21 @@ UNIT_TITLES = {"bp_per_100bn": "bp per $100bn of net foreign sales",
                "bp_per_1pct_debt": "bp per 1% of marketable debt sold (what scenarios scale to today's debt)"}
 
 
-def register(app: typer.Typer) -> None:
-    """Add the `calibrate` group (idempotent: main() may run more than once in tests)."""
-    if not any(g.name == "calibrate" for g in app.registered_groups):
-        app.add_typer(calibrate_app, name="calibrate")
-
-
-def one_line_errors(command):
-    """Our errors as one unwrapped line with main's exit codes (SystemExit: see flows/cli_sql.py)."""
-
-    @functools.wraps(command)
-    def wrapper(*args, **kwargs):
-        from flows.records_store import RecordNotFound
-        from warehouse.db import WarehouseError
-
-        try:
-            return command(*args, **kwargs)
-        except (UserError, RecordNotFound) as exc:
-            fail(exc, 2)
-        except WarehouseError as exc:
-            fail(exc, 1)
-        except ValueError as exc:
-            # CalibrationError (an as-of the data cannot support). Looked up, not imported: importing
-            # calibration.estimate pulls in statsmodels, and if it raised, it is loaded already.
-            estimate = sys.modules.get("calibration.estimate")
-            if estimate is not None and isinstance(exc, estimate.CalibrationError):
-                fail(exc, 2)
-            raise
-
-    return wrapper
-
-
-def fail(exc: Exception, code: int):
-    err.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
-    raise SystemExit(code) from None
-
-
 def read_calibration(db: str, ref: str = "latest"):
     """A stored record by `latest`, id or unique id prefix, read-only; RecordNotFound says what to run."""
-    import duckdb
+    with starting(f"reading calibration {ref}"):
+        import duckdb
 
-    from flows.records_store import RecordNotFound, load_calibration
-    from warehouse.db import connect
+        from flows.records_store import RecordNotFound, load_calibration
+        from warehouse.db import connect
 
-    con = connect(db, read_only=True)
-    try:
-        return load_calibration(con, ref)
-    except duckdb.CatalogException:
-        raise RecordNotFound("no calibration stored yet: run `tshock calibrate` first") from None
-    finally:
-        con.close()
+        con = connect(db, read_only=True)
+        try:
+            return load_calibration(con, ref)
+        except duckdb.CatalogException:
+            raise RecordNotFound("no calibration stored yet: run `tshock calibrate` first") from None
+        finally:
+            con.close()
 
 
 def parse_as_of(text: str | None) -> date | None:
@@ -108,7 +74,6 @@ def band(p) -> str:
 
 
 @calibrate_app.callback(invoke_without_command=True)
-@one_line_errors
 def calibrate(
     ctx: typer.Context,
     as_of: Annotated[str | None, typer.Option("--as-of", help="Use only data published on or before this date "
@@ -124,17 +89,18 @@ def calibrate(
             raise UserError(f"--as-of/--force belong to `tshock calibrate` itself, not to "
                             f"`tshock calibrate {ctx.invoked_subcommand}`")
         return
-    from flows import console_ui
-    from flows.cli import announce_prefect, prefect_defaults
+    from flows.cli.console import stage_progress
+    from flows.cli.prefect_setup import announce_prefect, prefect_defaults
 
     prefect_defaults()  # before anything imports prefect: its logging settings are read on import
-    from flows.calibrate import calibrate_flow, plan_calibration
-
     day = parse_as_of(as_of)
     path = resolve_db(db)
     # The read-only step first: an identical stored record or an as-of the data cannot support is
     # answered in about a second, without starting Prefect's temporary server.
-    plan = plan_calibration(path, day, force=force)
+    with starting(f"checking {path} for a stored calibration as of {day or 'today'}"):
+        from flows.calibrate import calibrate_flow, plan_calibration
+
+        plan = plan_calibration(path, day, force=force)
     if plan.existing is not None:
         rec = plan.existing
         console.print(f"reused {rec.id}: same data hash, code version and as-of {rec.as_of} "
@@ -145,7 +111,7 @@ def calibrate(
     from flows import prefect_server
 
     prefect_server.wait()
-    with console_ui.stage_progress(console, "calibrate"):
+    with stage_progress(console, "calibrate"):
         result = calibrate_flow(db=path, as_of=plan.as_of, force=force)
     rec = result["record"]
     verb = {"stored": "stored", "reused": "reused", "unchanged": "re-estimated (already stored)"}[result["status"]]
@@ -174,25 +140,25 @@ def print_headline(rec) -> None:
 
 
 @calibrate_app.command("list")
-@one_line_errors
 def list_(
     ctx: typer.Context,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table")] = False,
     db: DbOption = None,
 ):
     """Stored calibrations, newest first."""
-    import duckdb
+    with starting("reading the stored calibrations"):
+        import duckdb
 
-    from flows.records_store import list_calibrations
-    from warehouse.db import connect
+        from flows.records_store import list_calibrations
+        from warehouse.db import connect
 
-    con = connect(db_of(ctx, db), read_only=True)
-    try:
-        rows = list_calibrations(con)
-    except duckdb.CatalogException:
-        rows = []
-    finally:
-        con.close()
+        con = connect(db_of(ctx, db), read_only=True)
+        try:
+            rows = list_calibrations(con)
+        except duckdb.CatalogException:
+            rows = []
+        finally:
+            con.close()
     if as_json:
         write_json([{k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in r.items()} for r in rows])
         return
@@ -213,7 +179,6 @@ def list_(
 
 
 @calibrate_app.command("show")
-@one_line_errors
 def show(
     ctx: typer.Context,
     ref: Annotated[str, typer.Argument(help="Calibration id, unique id prefix, or latest")] = "latest",
@@ -234,7 +199,7 @@ def show(
     console.print(f"[bold]{rec.id}[/bold]  as of {rec.as_of}, created {rec.created_at:%Y-%m-%d %H:%M} UTC, "
                   f"sample {rec.sample_start:%Y-%m}..{rec.sample_end:%Y-%m}", highlight=False)
     console.print(f"data hash {rec.data_hash[:16]}…  code {rec.code_version}", style="dim", highlight=False)
-    from flows.cli_calibrate_evidence import evidence_tables
+    from flows.cli.calibrate_evidence import evidence_tables
 
     for table in evidence_tables(rec):
         console.print(table)
@@ -304,7 +269,6 @@ def relations_table(rec) -> Table:
 
 
 @calibrate_app.command("backtest")
-@one_line_errors
 def backtest(
     ctx: typer.Context,
     start: Annotated[str, typer.Option("--start", help="First month of the window, YYYY-MM")],
@@ -314,22 +278,23 @@ def backtest(
     db: DbOption = None,
 ):
     """The yield move a calibration attributes to the foreign flows of a past window, next to the actual move."""
-    from calibration.backtest import backtest as run_backtest
-    from calibration.inputs import load_inputs
-    from warehouse.db import connect
-
     path = db_of(ctx, db)
-    rec = read_calibration(path, calibration)
-    con = connect(path, read_only=True)
-    try:
-        # Flows and yields as known today: a calibration as of an earlier date is tested out of sample.
-        inputs = load_inputs(con, date.today())
-    finally:
-        con.close()
-    try:
-        out = run_backtest(rec, inputs, start, end)
-    except ValueError as exc:
-        raise UserError(str(exc)) from None
+    with starting(f"backtesting calibration {calibration} over {start}..{end}"):
+        from calibration.backtest import backtest as run_backtest
+        from calibration.inputs import load_inputs
+        from warehouse.db import connect
+
+        rec = read_calibration(path, calibration)
+        con = connect(path, read_only=True)
+        try:
+            # Flows and yields as known today: a calibration as of an earlier date is tested out of sample.
+            inputs = load_inputs(con, date.today())
+        finally:
+            con.close()
+        try:
+            out = run_backtest(rec, inputs, start, end)
+        except ValueError as exc:
+            raise UserError(str(exc)) from None
     if as_json:
         write_json(out)
         return

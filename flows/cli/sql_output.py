@@ -11,12 +11,14 @@ import math
 import os
 import warnings
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-import duckdb
 from rich.markup import escape
 
-from flows.cli import UserError, short
+from flows.cli.errors import UserError, short
+
+if TYPE_CHECKING:  # the connection is the caller's: importing duckdb here would slow `tshock --help`
+    import duckdb
 
 
 def first_line(text: str) -> str:

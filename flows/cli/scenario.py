@@ -1,65 +1,22 @@
 """`tshock scenario list | run | show | diff | schema | backcast`: scenario runs on the warehouse, stored and comparable.
 
-Registered into the main app by flows.cli.register_commands. Errors are one line: a bad spec, missing data, an
+Registered by flows/cli/entry.py. Errors are one line (flows/cli/errors.py): a bad spec, missing data, an
 unknown run or no calibration exit 2; a missing or locked warehouse exits 1. `--json` output goes to stdout
 alone (progress goes to stderr), so it can be piped.
 """
 
 from __future__ import annotations
 
-import functools
-import json
-import sys
-from datetime import date
 from typing import Annotated
 
 import typer
 from rich import box
 from rich.table import Table
 
-from flows import console_ui
-from flows.cli import DbOption, UserError, console, err, resolve_db
+from flows.cli.console import console, err, print_json, stage_progress, starting
+from flows.cli.options import DbOption, parse_date, resolve_db
 
 scenario_app = typer.Typer(no_args_is_help=True, help="Scenario runs: a sale → yields, prices and the interest bill.")
-
-
-def register(app: typer.Typer) -> None:
-    """Add the `scenario` group (idempotent: main() may run more than once in tests)."""
-    if not any(g.name == "scenario" for g in app.registered_groups):
-        app.add_typer(scenario_app, name="scenario")
-
-
-def one_line_errors(command):
-    """User mistakes and missing data: one line, exit 2; warehouse problems: one line, exit 1."""
-
-    @functools.wraps(command)
-    def wrapper(*args, **kwargs):
-        from flows.records_store import RecordNotFound
-        from model import ModelError
-        from warehouse.db import WarehouseError
-
-        try:
-            return command(*args, **kwargs)
-        except (UserError, ModelError, RecordNotFound) as exc:
-            err.print(f"error: {' '.join(str(exc).split())}", markup=False, highlight=False, soft_wrap=True)
-            raise SystemExit(2) from None
-        except WarehouseError as exc:
-            err.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
-            raise SystemExit(1) from None
-
-    return wrapper
-
-
-def parse_date(option: str, value: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise UserError(f"{option} {value}: not a date (use YYYY-MM-DD, e.g. 2023-09-30)") from None
-
-
-def print_json(data) -> None:
-    sys.stdout.write(json.dumps(data, indent=2, allow_nan=False) + "\n")
-    sys.stdout.flush()
 
 
 def fmt(v, digits: int = 1) -> str:
@@ -157,18 +114,19 @@ def render_run(r: dict, *, stored: bool | None = None) -> None:
 # --- commands --------------------------------------------------------------------------------------------------
 
 @scenario_app.command("list")
-@one_line_errors
 def list_cmd(db: DbOption = None):
     """The shipped scenarios (scenarios/*.yaml) and the most recent stored runs."""
     from pathlib import Path
 
-    from flows.scenario import list_runs, list_scenarios
-    from warehouse.db import session
+    with starting("reading the shipped scenarios"):
+        from flows.scenario import list_runs, list_scenarios
+        from warehouse.db import session
 
+        scenarios = list_scenarios()
     t = _table("scenarios (tshock scenario run NAME)")
     for c in ("name", "sellers", "months", "contagion", "backstop", "shock bp", "draws", "description"):
         t.add_column(c, overflow="fold", justify="right" if c in ("months", "contagion", "draws") else "left")
-    for s in list_scenarios():
+    for s in scenarios:
         if "error" in s:
             t.add_row(s["name"], "[red]invalid[/red]", "", "", "", "", "", s["error"].replace("[", "\\["))
             continue
@@ -180,7 +138,7 @@ def list_cmd(db: DbOption = None):
     path = Path(resolve_db(db))
     if not path.exists():
         return
-    with session(path, read_only=True) as con:
+    with starting(f"reading the stored runs in {path}"), session(path, read_only=True) as con:
         runs = list_runs(con)
     if runs:
         rt = _table("recent runs (tshock scenario show RUN_ID)")
@@ -193,7 +151,6 @@ def list_cmd(db: DbOption = None):
 
 
 @scenario_app.command("run")
-@one_line_errors
 def run_cmd(
     scenario: Annotated[str, typer.Argument(help="A shipped scenario name (tshock scenario list) or a YAML file")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the full result as JSON")] = False,
@@ -203,9 +160,10 @@ def run_cmd(
     db: DbOption = None,
 ):
     """Run a scenario on the warehouse and the calibration, store it, and print the headline numbers."""
-    from flows.scenario import run_and_store
+    with starting(f"loading the model to run {scenario}"):
+        from flows.scenario import run_and_store
 
-    with console_ui.stage_progress(err, "scenario"):
+    with stage_progress(err, "scenario"):
         run = run_and_store(resolve_db(db), scenario, calibration=calibration, draws=draws)
     if as_json:
         print_json(run.results)
@@ -214,18 +172,18 @@ def run_cmd(
 
 
 @scenario_app.command("show")
-@one_line_errors
 def show_cmd(
     run_id: Annotated[str, typer.Argument(help="Run id or a unique prefix (tshock scenario list shows recent runs)")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the stored result as JSON")] = False,
     db: DbOption = None,
 ):
     """Re-print a stored run."""
-    from flows.scenario import load_run
-    from warehouse.db import session
+    with starting(f"reading stored run {run_id}"):
+        from flows.scenario import load_run
+        from warehouse.db import session
 
-    with session(resolve_db(db), read_only=True) as con:
-        run = load_run(con, run_id)
+        with session(resolve_db(db), read_only=True) as con:
+            run = load_run(con, run_id)
     if as_json:
         print_json(run.results)
     else:
@@ -234,7 +192,6 @@ def show_cmd(
 
 
 @scenario_app.command("diff")
-@one_line_errors
 def diff_cmd(
     run_a: Annotated[str, typer.Argument(metavar="A", help="A stored run id (or prefix), a shipped scenario name "
                                          "or a YAML file")],
@@ -249,11 +206,12 @@ def diff_cmd(
 
     Example: tshock scenario diff japan-fire-sale japan-orderly-unwind. A name or file uses its newest stored run
     on the latest calibration (tshock run stores every shipped scenario), else runs it now without storing."""
-    from flows.report.fmt import interval, num
-    from flows.scenario_diff import compare, resolve_side, show_value
+    with starting(f"loading the model to compare {run_a} and {run_b}"):
+        from flows.cli.scenario_diff import compare, resolve_side, show_value
+        from flows.report.fmt import interval, num
 
     path = resolve_db(db)
-    with console_ui.stage_progress(err, "diff"):
+    with stage_progress(err, "diff"):
         a = resolve_side(path, run_a, draws=draws, label="A")
         b = resolve_side(path, run_b, draws=draws, label="B")
     d = compare(a, b)
@@ -305,18 +263,19 @@ def schema_cmd(
     """Print the JSON Schema of a scenario spec (or a sweep file), for editors that validate YAML.
 
     Example: tshock scenario schema > scenario.schema.json. Field by field in docs/scenarios.md."""
-    from model.spec import ScenarioSpec
+    with starting("loading the " + ("sweep" if sweep else "scenario") + " spec's model"):
+        if sweep:
+            from flows.sweep import SweepGrid
 
-    if sweep:
-        from flows.sweep import SweepGrid
+            schema = SweepGrid.model_json_schema()
+        else:
+            from model.spec import ScenarioSpec
 
-        print_json(SweepGrid.model_json_schema())
-    else:
-        print_json(ScenarioSpec.model_json_schema())
+            schema = ScenarioSpec.model_json_schema()
+    print_json(schema)
 
 
 @scenario_app.command("backcast")
-@one_line_errors
 def backcast_cmd(
     anchor: Annotated[str, typer.Option("--anchor", help="MSPD record date with CUSIP detail to start from "
                                         "(e.g. 2023-09-30)")],
@@ -326,10 +285,11 @@ def backcast_cmd(
     db: DbOption = None,
 ):
     """Model check: roll the real stock at --anchor on the realized curve and debt; modelled vs reported rate."""
-    from flows.backcast import backcast_check
-
     a, b = parse_date("--anchor", anchor), parse_date("--to", to)
-    with console_ui.stage_progress(err, "backcast"):
+    with starting("loading the model for the backcast"):
+        from flows.backcast import backcast_check
+
+    with stage_progress(err, "backcast"):
         from flows import progress
 
         progress.start("backcast", f"{a} → {b}")

@@ -1,40 +1,41 @@
 """`tshock sql` (ad-hoc SQL on the warehouse, read-only unless --write) and `tshock db describe` (the dictionary).
 
-Registered into the main app by flows.cli.register_commands. Errors are one line: UserError (exit 2) for bad
-queries, refused writes and bad options; WarehouseError (exit 1) for locked, missing or corrupt files.
+Registered by flows/cli/entry.py. Errors are one line (flows/cli/errors.py): exit 2 for bad queries, refused
+writes and bad options; exit 1 for locked, missing or corrupt warehouse files.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import difflib
-import functools
 import os
 import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import duckdb
 import typer
 from rich import box
 from rich.markup import escape
 from rich.table import Table
 
-from flows.cli import DbOption, UserError, console, err, resolve_db, short
-from flows.sql_output import (  # noqa: F401  (kept importable from here, where they lived)
+from flows.cli.console import console, err, starting
+from flows.cli.errors import UserError, short
+from flows.cli.options import DbOption, resolve_db
+from flows.cli.sql_output import (
     columns_of,
     first_line,
-    json_value,
-    plain,
     table_cell,
     write_atomically,
     write_csv,
     write_json,
     write_parquet,
 )
+
+if TYPE_CHECKING:  # duckdb is imported by the commands that open the warehouse, not by `tshock --help`
+    import duckdb
 
 FORMATS = ("table", "csv", "json", "parquet")
 SUFFIX_FORMATS = {".csv": "csv", ".json": "json", ".parquet": "parquet", ".txt": "table"}
@@ -43,36 +44,6 @@ SANDBOX_MARK = re.compile(r"configuration has been locked|disabled (by|through) 
 MAX_ROWS = 1_000_000  # rows a --format table may show; more belong in --output FILE
 
 db_app = typer.Typer(no_args_is_help=True, help="Inspect the warehouse: tables, views, macros and their comments.")
-
-
-def register(app: typer.Typer) -> None:
-    """Add `sql` and the `db` group to the main app (idempotent: main() may run more than once in tests)."""
-    if not any(c.name == "sql" for c in app.registered_commands):
-        app.command("sql")(sql)
-    if not any(g.name == "db" for g in app.registered_groups):
-        app.add_typer(db_app, name="db")
-
-
-def one_line_errors(command):
-    """Print our errors on one unwrapped line (rich would fold them at the terminal width) with main's codes.
-
-    SystemExit, not typer.Exit: with standalone_mode=False click returns typer.Exit's code and main drops it.
-    """
-
-    @functools.wraps(command)
-    def wrapper(*args, **kwargs):
-        from warehouse.db import WarehouseError
-
-        try:
-            return command(*args, **kwargs)
-        except UserError as exc:
-            err.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
-            raise SystemExit(2) from None
-        except WarehouseError as exc:
-            err.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
-            raise SystemExit(1) from None
-
-    return wrapper
 
 
 def open_warehouse(db: str | None, write: bool) -> duckdb.DuckDBPyConnection:
@@ -95,6 +66,8 @@ def open_warehouse(db: str | None, write: bool) -> duckdb.DuckDBPyConnection:
 
 
 def explain_sql_error(exc: duckdb.Error, statement: str, path: str) -> UserError:
+    import duckdb
+
     text = str(exc).strip()
     if isinstance(exc, duckdb.PermissionException) or SANDBOX_MARK.search(text):
         return UserError(f"{first_line(text)}: `tshock sql` without --write reads only the warehouse {path} "
@@ -112,12 +85,14 @@ def explain_sql_error(exc: duckdb.Error, statement: str, path: str) -> UserError
 
 def run_statements(con: duckdb.DuckDBPyConnection, query: str, path: str) -> duckdb.DuckDBPyConnection:
     """Execute every statement; the connection is left holding the last one's result."""
+    import duckdb
+
     try:
         statements = con.extract_statements(query)
     except duckdb.Error as exc:
         raise explain_sql_error(exc, query, path) from None
     if not statements:
-        raise UserError("empty query: give a SQL statement, e.g. tshock sql \"SELECT * FROM freshness\"")
+        raise UserError("empty query: give a SQL statement, e.g. tshock sql \"FROM freshness\"")
     for st in statements:
         try:
             con.execute(st.query)
@@ -125,7 +100,7 @@ def run_statements(con: duckdb.DuckDBPyConnection, query: str, path: str) -> duc
             error = explain_sql_error(exc, st.query.strip(), path)
             if views_out_of_date(con):
                 error = UserError(f"{error} (the views in {path} are older than this code: any read-write open "
-                                  "updates them, e.g. `tshock refresh` or `tshock sql --write \"SELECT 1\"`)")
+                                  "updates them, e.g. `tshock refresh` or `tshock sql --write \"CHECKPOINT\"`)")
             raise error from None
         except duckdb.Error as exc:
             raise explain_sql_error(exc, st.query.strip(), path) from None
@@ -213,7 +188,6 @@ def emit(con: duckdb.DuckDBPyConnection, fmt: str, output: str | None, max_rows:
     err.print(f"wrote {n} rows to {output}", highlight=False)
 
 
-@one_line_errors
 def sql(
     query: Annotated[str | None, typer.Argument(help="SQL to run (several statements: the last one's result is "
                                                      "shown). Omit for an interactive shell.")] = None,
@@ -231,12 +205,15 @@ def sql(
         repl(db, write)
         return
     fmt = resolve_format(fmt, output)
-    con = open_warehouse(db, write)
+    con = None
     try:
-        run_statements(con, query, resolve_db(db))
+        with starting(f"running the query on {resolve_db(db)}"):  # erased before the first row is shown
+            con = open_warehouse(db, write)
+            run_statements(con, query, resolve_db(db))
         emit(con, fmt, output, max_rows)
     finally:
-        con.close()
+        if con is not None:
+            con.close()
     if write:
         from warehouse.db import publish_read_copy
 
@@ -358,13 +335,13 @@ def print_object(con: duckdb.DuckDBPyConnection, name: str) -> None:
 
 
 @db_app.command("describe")
-@one_line_errors
 def describe(
     name: Annotated[str | None, typer.Argument(help="Table, view or macro; omit to list everything")] = None,
     db: DbOption = None,
 ):
     """Print the data dictionary: every table, view and macro, or one of them with its columns."""
-    con = open_warehouse(db, write=False)
+    with starting(f"reading the dictionary of {resolve_db(db)}"):
+        con = open_warehouse(db, write=False)
     try:
         if name is None:
             print_catalog(con)

@@ -6,8 +6,8 @@ from __future__ import annotations
 from rich import box
 from rich.table import Table
 
-from flows.cli import console
-from flows.cli_calibrate import num
+from flows.cli.calibrate import num
+from flows.cli.console import console
 
 
 def evidence_tables(rec) -> list[Table]:
