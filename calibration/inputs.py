@@ -16,7 +16,6 @@ takes frames, so tests and backtests can build `Inputs` by hand.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, fields
 from datetime import date
 
@@ -24,6 +23,7 @@ import duckdb
 import pandas as pd
 
 from warehouse.countries import HOLDERS as COUNTRY_HOLDERS
+from warehouse.identity import text_digest
 from warehouse.read import calibration_inputs as read
 
 # holder key -> (country label in foreign_holdings, TIC country code in foreign_flows); identities in
@@ -114,18 +114,9 @@ def make_inputs(as_of: date, **frames: pd.DataFrame) -> Inputs:
 
 
 def data_hash(inputs: Inputs) -> str:
-    """sha256 over a canonical text form of every frame: sorted rows, fixed float and date formats."""
-    h = hashlib.sha256()
-    for name in Inputs.frame_names():
-        df = normalise(getattr(inputs, name), name)
-        df = df.sort_values(list(df.columns), na_position="last", kind="mergesort")
-        h.update(f"## {name}\n".encode())
-        h.update(
-            df.to_csv(
-                index=False, float_format="%.17g", date_format="%Y-%m-%d", na_rep="NA", lineterminator="\n"
-            ).encode()
-        )
-    return h.hexdigest()
+    """sha256 over a canonical text form of every frame: sorted rows, fixed float and date formats
+    (warehouse.identity.text_digest)."""
+    return text_digest((name, normalise(getattr(inputs, name), name)) for name in Inputs.frame_names())
 
 
 def coverage(inputs: Inputs) -> dict[str, str]:

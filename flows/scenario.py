@@ -15,7 +15,6 @@ The model (model/) is pure; this module is the wiring:
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from dataclasses import dataclass, fields
@@ -23,8 +22,6 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
-import numpy as np
-import pandas as pd
 from prefect import flow, task
 
 from flows import progress
@@ -34,6 +31,9 @@ from model import ModelError
 from model.run import Frames, run_scenario
 from model.spec import ScenarioSpec, SpecError, load_spec, parse_spec, scenario_path
 from warehouse.db import session
+from warehouse.identity import binary_digest, identity_hash
+from warehouse.read import model_inputs as read
+from warehouse.read.model_inputs import cusip_dates
 
 SCENARIO_DIR = REPO / "scenarios"
 
@@ -83,10 +83,6 @@ def check_report_name(name: str) -> None:
 
 # --- reading the warehouse -------------------------------------------------------------------------------------
 
-def cusip_dates(con: duckdb.DuckDBPyConnection) -> list[date]:
-    return [r[0] for r in con.execute("SELECT DISTINCT record_date FROM marketable_securities ORDER BY 1").fetchall()]
-
-
 def _dates_text(dates: list[date]) -> str:
     return ", ".join(d.isoformat() for d in dates) if dates else "none (run `tshock refresh`)"
 
@@ -104,57 +100,23 @@ def resolve_anchor(con: duckdb.DuckDBPyConnection, spec: ScenarioSpec) -> date:
     return spec.anchor
 
 
-def _df(con: duckdb.DuckDBPyConnection, sql: str, *params) -> pd.DataFrame:
-    return con.execute(sql, list(params)).df()
-
-
 def read_frames(con: duckdb.DuckDBPyConnection, anchor: date) -> Frames:
     """The model's inputs as known at the anchor (see the module docstring)."""
-    soma = _df(con, """SELECT * EXCLUDE (payload_sha256) FROM soma_holdings WHERE as_of_date =
-                       (SELECT max(as_of_date) FROM soma_holdings WHERE as_of_date <= ?)""", anchor)
+    soma = read.soma_as_of(con, anchor)
     return Frames(
-        stock_rows=_df(con, "SELECT * EXCLUDE (payload_sha256) FROM marketable_securities WHERE record_date = ? "
-                            "ORDER BY cusip, tranche_no", anchor),
-        curve=_df(con, "SELECT date, tenor_months, yield_pct FROM yield_curve_daily WHERE date <= ? "
-                       "ORDER BY date, tenor_months", anchor),
-        auctions=_df(con, "SELECT cusip, security_term, auction_date, issue_date FROM auctions "
-                          "WHERE auction_date <= ? ORDER BY cusip, auction_date", anchor),
-        holdings=_df(con, "SELECT month, country, holdings_usd_bn, vintage FROM foreign_holdings_current "
-                          "WHERE month <= ? ORDER BY month, country", anchor),
+        stock_rows=read.cusip_stock(con, anchor),
+        curve=read.daily_curve_until(con, anchor),
+        auctions=read.auctions_until(con, anchor),
+        holdings=read.holdings_current_until(con, anchor),
         soma=None if soma.empty else soma,
-        totals=_df(con, "SELECT * EXCLUDE (payload_sha256) FROM marketable_totals WHERE record_date = ? "
-                        "ORDER BY label", anchor),
+        totals=read.marketable_totals_on(con, anchor),
         # The Fed's Treasury holdings (H.4.1, $ millions) to scale an old SOMA file's maturity profile.
-        fed_treasury=_df(con, "SELECT date, value / 1000.0 AS value_usd_bn FROM fred_observations_current "
-                              "WHERE series_id = 'TREAST' AND date <= ? AND value IS NOT NULL ORDER BY date", anchor))
-
-
-def _column_bytes(col: pd.Series) -> bytes:
-    """A column in a canonical binary form: dates as days, numbers as float64 (one NaN), text joined."""
-    if pd.api.types.is_datetime64_any_dtype(col):
-        days = col.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]").astype("int64")
-        return b"D" + days.tobytes()
-    if pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col):
-        x = col.astype("float64").to_numpy(na_value=np.nan)
-        return b"F" + np.where(np.isnan(x), np.nan, x).tobytes()
-    return b"S" + "\x1f".join("\x00" if pd.isna(v) else str(v) for v in col).encode()
+        fed_treasury=read.fed_treasury_until(con, anchor))
 
 
 def frames_hash(frames: Frames) -> str:
-    """sha256 over a canonical form of every frame: columns by name, rows sorted, values in fixed binary forms."""
-    h = hashlib.sha256()
-    for f in fields(Frames):
-        df = getattr(frames, f.name)
-        h.update(f"## {f.name}\n".encode())
-        if df is None:
-            continue
-        df = df[sorted(df.columns)]
-        df = df.sort_values(list(df.columns), na_position="last", kind="mergesort", ignore_index=True)
-        h.update(f"{len(df)}\n".encode())
-        for name in df.columns:
-            h.update(f"# {name}\n".encode())
-            h.update(_column_bytes(df[name]))
-    return h.hexdigest()
+    """The run's data hash: warehouse.identity.binary_digest over every frame, in Frames' field order."""
+    return binary_digest((f.name, getattr(frames, f.name)) for f in fields(Frames))
 
 
 # --- runs ------------------------------------------------------------------------------------------------------
@@ -179,8 +141,7 @@ class StoredRun:
 
 
 def run_id_for(spec: ScenarioSpec, calibration_id: str, data_hash: str, version: str) -> str:
-    key = f"{spec.model_dump_json()}|{calibration_id}|{data_hash}|{version}"
-    return "run-" + hashlib.sha256(key.encode()).hexdigest()[:16]
+    return "run-" + identity_hash(spec.model_dump_json(), calibration_id, data_hash, version)[:16]
 
 
 def _calibration(con: duckdb.DuckDBPyConnection, ref: str):

@@ -25,7 +25,6 @@ PREFECT_API_URL to one they can reach (e.g. `prefect server start --host 0.0.0.0
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 import json
 import os
@@ -49,6 +48,7 @@ from model import ModelError
 from model.run import Frames, Setup, prepare, run_scenario
 from model.spec import ScenarioSpec, SpecError, check_against_holdings, parse_spec, read_yaml
 from warehouse.db import WarehouseError, session
+from warehouse.identity import identity_hash
 
 os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "warning")  # read by distributed at import, here and in workers
 MAX_CELLS = 5000
@@ -197,8 +197,7 @@ def build_cells(grid: SweepGrid, base: ScenarioSpec) -> list[Cell]:
             for c, b, s, m in itertools.product(grid.contagion, grid.backstop_share, grid.sizes_usd_bn, grid.months)]
 
 
-def _hash(*parts: str) -> str:
-    return hashlib.sha256("|".join(parts).encode()).hexdigest()
+_hash = identity_hash  # record ids: warehouse/identity.py
 
 
 def cell_key(spec: ScenarioSpec, calibration_id: str, data_hash: str, version: str) -> str:
