@@ -24,8 +24,8 @@ from prefect import flow, task
 
 from calibration.inputs import Inputs, coverage, data_hash, load_inputs
 from calibration.record import CalibrationRecord
+from calibration.store import find_calibration, load_calibration, store_calibration
 from flows import progress
-from flows.records_store import find_calibration, load_calibration, store_calibration
 from flows.versioning import code_version
 from warehouse.db import WarehouseError, connect
 
@@ -135,11 +135,8 @@ def plan_calibration(db: str, as_of: date | str | None = None, *, force: bool = 
 
 
 def _find_stored(con, dhash: str, version: str, day: date) -> CalibrationRecord | None:
-    try:
-        found = find_calibration(con, dhash, version, day)
-        return load_calibration(con, found) if found else None
-    except duckdb.CatalogException:
-        return None  # a warehouse written before the record tables existed: nothing stored yet
+    found = find_calibration(con, dhash, version, day)  # None on a warehouse without the record tables
+    return load_calibration(con, found) if found else None
 
 
 HEADLINE_KINDS = ("data_event_study", "data_custody_lp", "data_tic_lp", "data", "prior", "posterior")

@@ -115,12 +115,10 @@ def stored_peers_task(db: str, calibration_id: str, missing: list[str]) -> dict[
     compare scenarios (fire sale vs unwind, +10 bp yardstick) even when `--scenario` picked only one."""
     if not missing:
         return {}
+    from warehouse.repository import newest_results_on
+
     with session(db, read_only=True) as con:
-        rows = con.execute("""SELECT scenario, results_json FROM scenario_runs
-                              WHERE calibration_id = ? AND scenario IN (SELECT unnest(?))
-                              QUALIFY row_number() OVER (PARTITION BY scenario ORDER BY created_at DESC) = 1""",
-                           [calibration_id, missing]).fetchall()
-    return {name: json.loads(text) for name, text in rows}
+        return newest_results_on(con, calibration_id, missing)
 
 
 # --- reports ---------------------------------------------------------------------------------------------------

@@ -24,12 +24,13 @@ from pathlib import Path
 import duckdb
 from prefect import flow, task
 
+from calibration.store import RecordNotFound, load_calibration
 from flows import progress
-from flows.records_store import RecordNotFound, load_calibration
 from flows.versioning import REPO, code_version
 from model import ModelError
 from model.run import Frames, run_scenario
 from model.spec import ScenarioSpec, SpecError, load_spec, parse_spec, scenario_path
+from warehouse import repository
 from warehouse.db import session
 from warehouse.identity import binary_digest, identity_hash
 from warehouse.read import model_inputs as read
@@ -144,11 +145,7 @@ def run_id_for(spec: ScenarioSpec, calibration_id: str, data_hash: str, version:
     return "run-" + identity_hash(spec.model_dump_json(), calibration_id, data_hash, version)[:16]
 
 
-def _calibration(con: duckdb.DuckDBPyConnection, ref: str):
-    try:
-        return load_calibration(con, ref)
-    except duckdb.CatalogException:  # a warehouse older than the record tables
-        raise RecordNotFound("no calibration stored yet: run `tshock calibrate` first") from None
+_calibration = load_calibration  # RecordNotFound on a warehouse older than the record tables too
 
 
 def run_and_store(db: str, scenario: str | ScenarioSpec, *, calibration: str | None = None,
@@ -181,53 +178,35 @@ def run_and_store(db: str, scenario: str | ScenarioSpec, *, calibration: str | N
 
 def store_run(con: duckdb.DuckDBPyConnection, run: StoredRun, spec: ScenarioSpec) -> bool:
     """scenario_runs + scenario_fiscal_years in one transaction; False when the run id is already stored."""
-    if con.execute("SELECT 1 FROM scenario_runs WHERE run_id = ?", [run.run_id]).fetchall():
-        return False
-    rows = [[run.run_id, r["fiscal_year"], r["baseline_interest_usd_bn"], r["scenario_interest_usd_bn"]["p50"],
-             r["delta_interest_usd_bn"]["p5"], r["delta_interest_usd_bn"]["p50"], r["delta_interest_usd_bn"]["p95"],
-             r["scenario_interest_share_outlays_pct"]["p50"]] for r in run.results["interest"]["by_fiscal_year"]]
-    con.execute("BEGIN TRANSACTION")
-    try:
-        con.execute("INSERT INTO scenario_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [run.run_id, run.created_at.replace(tzinfo=None), run.scenario, spec.model_dump_json(),
-                     run.calibration_id, run.data_hash, run.code_version, run.anchor,
-                     json.dumps(run.results, allow_nan=False)])
-        if rows:
-            con.executemany("INSERT INTO scenario_fiscal_years VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-    return True
+    row = {"run_id": run.run_id, "created_at": run.created_at.replace(tzinfo=None), "scenario": run.scenario,
+           "spec_json": spec.model_dump_json(), "calibration_id": run.calibration_id, "data_hash": run.data_hash,
+           "code_version": run.code_version, "anchor": run.anchor,
+           "results_json": json.dumps(run.results, allow_nan=False)}
+    years = [{"run_id": run.run_id, "fiscal_year": r["fiscal_year"],
+              "baseline_interest_usd_bn": r["baseline_interest_usd_bn"],
+              "scenario_interest_usd_bn": r["scenario_interest_usd_bn"]["p50"],
+              "delta_p5_usd_bn": r["delta_interest_usd_bn"]["p5"], "delta_p50_usd_bn": r["delta_interest_usd_bn"]["p50"],
+              "delta_p95_usd_bn": r["delta_interest_usd_bn"]["p95"],
+              "interest_share_of_outlays_pct": r["scenario_interest_share_outlays_pct"]["p50"]}
+             for r in run.results["interest"]["by_fiscal_year"]]
+    return repository.store_run(con, row, years)
 
 
 def load_run(con: duckdb.DuckDBPyConnection, ref: str) -> StoredRun:
     """A stored run by id or unique id prefix ('%' and '_' are characters, not LIKE wildcards)."""
     if not ref.strip():
         raise RecordNotFound("no stored scenario run '': give an id or a prefix (`tshock scenario list`)")
-    try:
-        rows = con.execute("""SELECT run_id, scenario, calibration_id, data_hash, code_version, anchor, created_at,
-                              results_json FROM scenario_runs WHERE starts_with(run_id, ?)""", [ref]).fetchall()
-    except duckdb.CatalogException:
-        rows = []
+    rows = repository.runs_by_prefix(con, ref)
     if not rows:
         raise RecordNotFound(f"no stored scenario run {ref!r}: `tshock scenario list` shows recent runs")
     if len(rows) > 1:
         raise RecordNotFound(f"run id prefix {ref!r} is ambiguous ({len(rows)} matches)")
     r = rows[0]
-    return StoredRun(r[0], r[1], r[2], r[3], r[4], r[5], r[6], json.loads(r[7]))
+    return StoredRun(r["run_id"], r["scenario"], r["calibration_id"], r["data_hash"], r["code_version"], r["anchor"],
+                     r["created_at"], json.loads(r["results_json"]))
 
 
-def list_runs(con: duckdb.DuckDBPyConnection, limit: int = 10) -> list[dict]:
-    try:
-        cur = con.execute("""SELECT run_id, created_at, scenario, anchor, calibration_id,
-                             CAST(json_extract(results_json, '$.interest.cumulative_10y_delta_usd_bn.p50') AS DOUBLE)
-                               AS delta_10y_p50_usd_bn
-                             FROM scenario_runs ORDER BY created_at DESC LIMIT ?""", [limit])
-    except duckdb.CatalogException:
-        return []
-    names = [d[0] for d in cur.description]
-    return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+list_runs = repository.list_runs
 
 
 def _flat(d, prefix: str = "") -> dict:

@@ -22,7 +22,7 @@ import flows.calibrate
 from flows import cli_calibrate, progress
 from flows.calibrate import calibrate_flow, calibrate_task, open_for_store
 from flows.cli import app
-from flows.records_store import load_calibration
+from calibration.store import load_calibration
 from tests.conftest import copy_warehouse
 from warehouse.db import WarehouseError
 

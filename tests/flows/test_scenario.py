@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 from flows import cli_scenario
 from flows.backcast import backcast_check
 from flows.cli import app
-from flows.records_store import RecordNotFound, load_calibration, store_calibration
+from calibration.store import RecordNotFound, load_calibration, store_calibration
 from flows.scenario import (
     diff_runs,
     frames_hash,
