@@ -26,6 +26,7 @@ from prefect import flow, task
 from flows import progress
 from flows.versioning import code_version
 from warehouse.db import connect, session
+from warehouse.read import report_views
 
 BACKTEST_WINDOWS = {"2020-03": ("2020-03", "2020-03"), "2022": ("2022-01", "2022-12")}
 CODE_PACKAGES = ("flows", "calibration", "model", "warehouse")
@@ -68,13 +69,9 @@ def views_task(db: str) -> dict:
     """Open read-write once (migrations create or update the views), then read what the reports chart."""
     con = connect(db)
     try:
-        freshness = con.execute("SELECT * FROM freshness ORDER BY source").df()
-        maturity = con.execute("""SELECT * FROM maturity_profile_yearly
-                                  WHERE record_date = (SELECT max(record_date) FROM maturity_profile_yearly)
-                                  ORDER BY maturity_year""").df()
-        holdings = con.execute("""SELECT month, country, holdings_usd_bn, share_of_foreign_total
-                                  FROM foreign_holdings_monthly WHERE country IN ('Japan', 'China')
-                                  ORDER BY month, country""").df()
+        freshness = report_views.freshness(con)
+        maturity = report_views.newest_maturity_wall(con)
+        holdings = report_views.holdings_history(con)
     finally:
         con.close()
     return {"freshness": _records(freshness), "maturity": maturity, "holdings": holdings}

@@ -16,10 +16,10 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
+from calibration.store import RecordNotFound, load_calibration, store_calibration
 from flows import cli_scenario
 from flows.backcast import backcast_check
 from flows.cli import app
-from calibration.store import RecordNotFound, load_calibration, store_calibration
 from flows.scenario import (
     diff_runs,
     frames_hash,
