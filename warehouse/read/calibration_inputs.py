@@ -1,9 +1,9 @@
 """What the calibration reads, as known on an as-of date (calibration/inputs.py turns these into `Inputs`).
 
-- foreign_holdings / foreign_flows: per (month, country) the newest vintage published on or before as_of, for
-  months up to as_of. Holdings pick one row per (month, country), preferring SLT over the history file on a tie;
-  this differs on purpose from the `foreign_holdings_as_of` macro (a whole publication per month): calibration
-  ids are hashes of these rows, so the rule stays as it was.
+- foreign_holdings: the `foreign_holdings_as_of` macro (for each month the newest publication with vintage <=
+  as_of, SLT winning a tie), for months up to as_of.
+- foreign_flows: per (month, country code) the newest vintage on or before as_of, in the table's $ millions
+  (`foreign_flows_as_of` gives $ billions; the calibration's data hash is over these rows, so they stay).
 - fred_observations: per (series, date) the newest vintage with realtime_start <= as_of; for never-revised
   series (market prices) the earliest stored vintage stands in when every stored one is later than as_of
   (offline CSVs carry their download date as realtime_start). `fred_observations_as_of` has no such fallback.
@@ -29,14 +29,10 @@ FRED_COLUMNS = ["series_id", "date", "value"]
 CURVE_COLUMNS = ["date", "tenor_months", "yield_pct"]
 DEBT_COLUMNS = ["record_date", "measure", "usd_bn"]
 
+# The foreign_holdings_as_of macro is the rule (one whole publication per month, SLT winning a vintage tie).
 _HOLDINGS_SQL = """
-SELECT month, country, holdings_usd_bn, series_note, source_file, vintage FROM (
-  SELECT *, row_number() OVER (
-    PARTITION BY month, country
-    ORDER BY vintage DESC, CASE WHEN source_file LIKE 'slt%' THEN 0 ELSE 1 END, source_file) AS rn
-  FROM foreign_holdings
-  WHERE vintage <= $as_of AND month <= $as_of AND country IN (SELECT unnest($countries))
-) WHERE rn = 1 ORDER BY country, month
+SELECT month, country, holdings_usd_bn, series_note, source_file, vintage FROM foreign_holdings_as_of($as_of)
+WHERE month <= $as_of AND country IN (SELECT unnest($countries)) ORDER BY country, month
 """
 
 _FLOWS_SQL = """
