@@ -4,7 +4,8 @@ The model (model/) is pure; this module is the wiring:
 - `read_frames(con, anchor)` fills `model.run.Frames` from the warehouse as known at the anchor (curve, auctions
   and TIC holdings up to the anchor; the MSPD CUSIP detail and subtotals of the anchor's statement; the newest
   SOMA holdings on or before it). The anchor is the newest MSPD record date with CUSIP detail unless the spec
-  names one. `frames_hash` is a sha256 over a canonical CSV of those frames: the run's data hash.
+  names one. `frames_hash` is a sha256 over a canonical binary form of those frames (warehouse/identity.py):
+  the run's data hash.
 - `run_and_store(db, scenario)` reads (read-only connection), runs (no connection held) and stores the run with
   its fiscal-year rows in one transaction (scenario_runs, scenario_fiscal_years). The run id hashes the spec,
   calibration id, data hash and model code version, so an identical re-run is recognised, not duplicated.

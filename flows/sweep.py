@@ -198,11 +198,8 @@ def build_cells(grid: SweepGrid, base: ScenarioSpec) -> list[Cell]:
             for c, b, s, m in itertools.product(grid.contagion, grid.backstop_share, grid.sizes_usd_bn, grid.months)]
 
 
-_hash = identity_hash  # record ids: warehouse/identity.py
-
-
 def cell_key(spec: ScenarioSpec, calibration_id: str, data_hash: str, version: str) -> str:
-    return "cell-" + _hash(spec.model_dump_json(), calibration_id, data_hash, version)[:24]
+    return "cell-" + identity_hash(spec.model_dump_json(), calibration_id, data_hash, version)[:24]
 
 
 # --- plan (read-only) ------------------------------------------------------------------------------------------
@@ -259,7 +256,7 @@ def plan_sweep(db: str, grid: SweepGrid, relative_to: Path | None = None, *, reu
         except SpecError as e:
             raise SpecError(str(e).replace("sellers[0].amount_usd_bn", "sizes_usd_bn")) from None
     plan = Plan(grid, base, cells, record.id, anchor, data_hash, version, "", frames, record, stored)
-    plan.sweep_id = "sweep-" + _hash(plan.grid_json(), record.id, data_hash, version)[:16]
+    plan.sweep_id = "sweep-" + identity_hash(plan.grid_json(), record.id, data_hash, version)[:16]
     progress.done("plan", f"anchor {anchor}, calibration {record.id}, {len(stored)} of {len(cells)} cells stored")
     return plan
 
