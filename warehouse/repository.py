@@ -16,7 +16,7 @@ from contextlib import contextmanager
 import duckdb
 import pandas as pd
 
-from warehouse.read.base import dicts, frame_or_empty, rows_or_empty
+from warehouse.read.base import dicts, frame_or_empty, rows_or_empty, table_exists
 
 NO_CALIBRATION = "no calibration stored yet: run `tshock calibrate` first"
 
@@ -61,13 +61,7 @@ def _exists(con: duckdb.DuckDBPyConnection, table: str, key: str, value: str) ->
     return bool(rows_or_empty(con, f"SELECT 1 FROM {table} WHERE {key} = ?", [value]))
 
 
-def _has_table(con: duckdb.DuckDBPyConnection, table: str) -> bool:
-    """False on a warehouse created before the record tables (the one place that case is decided)."""
-    try:
-        con.execute(f"SELECT 1 FROM {table} LIMIT 0")
-    except duckdb.CatalogException:
-        return False
-    return True
+_has_table = table_exists
 
 
 # --- calibrations ----------------------------------------------------------------------------------------------

@@ -29,6 +29,15 @@ def frame_or_empty(con: duckdb.DuckDBPyConnection, sql: str, params: Params = No
         return pd.DataFrame(columns=list(columns))
 
 
+def table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    """False on a warehouse created before `table` existed."""
+    try:
+        con.execute(f"SELECT 1 FROM {table} LIMIT 0")
+    except duckdb.CatalogException:
+        return False
+    return True
+
+
 def rows_or_empty(con: duckdb.DuckDBPyConnection, sql: str, params: Params = None) -> list[tuple]:
     """The query's rows; [] when a table it reads does not exist yet."""
     try:

@@ -55,7 +55,8 @@ def newest_tic_months(con: duckdb.DuckDBPyConnection) -> dict[str, date | None]:
 def tic_coverage(con: duckdb.DuckDBPyConnection, table: str) -> tuple:
     """(first vintage, last vintage, first month, last month) of foreign_holdings or foreign_flows; Nones when
     the table is missing or empty."""
-    assert table in ("foreign_holdings", "foreign_flows")
+    if table not in ("foreign_holdings", "foreign_flows"):
+        raise ValueError(f"not a TIC table: {table}")
     rows = rows_or_empty(con, f"SELECT min(vintage), max(vintage), min(month), max(month) FROM {table}")
     return rows[0] if rows else (None, None, None, None)
 
