@@ -14,7 +14,6 @@ Parameters produced (see record.py for units; calibration/estimators.py for the 
 
 from __future__ import annotations
 
-import hashlib
 import math
 from datetime import UTC, date, datetime
 
@@ -28,6 +27,7 @@ from calibration.posterior import PriorSet, combine, conflicts, load_priors
 from calibration.record import TENORS, CalibrationRecord, Param
 from calibration.relations import all_relations
 from calibration.stability import disagreements, duration_sensitivity, rolling, split_sample
+from warehouse.identity import identity_hash
 
 UNITS = {"bp_per_100bn": ("", 100.0), "bp_per_1pct_debt": ("_pct", 1.0)}
 HEADLINE = ("10y", 0, "bp_per_100bn")
@@ -84,7 +84,7 @@ def _round_param(prm: Param) -> Param:
 
 
 def record_id(dhash: str, code_version: str, as_of: date) -> str:
-    return "cal-" + hashlib.sha256(f"{dhash}|{code_version}|{as_of.isoformat()}".encode()).hexdigest()[:16]
+    return "cal-" + identity_hash(dhash, code_version, as_of.isoformat())[:16]
 
 
 def calibrate(

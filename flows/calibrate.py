@@ -24,10 +24,11 @@ from prefect import flow, task
 
 from calibration.inputs import Inputs, coverage, data_hash, load_inputs
 from calibration.record import CalibrationRecord
+from calibration.store import find_calibration, load_calibration, store_calibration
 from flows import progress
-from flows.records_store import find_calibration, load_calibration, store_calibration
 from flows.versioning import code_version
 from warehouse.db import WarehouseError, connect
+from warehouse.read.newest import first_holdings_vintage, tic_coverage
 
 PACKAGE = "calibration"
 STORE_WAIT_SECONDS = 180.0
@@ -68,11 +69,7 @@ def warehouse_coverage(con: duckdb.DuckDBPyConnection) -> str:
     """The TIC data in the warehouse (all vintages): which months, published when. For error messages."""
     parts = []
     for table, what in (("foreign_holdings", "holdings"), ("foreign_flows", "flows")):
-        try:
-            v0, v1, m0, m1 = con.execute(
-                f"SELECT min(vintage), max(vintage), min(month), max(month) FROM {table}").fetchone()
-        except duckdb.CatalogException:
-            v0 = v1 = m0 = m1 = None
+        v0, v1, m0, m1 = tic_coverage(con, table)
         parts.append(f"foreign {what} {_span(m0, m1)}" + ("" if v0 is None else
                                                            f" published {_span(v0, v1, '%Y-%m-%d')}"))
     return "the warehouse holds " + ", ".join(parts)
@@ -90,11 +87,7 @@ def check_supported(con: duckdb.DuckDBPyConnection, inputs: Inputs) -> None:
 
     as_of = inputs.as_of
     if inputs.holdings.empty and inputs.flows.empty:
-        first = None
-        try:
-            first = con.execute("SELECT min(vintage) FROM foreign_holdings").fetchone()[0]
-        except duckdb.CatalogException:
-            pass
+        first = first_holdings_vintage(con)
         hint = (f"; use an as-of of {first} or later" if first is not None and first > as_of
                 else "; run `tshock refresh` first")
         raise CalibrationError(
@@ -135,11 +128,8 @@ def plan_calibration(db: str, as_of: date | str | None = None, *, force: bool = 
 
 
 def _find_stored(con, dhash: str, version: str, day: date) -> CalibrationRecord | None:
-    try:
-        found = find_calibration(con, dhash, version, day)
-        return load_calibration(con, found) if found else None
-    except duckdb.CatalogException:
-        return None  # a warehouse written before the record tables existed: nothing stored yet
+    found = find_calibration(con, dhash, version, day)  # None on a warehouse without the record tables
+    return load_calibration(con, found) if found else None
 
 
 HEADLINE_KINDS = ("data_event_study", "data_custody_lp", "data_tic_lp", "data", "prior", "posterior")

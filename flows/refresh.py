@@ -15,6 +15,7 @@ from flows.http import FetchError, Http
 from flows.ingest import SOURCES, ingest_payload, record_fetch_failure, source_module
 from warehouse.db import connect, data_dir, publish_read_copy, read_copy_path
 from warehouse.freshness import staleness
+from warehouse.read.newest import newest_loaded
 
 
 @dataclass
@@ -86,8 +87,7 @@ def refresh_source(source: str, db: str, offline_dir: str | None = None, full: b
         if offline_dir and summary.payloads == 0 and not summary.failed:
             summary.failed += 1
             summary.errors.append(f"{source}: no {source} files in {offline_dir} (nothing to replay)")
-        newest = con.execute("SELECT max(newest_date) FROM ingest_log WHERE source = ? AND status = 'loaded'",
-                             [source]).fetchone()[0]
+        newest = newest_loaded(con, source)
     finally:
         con.close()
     if newest:

@@ -171,8 +171,8 @@ below zero): read the interval, not just the median.</p>
 <td class="l"><code>{{ r.cell_key }}</code>{% if r.reused %} (reused){% endif %}</td></tr>
 {% endfor %}</table>
 <p class="note">Reproduce: <code>tshock scenario sweep</code> with the grid in sweep.json; the full result of each
-cell is in the warehouse: <code>SELECT results_json FROM sweep_cells WHERE cell_key = '…'</code>, or from Python
-<code>tshock.sweep_cells("{{ s.name }}")</code>.</p>
+cell is in the warehouse table <code>sweep_cells</code> (column <code>results_json</code>, one row per
+<code>cell_key</code>); its headline numbers from Python: <code>tshock.sweep_cells("{{ s.name }}")</code>.</p>
 <footer>treasury-shock (tshock) · sweep report · self-contained page: no scripts, no external resources.</footer>
 </main></body></html>
 """

@@ -26,6 +26,7 @@ from prefect import flow, task
 from flows import progress
 from flows.versioning import code_version
 from warehouse.db import connect, session
+from warehouse.read import report_views
 
 BACKTEST_WINDOWS = {"2020-03": ("2020-03", "2020-03"), "2022": ("2022-01", "2022-12")}
 CODE_PACKAGES = ("flows", "calibration", "model", "warehouse")
@@ -68,13 +69,9 @@ def views_task(db: str) -> dict:
     """Open read-write once (migrations create or update the views), then read what the reports chart."""
     con = connect(db)
     try:
-        freshness = con.execute("SELECT * FROM freshness ORDER BY source").df()
-        maturity = con.execute("""SELECT * FROM maturity_profile_yearly
-                                  WHERE record_date = (SELECT max(record_date) FROM maturity_profile_yearly)
-                                  ORDER BY maturity_year""").df()
-        holdings = con.execute("""SELECT month, country, holdings_usd_bn, share_of_foreign_total
-                                  FROM foreign_holdings_monthly WHERE country IN ('Japan', 'China')
-                                  ORDER BY month, country""").df()
+        freshness = report_views.freshness(con)
+        maturity = report_views.newest_maturity_wall(con)
+        holdings = report_views.holdings_history(con)
     finally:
         con.close()
     return {"freshness": _records(freshness), "maturity": maturity, "holdings": holdings}
@@ -115,12 +112,10 @@ def stored_peers_task(db: str, calibration_id: str, missing: list[str]) -> dict[
     compare scenarios (fire sale vs unwind, +10 bp yardstick) even when `--scenario` picked only one."""
     if not missing:
         return {}
+    from warehouse.repository import newest_results_on
+
     with session(db, read_only=True) as con:
-        rows = con.execute("""SELECT scenario, results_json FROM scenario_runs
-                              WHERE calibration_id = ? AND scenario IN (SELECT unnest(?))
-                              QUALIFY row_number() OVER (PARTITION BY scenario ORDER BY created_at DESC) = 1""",
-                           [calibration_id, missing]).fetchall()
-    return {name: json.loads(text) for name, text in rows}
+        return newest_results_on(con, calibration_id, missing)
 
 
 # --- reports ---------------------------------------------------------------------------------------------------

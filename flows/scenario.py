@@ -4,7 +4,8 @@ The model (model/) is pure; this module is the wiring:
 - `read_frames(con, anchor)` fills `model.run.Frames` from the warehouse as known at the anchor (curve, auctions
   and TIC holdings up to the anchor; the MSPD CUSIP detail and subtotals of the anchor's statement; the newest
   SOMA holdings on or before it). The anchor is the newest MSPD record date with CUSIP detail unless the spec
-  names one. `frames_hash` is a sha256 over a canonical CSV of those frames: the run's data hash.
+  names one. `frames_hash` is a sha256 over a canonical binary form of those frames (warehouse/identity.py):
+  the run's data hash.
 - `run_and_store(db, scenario)` reads (read-only connection), runs (no connection held) and stores the run with
   its fiscal-year rows in one transaction (scenario_runs, scenario_fiscal_years). The run id hashes the spec,
   calibration id, data hash and model code version, so an identical re-run is recognised, not duplicated.
@@ -15,7 +16,6 @@ The model (model/) is pure; this module is the wiring:
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from dataclasses import dataclass, fields
@@ -23,17 +23,19 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
-import numpy as np
-import pandas as pd
 from prefect import flow, task
 
+from calibration.store import RecordNotFound, load_calibration
 from flows import progress
-from flows.records_store import RecordNotFound, load_calibration
 from flows.versioning import REPO, code_version
 from model import ModelError
 from model.run import Frames, run_scenario
 from model.spec import ScenarioSpec, SpecError, load_spec, parse_spec, scenario_path
+from warehouse import repository
 from warehouse.db import session
+from warehouse.identity import binary_digest, identity_hash
+from warehouse.read import model_inputs as read
+from warehouse.read.model_inputs import cusip_dates
 
 SCENARIO_DIR = REPO / "scenarios"
 
@@ -83,10 +85,6 @@ def check_report_name(name: str) -> None:
 
 # --- reading the warehouse -------------------------------------------------------------------------------------
 
-def cusip_dates(con: duckdb.DuckDBPyConnection) -> list[date]:
-    return [r[0] for r in con.execute("SELECT DISTINCT record_date FROM marketable_securities ORDER BY 1").fetchall()]
-
-
 def _dates_text(dates: list[date]) -> str:
     return ", ".join(d.isoformat() for d in dates) if dates else "none (run `tshock refresh`)"
 
@@ -104,57 +102,23 @@ def resolve_anchor(con: duckdb.DuckDBPyConnection, spec: ScenarioSpec) -> date:
     return spec.anchor
 
 
-def _df(con: duckdb.DuckDBPyConnection, sql: str, *params) -> pd.DataFrame:
-    return con.execute(sql, list(params)).df()
-
-
 def read_frames(con: duckdb.DuckDBPyConnection, anchor: date) -> Frames:
     """The model's inputs as known at the anchor (see the module docstring)."""
-    soma = _df(con, """SELECT * EXCLUDE (payload_sha256) FROM soma_holdings WHERE as_of_date =
-                       (SELECT max(as_of_date) FROM soma_holdings WHERE as_of_date <= ?)""", anchor)
+    soma = read.soma_as_of(con, anchor)
     return Frames(
-        stock_rows=_df(con, "SELECT * EXCLUDE (payload_sha256) FROM marketable_securities WHERE record_date = ? "
-                            "ORDER BY cusip, tranche_no", anchor),
-        curve=_df(con, "SELECT date, tenor_months, yield_pct FROM yield_curve_daily WHERE date <= ? "
-                       "ORDER BY date, tenor_months", anchor),
-        auctions=_df(con, "SELECT cusip, security_term, auction_date, issue_date FROM auctions "
-                          "WHERE auction_date <= ? ORDER BY cusip, auction_date", anchor),
-        holdings=_df(con, "SELECT month, country, holdings_usd_bn, vintage FROM foreign_holdings_current "
-                          "WHERE month <= ? ORDER BY month, country", anchor),
+        stock_rows=read.cusip_stock(con, anchor),
+        curve=read.daily_curve_until(con, anchor),
+        auctions=read.auctions_until(con, anchor),
+        holdings=read.holdings_current_until(con, anchor),
         soma=None if soma.empty else soma,
-        totals=_df(con, "SELECT * EXCLUDE (payload_sha256) FROM marketable_totals WHERE record_date = ? "
-                        "ORDER BY label", anchor),
+        totals=read.marketable_totals_on(con, anchor),
         # The Fed's Treasury holdings (H.4.1, $ millions) to scale an old SOMA file's maturity profile.
-        fed_treasury=_df(con, "SELECT date, value / 1000.0 AS value_usd_bn FROM fred_observations_current "
-                              "WHERE series_id = 'TREAST' AND date <= ? AND value IS NOT NULL ORDER BY date", anchor))
-
-
-def _column_bytes(col: pd.Series) -> bytes:
-    """A column in a canonical binary form: dates as days, numbers as float64 (one NaN), text joined."""
-    if pd.api.types.is_datetime64_any_dtype(col):
-        days = col.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]").astype("int64")
-        return b"D" + days.tobytes()
-    if pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col):
-        x = col.astype("float64").to_numpy(na_value=np.nan)
-        return b"F" + np.where(np.isnan(x), np.nan, x).tobytes()
-    return b"S" + "\x1f".join("\x00" if pd.isna(v) else str(v) for v in col).encode()
+        fed_treasury=read.fed_treasury_until(con, anchor))
 
 
 def frames_hash(frames: Frames) -> str:
-    """sha256 over a canonical form of every frame: columns by name, rows sorted, values in fixed binary forms."""
-    h = hashlib.sha256()
-    for f in fields(Frames):
-        df = getattr(frames, f.name)
-        h.update(f"## {f.name}\n".encode())
-        if df is None:
-            continue
-        df = df[sorted(df.columns)]
-        df = df.sort_values(list(df.columns), na_position="last", kind="mergesort", ignore_index=True)
-        h.update(f"{len(df)}\n".encode())
-        for name in df.columns:
-            h.update(f"# {name}\n".encode())
-            h.update(_column_bytes(df[name]))
-    return h.hexdigest()
+    """The run's data hash: warehouse.identity.binary_digest over every frame, in Frames' field order."""
+    return binary_digest((f.name, getattr(frames, f.name)) for f in fields(Frames))
 
 
 # --- runs ------------------------------------------------------------------------------------------------------
@@ -179,15 +143,10 @@ class StoredRun:
 
 
 def run_id_for(spec: ScenarioSpec, calibration_id: str, data_hash: str, version: str) -> str:
-    key = f"{spec.model_dump_json()}|{calibration_id}|{data_hash}|{version}"
-    return "run-" + hashlib.sha256(key.encode()).hexdigest()[:16]
+    return "run-" + identity_hash(spec.model_dump_json(), calibration_id, data_hash, version)[:16]
 
 
-def _calibration(con: duckdb.DuckDBPyConnection, ref: str):
-    try:
-        return load_calibration(con, ref)
-    except duckdb.CatalogException:  # a warehouse older than the record tables
-        raise RecordNotFound("no calibration stored yet: run `tshock calibrate` first") from None
+_calibration = load_calibration  # RecordNotFound on a warehouse older than the record tables too
 
 
 def run_and_store(db: str, scenario: str | ScenarioSpec, *, calibration: str | None = None,
@@ -220,53 +179,35 @@ def run_and_store(db: str, scenario: str | ScenarioSpec, *, calibration: str | N
 
 def store_run(con: duckdb.DuckDBPyConnection, run: StoredRun, spec: ScenarioSpec) -> bool:
     """scenario_runs + scenario_fiscal_years in one transaction; False when the run id is already stored."""
-    if con.execute("SELECT 1 FROM scenario_runs WHERE run_id = ?", [run.run_id]).fetchall():
-        return False
-    rows = [[run.run_id, r["fiscal_year"], r["baseline_interest_usd_bn"], r["scenario_interest_usd_bn"]["p50"],
-             r["delta_interest_usd_bn"]["p5"], r["delta_interest_usd_bn"]["p50"], r["delta_interest_usd_bn"]["p95"],
-             r["scenario_interest_share_outlays_pct"]["p50"]] for r in run.results["interest"]["by_fiscal_year"]]
-    con.execute("BEGIN TRANSACTION")
-    try:
-        con.execute("INSERT INTO scenario_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [run.run_id, run.created_at.replace(tzinfo=None), run.scenario, spec.model_dump_json(),
-                     run.calibration_id, run.data_hash, run.code_version, run.anchor,
-                     json.dumps(run.results, allow_nan=False)])
-        if rows:
-            con.executemany("INSERT INTO scenario_fiscal_years VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-    return True
+    row = {"run_id": run.run_id, "created_at": run.created_at.replace(tzinfo=None), "scenario": run.scenario,
+           "spec_json": spec.model_dump_json(), "calibration_id": run.calibration_id, "data_hash": run.data_hash,
+           "code_version": run.code_version, "anchor": run.anchor,
+           "results_json": json.dumps(run.results, allow_nan=False)}
+    years = [{"run_id": run.run_id, "fiscal_year": r["fiscal_year"],
+              "baseline_interest_usd_bn": r["baseline_interest_usd_bn"],
+              "scenario_interest_usd_bn": r["scenario_interest_usd_bn"]["p50"],
+              "delta_p5_usd_bn": r["delta_interest_usd_bn"]["p5"], "delta_p50_usd_bn": r["delta_interest_usd_bn"]["p50"],
+              "delta_p95_usd_bn": r["delta_interest_usd_bn"]["p95"],
+              "interest_share_of_outlays_pct": r["scenario_interest_share_outlays_pct"]["p50"]}
+             for r in run.results["interest"]["by_fiscal_year"]]
+    return repository.store_run(con, row, years)
 
 
 def load_run(con: duckdb.DuckDBPyConnection, ref: str) -> StoredRun:
     """A stored run by id or unique id prefix ('%' and '_' are characters, not LIKE wildcards)."""
     if not ref.strip():
         raise RecordNotFound("no stored scenario run '': give an id or a prefix (`tshock scenario list`)")
-    try:
-        rows = con.execute("""SELECT run_id, scenario, calibration_id, data_hash, code_version, anchor, created_at,
-                              results_json FROM scenario_runs WHERE starts_with(run_id, ?)""", [ref]).fetchall()
-    except duckdb.CatalogException:
-        rows = []
+    rows = repository.runs_by_prefix(con, ref)
     if not rows:
         raise RecordNotFound(f"no stored scenario run {ref!r}: `tshock scenario list` shows recent runs")
     if len(rows) > 1:
         raise RecordNotFound(f"run id prefix {ref!r} is ambiguous ({len(rows)} matches)")
     r = rows[0]
-    return StoredRun(r[0], r[1], r[2], r[3], r[4], r[5], r[6], json.loads(r[7]))
+    return StoredRun(r["run_id"], r["scenario"], r["calibration_id"], r["data_hash"], r["code_version"], r["anchor"],
+                     r["created_at"], json.loads(r["results_json"]))
 
 
-def list_runs(con: duckdb.DuckDBPyConnection, limit: int = 10) -> list[dict]:
-    try:
-        cur = con.execute("""SELECT run_id, created_at, scenario, anchor, calibration_id,
-                             CAST(json_extract(results_json, '$.interest.cumulative_10y_delta_usd_bn.p50') AS DOUBLE)
-                               AS delta_10y_p50_usd_bn
-                             FROM scenario_runs ORDER BY created_at DESC LIMIT ?""", [limit])
-    except duckdb.CatalogException:
-        return []
-    names = [d[0] for d in cur.description]
-    return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+list_runs = repository.list_runs
 
 
 def _flat(d, prefix: str = "") -> dict:

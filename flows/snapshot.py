@@ -8,6 +8,7 @@ from pathlib import Path
 from warehouse import landing
 from warehouse.db import WarehouseError, connect, data_dir
 from warehouse.landing import atomic_write
+from warehouse.read.newest import exportable_payloads
 
 
 def export_snapshot(db: str, out: Path) -> list[Path]:
@@ -17,11 +18,7 @@ def export_snapshot(db: str, out: Path) -> list[Path]:
     file changed after landing (issue 15: `COPY … TO` over a payload) is refused, never shipped."""
     con = connect(db, read_only=True)
     try:
-        rows = con.execute("""
-            SELECT relpath, sha256, url, fetched_at, status FROM (
-              SELECT *, row_number() OVER (PARTITION BY relpath ORDER BY fetched_at DESC, payload_id DESC) AS rn
-              FROM ingest_log WHERE status IN ('loaded', 'skipped', 'stale') AND sha256 <> '')
-            WHERE rn = 1 ORDER BY relpath""").fetchall()
+        rows = exportable_payloads(con)
     finally:
         con.close()
     ddir = data_dir(Path(db))

@@ -25,7 +25,6 @@ PREFECT_API_URL to one they can reach (e.g. `prefect server start --host 0.0.0.0
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 import json
 import os
@@ -41,14 +40,16 @@ from prefect import flow, task, unmapped
 from prefect.cache_policies import NO_CACHE
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from calibration.store import RecordNotFound, load_calibration
 from flows import progress
-from flows.records_store import RecordNotFound, load_calibration
 from flows.scenario import ScenarioDataError, frames_hash, read_frames, resolve_anchor, resolve_spec
 from flows.versioning import code_version
 from model import ModelError
 from model.run import Frames, Setup, prepare, run_scenario
 from model.spec import ScenarioSpec, SpecError, check_against_holdings, parse_spec, read_yaml
+from warehouse import repository
 from warehouse.db import WarehouseError, session
+from warehouse.identity import identity_hash
 
 os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "warning")  # read by distributed at import, here and in workers
 MAX_CELLS = 5000
@@ -197,12 +198,8 @@ def build_cells(grid: SweepGrid, base: ScenarioSpec) -> list[Cell]:
             for c, b, s, m in itertools.product(grid.contagion, grid.backstop_share, grid.sizes_usd_bn, grid.months)]
 
 
-def _hash(*parts: str) -> str:
-    return hashlib.sha256("|".join(parts).encode()).hexdigest()
-
-
 def cell_key(spec: ScenarioSpec, calibration_id: str, data_hash: str, version: str) -> str:
-    return "cell-" + _hash(spec.model_dump_json(), calibration_id, data_hash, version)[:24]
+    return "cell-" + identity_hash(spec.model_dump_json(), calibration_id, data_hash, version)[:24]
 
 
 # --- plan (read-only) ------------------------------------------------------------------------------------------
@@ -244,10 +241,7 @@ def plan_sweep(db: str, grid: SweepGrid, relative_to: Path | None = None, *, reu
     cells = build_cells(grid, base)
     progress.start("plan", f"{grid.name}: {len(cells)} cells")
     with session(db, read_only=True) as con:
-        try:
-            record = load_calibration(con, grid.calibration or base.calibration)
-        except duckdb.CatalogException:  # a warehouse older than the record tables
-            raise RecordNotFound("no calibration stored yet: run `tshock calibrate` first") from None
+        record = load_calibration(con, grid.calibration or base.calibration)
         anchor = resolve_anchor(con, base)
         frames = read_frames(con, anchor)
         data_hash, version = frames_hash(frames), code_version("model")
@@ -262,18 +256,12 @@ def plan_sweep(db: str, grid: SweepGrid, relative_to: Path | None = None, *, reu
         except SpecError as e:
             raise SpecError(str(e).replace("sellers[0].amount_usd_bn", "sizes_usd_bn")) from None
     plan = Plan(grid, base, cells, record.id, anchor, data_hash, version, "", frames, record, stored)
-    plan.sweep_id = "sweep-" + _hash(plan.grid_json(), record.id, data_hash, version)[:16]
+    plan.sweep_id = "sweep-" + identity_hash(plan.grid_json(), record.id, data_hash, version)[:16]
     progress.done("plan", f"anchor {anchor}, calibration {record.id}, {len(stored)} of {len(cells)} cells stored")
     return plan
 
 
-def stored_cells(con: duckdb.DuckDBPyConnection, keys: list[str]) -> dict[str, dict]:
-    try:
-        rows = con.execute("SELECT cell_key, results_json FROM sweep_cells WHERE list_contains(?, cell_key)",
-                           [keys]).fetchall()
-    except duckdb.CatalogException:
-        return {}
-    return {k: json.loads(v) for k, v in rows}
+stored_cells = repository.stored_cells
 
 
 # --- one cell (runs in a task, possibly in another process) ----------------------------------------------------
@@ -496,29 +484,18 @@ def store_sweep(con: duckdb.DuckDBPyConnection, run: SweepRun) -> bool:
     for key in run.computed:
         c, r = cells[key], run.results[key]
         y, i = r["yields"]["10y"]["peak_shift_bp"], r["interest"]["cumulative_10y_delta_usd_bn"]
-        rows.append([key, p.sweep_id, c.size_usd_bn, c.months, c.contagion, c.backstop_share, y["p5"], y["p50"],
-                     y["p95"], i["p5"], i["p50"], i["p95"], json.dumps(r, allow_nan=False), p.calibration_id,
-                     p.data_hash, p.code_version])
-    con.execute("BEGIN TRANSACTION")
-    try:
-        if rows:
-            con.executemany("""INSERT INTO sweep_cells (cell_key, sweep_id, size_usd_bn, months, contagion,
-                backstop_share, yield_10y_delta_bp_p5, yield_10y_delta_bp_p50, yield_10y_delta_bp_p95,
-                interest_10y_delta_usd_bn_p5, interest_10y_delta_usd_bn_p50, interest_10y_delta_usd_bn_p95,
-                results_json, calibration_id, data_hash, code_version)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING""", rows)
-        new = not con.execute("SELECT 1 FROM sweeps WHERE sweep_id = ?", [p.sweep_id]).fetchall()
-        if new:
-            con.execute("""INSERT INTO sweeps (sweep_id, created_at, name, grid_json, calibration_id, data_hash,
-                code_version, anchor, cell_keys, cells_computed, cells_reused) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-                        [p.sweep_id, run.created_at.replace(tzinfo=None), p.grid.name, p.grid_json(),
-                         p.calibration_id, p.data_hash, p.code_version, p.anchor,
-                         json.dumps([c.key for c in p.cells]), len(run.computed), len(p.cells) - len(run.computed)])
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-    return new
+        rows.append({"cell_key": key, "sweep_id": p.sweep_id, "size_usd_bn": c.size_usd_bn, "months": c.months,
+                     "contagion": c.contagion, "backstop_share": c.backstop_share,
+                     "yield_10y_delta_bp_p5": y["p5"], "yield_10y_delta_bp_p50": y["p50"],
+                     "yield_10y_delta_bp_p95": y["p95"], "interest_10y_delta_usd_bn_p5": i["p5"],
+                     "interest_10y_delta_usd_bn_p50": i["p50"], "interest_10y_delta_usd_bn_p95": i["p95"],
+                     "results_json": json.dumps(r, allow_nan=False), "calibration_id": p.calibration_id,
+                     "data_hash": p.data_hash, "code_version": p.code_version})
+    sweep = {"sweep_id": p.sweep_id, "created_at": run.created_at.replace(tzinfo=None), "name": p.grid.name,
+             "grid_json": p.grid_json(), "calibration_id": p.calibration_id, "data_hash": p.data_hash,
+             "code_version": p.code_version, "anchor": p.anchor, "cell_keys": json.dumps([c.key for c in p.cells]),
+             "cells_computed": len(run.computed), "cells_reused": len(p.cells) - len(run.computed)}
+    return repository.store_sweep(con, sweep, rows)
 
 
 def run_sweep(db: str, grid: SweepGrid, *, relative_to: Path | None = None, dask_address: str | None = None,

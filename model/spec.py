@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import difflib
 from datetime import date
-from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -29,22 +28,15 @@ from pydantic import (
 from model import ModelError
 from model.memory import budget_error
 from model.spec_yaml import MAX_SPEC_BYTES, excerpt, read_yaml, safe_yaml, yaml_problem  # noqa: F401 (read_yaml: re-exported)
+from warehouse.countries import KNOWN_COUNTRIES, SPEC_ALIASES, canonical_country  # noqa: F401 (re-exported)
 
 
 class SpecError(ModelError):
     """A spec the model refuses; the message is `<field path>: <value> <what is wrong>`."""
 
 
-# TIC "Major Foreign Holders" names as warehouse/tic normalises them, plus holders seen in older vintages.
-KNOWN_COUNTRIES = frozenset({
-    "Japan", "China", "United Kingdom", "Cayman Islands", "Belgium", "Luxembourg", "Canada", "France", "Ireland",
-    "Taiwan", "Switzerland", "Singapore", "Hong Kong", "Norway", "India", "Brazil", "Saudi Arabia", "South Korea",
-    "Israel", "United Arab Emirates", "Germany", "Mexico", "Thailand", "Philippines", "Kuwait", "Australia",
-    "Netherlands", "Sweden", "Bermuda", "Bahamas", "Italy", "Spain", "Poland", "Colombia", "Chile", "Peru",
-    "Vietnam", "Iraq", "Turkey", "Russia", "Oil Exporters", "Foreign Official",
-})
-ALIASES = {"china, mainland": "China", "mainland china": "China", "korea, south": "South Korea",
-           "korea": "South Korea", "uk": "United Kingdom", "uae": "United Arab Emirates"}
+# Country identity (TIC labels, spec aliases, the normaliser) is defined once in warehouse/countries.py.
+ALIASES = SPEC_ALIASES
 
 # New-issue buckets the rollover engine knows (name -> class, term in months); see model/issuance.py.
 BUCKETS: dict[str, tuple[str, int]] = {
@@ -54,18 +46,6 @@ BUCKETS: dict[str, tuple[str, int]] = {
     "note_10y": ("Notes", 120), "bond_20y": ("Bonds", 240), "bond_30y": ("Bonds", 360),
     "tips_5y": ("TIPS", 60), "tips_10y": ("TIPS", 120), "tips_30y": ("TIPS", 360), "frn_2y": ("FRN", 24),
 }
-
-
-@cache  # called once per TIC row when resolving holdings
-def canonical_country(name: str) -> str:
-    """'china, mainland' -> 'China'; other names are matched case-insensitively to KNOWN_COUNTRIES."""
-    key = " ".join(name.split()).lower()
-    if key in ALIASES:
-        return ALIASES[key]
-    for known in KNOWN_COUNTRIES:
-        if known.lower() == key:
-            return known
-    return " ".join(name.split())
 
 
 NUMBERS = (int, float, int | None, float | None)

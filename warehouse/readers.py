@@ -12,6 +12,8 @@ from datetime import date
 import duckdb
 import pandas as pd
 
+from warehouse.repository import latest_calibration_id, runs_of  # noqa: F401 (the API re-exports them)
+
 DateLike = date | str | None
 
 
@@ -139,22 +141,3 @@ def sweep_cells(con: duckdb.DuckDBPyConnection, sweep: str | None = None) -> pd.
     df.insert(0, "sweep_id", sweep_id)
     df["cell_key"] = df["cell_key"].astype(str)
     return df
-
-
-def runs_of(con: duckdb.DuckDBPyConnection, scenario: str) -> list[tuple[str, str, str]]:
-    """(run_id, spec_json, calibration_id) of a scenario's stored runs, newest first."""
-    try:
-        return con.execute("SELECT run_id, spec_json, calibration_id FROM scenario_runs WHERE scenario = ? "
-                           "ORDER BY created_at DESC", [scenario]).fetchall()
-    except duckdb.CatalogException:  # a warehouse older than the record tables
-        return []
-
-
-def latest_calibration_id(con: duckdb.DuckDBPyConnection) -> str | None:
-    """The calibration a spec's `calibration: latest` means (flows.records_store.load_calibration's order)."""
-    try:
-        rows = con.execute("SELECT calibration_id FROM calibrations ORDER BY created_at DESC, calibration_id "
-                           "LIMIT 1").fetchall()
-    except duckdb.CatalogException:
-        return None
-    return rows[0][0] if rows else None

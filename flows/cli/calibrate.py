@@ -34,7 +34,7 @@ def read_calibration(db: str, ref: str = "latest"):
     with starting(f"reading calibration {ref}"):
         import duckdb
 
-        from flows.records_store import RecordNotFound, load_calibration
+        from calibration.store import RecordNotFound, load_calibration
         from warehouse.db import connect
 
         con = connect(db, read_only=True)
@@ -149,7 +149,7 @@ def list_(
     with starting("reading the stored calibrations"):
         import duckdb
 
-        from flows.records_store import list_calibrations
+        from calibration.store import list_calibrations
         from warehouse.db import connect
 
         con = connect(db_of(ctx, db), read_only=True)

@@ -48,7 +48,7 @@ def _is(exc: BaseException, *where: tuple[str, str]) -> bool:
 
 
 SPEC = ("model.spec", "SpecError")
-DATA = (("model", "ModelError"), ("flows.records_store", "RecordNotFound"),
+DATA = (("model", "ModelError"), ("warehouse.repository", "RecordNotFound"),
         ("calibration.estimate", "CalibrationError"))
 ENVIRONMENT = (("warehouse.db", "WarehouseError"), ("flows.http", "FetchError"),
                ("flows.prefect_server", "ServerStartError"))

@@ -13,7 +13,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from flows.records_store import RecordNotFound
+from calibration.store import RecordNotFound
 from flows.scenario import StoredRun, diff_runs, load_run, resolve_spec, run_and_store
 from model.spec import SpecError
 from warehouse import readers

@@ -86,7 +86,7 @@ def live_state(con) -> dict[str, date]:
     Announced auctions are listed before they happen (price null); using the newest *priced* date makes
     the next pull fetch them again once results are out, instead of skipping past them forever.
     """
-    return newest_stored(con, f"SELECT max(auction_date) FROM {TABLE} WHERE price_per_100 IS NOT NULL", SOURCE)
+    return newest_stored(con, TABLE, "auction_date", SOURCE, where="price_per_100 IS NOT NULL")
 
 
 # --------------------------------------------------------------------------- transform

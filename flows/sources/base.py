@@ -135,15 +135,10 @@ def drop_repeats(relpath: str, frame, key: list[str], field: str):
     return frame
 
 
-def newest_stored(con, sql: str, key: str) -> dict:
-    """{key: newest date} from a `SELECT max(...)` query; {} on a fresh warehouse (no table) or an empty one."""
-    import duckdb
-    import pandas as pd
+def newest_stored(con, table: str, column: str, key: str, where: str = "") -> dict:
+    """{key: newest date} of max(column) (warehouse.read.newest); {} on a fresh warehouse (no table) or an empty
+    one."""
+    from warehouse.read.newest import newest_date
 
-    try:
-        row = con.execute(sql).fetchone()
-    except duckdb.CatalogException:
-        return {}
-    if not row or row[0] is None:
-        return {}
-    return {key: pd.Timestamp(row[0]).date()}
+    newest = newest_date(con, table, column, where)
+    return {} if newest is None else {key: newest}

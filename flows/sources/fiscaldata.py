@@ -21,12 +21,11 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode
 
-import duckdb
 import pandas as pd
 
 from flows.http import FetchError, Http, redact
@@ -189,18 +188,10 @@ def mspd_record_dates(http: Http, since: date | None) -> list[date]:
 
 def live_state(con) -> dict[str, date]:
     """Newest stored record_date per dataset; datasets whose table is missing or empty are absent."""
-    state: dict[str, date] = {}
-    for key, table in STATE_TABLES.items():
-        try:
-            row = con.execute(f"SELECT max(record_date) FROM {table}").fetchone()
-        except duckdb.CatalogException:
-            continue
-        newest = row[0] if row else None
-        if isinstance(newest, datetime):
-            newest = newest.date()
-        if newest is not None:
-            state[key] = newest
-    return state
+    from warehouse.read.newest import newest_record_date
+
+    newest = {key: newest_record_date(con, table) for key, table in STATE_TABLES.items()}
+    return {key: d for key, d in newest.items() if d is not None}
 
 
 # ---- transform ----------------------------------------------------------------------------------------

@@ -152,14 +152,9 @@ def extract_live(http: Http, state: dict[str, date], *, series: Iterable[str] | 
 
 def live_state(con: duckdb.DuckDBPyConnection) -> dict[str, date]:
     """Newest date with a value, per series; missing-value rows do not count as data."""
-    try:
-        rows = con.execute(
-            f"SELECT series_id, CAST(max(date) AS DATE) FROM {TABLE} WHERE value IS NOT NULL AND NOT isnan(value) "
-            "GROUP BY series_id"
-        ).fetchall()
-    except duckdb.CatalogException:
-        return {}
-    return {sid: newest for sid, newest in rows if newest is not None}
+    from warehouse.read.newest import newest_fred_dates
+
+    return newest_fred_dates(con)
 
 
 # --------------------------------------------------------------------------- transform

@@ -112,7 +112,7 @@ def not_published_yet(body: bytes) -> bool:
 
 
 def live_state(con) -> dict[str, date]:
-    return newest_stored(con, f"SELECT max(as_of_date) FROM {TABLE}", SOURCE)
+    return newest_stored(con, TABLE, "as_of_date", SOURCE)
 
 
 # --------------------------------------------------------------------------- transform

@@ -19,7 +19,6 @@ from collections.abc import Iterator
 from datetime import date
 from pathlib import Path, PurePosixPath
 
-import duckdb
 import pandas as pd
 
 from flows.http import Http
@@ -246,17 +245,11 @@ def extract_live(http: Http, state: dict[str, date]) -> Iterator[Payload]:
 
 def live_state(con) -> dict[str, date]:
     """Newest stored month per TIC file (informational; see extract_live)."""
-    queries = {
-        f"{SOURCE}/mfhhis01.txt": "SELECT max(month) FROM foreign_holdings WHERE source_file = 'mfhhis01.txt'",
-        f"{SOURCE}/slt_table5.txt": "SELECT max(month) FROM foreign_holdings WHERE source_file = 'slt_table5.txt'",
-        f"{SOURCE}/slt_table3.txt": "SELECT max(month) FROM foreign_flows",
-    }
+    from warehouse.read.newest import newest_tic_months
+
     state = {}
-    for relpath, sql in queries.items():
-        try:
-            newest = con.execute(sql).fetchone()[0]
-        except duckdb.CatalogException:  # a fresh warehouse has no tables yet: nothing stored
-            continue
+    for name, newest in newest_tic_months(con).items():  # a fresh warehouse has no tables yet: nothing stored
+        relpath = f"{SOURCE}/{name}"
         if newest is not None:
             state[relpath] = newest if isinstance(newest, date) else pd.Timestamp(newest).date()
     return state

@@ -14,6 +14,7 @@ from datetime import date
 import pandas as pd
 
 from flows.sources.base import ParseError
+from warehouse.countries import TIC_ALIASES
 from warehouse.schema import TABLES
 
 HOLDINGS, FLOWS = "foreign_holdings", "foreign_flows"
@@ -25,18 +26,7 @@ IO_ROWS = frozenset({"International", "Total Regional Organizations", "Total IRO
 
 _FOOTNOTE_MARK = re.compile(r"(?:\s+\d{1,2}/)+$")
 _OF_WHICH = re.compile(r"^of which:\s*", re.IGNORECASE)
-_ALIASES = {
-    "china, mainland": "China",
-    "korea, south": "South Korea",
-    "korea": "South Korea",  # mfh.txt spells it without ", South"
-    "carib bnkng ctrs": "Caribbean Banking Centers",
-    "for. official": "Foreign Official",
-    "foreign official treasury bills": "Foreign Official: Treasury Bills",
-    "foreign official t-bonds & notes": "Foreign Official: T-Bonds & Notes",
-    "memo: euro area": "Euro Area",
-    "memo: european union": "European Union",
-    "total regional orgs.": "Total Regional Organizations",
-}
+_ALIASES = TIC_ALIASES  # source spellings -> stored labels: warehouse/countries.py
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 _NOT_AVAILABLE = "n.a."
 

@@ -83,7 +83,7 @@ def extract_live(http: Http, state: dict[str, date], *, today: date | None = Non
 
 
 def live_state(con) -> dict[str, date]:
-    return newest_stored(con, f"SELECT max(date) FROM {TABLE}", SOURCE)
+    return newest_stored(con, TABLE, "date", SOURCE)
 
 
 # --------------------------------------------------------------------------- transform

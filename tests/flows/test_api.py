@@ -24,7 +24,7 @@ def db(offline_warehouse, tmp_path_factory) -> str:
     """A private copy with one real calibration (as `tshock calibrate` stores it)."""
     from calibration.estimate import calibrate
     from calibration.inputs import load_inputs
-    from flows.records_store import store_calibration
+    from calibration.store import store_calibration
     from flows.versioning import code_version
 
     path = copy_warehouse(offline_warehouse, tmp_path_factory.mktemp("api") / "warehouse.duckdb")

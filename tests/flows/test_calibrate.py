@@ -19,10 +19,10 @@ import pytest
 from typer.testing import CliRunner
 
 import flows.calibrate
+from calibration.store import load_calibration
 from flows import progress
 from flows.calibrate import calibrate_flow, calibrate_task, open_for_store
 from flows.cli import app
-from flows.records_store import load_calibration
 from tests.conftest import copy_warehouse
 from warehouse.db import WarehouseError
 

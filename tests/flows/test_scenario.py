@@ -16,9 +16,9 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
+from calibration.store import RecordNotFound, load_calibration, store_calibration
 from flows.backcast import backcast_check
 from flows.cli import app
-from flows.records_store import RecordNotFound, load_calibration, store_calibration
 from flows.scenario import (
     diff_runs,
     frames_hash,

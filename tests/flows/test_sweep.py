@@ -17,8 +17,8 @@ import pytest
 from typer.testing import CliRunner
 
 import flows.sweep as sw
+from calibration.store import store_calibration
 from flows.cli import app
-from flows.records_store import store_calibration
 from flows.report_sweep import COLUMNS, write_report
 from model.run import run_scenario
 from model.spec import SpecError

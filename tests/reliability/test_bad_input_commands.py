@@ -274,7 +274,7 @@ def warehouse(offline_warehouse, tmp_path_factory) -> Path:
     """A private copy with one real calibration stored, as tests/flows/test_scenario.py stores it."""
     from calibration.estimate import calibrate
     from calibration.inputs import load_inputs
-    from flows.records_store import store_calibration
+    from calibration.store import store_calibration
     from flows.versioning import code_version
     from warehouse.db import session
 

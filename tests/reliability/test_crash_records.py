@@ -29,8 +29,8 @@ import pytest
 from typer.testing import CliRunner
 
 from calibration.record import CalibrationRecord
+from calibration.store import load_calibration
 from flows.cli import app
-from flows.records_store import load_calibration
 from flows.scenario import list_runs, load_run, run_and_store
 from tests.reliability import crash_worker_records as worker
 from tests.reliability.helpers import copy_warehouse, fingerprint, forkserver_context

@@ -128,7 +128,7 @@ def test_a_wildcard_prefix_no_longer_matches_a_stored_calibration():
     """Before: `calibrate show %` found the one stored record, `cal-_` too (LIKE wildcards)."""
     import duckdb
 
-    from flows.records_store import RecordNotFound, load_calibration
+    from calibration.store import RecordNotFound, load_calibration
 
     con = duckdb.connect(":memory:")
     try:
