@@ -14,7 +14,15 @@ import duckdb
 from flows.sources.base import ParseError, Payload
 from warehouse import landing
 from warehouse.db import WarehouseError, storage_errors
-from warehouse.load import LoadResult, ValidationError, already_loaded, load_frames, write_log
+from warehouse.load import (
+    LoadResult,
+    ValidationError,
+    already_loaded,
+    load_frames,
+    load_staged,
+    retrieval_date,
+    write_log,
+)
 
 # Source name -> module under flows.sources, in refresh order (holdings before flows that reference them).
 SOURCES: dict[str, str] = {
@@ -54,7 +62,7 @@ def _ingest(con: duckdb.DuckDBPyConnection, data_dir: Path, payload: Payload, mo
     sha = payload.sha256
     # Land the bytes before anything can fail: the raw zone is the record of what the source served.
     with landing_errors(payload.relpath, data_dir):
-        landing.store(data_dir, sha, payload.body)
+        raw = landing.store(data_dir, sha, payload.body)
     log = {"source": payload.source, "relpath": payload.relpath, "url": payload.url,
            "fetched_at": payload.fetched_at.replace(tzinfo=None), "sha256": sha, "bytes": len(payload.body),
            "offline": payload.offline}
@@ -63,6 +71,11 @@ def _ingest(con: duckdb.DuckDBPyConnection, data_dir: Path, payload: Payload, mo
         write_log(con, {**log, "status": "skipped"})
         return PayloadOutcome(payload.relpath, sha, "skipped")
     fetched_on: date | None = None if payload.offline else payload.fetched_at.date()
+    staging = getattr(module, "stage", None)  # DuckDB reads the landed bytes; None = parse in Python
+    staged = staging and staging(con, payload.relpath, payload.body, fetched_on, raw, sha,
+                                 retrieval_date(log["fetched_at"]))
+    if staged:
+        return PayloadOutcome(payload.relpath, sha, "loaded", load_staged(con, staged, log_row=log))
     try:
         frames = module.transform(payload.relpath, payload.body, fetched_on)
         if hasattr(module, "check_plausible"):  # per-series bounds the table's own cannot express

@@ -127,6 +127,13 @@ def upsert(con: duckdb.DuckDBPyConnection, table: Table, frame: pd.DataFrame, sh
             con.unregister("incoming_frame")
         except duckdb.Error:
             pass  # transaction already aborted; the caller rolls back and the next register replaces it
+    return upsert_stage(con, table, stage, len(frame))
+
+
+def upsert_stage(con: duckdb.DuckDBPyConnection, table: Table, stage: str, rows: int) -> TableCounts:
+    """Upsert the staged relation `stage` (the table's columns, provenance included; `rows` rows) set-based,
+    then drop it."""
+    counts = TableCounts()
     counts.newest = newest_date(con, table, stage)
     # Unvintaged rows repeating the vintage in force are dropped (counted unchanged); revisions count as changed.
     revised = fold_repeats(con, table, stage)
@@ -138,7 +145,7 @@ def upsert(con: duckdb.DuckDBPyConnection, table: Table, frame: pd.DataFrame, sh
                count(*) FILTER (WHERE t.{table.key[0]} IS NOT NULL AND ({differs}))
         FROM {stage} s LEFT JOIN {table.name} t ON {key_match}""").fetchone()
     counts.new, counts.changed = int(new) - revised, int(changed) + revised
-    counts.unchanged = len(frame) - counts.new - counts.changed
+    counts.unchanged = rows - counts.new - counts.changed
     if counts.new or counts.changed:
         cols = ", ".join(c.name for c in table.columns)
         con.execute(f"""
@@ -159,11 +166,22 @@ def load_frames(con: duckdb.DuckDBPyConnection, frames: dict[str, pd.DataFrame],
         if name not in TABLES:
             raise ValidationError(f"{file}: parser returned unknown table {name!r}")
         checked[name] = validate(TABLES[name], frame.reset_index(drop=True), file, retrieved)
+    return _in_one_transaction(con, log_row, lambda: {name: upsert(con, TABLES[name], frame, sha256)
+                                                      for name, frame in checked.items()})
+
+
+def load_staged(con: duckdb.DuckDBPyConnection, staged: dict[str, tuple[str, int]], *, log_row: dict) -> LoadResult:
+    """Load relations staged and checked by warehouse/stage.py ({table: (stage name, rows)}) and the log line
+    in one transaction, as load_frames does for parsed frames."""
+    return _in_one_transaction(con, log_row, lambda: {name: upsert_stage(con, TABLES[name], stage, rows)
+                                                      for name, (stage, rows) in staged.items()})
+
+
+def _in_one_transaction(con: duckdb.DuckDBPyConnection, log_row: dict, upserts) -> LoadResult:
     result = LoadResult()
     con.execute("BEGIN TRANSACTION")
     try:
-        for name, frame in checked.items():
-            result.tables[name] = upsert(con, TABLES[name], frame, sha256)
+        result.tables.update(upserts())
         write_log(con, {**log_row, "rows_loaded": result.total("loaded"), "rows_new": result.total("new"),
                         "rows_changed": result.total("changed"), "rows_unchanged": result.total("unchanged"),
                         "newest_date": result.newest, "status": "loaded"})
