@@ -42,6 +42,10 @@ def connect(path: str | os.PathLike | None = None, *, read_only: bool = False,
             sandbox: bool = False) -> duckdb.DuckDBPyConnection:
     """sandbox=True (read-only only): the connection can read this database file and nothing else."""
     p = db_path(path)
+    if not read_only and _held:
+        shared = _held.get(p.resolve())
+        if shared is not None:  # opened, checked and migrated by `held` already
+            return shared.cursor()
     if p.is_dir():
         raise WarehouseError(f"{p} is a directory; give the warehouse file's path, e.g. {p / DEFAULT_DB.name}")
     if read_only and not p.exists():
@@ -67,6 +71,25 @@ def connect(path: str | os.PathLike | None = None, *, read_only: bool = False,
             raise
         raise WarehouseError(explain_io_error(p, exc, read_only)) from None
     return con
+
+
+# Writers held open by `held`, by resolved path.
+_held: dict[Path, duckdb.DuckDBPyConnection] = {}
+
+
+@contextmanager
+def held(path: str | os.PathLike | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """One write connection for a whole refresh: every read-write `connect` of the same file inside (any
+    thread) gets a cursor on it, so the file is opened, checked and migrated once and checkpointed once at the
+    end (issue 18: six opens, checks and closing checkpoints were most of a no-op refresh)."""
+    con = connect(path)
+    key = db_path(path).resolve()
+    _held[key] = con
+    try:
+        yield con
+    finally:
+        _held.pop(key, None)
+        con.close()
 
 
 _STORAGE_TROUBLE = re.compile(r"cannot open file|could not write|failed to commit|read-only|permission|"

@@ -206,10 +206,30 @@ def retrieval_date(fetched_at: datetime | None) -> date:
 def write_log(con: duckdb.DuckDBPyConnection, row: dict) -> None:
     row = {"rows_loaded": None, "rows_new": None, "rows_changed": None, "rows_unchanged": None,
            "newest_date": None, "error": None, **row}
-    cols = ["source", "relpath", "url", "fetched_at", "sha256", "bytes", "rows_loaded", "rows_new",
-            "rows_changed", "rows_unchanged", "newest_date", "status", "error", "offline"]
+    cols = LOG_COLUMNS
     con.execute(f"INSERT INTO ingest_log (payload_id, {', '.join(cols)}) "
                 f"VALUES (nextval('payload_seq'), {', '.join('?' for _ in cols)})", [row[c] for c in cols])
+
+
+LOG_COLUMNS = ["source", "relpath", "url", "fetched_at", "sha256", "bytes", "rows_loaded", "rows_new",
+               "rows_changed", "rows_unchanged", "newest_date", "status", "error", "offline"]
+
+
+def write_logs(con: duckdb.DuckDBPyConnection, rows: list[dict]) -> None:
+    """Several log lines in one INSERT (a no-op refresh logs one `skipped` line per payload)."""
+    if not rows:
+        return
+    full = [{"rows_loaded": None, "rows_new": None, "rows_changed": None, "rows_unchanged": None,
+             "newest_date": None, "error": None, **row} for row in rows]
+    one = f"(nextval('payload_seq'), {', '.join('?' for _ in LOG_COLUMNS)})"
+    con.execute(f"INSERT INTO ingest_log (payload_id, {', '.join(LOG_COLUMNS)}) VALUES {', '.join([one] * len(full))}",
+                [row[c] for row in full for c in LOG_COLUMNS])
+
+
+def loaded_payloads(con: duckdb.DuckDBPyConnection) -> set[tuple[str, str]]:
+    """Every (sha256, relpath) loaded or refused as stale before: `already_loaded` for a whole refresh at once."""
+    return set(con.execute("SELECT DISTINCT sha256, relpath FROM ingest_log "
+                           "WHERE status IN ('loaded', 'stale')").fetchall())
 
 
 def already_loaded(con: duckdb.DuckDBPyConnection, sha256: str, relpath: str) -> bool:
