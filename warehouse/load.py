@@ -140,19 +140,22 @@ def upsert_stage(con: duckdb.DuckDBPyConnection, table: Table, stage: str, rows:
     key_match = " AND ".join(f"s.{k} = t.{k}" for k in table.key)
     values = [c for c in table.parsed_columns if c not in table.key]
     differs = " OR ".join(f"s.{c} IS DISTINCT FROM t.{c}" for c in values) or "FALSE"
-    new, changed = con.execute(f"""
-        SELECT count(*) FILTER (WHERE t.{table.key[0]} IS NULL),
-               count(*) FILTER (WHERE t.{table.key[0]} IS NOT NULL AND ({differs}))
-        FROM {stage} s LEFT JOIN {table.name} t ON {key_match}""").fetchone()
+    # One join finds the rows to write; new ones are plainly inserted, only changed ones replace a stored row.
+    cols = ", ".join(c.name for c in table.columns)
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE write_{stage} AS
+        SELECT {', '.join('s.' + c.name for c in table.columns)}, t.{table.key[0]} IS NULL AS is_new
+        FROM {stage} s LEFT JOIN {table.name} t ON {key_match}
+        WHERE t.{table.key[0]} IS NULL OR ({differs})""")
+    new, changed = con.execute(f"SELECT count(*) FILTER (WHERE is_new), count(*) FILTER (WHERE NOT is_new) "
+                               f"FROM write_{stage}").fetchall()[0]
     counts.new, counts.changed = int(new) - revised, int(changed) + revised
     counts.unchanged = rows - counts.new - counts.changed
-    if counts.new or counts.changed:
-        cols = ", ".join(c.name for c in table.columns)
-        con.execute(f"""
-            INSERT OR REPLACE INTO {table.name} ({cols})
-            SELECT {', '.join('s.' + c.name for c in table.columns)} FROM {stage} s
-            LEFT JOIN {table.name} t ON {key_match}
-            WHERE t.{table.key[0]} IS NULL OR ({differs})""")
+    if new:
+        con.execute(f"INSERT INTO {table.name} ({cols}) SELECT {cols} FROM write_{stage} WHERE is_new")
+    if changed:
+        con.execute(f"INSERT OR REPLACE INTO {table.name} ({cols}) SELECT {cols} FROM write_{stage} WHERE NOT is_new")
+    con.execute(f"DROP TABLE write_{stage}")
     con.execute(f"DROP TABLE {stage}")
     return counts
 
