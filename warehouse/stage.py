@@ -111,6 +111,84 @@ def stage_series_csv(con: duckdb.DuckDBPyConnection, path: Path, table: Table, l
     return stage
 
 
+@dataclass(frozen=True)
+class WideCsv:
+    """One dated row of numbers under named columns, unpivoted to (date, column's number, value): the Treasury
+    par yield curve. Dates are M/D/YY or MM/DD/YYYY; two-digit years from `century_pivot` on are 19xx."""
+
+    column_numbers: tuple[float, ...]  # what each value column stands for (tenor in months), in file order
+    number_pattern: str  # RE2, matched whole; an empty cell is no observation
+    date_column: str
+    number_column: str
+    value_column: str
+    constants: dict[str, object]
+    century_pivot: int
+    year: int | None  # every date must fall in it (a yearly file)
+    newest_first: bool  # dates strictly decreasing down the file
+
+
+def stage_wide_csv(con: duckdb.DuckDBPyConnection, path: Path, table: Table, layout: WideCsv, *,
+                   data_rows: int, sha256: str, stage: str) -> str | None:
+    """Read `path` (header checked by the source) into temp table `stage`, one row per non-empty cell; None
+    when DuckDB cannot read it or a check fails (the caller parses in Python)."""
+    raw, cells = f"raw_{stage}", [f"c{i}" for i in range(len(layout.column_numbers))]
+    columns = ", ".join(f"'{c}': 'VARCHAR'" for c in ["d", *cells])
+    try:
+        con.execute(f"""CREATE OR REPLACE TEMP TABLE {raw} AS SELECT * FROM read_csv({_path_literal(path)},
+            columns = {{{columns}}}, header = true, delim = ',', quote = '"', escape = '"', auto_detect = false,
+            strict_mode = true, null_padding = false)""")
+    except duckdb.Error:
+        return None
+    try:
+        number = _literal(layout.number_pattern)
+        y = "CAST(regexp_extract(d, '^(\\d+)/(\\d+)/(\\d+)$', 3) AS INTEGER)"
+        year = (f"CASE WHEN length(regexp_extract(d, '/(\\d+)$', 1)) = 2 THEN {y} + CASE WHEN {y} >= "
+                f"{int(layout.century_pivot)} THEN 1900 ELSE 2000 END ELSE {y} END")
+        iso = (f"printf('%04d-%02d-%02d', {year}, CAST(regexp_extract(d, '^(\\d+)/', 1) AS INTEGER), "
+               "CAST(regexp_extract(d, '^\\d+/(\\d+)/', 1) AS INTEGER))")
+        con.execute(f"""CREATE OR REPLACE TEMP TABLE dated_{raw} AS SELECT rowid AS n, *,
+            CASE WHEN regexp_full_match(d, '(\\d{{1,2}})/(\\d{{1,2}})/(\\d{{4}}|\\d{{2}})')
+                 THEN try_cast({iso} AS DATE) END AS day FROM {raw}""")
+        checks = {
+            "row count": f"(SELECT count(*) FROM {raw}) = {int(data_rows)}",
+            "date": "day IS NOT NULL",
+            **{f"cell {c}": f"{c} IS NULL OR regexp_full_match({c}, {number})" for c in cells},
+        }
+        if layout.year is not None:
+            checks["year"] = f"year(day) = {int(layout.year)}"
+        if first_failing(con, f"dated_{raw}", checks):
+            return None
+        order = "day < prev" if layout.newest_first else "day > prev"
+        ordered = f"SELECT day, lag(day) OVER (ORDER BY n) AS prev FROM dated_{raw}"
+        if first_failing(con, f"({ordered})", {"date order": f"prev IS NULL OR {order}"}):
+            return None
+        selects = []
+        for c, number_value in zip(cells, layout.column_numbers, strict=True):
+            exprs = []
+            for col in table.columns:
+                if col.name == "payload_sha256":
+                    expr = _literal(sha256)
+                elif col.name == layout.date_column:
+                    expr = "day"
+                elif col.name == layout.number_column:
+                    expr = _literal(float(number_value))
+                elif col.name == layout.value_column:
+                    expr = f"CAST({c} AS DOUBLE)"
+                else:
+                    expr = _literal(layout.constants.get(col.name))
+                exprs.append(f"CAST({expr} AS {col.type}) AS {col.name}")
+            selects.append(f"SELECT {', '.join(exprs)} FROM dated_{raw} WHERE {c} IS NOT NULL")
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {stage} AS {' UNION ALL '.join(selects)}")
+    finally:
+        con.execute(f"DROP TABLE IF EXISTS dated_{raw}")
+        con.execute(f"DROP TABLE IF EXISTS {raw}")
+    return stage
+
+
+def staged_rows(con: duckdb.DuckDBPyConnection, stage: str) -> int:
+    return int(con.execute(f"SELECT count(*) FROM {stage}").fetchall()[0][0])
+
+
 def table_checks(table: Table, retrieved: date | None,
                  value_bounds: dict[str, tuple[float, float]] | None = None) -> dict[str, str]:
     """load.validate's rules as SQL predicates over a staged relation (alias-free): non-null columns, bounds,
