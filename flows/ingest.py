@@ -100,6 +100,8 @@ def _ingest(con: duckdb.DuckDBPyConnection, data_dir: Path, payload: Payload, mo
         else:
             write_log(con, {**log, "status": "skipped"})
         return PayloadOutcome(payload.relpath, sha, "skipped")
+    if ledger is not None:
+        ledger.flush(con)  # the skipped lines before this payload's own: ingest_log stays in fetch order
     fetched_on: date | None = None if payload.offline else payload.fetched_at.date()
     staging = getattr(module, "stage", None)  # DuckDB reads the landed bytes; None = parse in Python
     staged = staging and staging(con, payload.relpath, payload.body, fetched_on, raw, sha,

@@ -76,6 +76,7 @@ def refresh_source(source: str, db: str, offline_dir: str | None = None, full: b
         except FetchError as exc:
             # A source may report several per-item failures (e.g. one per FRED series) after yielding the rest.
             failures = getattr(exc, "failures", None) or [None]
+            ledger.flush(con)  # the payloads skipped before the failure are logged before it
             for f in failures:
                 summary.failed += 1
                 reason = str(exc) if f is None else f"{f.series_id}: {f.reason}"
