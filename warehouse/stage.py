@@ -222,3 +222,15 @@ def checks_pass(con: duckdb.DuckDBPyConnection, table: Table, stage: str, retrie
 
 def drop_stage(con: duckdb.DuckDBPyConnection, stage: str) -> None:
     con.execute(f"DROP TABLE IF EXISTS {stage}")
+
+
+def checked(con: duckdb.DuckDBPyConnection, table: Table, stage: str | None, retrieved: date,
+            value_bounds: dict[str, tuple[float, float]] | None = None) -> dict[str, tuple[str, int]] | None:
+    """{table: (stage, rows)} for load.load_staged when the table's checks pass; else the stage is dropped and
+    the answer is None (the caller parses in Python)."""
+    if stage is None:
+        return None
+    if not checks_pass(con, table, stage, retrieved, value_bounds):
+        drop_stage(con, stage)
+        return None
+    return {table.name: (stage, staged_rows(con, stage))}

@@ -31,7 +31,7 @@ from flows.sources import fred_live
 from flows.sources.base import ParseError, Payload, cut_number, read_snapshot_file
 from flows.sources.fred_live import ApiSettings, SeriesFetchErrors  # noqa: F401  (re-exported for the flow)
 from warehouse.schema import TABLES
-from warehouse.stage import SeriesCsv, checks_pass, drop_stage, stage_series_csv
+from warehouse.stage import SeriesCsv, checked, stage_series_csv
 
 SOURCE = "fred"
 TABLE = "fred_observations"
@@ -315,16 +315,10 @@ def stage(con: duckdb.DuckDBPyConnection, relpath: str, body: bytes, fetched_on:
                        constants={"series_id": series_id, "realtime_end": None, "source_format": fmt,
                                   "resaved": resaved},
                        vintage_column="realtime_start", blank_leading_zeros=series_id in leading_zeros_missing())
-    table = TABLES[TABLE]
-    name = stage_series_csv(con, Path(raw), table, layout, data_rows=len(lines) - 1, vintage=fetched_on,
+    name = stage_series_csv(con, Path(raw), TABLES[TABLE], layout, data_rows=len(lines) - 1, vintage=fetched_on,
                             sha256=sha256, stage=f"stage_{TABLE}")
-    if name is None:
-        return None
     bounds = plausible_bounds().get(series_id)
-    if not checks_pass(con, table, name, retrieved, {"value": bounds} if bounds else None):
-        drop_stage(con, name)
-        return None
-    return {TABLE: (name, len(lines) - 1)}
+    return checked(con, TABLES[TABLE], name, retrieved, {"value": bounds} if bounds else None)
 
 
 def _blank_leading_zeros(values: list[float]) -> None:

@@ -18,7 +18,7 @@ import pandas as pd
 from flows.http import Http
 from flows.sources.base import ParseError, Payload, cut_number, newest_stored, read_csv, read_snapshot_file
 from warehouse.schema import TABLES
-from warehouse.stage import WideCsv, checks_pass, drop_stage, stage_wide_csv, staged_rows
+from warehouse.stage import WideCsv, checked, stage_wide_csv
 
 SOURCE = "yield_curve"
 TABLE = "yield_curve"
@@ -174,15 +174,9 @@ def stage(con, relpath: str, body: bytes, fetched_on: date | None, raw: Path, sh
     layout = WideCsv(column_numbers=tuple(tenors), number_pattern=_YIELD, date_column="date",
                      number_column="tenor_months", value_column="yield_pct", constants={"source_file": name},
                      century_pivot=90, year=int(m.group(1)) if m else None, newest_first=True)
-    table = TABLES[TABLE]
-    staged = stage_wide_csv(con, Path(raw), table, layout, data_rows=len(lines) - 1, sha256=sha256,
+    staged = stage_wide_csv(con, Path(raw), TABLES[TABLE], layout, data_rows=len(lines) - 1, sha256=sha256,
                             stage=f"stage_{TABLE}")
-    if staged is None:
-        return None
-    if not checks_pass(con, table, staged, retrieved):
-        drop_stage(con, staged)
-        return None
-    return {TABLE: (staged, staged_rows(con, staged))}
+    return checked(con, TABLES[TABLE], staged, retrieved)
 
 
 def _tenor_columns(relpath: str, header: list[str]) -> list[float]:
