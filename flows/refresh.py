@@ -12,8 +12,8 @@ from prefect.states import Failed
 
 from flows import progress
 from flows.http import FetchError, Http
-from flows.ingest import SOURCES, ingest_payload, record_fetch_failure, source_module
-from warehouse.db import connect, data_dir, publish_read_copy, read_copy_path
+from flows.ingest import SOURCES, Ledger, ingest_payload, record_fetch_failure, source_module
+from warehouse.db import connect, data_dir, held, publish_read_copy, read_copy_path
 from warehouse.freshness import staleness
 from warehouse.read.newest import newest_loaded
 
@@ -69,13 +69,15 @@ def refresh_source(source: str, db: str, offline_dir: str | None = None, full: b
             from warehouse.schema import TABLES
 
             upsert(con, TABLES["fred_series"], series_frame(), "config:flows/fred_series.toml")
+        ledger = Ledger.read(con)
         try:
             for payload in _extract(module, source, offline_dir, con, full):
                 progress.advance(source, payload.relpath)
-                summary.add(ingest_payload(con, ddir, payload, module, force=full))
+                summary.add(ingest_payload(con, ddir, payload, module, force=full, ledger=ledger))
         except FetchError as exc:
             # A source may report several per-item failures (e.g. one per FRED series) after yielding the rest.
             failures = getattr(exc, "failures", None) or [None]
+            ledger.flush(con)  # the payloads skipped before the failure are logged before it
             for f in failures:
                 summary.failed += 1
                 reason = str(exc) if f is None else f"{f.series_id}: {f.reason}"
@@ -84,6 +86,7 @@ def refresh_source(source: str, db: str, offline_dir: str | None = None, full: b
         except FileNotFoundError as exc:
             summary.failed += 1
             summary.errors.append(f"{source}: snapshot file missing: {exc.filename}")
+        ledger.flush(con)
         if offline_dir and summary.payloads == 0 and not summary.failed:
             summary.failed += 1
             summary.errors.append(f"{source}: no {source} files in {offline_dir} (nothing to replay)")
@@ -131,16 +134,17 @@ def refresh_flow(db: str, sources: list[str] | None = None, offline_dir: str | N
     when any fetch failed; its data is the list of source summaries either way (see `refresh_results`)."""
     chosen = sources or list(SOURCES)
     results = []
-    for source in chosen:
-        progress.start(source)
-        summary = state_data(refresh_source_checked(source, db, offline_dir, full, return_state=True))
-        results.append(summary)
-        if summary["failed"]:
-            progress.failed(source, failure_line(summary))
-        else:
-            progress.done(source)
-    if any(r["loaded"] for r in results) or not read_copy_path(db).exists():
-        publish_read_copy(db)  # what notebooks and `tshock sql` read while the next write runs
+    with held(db):  # one open, migration check and checkpoint for the whole refresh
+        for source in chosen:
+            progress.start(source)
+            summary = state_data(refresh_source_checked(source, db, offline_dir, full, return_state=True))
+            results.append(summary)
+            if summary["failed"]:
+                progress.failed(source, failure_line(summary))
+            else:
+                progress.done(source)
+        if any(r["loaded"] for r in results) or not read_copy_path(db).exists():
+            publish_read_copy(db)  # what notebooks and `tshock sql` read while the next write runs
     failed = [r for r in results if r["failed"]]
     if failed:
         line = (f"refresh failed for {', '.join(r['source'] for r in failed)}; first cause: "

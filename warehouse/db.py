@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from collections.abc import Iterator
@@ -43,6 +44,10 @@ def connect(path: str | os.PathLike | None = None, *, read_only: bool = False,
             sandbox: bool = False) -> duckdb.DuckDBPyConnection:
     """sandbox=True (read-only only): the connection can read this database file and nothing else."""
     p = db_path(path)
+    if not read_only and _held:
+        shared = _held.get(p.resolve())
+        if shared is not None:  # opened, checked and migrated by `held` already
+            return shared.cursor()
     if p.is_dir():
         raise WarehouseError(f"{p} is a directory; give the warehouse file's path, e.g. {p / DEFAULT_DB.name}")
     if read_only and not p.exists():
@@ -68,6 +73,25 @@ def connect(path: str | os.PathLike | None = None, *, read_only: bool = False,
             raise
         raise WarehouseError(explain_io_error(p, exc, read_only)) from None
     return con
+
+
+# Writers held open by `held`, by resolved path.
+_held: dict[Path, duckdb.DuckDBPyConnection] = {}
+
+
+@contextmanager
+def held(path: str | os.PathLike | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """One write connection for a whole refresh: every read-write `connect` of the same file inside (any
+    thread) gets a cursor on it, so the file is opened, checked and migrated once and checkpointed once at the
+    end (issue 18: six opens, checks and closing checkpoints were most of a no-op refresh)."""
+    con = connect(path)
+    key = db_path(path).resolve()
+    _held[key] = con
+    try:
+        yield con
+    finally:
+        _held.pop(key, None)
+        con.close()
 
 
 _STORAGE_TROUBLE = re.compile(r"cannot open file|could not write|failed to commit|read-only|permission|"
@@ -253,28 +277,59 @@ def schema_fingerprint() -> str:
 
 
 def migrate(con: duckdb.DuckDBPyConnection) -> None:
-    """Create missing tables and columns; never drops anything. Idempotent, and cheap when nothing changed
-    (hundreds of COMMENT statements per connect made a no-op refresh slow)."""
+    """Create missing tables and columns, then views; never drops anything. Idempotent, and one query when
+    nothing changed: the stored schema fingerprint and the views' fingerprint macro are read together and
+    compared with the code's (issue 18: checking every view and macro by name on each of a refresh's connects
+    was most of a no-op refresh). A view dropped by hand behind a current fingerprint is recreated by
+    `views.create_views(con, force=True)` or by the next change of the view SQL."""
+    schema_fp, views_fp = code_fingerprints()
+    try:
+        schema_current, stored_views = con.execute(
+            f"SELECT EXISTS (SELECT 1 FROM schema_version WHERE version = ? AND fingerprint = ?), {VIEWS_MACRO}()",
+            [SCHEMA_VERSION, schema_fp]).fetchall()[0]
+    except duckdb.Error:  # a new warehouse, or one from before the fingerprints
+        schema_current, stored_views = False, None
+    if not schema_current:
+        # One transaction: hundreds of DDL and COMMENT statements each committing on their own took a second.
+        con.execute("BEGIN TRANSACTION")
+        try:
+            _migrate_tables(con, schema_fp)
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+    if stored_views == views_fp:
+        return
+    create_views(con)
+
+
+VIEWS_MACRO = "warehouse_views_version"  # warehouse.views.VERSION_MACRO, without importing views at connect
+
+
+@functools.cache
+def code_fingerprints() -> tuple[str, str | None]:
+    """(schema fingerprint, views fingerprint) of this code: computed once per process, not per connect."""
+    from warehouse.views import fingerprint
+
+    return schema_fingerprint(), fingerprint()
+
+
+def _migrate_tables(con: duckdb.DuckDBPyConnection, fingerprint: str) -> None:
     con.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER, applied_at TIMESTAMP DEFAULT now(), "
                 "fingerprint VARCHAR)")
     con.execute("ALTER TABLE schema_version ADD COLUMN IF NOT EXISTS fingerprint VARCHAR")
-    fingerprint = schema_fingerprint()
-    current = bool(con.execute("SELECT 1 FROM schema_version WHERE version = ? AND fingerprint = ?",
-                               [SCHEMA_VERSION, fingerprint]).fetchall())
-    if not current:
-        for table in all_tables():
-            con.execute(ddl(table))
-            have = {r[0] for r in con.execute(
-                "SELECT column_name FROM information_schema.columns WHERE table_name = ?", [table.name]).fetchall()}
-            for c in table.columns:
-                if c.name not in have:
-                    con.execute(f"ALTER TABLE {table.name} ADD COLUMN {c.name} {c.type}")
-            con.execute(f"COMMENT ON TABLE {table.name} IS {quote(table.comment)}")
-            for c in table.columns:
-                con.execute(f"COMMENT ON COLUMN {table.name}.{c.name} IS {quote(c.comment)}")
-        con.execute("CREATE SEQUENCE IF NOT EXISTS payload_seq START 1")
-        con.execute("INSERT INTO schema_version (version, fingerprint) VALUES (?, ?)", [SCHEMA_VERSION, fingerprint])
-    create_views(con)
+    for table in all_tables():
+        con.execute(ddl(table))
+        have = {r[0] for r in con.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = ?", [table.name]).fetchall()}
+        for c in table.columns:
+            if c.name not in have:
+                con.execute(f"ALTER TABLE {table.name} ADD COLUMN {c.name} {c.type}")
+        con.execute(f"COMMENT ON TABLE {table.name} IS {quote(table.comment)}")
+        for c in table.columns:
+            con.execute(f"COMMENT ON COLUMN {table.name}.{c.name} IS {quote(c.comment)}")
+    con.execute("CREATE SEQUENCE IF NOT EXISTS payload_seq START 1")
+    con.execute("INSERT INTO schema_version (version, fingerprint) VALUES (?, ?)", [SCHEMA_VERSION, fingerprint])
 
 
 def quote(text: str) -> str:

@@ -127,25 +127,35 @@ def upsert(con: duckdb.DuckDBPyConnection, table: Table, frame: pd.DataFrame, sh
             con.unregister("incoming_frame")
         except duckdb.Error:
             pass  # transaction already aborted; the caller rolls back and the next register replaces it
+    return upsert_stage(con, table, stage, len(frame))
+
+
+def upsert_stage(con: duckdb.DuckDBPyConnection, table: Table, stage: str, rows: int) -> TableCounts:
+    """Upsert the staged relation `stage` (the table's columns, provenance included; `rows` rows) set-based,
+    then drop it."""
+    counts = TableCounts()
     counts.newest = newest_date(con, table, stage)
     # Unvintaged rows repeating the vintage in force are dropped (counted unchanged); revisions count as changed.
     revised = fold_repeats(con, table, stage)
     key_match = " AND ".join(f"s.{k} = t.{k}" for k in table.key)
     values = [c for c in table.parsed_columns if c not in table.key]
     differs = " OR ".join(f"s.{c} IS DISTINCT FROM t.{c}" for c in values) or "FALSE"
-    new, changed = con.execute(f"""
-        SELECT count(*) FILTER (WHERE t.{table.key[0]} IS NULL),
-               count(*) FILTER (WHERE t.{table.key[0]} IS NOT NULL AND ({differs}))
-        FROM {stage} s LEFT JOIN {table.name} t ON {key_match}""").fetchone()
+    # One join finds the rows to write; new ones are plainly inserted, only changed ones replace a stored row.
+    cols = ", ".join(c.name for c in table.columns)
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE write_{stage} AS
+        SELECT {', '.join('s.' + c.name for c in table.columns)}, t.{table.key[0]} IS NULL AS is_new
+        FROM {stage} s LEFT JOIN {table.name} t ON {key_match}
+        WHERE t.{table.key[0]} IS NULL OR ({differs})""")
+    new, changed = con.execute(f"SELECT count(*) FILTER (WHERE is_new), count(*) FILTER (WHERE NOT is_new) "
+                               f"FROM write_{stage}").fetchall()[0]
     counts.new, counts.changed = int(new) - revised, int(changed) + revised
-    counts.unchanged = len(frame) - counts.new - counts.changed
-    if counts.new or counts.changed:
-        cols = ", ".join(c.name for c in table.columns)
-        con.execute(f"""
-            INSERT OR REPLACE INTO {table.name} ({cols})
-            SELECT {', '.join('s.' + c.name for c in table.columns)} FROM {stage} s
-            LEFT JOIN {table.name} t ON {key_match}
-            WHERE t.{table.key[0]} IS NULL OR ({differs})""")
+    counts.unchanged = rows - counts.new - counts.changed
+    if new:
+        con.execute(f"INSERT INTO {table.name} ({cols}) SELECT {cols} FROM write_{stage} WHERE is_new")
+    if changed:
+        con.execute(f"INSERT OR REPLACE INTO {table.name} ({cols}) SELECT {cols} FROM write_{stage} WHERE NOT is_new")
+    con.execute(f"DROP TABLE write_{stage}")
     con.execute(f"DROP TABLE {stage}")
     return counts
 
@@ -159,11 +169,22 @@ def load_frames(con: duckdb.DuckDBPyConnection, frames: dict[str, pd.DataFrame],
         if name not in TABLES:
             raise ValidationError(f"{file}: parser returned unknown table {name!r}")
         checked[name] = validate(TABLES[name], frame.reset_index(drop=True), file, retrieved)
+    return _in_one_transaction(con, log_row, lambda: {name: upsert(con, TABLES[name], frame, sha256)
+                                                      for name, frame in checked.items()})
+
+
+def load_staged(con: duckdb.DuckDBPyConnection, staged: dict[str, tuple[str, int]], *, log_row: dict) -> LoadResult:
+    """Load relations staged and checked by warehouse/stage.py ({table: (stage name, rows)}) and the log line
+    in one transaction, as load_frames does for parsed frames."""
+    return _in_one_transaction(con, log_row, lambda: {name: upsert_stage(con, TABLES[name], stage, rows)
+                                                      for name, (stage, rows) in staged.items()})
+
+
+def _in_one_transaction(con: duckdb.DuckDBPyConnection, log_row: dict, upserts) -> LoadResult:
     result = LoadResult()
     con.execute("BEGIN TRANSACTION")
     try:
-        for name, frame in checked.items():
-            result.tables[name] = upsert(con, TABLES[name], frame, sha256)
+        result.tables.update(upserts())
         write_log(con, {**log_row, "rows_loaded": result.total("loaded"), "rows_new": result.total("new"),
                         "rows_changed": result.total("changed"), "rows_unchanged": result.total("unchanged"),
                         "newest_date": result.newest, "status": "loaded"})
@@ -188,10 +209,30 @@ def retrieval_date(fetched_at: datetime | None) -> date:
 def write_log(con: duckdb.DuckDBPyConnection, row: dict) -> None:
     row = {"rows_loaded": None, "rows_new": None, "rows_changed": None, "rows_unchanged": None,
            "newest_date": None, "error": None, **row}
-    cols = ["source", "relpath", "url", "fetched_at", "sha256", "bytes", "rows_loaded", "rows_new",
-            "rows_changed", "rows_unchanged", "newest_date", "status", "error", "offline"]
+    cols = LOG_COLUMNS
     con.execute(f"INSERT INTO ingest_log (payload_id, {', '.join(cols)}) "
                 f"VALUES (nextval('payload_seq'), {', '.join('?' for _ in cols)})", [row[c] for c in cols])
+
+
+LOG_COLUMNS = ["source", "relpath", "url", "fetched_at", "sha256", "bytes", "rows_loaded", "rows_new",
+               "rows_changed", "rows_unchanged", "newest_date", "status", "error", "offline"]
+
+
+def write_logs(con: duckdb.DuckDBPyConnection, rows: list[dict]) -> None:
+    """Several log lines in one INSERT (a no-op refresh logs one `skipped` line per payload)."""
+    if not rows:
+        return
+    full = [{"rows_loaded": None, "rows_new": None, "rows_changed": None, "rows_unchanged": None,
+             "newest_date": None, "error": None, **row} for row in rows]
+    one = f"(nextval('payload_seq'), {', '.join('?' for _ in LOG_COLUMNS)})"
+    con.execute(f"INSERT INTO ingest_log (payload_id, {', '.join(LOG_COLUMNS)}) VALUES {', '.join([one] * len(full))}",
+                [row[c] for row in full for c in LOG_COLUMNS])
+
+
+def loaded_payloads(con: duckdb.DuckDBPyConnection) -> set[tuple[str, str]]:
+    """Every (sha256, relpath) loaded or refused as stale before: `already_loaded` for a whole refresh at once."""
+    return set(con.execute("SELECT DISTINCT sha256, relpath FROM ingest_log "
+                           "WHERE status IN ('loaded', 'stale')").fetchall())
 
 
 def already_loaded(con: duckdb.DuckDBPyConnection, sha256: str, relpath: str) -> bool:

@@ -5,6 +5,9 @@ A source module (tic, fred, fiscaldata, yield_curve, nyfed, auctions) has two ha
   each returned as a `Payload` whose `relpath` is its place in the snapshot layout;
 - transform: `transform(relpath, body) -> dict[table_name, DataFrame]`, pure, with columns
   exactly `warehouse.schema.TABLES[name].parsed_columns`.
+- optionally stage (fred CSVs, the par yield curve): the same payload read by DuckDB through a layout the
+  module declares (warehouse/stage.py); it answers None whenever its SQL checks doubt the bytes, and the
+  payload then goes through `transform`, so errors are always the parser's.
 """
 
 from __future__ import annotations

@@ -31,6 +31,7 @@ from flows.sources import fred_live
 from flows.sources.base import ParseError, Payload, cut_number, read_snapshot_file
 from flows.sources.fred_live import ApiSettings, SeriesFetchErrors  # noqa: F401  (re-exported for the flow)
 from warehouse.schema import TABLES
+from warehouse.stage import SeriesCsv, checked, stage_series_csv
 
 SOURCE = "fred"
 TABLE = "fred_observations"
@@ -288,6 +289,31 @@ def _parse_csv(relpath: str, body: bytes, fetched_on: date | None, *, resaved: b
     vintage = fetched_on.isoformat() if fetched_on is not None else (dates[-1] if dates else None)
     n = len(dates)
     return _frame(series_id, dates, values, [vintage] * n, [None] * n, fmt, resaved)
+
+
+def stage(con: duckdb.DuckDBPyConnection, relpath: str, body: bytes, fetched_on: date | None, raw: Path,
+          sha256: str, retrieved: date) -> dict[str, tuple[str, int]] | None:
+    """A fredgraph CSV read by DuckDB into a checked staged relation (warehouse/stage.py), or None: JSON/XML
+    bodies, and any CSV the SQL checks doubt, go through `transform`, whose errors name line, field and value."""
+    path = PurePosixPath(relpath)
+    if path.suffix != ".csv" or "nyfed_soma" in path.parts:
+        return None
+    resaved = path.parent.name == "resaved"
+    try:
+        lines = _decode(relpath, body).splitlines()
+        series_id, fmt = _csv_layout(relpath, lines[0], resaved) if lines else (None, None)
+    except ParseError:
+        return None
+    if series_id is None or len(lines) < 2:
+        return None
+    layout = SeriesCsv(date_pattern=_ISO_DATE.pattern, number_pattern=_NUMBER.pattern, missing=tuple(_MISSING),
+                       constants={"series_id": series_id, "realtime_end": None, "source_format": fmt,
+                                  "resaved": resaved},
+                       vintage_column="realtime_start", blank_leading_zeros=series_id in leading_zeros_missing())
+    name = stage_series_csv(con, Path(raw), TABLES[TABLE], layout, data_rows=len(lines) - 1, vintage=fetched_on,
+                            sha256=sha256, stage=f"stage_{TABLE}")
+    bounds = plausible_bounds().get(series_id)
+    return checked(con, TABLES[TABLE], name, retrieved, {"value": bounds} if bounds else None)
 
 
 def _blank_leading_zeros(values: list[float]) -> None:

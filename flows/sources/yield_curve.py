@@ -18,6 +18,7 @@ import pandas as pd
 from flows.http import Http
 from flows.sources.base import ParseError, Payload, cut_number, newest_stored, read_csv, read_snapshot_file
 from warehouse.schema import TABLES
+from warehouse.stage import WideCsv, checked, stage_wide_csv
 
 SOURCE = "yield_curve"
 TABLE = "yield_curve"
@@ -142,6 +143,40 @@ def transform(relpath: str, body: bytes, fetched_on: date | None = None) -> dict
     })
     frame = frame.sort_values(["date", "tenor_months"], ignore_index=True)
     return {TABLE: frame[COLUMNS]}
+
+
+# What a yield in the Treasury files looks like; anything else (spaces, exponents, "9.") is left to `transform`.
+_YIELD = r"[+-]?(?:\d+(?:\.\d+)?|\.\d+)"
+
+
+def stage(con, relpath: str, body: bytes, fetched_on: date | None, raw: Path, sha256: str,
+          retrieved: date) -> dict[str, tuple[str, int]] | None:
+    """The file read by DuckDB into a checked staged relation (warehouse/stage.py), or None: then `transform`
+    parses it and names what is wrong."""
+    name = PurePosixPath(relpath).name
+    if not (name.startswith("yield-curve-rates") or name.startswith("daily-treasury-rates")):
+        return None
+    try:
+        text = body.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return None
+    lines = text.splitlines()
+    # Quotes and carriage returns only in the header line, no blank lines: DuckDB and the csv module then read
+    # the same rows (odd files go through `transform`).
+    if len(lines) < 2 or "\r" in text or any('"' in line or not line.strip() for line in lines[1:]):
+        return None
+    try:
+        header = [cell.strip() for cell in read_csv(relpath, lines[0])[0]]
+        tenors = _tenor_columns(relpath, header)
+    except (ParseError, IndexError):
+        return None
+    m = _YEARLY_NAME.fullmatch(name)
+    layout = WideCsv(column_numbers=tuple(tenors), number_pattern=_YIELD, date_column="date",
+                     number_column="tenor_months", value_column="yield_pct", constants={"source_file": name},
+                     century_pivot=90, year=int(m.group(1)) if m else None, newest_first=True)
+    staged = stage_wide_csv(con, Path(raw), TABLES[TABLE], layout, data_rows=len(lines) - 1, sha256=sha256,
+                            stage=f"stage_{TABLE}")
+    return checked(con, TABLES[TABLE], staged, retrieved)
 
 
 def _tenor_columns(relpath: str, header: list[str]) -> list[float]:

@@ -7,7 +7,7 @@ task the CLI runs, without the Prefect server) for every source in refresh order
 windows a random timer rarely does:
 
   rename:N      inside landing.atomic_write: the temp file is written and fsynced, the rename not yet done
-  commit:N      inside load_frames: every table of the N-th loaded payload upserted, the COMMIT not yet run
+  commit:N      inside the load transaction: every table of the N-th loaded payload upserted, the COMMIT not yet run
   committed:N   just after the N-th payload committed (its rows only in the WAL, no checkpoint yet)
 """
 
@@ -54,7 +54,11 @@ def install(fault: str) -> None:
             return original(con, row)
         load.write_log = log_then_maybe_die
     elif kind == "committed":
-        ingest.load_frames = _on_nth(n, ingest.load_frames, before=False)
+        # Parsed frames and DuckDB-staged relations (issue 18) count as one sequence of loaded payloads.
+        count = _on_nth(n, lambda load, *a, **k: load(*a, **k), before=False)
+        frames, staged = ingest.load_frames, ingest.load_staged
+        ingest.load_frames = lambda *a, **k: count(frames, *a, **k)
+        ingest.load_staged = lambda *a, **k: count(staged, *a, **k)
     else:
         raise ValueError(fault)
 
