@@ -126,7 +126,7 @@ def main() -> None:
             ("run --offline (stopped)", ["run", "--offline", opts.snapshot, *s], True),
             ("sql FROM freshness", ["sql", "FROM freshness", *d], False),
             ("db describe", ["db", "describe", *d], False),
-            ("calibrate (reused)", ["calibrate", *s], False),
+            ("calibrate (estimates unless stored)", ["calibrate", *s], False),
             ("calibrate list", ["calibrate", "list", *d], False),
             ("calibrate show latest", ["calibrate", "show", "latest", *d], False),
             ("scenario list", ["scenario", "list", *d], False),
