@@ -61,8 +61,13 @@ def _name(pid: int) -> str:
         cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
     except OSError:
         return "?"
-    return "prefect server" if "uvicorn" in cmd or "prefect" in cmd and "server" in cmd else \
-        "tshock" if "tshock" in cmd or "flows.cli" in cmd else cmd.split(" ")[0].rsplit("/", 1)[-1]
+    return (
+        "prefect server"
+        if "uvicorn" in cmd or "prefect" in cmd and "server" in cmd
+        else "tshock"
+        if "tshock" in cmd or "flows.cli" in cmd
+        else cmd.split(" ")[0].rsplit("/", 1)[-1]
+    )
 
 
 class MemorySampler(threading.Thread):
@@ -116,9 +121,18 @@ def run_once(label: str, args: list[str], env: dict) -> dict:
         raise SystemExit(f"{label}: tshock run exited with {rc}")
     first = next((t for _, ev, t in marks if ev == "started"), wall)
     last = max((t for _, ev, t in marks if ev == "done"), default=wall)
-    return {"label": label, "wall": wall, "first_output": first_output or wall, "before_first_stage": first, "after_last_stage": wall - last,
-            "marks": marks, "load": load, "cpu": cpu, "peak_total_mb": sampler.peak_total,
-            "peak_by_process_mb": sampler.peak_by_name}
+    return {
+        "label": label,
+        "wall": wall,
+        "first_output": first_output or wall,
+        "before_first_stage": first,
+        "after_last_stage": wall - last,
+        "marks": marks,
+        "load": load,
+        "cpu": cpu,
+        "peak_total_mb": sampler.peak_total,
+        "peak_by_process_mb": sampler.peak_by_name,
+    }
 
 
 def stages_from(reports: Path) -> dict[str, float]:
@@ -127,26 +141,33 @@ def stages_from(reports: Path) -> dict[str, float]:
 
 
 def report(r: dict, stages: dict[str, float]) -> None:
-    print(f"\n== {r['label']}: {r['wall']:.1f} s wall, {r['cpu']:.1f} s CPU (user + system, all processes), "
-          f"peak memory {r['peak_total_mb']:.0f} MB (process tree)")
+    print(
+        f"\n== {r['label']}: {r['wall']:.1f} s wall, {r['cpu']:.1f} s CPU (user + system, all processes), "
+        f"peak memory {r['peak_total_mb']:.0f} MB (process tree)"
+    )
     print(f"   first output line after {r['first_output']:5.2f} s (goal < {GOAL_FIRST_OUTPUT_S:.0f} s)")
     print(f"   before the first stage (imports, Prefect temporary server start): {r['before_first_stage']:5.1f} s")
     for name, secs in stages.items():
         print(f"   {name:<12} {secs:6.1f} s  {'#' * int(round(secs))}")
     print(f"   stages together (each includes its Prefect task bookkeeping): {sum(stages.values()):5.1f} s")
     print(f"   after the last stage (summary, server shutdown): {r['after_last_stage']:5.1f} s")
-    print(f"   1-minute load average at the end: {r['load']:.1f} on {os.cpu_count()} cores (this run alone is "
-          "about 1-1.5; more means other work inflated the times)")
-    procs = ", ".join(f"{k} {v:.0f} MB" for k, v in sorted(r["peak_by_process_mb"].items(), key=lambda kv: -kv[1])
-                      if v > 20)
+    print(
+        f"   1-minute load average at the end: {r['load']:.1f} on {os.cpu_count()} cores (this run alone is "
+        "about 1-1.5; more means other work inflated the times)"
+    )
+    procs = ", ".join(
+        f"{k} {v:.0f} MB" for k, v in sorted(r["peak_by_process_mb"].items(), key=lambda kv: -kv[1]) if v > 20
+    )
     print(f"   peak RSS by process: {procs}")
     ratio = r["before_first_stage"] / max(sum(stages.values()), 1e-9)
     print(f"   before-first-stage / stages ratio: {ratio:.2f} (goal <= {GOAL_BEFORE_OVER_STAGES})")
     goal = GOAL_SECONDS.get(r["label"], GOAL_SECONDS["cold"])
     ok_t = "under" if r["wall"] <= goal else "OVER"
     ok_m = "under" if r["peak_total_mb"] < GOAL_MB else "OVER"
-    print(f"   goal: {ok_t} {goal:.0f} s wall ({r['label']}), {ok_m} {GOAL_MB:.0f} MB; load average "
-          f"{r['load']:.1f} (the goals assume an idle 2-core machine)")
+    print(
+        f"   goal: {ok_t} {goal:.0f} s wall ({r['label']}), {ok_m} {GOAL_MB:.0f} MB; load average "
+        f"{r['load']:.1f} (the goals assume an idle 2-core machine)"
+    )
 
 
 def main() -> None:
@@ -159,10 +180,24 @@ def main() -> None:
     a = ap.parse_args()
     work = Path(a.keep) if a.keep else Path(tempfile.mkdtemp(prefix="tshock-e2e-"))
     work.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, "PREFECT_HOME": str(work / "prefect"), "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-           "DO_NOT_TRACK": "1", "PREFECT_LOGGING_LEVEL": "WARNING", "PYTHONDONTWRITEBYTECODE": "1"}
-    args = [str(Path(sys.executable).with_name("tshock")), "run", "--offline", a.snapshot,
-            "--db", str(work / "warehouse.duckdb"), "--reports-dir", str(work / "reports")]
+    env = {
+        **os.environ,
+        "PREFECT_HOME": str(work / "prefect"),
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "DO_NOT_TRACK": "1",
+        "PREFECT_LOGGING_LEVEL": "WARNING",
+        "PYTHONDONTWRITEBYTECODE": "1",
+    }
+    args = [
+        str(Path(sys.executable).with_name("tshock")),
+        "run",
+        "--offline",
+        a.snapshot,
+        "--db",
+        str(work / "warehouse.duckdb"),
+        "--reports-dir",
+        str(work / "reports"),
+    ]
     if a.draws:
         args += ["--draws", str(a.draws)]
     print(f"tshock run --offline {a.snapshot} on {os.cpu_count()} cores; work dir {work}")

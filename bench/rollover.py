@@ -47,11 +47,20 @@ from tests.model import realdata as rd  # noqa: E402
 
 def frames_for(db: Path | None) -> tuple[Frames, str]:
     if db is None:
-        return Frames(stock_rows=fx.stock_rows(n=450), curve=fx.curve(), holdings=fx.holdings(),
-                      soma=fx.soma()), "synthetic stock (450 CUSIPs)"
+        return Frames(
+            stock_rows=fx.stock_rows(n=450), curve=fx.curve(), holdings=fx.holdings(), soma=fx.soma()
+        ), "synthetic stock (450 CUSIPs)"
     anchor = date(2026, 9, 30)
-    return (Frames(stock_rows=rd.stock_rows(db, anchor), curve=rd.curve(db), auctions=rd.auctions(db),
-                   holdings=rd.tic_holdings(db), soma=rd.soma(db)), f"real MSPD stock of {anchor} ({db})")
+    return (
+        Frames(
+            stock_rows=rd.stock_rows(db, anchor),
+            curve=rd.curve(db),
+            auctions=rd.auctions(db),
+            holdings=rd.tic_holdings(db),
+            soma=rd.soma(db),
+        ),
+        f"real MSPD stock of {anchor} ({db})",
+    )
 
 
 def best_of(fn, repeat: int) -> tuple[float, object]:
@@ -68,8 +77,10 @@ def rows(p: Paths, k: int) -> Paths:
 
 
 def max_rel_diff(a: EngineResult, b: EngineResult) -> float:
-    return max(float(np.max(np.abs(getattr(a, f) - getattr(b, f)) / (1.0 + np.abs(getattr(b, f)))))
-               for f in a.__dataclass_fields__)
+    return max(
+        float(np.max(np.abs(getattr(a, f) - getattr(b, f)) / (1.0 + np.abs(getattr(b, f)))))
+        for f in a.__dataclass_fields__
+    )
 
 
 def load() -> str:
@@ -97,10 +108,14 @@ def bounded_memory(db: Path | None, draws: int, loop_per_draw_s: float) -> None:
     peak = child["rss_kb"] * 1024
     rate = draws / child["seconds"]
     print(f"\nMonte Carlo, {draws:,} draws × 120 months (run_scenario, chunked; {load()}):")
-    print(f"  {child['seconds']:.1f} s in the run ({wall:.1f} s with start-up): {rate:,.0f} draws/s; the plain loop "
-          f"{1 / loop_per_draw_s:,.1f} draws/s: ratio {rate * loop_per_draw_s:,.0f}×")
-    print(f"  peak RSS {peak / 1e9:.2f} GB (estimate up front {peak_bytes(draws, 120) / 1e9:.2f} GB; goal < "
-          f"{BUDGET_BYTES / 1e9:.1f} GB: {'met' if peak < BUDGET_BYTES else 'NOT met'})")
+    print(
+        f"  {child['seconds']:.1f} s in the run ({wall:.1f} s with start-up): {rate:,.0f} draws/s; the plain loop "
+        f"{1 / loop_per_draw_s:,.1f} draws/s: ratio {rate * loop_per_draw_s:,.0f}×"
+    )
+    print(
+        f"  peak RSS {peak / 1e9:.2f} GB (estimate up front {peak_bytes(draws, 120) / 1e9:.2f} GB; goal < "
+        f"{BUDGET_BYTES / 1e9:.1f} GB: {'met' if peak < BUDGET_BYTES else 'NOT met'})"
+    )
 
 
 def chunking_check(frames: Frames) -> None:
@@ -113,8 +128,12 @@ def chunking_check(frames: Frames) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--db", type=Path, default=Path(os.environ.get("TSHOCK_DB", REPO / "data" / "warehouse.duckdb")),
-                    help="warehouse loaded from the snapshot (tshock refresh --offline ../shared/snapshot --db …)")
+    ap.add_argument(
+        "--db",
+        type=Path,
+        default=Path(os.environ.get("TSHOCK_DB", REPO / "data" / "warehouse.duckdb")),
+        help="warehouse loaded from the snapshot (tshock refresh --offline ../shared/snapshot --db …)",
+    )
     ap.add_argument("--synthetic", action="store_true")
     ap.add_argument("--draws", type=int, default=1000)
     ap.add_argument("--loop-draws", type=int, default=10)
@@ -140,23 +159,29 @@ def main() -> None:
     one = rows(paths, 1)
     t_vec1, r_vec1 = best_of(lambda: roll(setup.engine_stock, setup.buckets, one), 5)
     t_loop1, r_loop1 = best_of(lambda: roll_reference(setup.engine_stock, setup.buckets, one), 3)
-    print(f"\none path      vectorised {1e3 * t_vec1:8.2f} ms   plain loop {1e3 * t_loop1:8.1f} ms   "
-          f"ratio {t_loop1 / t_vec1:6.1f}×   max rel diff {max_rel_diff(r_vec1, r_loop1):.1e}")
+    print(
+        f"\none path      vectorised {1e3 * t_vec1:8.2f} ms   plain loop {1e3 * t_loop1:8.1f} ms   "
+        f"ratio {t_loop1 / t_vec1:6.1f}×   max rel diff {max_rel_diff(r_vec1, r_loop1):.1e}"
+    )
 
     k = min(args.loop_draws, args.draws)
     t_vec, r_vec = best_of(lambda: roll(setup.engine_stock, setup.buckets, paths), 3)
     t_loopk, r_loopk = best_of(lambda: roll_reference(setup.engine_stock, setup.buckets, rows(paths, k)), 1)
     sub = EngineResult(*(getattr(r_vec, f)[:k] for f in r_vec.__dataclass_fields__))
     t_loop = t_loopk * args.draws / k
-    print(f"{args.draws} draws    vectorised {1e3 * t_vec:8.1f} ms   plain loop {t_loop:8.1f} s "
-          f"(timed on {k} draws)   ratio {t_loop / t_vec:6.0f}×   max rel diff {max_rel_diff(sub, r_loopk):.1e}")
+    print(
+        f"{args.draws} draws    vectorised {1e3 * t_vec:8.1f} ms   plain loop {t_loop:8.1f} s "
+        f"(timed on {k} draws)   ratio {t_loop / t_vec:6.0f}×   max rel diff {max_rel_diff(sub, r_loopk):.1e}"
+    )
     goal = "met" if t_loop / t_vec >= 100 else "NOT met"
     print(f"goal ≥ 100× on the Monte Carlo batch: {goal}")
 
     t_run, _ = best_of(lambda: run_scenario(spec, record, frames, setup=setup), 3)
     per = 1000.0 / args.draws
-    print(f"\ntime per 1,000 Monte Carlo draws: engine {per * t_vec:.2f} s; whole run_scenario "
-          f"{per * t_run:.2f} s (+ {t_prep:.2f} s once to build the stock, mix and baseline) ({load()})")
+    print(
+        f"\ntime per 1,000 Monte Carlo draws: engine {per * t_vec:.2f} s; whole run_scenario "
+        f"{per * t_run:.2f} s (+ {t_prep:.2f} s once to build the stock, mix and baseline) ({load()})"
+    )
     if args.mc_draws:
         bounded_memory(db, args.mc_draws, t_loop / args.draws)
         chunking_check(frames)

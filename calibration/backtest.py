@@ -45,7 +45,7 @@ def _curve(record: CalibrationRecord, tenor: str, kind: str) -> dict[int, Param]
     """yield_impact bp_per_100bn by horizon for one tenor and kind; 'data' means the TIC projection (data_tic_lp,
     or plain 'data' in records stored before the estimators were split); 'posterior' falls back to it."""
     data = [Kind.DATA_TIC_LP, Kind.DATA]
-    for k in ([kind, *data] if kind == "posterior" else data if kind == "data" else [kind]):
+    for k in [kind, *data] if kind == "posterior" else data if kind == "data" else [kind]:
         got = {
             p.horizon_months: p
             for p in record.params
@@ -56,9 +56,7 @@ def _curve(record: CalibrationRecord, tenor: str, kind: str) -> dict[int, Param]
     return {}
 
 
-def _attribute(
-    curve: dict[int, Param], sales: pd.Series, end: pd.Timestamp
-) -> tuple[float, float, float, int]:
+def _attribute(curve: dict[int, Param], sales: pd.Series, end: pd.Timestamp) -> tuple[float, float, float, int]:
     """(central, low, high, largest horizon used) for sales in $bn indexed by month."""
     mid = lo = hi = 0.0
     hmax = 0
@@ -73,8 +71,9 @@ def _attribute(
     return mid, min(lo, hi), max(lo, hi), hmax
 
 
-def _attribute_surface(record: CalibrationRecord, tenor: str, pct: pd.Series,
-                       end: pd.Timestamp) -> tuple[float, float, float, int]:
+def _attribute_surface(
+    record: CalibrationRecord, tenor: str, pct: pd.Series, end: pd.Timestamp
+) -> tuple[float, float, float, int]:
     """(median, p5, p95, largest horizon) over surface draws of sum_t R_d(end - t) * pct_t."""
     hs = np.array([(end.year - t.year) * 12 + end.month - t.month for t in pct.index])
     resp = record.surface.response(int(hs.max()) + 1)[:, record.surface.tenor_index(tenor), :]
@@ -91,17 +90,11 @@ def backtest(record: CalibrationRecord, inputs: Inputs, start: str, end: str) ->
     p = build_panel(inputs).frame
     months = pd.date_range(s, e, freq="ME")
     before = (s - pd.offsets.MonthEnd(1)).normalize()
-    sales = (
-        p["sale_adj_total"].reindex(months) if "sale_adj_total" in p else pd.Series(index=months, dtype=float)
-    )
+    sales = p["sale_adj_total"].reindex(months) if "sale_adj_total" in p else pd.Series(index=months, dtype=float)
     y10 = p["y_10y"] if "y_10y" in p else pd.Series(dtype=float)
     # Months whose holdings change is a series break have no flow estimate: counted as zero and named,
     # so windows across the 2000-2011 re-benchmarking months still run.
-    breaks = (
-        p["flow_break"].reindex(months, fill_value=False)
-        if "flow_break" in p
-        else pd.Series(False, index=months)
-    )
+    breaks = p["flow_break"].reindex(months, fill_value=False) if "flow_break" in p else pd.Series(False, index=months)
     missing_flows = [f"{m:%Y-%m}" for m in months if pd.isna(sales.get(m)) and not breaks.get(m, False)]
     missing_y = [f"{m:%Y-%m}" for m in (before, e) if pd.isna(y10.get(m))]
     if missing_flows or missing_y:
@@ -121,9 +114,7 @@ def backtest(record: CalibrationRecord, inputs: Inputs, start: str, end: str) ->
     pct = p["sale_adj_total_pct"].reindex(months) if "sale_adj_total_pct" in p else None
     if breaks.any():
         named = ", ".join(f"{m:%Y-%m}" for m in months[breaks.to_numpy(dtype=bool)])
-        notes.append(
-            f"no flow estimate for series-break months {named} (TIC re-benchmarking): counted as zero"
-        )
+        notes.append(f"no flow estimate for series-break months {named} (TIC re-benchmarking): counted as zero")
         sales = sales.fillna(0.0)
     if pct is not None:
         gaps = [f"{m:%Y-%m}" for m in months if pd.isna(pct.get(m)) and not breaks.get(m, False)]
@@ -133,9 +124,7 @@ def backtest(record: CalibrationRecord, inputs: Inputs, start: str, end: str) ->
         else:
             pct = pct.fillna(0.0)
     if inputs.as_of != record.as_of:
-        notes.append(
-            f"flows and yields as known on {inputs.as_of}; the calibration used data as of {record.as_of}"
-        )
+        notes.append(f"flows and yields as known on {inputs.as_of}; the calibration used data as of {record.as_of}")
     for tenor in TENORS:
         y = p.get(f"y_{tenor}")
         actual = None
@@ -147,14 +136,19 @@ def backtest(record: CalibrationRecord, inputs: Inputs, start: str, end: str) ->
         for kind, prefix in (("posterior", ""), ("data", "data_")):
             if kind == "posterior" and record.surface is not None and pct is not None:
                 mid, lo, hi, hmax = _attribute_surface(record, tenor, pct, e)
-                row.update({"attributed_bp": round(mid, 4), "ci_low": round(lo, 4), "ci_high": round(hi, 4),
-                            "kind_used": "posterior_surface", "max_horizon_used": hmax})
+                row.update(
+                    {
+                        "attributed_bp": round(mid, 4),
+                        "ci_low": round(lo, 4),
+                        "ci_high": round(hi, 4),
+                        "kind_used": "posterior_surface",
+                        "max_horizon_used": hmax,
+                    }
+                )
                 continue
             curve = _curve(record, tenor, kind)
             if not curve:
-                row.update(
-                    {f"{prefix}attributed_bp": None, f"{prefix}ci_low": None, f"{prefix}ci_high": None}
-                )
+                row.update({f"{prefix}attributed_bp": None, f"{prefix}ci_low": None, f"{prefix}ci_high": None})
                 continue
             mid, lo, hi, hmax = _attribute(curve, sales, e)
             row.update(
@@ -168,15 +162,14 @@ def backtest(record: CalibrationRecord, inputs: Inputs, start: str, end: str) ->
                 row["kind_used"] = next(iter(curve.values())).kind
                 row["max_horizon_used"] = hmax
         row["residual_bp"] = (
-            None
-            if actual is None or row["attributed_bp"] is None
-            else round(actual - row["attributed_bp"], 4)
+            None if actual is None or row["attributed_bp"] is None else round(actual - row["attributed_bp"], 4)
         )
         rows.append(row)
     if len(months) > MAX_H + 1:
         notes.append(
             f"window longer than {MAX_H + 1} months: in the data-only column flows older than {MAX_H} months use "
-            f"the h={MAX_H} effect" + ("" if record.surface is None else "; the surface covers every horizon"))
+            f"the h={MAX_H} effect" + ("" if record.surface is None else "; the surface covers every horizon")
+        )
 
     flows = {
         h: round(float(p[f"sale_adj_{h}"].reindex(months).sum(min_count=1)), 3)
@@ -198,9 +191,13 @@ def backtest(record: CalibrationRecord, inputs: Inputs, start: str, end: str) ->
         "flow_basis": {str(k): int(v) for k, v in basis.items()},
         "monthly_sales_usd_bn": {f"{m:%Y-%m}": round(float(v), 3) for m, v in sales.items()},
         "by_tenor": rows,
-        "method": ("attributed = median over the response-surface draws of sum over months t of R(h = end - t) x "
-                   "net foreign sales in t (% of the previous month's marketable debt), interval p5..p95 of the "
-                   "draws; " if record.surface is not None else "attributed = posterior yield_impact curve; ")
+        "method": (
+            "attributed = median over the response-surface draws of sum over months t of R(h = end - t) x "
+            "net foreign sales in t (% of the previous month's marketable debt), interval p5..p95 of the "
+            "draws; "
+            if record.surface is not None
+            else "attributed = posterior yield_impact curve; "
+        )
         + "data-only = sum over t of the TIC projection's yield_impact(h = end - t, bp_per_100bn) x sales ($100bn), "
         "interval at the band ends (errors perfectly correlated across horizons); actual = month-end yield change "
         "from the month before start to end.",

@@ -55,9 +55,7 @@ class Kind(StrEnum):
     POSTERIOR = "posterior"
 
 
-DATA_KINDS: frozenset[str] = frozenset(
-    {Kind.DATA, Kind.DATA_EVENT_STUDY, Kind.DATA_CUSTODY_LP, Kind.DATA_TIC_LP}
-)
+DATA_KINDS: frozenset[str] = frozenset({Kind.DATA, Kind.DATA_EVENT_STUDY, Kind.DATA_CUSTODY_LP, Kind.DATA_TIC_LP})
 
 SURFACE_HORIZON_MONTHS = 120  # horizons 0..120 inclusive
 SURFACE_UNIT = Unit.BP_PER_1PCT_DEBT
@@ -80,8 +78,10 @@ class ResponseSurface:
     def __post_init__(self) -> None:
         shapes = {a.shape for a in (self.level, self.transitory, self.half_life_months)}
         if len(shapes) != 1 or self.level.ndim != 2 or self.level.shape[1] != len(self.tenors):
-            raise ValueError(f"response surface: level/transitory/half_life must all be (draws, {len(self.tenors)})"
-                             f", got {sorted(shapes)}")
+            raise ValueError(
+                f"response surface: level/transitory/half_life must all be (draws, {len(self.tenors)})"
+                f", got {sorted(shapes)}"
+            )
         if self.level.shape[0] < 1:
             raise ValueError("response surface: no draws")
         for name in ("level", "transitory", "half_life_months"):
@@ -95,9 +95,13 @@ class ResponseSurface:
         """Same draws, tenors and unit (array-valued fields: the dataclass default would be ambiguous)."""
         if not isinstance(other, ResponseSurface):
             return NotImplemented
-        return (self.tenors == other.tenors and self.unit == other.unit
-                and all(np.array_equal(getattr(self, f), getattr(other, f))
-                        for f in ("level", "transitory", "half_life_months")))
+        return (
+            self.tenors == other.tenors
+            and self.unit == other.unit
+            and all(
+                np.array_equal(getattr(self, f), getattr(other, f)) for f in ("level", "transitory", "half_life_months")
+            )
+        )
 
     __hash__ = None  # mutable arrays inside: not hashable
 
@@ -105,8 +109,9 @@ class ResponseSurface:
     def n_draws(self) -> int:
         return int(self.level.shape[0])
 
-    def response(self, horizon_months: int = SURFACE_HORIZON_MONTHS + 1,
-                 draws: np.ndarray | slice | None = None) -> np.ndarray:
+    def response(
+        self, horizon_months: int = SURFACE_HORIZON_MONTHS + 1, draws: np.ndarray | slice | None = None
+    ) -> np.ndarray:
         """(draws, tenors, horizon_months) bp per 1 % of debt sold in month 0, for h = 0..horizon_months-1.
 
         Horizons past SURFACE_HORIZON_MONTHS follow the same form (the transitory part has faded by then)."""

@@ -74,12 +74,12 @@ def weekly_panel(fred: pd.DataFrame, mkt_debt_bn: pd.Series | None = None) -> pd
 def spec(unit: Unit) -> Spec:
     controls = tuple(f"{c}_l{lag}" for c in ("d_vix", "d_usd_pct", "d_ff_bp") for lag in range(1, N_LAGS + 1))
     shock, scale = ("sale_custody", 100.0) if unit == Unit.BP_PER_100BN else ("sale_custody_pct", 1.0)
-    return Spec(shock=shock, shock_scale=scale, controls=controls, lagged=(), n_lags=N_LAGS,
-                label=f"custody {unit}")
+    return Spec(shock=shock, shock_scale=scale, controls=controls, lagged=(), n_lags=N_LAGS, label=f"custody {unit}")
 
 
-def custody_lps(fred: pd.DataFrame, mkt_debt_bn: pd.Series | None,
-                horizons=HORIZON_WEEKS) -> dict[tuple[str, str], pd.DataFrame]:
+def custody_lps(
+    fred: pd.DataFrame, mkt_debt_bn: pd.Series | None, horizons=HORIZON_WEEKS
+) -> dict[tuple[str, str], pd.DataFrame]:
     """(tenor, unit) -> lp_per_dollar rows by week horizon; empty dict without custody data."""
     w = weekly_panel(fred, mkt_debt_bn)
     out = {}

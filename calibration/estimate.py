@@ -39,9 +39,7 @@ class CalibrationError(ValueError):
 
 def spec_for(holder: str, measure: str, unit: str) -> Spec:
     suffix, scale = UNITS[unit]
-    return Spec(
-        shock=f"sale_{measure}_{holder}{suffix}", shock_scale=scale, label=f"{measure} {holder} {unit}"
-    )
+    return Spec(shock=f"sale_{measure}_{holder}{suffix}", shock_scale=scale, label=f"{measure} {holder} {unit}")
 
 
 def _r(x: float) -> float:
@@ -78,9 +76,7 @@ def lp_params(p: pd.DataFrame, name: str, holder: str, measure: str, units) -> t
 
 
 def _round_param(prm: Param) -> Param:
-    return prm.model_copy(
-        update={"estimate": _r(prm.estimate), "ci_low": _r(prm.ci_low), "ci_high": _r(prm.ci_high)}
-    )
+    return prm.model_copy(update={"estimate": _r(prm.estimate), "ci_low": _r(prm.ci_low), "ci_high": _r(prm.ci_high)})
 
 
 def record_id(dhash: str, code_version: str, as_of: date) -> str:
@@ -107,11 +103,7 @@ def calibrate(
     panel = build_panel(inputs)
     p = panel.frame
     head_spec = spec_for("total", "adj", "bp_per_100bn")
-    head = (
-        local_projection(p, "y_10y", head_spec, [0])
-        if head_spec.shock in p and "y_10y" in p
-        else pd.DataFrame()
-    )
+    head = local_projection(p, "y_10y", head_spec, [0]) if head_spec.shock in p and "y_10y" in p else pd.DataFrame()
     if head.empty:
         raise CalibrationError(
             f"calibration as of {as_of}: not enough months with both foreign flows and yields for the 10y, "
@@ -142,8 +134,10 @@ def calibrate(
     evidence["headline_10y"] = estimators.headline_10y(params, fit.posterior, debt_now)
     if not evidence["qe1_replication"]["within_tolerance"] and evidence["qe1_replication"]["moves_bp"]:
         q = evidence["qe1_replication"]
-        warnings.append(f"QE1 replication: the eight GRRS dates sum to {q['sum_bp']:+.0f} bp in DGS10, the paper "
-                        f"says {q['paper_bp']:+.0f} (tolerance {q['tolerance_bp']:.0f})")
+        warnings.append(
+            f"QE1 replication: the eight GRRS dates sum to {q['sum_bp']:+.0f} bp in DGS10, the paper "
+            f"says {q['paper_bp']:+.0f} (tolerance {q['tolerance_bp']:.0f})"
+        )
 
     h0 = head.iloc[0]
     dhash = data_hash(inputs)
@@ -166,8 +160,18 @@ def calibrate(
 
 def _h0_data_param(name: str, tenor: str, r, note: str) -> Param:
     """A data estimate at h=0 in bp per $100bn from a row with coef, ci_low, ci_high and n_obs."""
-    return Param(name=name, tenor=tenor, horizon_months=0, unit="bp_per_100bn", kind="data", estimate=_r(r.coef),
-                 ci_low=_r(r.ci_low), ci_high=_r(r.ci_high), n_obs=int(r.n_obs), note=note)
+    return Param(
+        name=name,
+        tenor=tenor,
+        horizon_months=0,
+        unit="bp_per_100bn",
+        kind="data",
+        estimate=_r(r.coef),
+        ci_low=_r(r.ci_low),
+        ci_high=_r(r.ci_high),
+        n_obs=int(r.n_obs),
+        note=note,
+    )
 
 
 def _stability(panel: Panel, inputs: Inputs, spec: Spec) -> tuple[list[str], list[Param]]:
@@ -175,8 +179,9 @@ def _stability(panel: Panel, inputs: Inputs, spec: Spec) -> tuple[list[str], lis
     for tenor in TENORS:
         splits = split_sample(p, f"y_{tenor}", spec)
         for r in splits.itertuples():
-            params.append(_h0_data_param("yield_impact_subsample", tenor, r,
-                                         f"{r.window}: sample {r.start:%Y-%m}..{r.end:%Y-%m}"))
+            params.append(
+                _h0_data_param("yield_impact_subsample", tenor, r, f"{r.window}: sample {r.start:%Y-%m}..{r.end:%Y-%m}")
+            )
         if tenor == "10y":
             warnings += disagreements(splits, "split-sample 10y h=0")
     warnings += disagreements(rolling(p, "y_10y", spec), f"rolling {120 // 12}-year windows, 10y h=0")

@@ -36,8 +36,18 @@ def _r(x: float) -> float:
 
 
 def _p(name, tenor, h, unit, kind, est, lo, hi, n=None, note=None) -> Param:
-    return Param(name=name, tenor=tenor, horizon_months=h, unit=unit, kind=kind, estimate=_r(est), ci_low=_r(lo),
-                 ci_high=_r(hi), n_obs=n, note=note)
+    return Param(
+        name=name,
+        tenor=tenor,
+        horizon_months=h,
+        unit=unit,
+        kind=kind,
+        estimate=_r(est),
+        ci_low=_r(lo),
+        ci_high=_r(hi),
+        n_obs=n,
+        note=note,
+    )
 
 
 def tic_lp(p: pd.DataFrame) -> tuple[list[Param], dict]:
@@ -50,10 +60,21 @@ def tic_lp(p: pd.DataFrame) -> tuple[list[Param], dict]:
             r = lp_per_dollar(p, f"y_{tenor}", spec, HORIZONS)
             frames[(tenor, str(unit))] = r
             for row in r.itertuples():
-                out.append(_p("yield_impact", tenor, int(row.horizon), unit, Kind.DATA_TIC_LP, row.coef,
-                              row.ci_low, row.ci_high, int(row.n_obs),
-                              f"per $ actually sold (sold per unit of shock by h: {row.cum_sale:.2f}; plain LP "
-                              f"{row.coef_raw:+.2f}); sample {row.start:%Y-%m}..{row.end:%Y-%m}"))
+                out.append(
+                    _p(
+                        "yield_impact",
+                        tenor,
+                        int(row.horizon),
+                        unit,
+                        Kind.DATA_TIC_LP,
+                        row.coef,
+                        row.ci_low,
+                        row.ci_high,
+                        int(row.n_obs),
+                        f"per $ actually sold (sold per unit of shock by h: {row.cum_sale:.2f}; plain LP "
+                        f"{row.coef_raw:+.2f}); sample {row.start:%Y-%m}..{row.end:%Y-%m}",
+                    )
+                )
     return out, frames
 
 
@@ -66,10 +87,21 @@ def custody(fred: pd.DataFrame, debt: pd.Series | None) -> tuple[list[Param], di
             if week not in by_h.index:
                 continue
             row = by_h.loc[week]
-            out.append(_p("yield_impact", tenor, month, unit, Kind.DATA_CUSTODY_LP, row.coef, row.ci_low,
-                          row.ci_high, int(row.n_obs),
-                          f"weekly H.4.1 custody LP at h = {week} weeks, per $ actually sold ({row.cum_sale:.2f} "
-                          f"sold per unit of shock); sample {row.start:%Y-%m-%d}..{row.end:%Y-%m-%d}"))
+            out.append(
+                _p(
+                    "yield_impact",
+                    tenor,
+                    month,
+                    unit,
+                    Kind.DATA_CUSTODY_LP,
+                    row.coef,
+                    row.ci_low,
+                    row.ci_high,
+                    int(row.n_obs),
+                    f"weekly H.4.1 custody LP at h = {week} weeks, per $ actually sold ({row.cum_sale:.2f} "
+                    f"sold per unit of shock); sample {row.start:%Y-%m-%d}..{row.end:%Y-%m-%d}",
+                )
+            )
     return out, frames
 
 
@@ -80,18 +112,52 @@ def events(fred: pd.DataFrame, debt: pd.Series | None, seed: int) -> tuple[list[
     out = []
     for e in ests:
         name = "yield_impact" if e.window_days == 2 else "yield_impact_event_1d"
-        note = (f"{e.window_days}-day windows, {e.n_events} sized announcements; slope through the origin of the "
-                f"yield fall on purchases (sale = purchase reversed); 90% = bootstrap over events; Huber slope "
-                f"{e.huber_per_1pct:.2f}; placebo 90% [{e.placebo_ci[0]:.2f}, {e.placebo_ci[1]:.2f}]")
-        out.append(_p(name, e.tenor, 0, Unit.BP_PER_1PCT_DEBT, Kind.DATA_EVENT_STUDY, e.per_1pct, *e.per_1pct_ci,
-                      e.n_events, note))
-        out.append(_p(name, e.tenor, 0, Unit.BP_PER_100BN, Kind.DATA_EVENT_STUDY, e.per_100bn, *e.per_100bn_ci,
-                      e.n_events, note + "; per $100bn announced (event-time dollars)"))
+        note = (
+            f"{e.window_days}-day windows, {e.n_events} sized announcements; slope through the origin of the "
+            f"yield fall on purchases (sale = purchase reversed); 90% = bootstrap over events; Huber slope "
+            f"{e.huber_per_1pct:.2f}; placebo 90% [{e.placebo_ci[0]:.2f}, {e.placebo_ci[1]:.2f}]"
+        )
+        out.append(
+            _p(
+                name,
+                e.tenor,
+                0,
+                Unit.BP_PER_1PCT_DEBT,
+                Kind.DATA_EVENT_STUDY,
+                e.per_1pct,
+                *e.per_1pct_ci,
+                e.n_events,
+                note,
+            )
+        )
+        out.append(
+            _p(
+                name,
+                e.tenor,
+                0,
+                Unit.BP_PER_100BN,
+                Kind.DATA_EVENT_STUDY,
+                e.per_100bn,
+                *e.per_100bn_ci,
+                e.n_events,
+                note + "; per $100bn announced (event-time dollars)",
+            )
+        )
         if e.window_days == 2 and np.isfinite(e.placebo_ci[0]):
-            out.append(_p("event_study_placebo", e.tenor, 0, Unit.BP_PER_1PCT_DEBT, Kind.DATA_EVENT_STUDY,
-                          float(np.mean(e.placebo_ci)), *e.placebo_ci, None,
-                          f"slopes with the event sizes put on random non-event days; share of placebo slopes >= "
-                          f"the event slope {e.placebo_share_above:.4f}"))
+            out.append(
+                _p(
+                    "event_study_placebo",
+                    e.tenor,
+                    0,
+                    Unit.BP_PER_1PCT_DEBT,
+                    Kind.DATA_EVENT_STUDY,
+                    float(np.mean(e.placebo_ci)),
+                    *e.placebo_ci,
+                    None,
+                    f"slopes with the event sizes put on random non-event days; share of placebo slopes >= "
+                    f"the event slope {e.placebo_share_above:.4f}",
+                )
+            )
     return out, ests
 
 
@@ -118,20 +184,49 @@ def surface_params(fit: SurfaceFit, debt_now_bn: float | None) -> list[Param]:
     out = []
     for kind, s in ((Kind.PRIOR, fit.prior), (Kind.POSTERIOR, fit.posterior)):
         r = s.response(max(SURFACE_HORIZONS) + 1)
-        basis = ("prior: literature mixtures (calibration/literature.py), market sizes drawn" if kind == Kind.PRIOR
-                 else "posterior: prior reweighted by the event study (level) and the TIC/custody lower bounds")
+        basis = (
+            "prior: literature mixtures (calibration/literature.py), market sizes drawn"
+            if kind == Kind.PRIOR
+            else "posterior: prior reweighted by the event study (level) and the TIC/custody lower bounds"
+        )
         for i, tenor in enumerate(TENORS):
             for h in SURFACE_HORIZONS:
                 m, lo, hi = _q(r[:, i, h])
-                out.append(_p("yield_impact", tenor, h, Unit.BP_PER_1PCT_DEBT, kind, m, lo, hi,
-                              None, f"{basis}; p50 [p5, p95] of {s.n_draws} surface draws"))
+                out.append(
+                    _p(
+                        "yield_impact",
+                        tenor,
+                        h,
+                        Unit.BP_PER_1PCT_DEBT,
+                        kind,
+                        m,
+                        lo,
+                        hi,
+                        None,
+                        f"{basis}; p50 [p5, p95] of {s.n_draws} surface draws",
+                    )
+                )
                 if debt_now_bn:
                     k = 1e4 / debt_now_bn
-                    out.append(_p("yield_impact", tenor, h, Unit.BP_PER_100BN, kind, m * k, lo * k, hi * k, None,
-                                  f"{basis}; per $100bn at marketable debt ${debt_now_bn:,.0f}bn (as-of)"))
-            for name, arr, unit in (("yield_impact_long_run", s.level, Unit.BP_PER_1PCT_DEBT),
-                                    ("yield_impact_transitory", s.transitory, Unit.BP_PER_1PCT_DEBT),
-                                    ("yield_impact_half_life", s.half_life_months, Unit.MONTHS)):
+                    out.append(
+                        _p(
+                            "yield_impact",
+                            tenor,
+                            h,
+                            Unit.BP_PER_100BN,
+                            kind,
+                            m * k,
+                            lo * k,
+                            hi * k,
+                            None,
+                            f"{basis}; per $100bn at marketable debt ${debt_now_bn:,.0f}bn (as-of)",
+                        )
+                    )
+            for name, arr, unit in (
+                ("yield_impact_long_run", s.level, Unit.BP_PER_1PCT_DEBT),
+                ("yield_impact_transitory", s.transitory, Unit.BP_PER_1PCT_DEBT),
+                ("yield_impact_half_life", s.half_life_months, Unit.MONTHS),
+            ):
                 out.append(_p(name, tenor, None, unit, kind, *_q(arr[:, i]), None, basis))
     return out
 
@@ -146,21 +241,36 @@ def headline_10y(params: list[Param], surface_: ResponseSurface, debt_now_bn: fl
     k = 1e4 / debt_now_bn if debt_now_bn else None
 
     def row(label, est, lo, hi, n=None, what=""):
-        d = {"estimator": label, "bp_per_1pct_debt": {"estimate": est, "ci_low": lo, "ci_high": hi}, "n_obs": n,
-             "what": what}
-        d["bp_per_100bn_today"] = ({"estimate": est * k, "ci_low": lo * k, "ci_high": hi * k} if k else None)
+        d = {
+            "estimator": label,
+            "bp_per_1pct_debt": {"estimate": est, "ci_low": lo, "ci_high": hi},
+            "n_obs": n,
+            "what": what,
+        }
+        d["bp_per_100bn_today"] = {"estimate": est * k, "ci_low": lo * k, "ci_high": hi * k} if k else None
         return d
 
     def find(name, kind, h=0):
-        return next((p for p in params if p.name == name and p.kind == kind and p.tenor == "10y"
-                     and p.horizon_months == h and p.unit == Unit.BP_PER_1PCT_DEBT), None)
+        return next(
+            (
+                p
+                for p in params
+                if p.name == name
+                and p.kind == kind
+                and p.tenor == "10y"
+                and p.horizon_months == h
+                and p.unit == Unit.BP_PER_1PCT_DEBT
+            ),
+            None,
+        )
 
     rows = []
     for name, kind, label, what in (
-            ("yield_impact", Kind.DATA_EVENT_STUDY, "event study (2-day)", "persistent level (stock effect)"),
-            ("yield_impact_event_1d", Kind.DATA_EVENT_STUDY, "event study (1-day)", "persistent level"),
-            ("yield_impact", Kind.DATA_CUSTODY_LP, "custody LP, week 0", "lower bound on the short-run peak"),
-            ("yield_impact", Kind.DATA_TIC_LP, "TIC LP, month 0", "lower bound on the short-run peak")):
+        ("yield_impact", Kind.DATA_EVENT_STUDY, "event study (2-day)", "persistent level (stock effect)"),
+        ("yield_impact_event_1d", Kind.DATA_EVENT_STUDY, "event study (1-day)", "persistent level"),
+        ("yield_impact", Kind.DATA_CUSTODY_LP, "custody LP, week 0", "lower bound on the short-run peak"),
+        ("yield_impact", Kind.DATA_TIC_LP, "TIC LP, month 0", "lower bound on the short-run peak"),
+    ):
         p = find(name, kind)
         if p is not None:
             rows.append(row(label, p.estimate, p.ci_low, p.ci_high, p.n_obs, what))

@@ -133,8 +133,9 @@ def huber_slope(x: np.ndarray, fall: np.ndarray) -> float:
         return float("nan")
 
 
-def event_study(fred: pd.DataFrame, mkt_debt_bn: pd.Series, events: pd.DataFrame | None = None,
-                seed: int = 0) -> list[EventEstimate]:
+def event_study(
+    fred: pd.DataFrame, mkt_debt_bn: pd.Series, events: pd.DataFrame | None = None, seed: int = 0
+) -> list[EventEstimate]:
     """Slopes for every tenor and window (see the module docstring). Empty when the yields do not cover the events."""
     ev = load_events() if events is None else events
     y = daily_yields(fred)
@@ -149,8 +150,11 @@ def event_study(fred: pd.DataFrame, mkt_debt_bn: pd.Series, events: pd.DataFrame
         i = int(all_days.searchsorted(d))
         guard.update(range(max(0, i - PLACEBO_GUARD_DAYS), i + PLACEBO_GUARD_DAYS + 1))
     first, last = pd.to_datetime(ev["date"]).min(), pd.to_datetime(ev["date"]).max()
-    pool = [all_days[i] for i in range(len(all_days))
-            if i not in guard and first <= all_days[i] <= last + pd.offsets.YearEnd(0)]
+    pool = [
+        all_days[i]
+        for i in range(len(all_days))
+        if i not in guard and first <= all_days[i] <= last + pd.offsets.YearEnd(0)
+    ]
     out = []
     for w in WINDOWS:
         moves = window_moves(y, sized["date"], w)
@@ -168,16 +172,30 @@ def event_study(fred: pd.DataFrame, mkt_debt_bn: pd.Series, events: pd.DataFrame
             b, bu = slope(x, f), slope(xu, f)
             bs, bsu = boot_slopes(x, f, rng), boot_slopes(xu, f, rng)
             pm = -placebo_moves[tenor].dropna().to_numpy(float)
-            est = EventEstimate(tenor, w, b, tuple(np.percentile(bs, [5, 95])), bu,
-                                tuple(np.percentile(bsu, [5, 95])), int(ok.sum()), huber_per_1pct=huber_slope(x, f))
+            est = EventEstimate(
+                tenor,
+                w,
+                b,
+                tuple(np.percentile(bs, [5, 95])),
+                bu,
+                tuple(np.percentile(bsu, [5, 95])),
+                int(ok.sum()),
+                huber_per_1pct=huber_slope(x, f),
+            )
             if len(pm) > 50:
                 draws = pm[rng.integers(0, len(pm), size=(N_PLACEBO, len(x)))]
                 ps = (draws * x).sum(axis=1) / (x * x).sum()
                 est.placebo_ci = tuple(np.percentile(ps, [5, 95]))
                 est.placebo_share_above = float((ps >= b).mean())
-            est.events = [{"date": f"{d:%Y-%m-%d}", "program": p, "size_pct_of_debt": round(float(s), 3),
-                           "yield_fall_bp": round(float(v), 2)}
-                          for d, p, s, v in zip(sized["date"][ok], sized["program"][ok], x, f, strict=True)]
+            est.events = [
+                {
+                    "date": f"{d:%Y-%m-%d}",
+                    "program": p,
+                    "size_pct_of_debt": round(float(s), 3),
+                    "yield_fall_bp": round(float(v), 2),
+                }
+                for d, p, s, v in zip(sized["date"][ok], sized["program"][ok], x, f, strict=True)
+            ]
             out.append(est)
     return out
 
@@ -197,10 +215,17 @@ def program_ratios(fred: pd.DataFrame, mkt_debt_bn: pd.Series, events: pd.DataFr
         moves = window_moves(y, g["date"], 1)["10y"]
         debt = debt_at(mkt_debt_bn, g["date"].iloc[:1])[0]
         size = tot / debt * 100.0
-        out.append({"program": prog, "events": int(moves.notna().sum()), "total_usd_bn": float(tot),
-                    "debt_usd_bn": round(float(debt), 1), "size_pct_of_debt": round(float(size), 3),
-                    "sum_10y_bp": round(float(moves.sum()), 2),
-                    "bp_per_1pct_debt": round(float(-moves.sum() / size), 3)})
+        out.append(
+            {
+                "program": prog,
+                "events": int(moves.notna().sum()),
+                "total_usd_bn": float(tot),
+                "debt_usd_bn": round(float(debt), 1),
+                "size_pct_of_debt": round(float(size), 3),
+                "sum_10y_bp": round(float(moves.sum()), 2),
+                "bp_per_1pct_debt": round(float(-moves.sum() / size), 3),
+            }
+        )
     return out
 
 
@@ -210,10 +235,15 @@ def qe1_replication(fred: pd.DataFrame, events: pd.DataFrame | None = None) -> d
     dates = ev.loc[ev["in_study"].fillna("").str.contains("GRRS2011"), "date"]
     moves = window_moves(daily_yields(fred), dates, 1)["10y"] if len(dates) else pd.Series(dtype=float)
     total = float(moves.sum(min_count=len(dates))) if len(dates) else float("nan")
-    return {"dates": [f"{d:%Y-%m-%d}" for d in dates], "moves_bp": [round(float(v), 2) for v in moves],
-            "sum_bp": total, "paper_bp": GRRS_QE1_10Y_BP, "tolerance_bp": QE1_TOLERANCE_BP,
-            "within_tolerance": bool(abs(total - GRRS_QE1_10Y_BP) <= QE1_TOLERANCE_BP),
-            "source": "Gagnon, Raskin, Remache & Sack (2011), IJCB 7(1): -91 bp (10y, eight QE1 dates, one-day)"}
+    return {
+        "dates": [f"{d:%Y-%m-%d}" for d in dates],
+        "moves_bp": [round(float(v), 2) for v in moves],
+        "sum_bp": total,
+        "paper_bp": GRRS_QE1_10Y_BP,
+        "tolerance_bp": QE1_TOLERANCE_BP,
+        "within_tolerance": bool(abs(total - GRRS_QE1_10Y_BP) <= QE1_TOLERANCE_BP),
+        "source": "Gagnon, Raskin, Remache & Sack (2011), IJCB 7(1): -91 bp (10y, eight QE1 dates, one-day)",
+    }
 
 
 def japan_sign_check(fred: pd.DataFrame, path: Path | str = JAPAN_CSV) -> dict:
@@ -228,8 +258,18 @@ def japan_sign_check(fred: pd.DataFrame, path: Path | str = JAPAN_CSV) -> dict:
         after = cust.loc[cust.index >= d]
         before = cust.loc[cust.index < d]
         chg = float(after.iloc[0] - before.iloc[-1]) / 1000.0 if len(after) and len(before) else float("nan")
-        rows.append({"date": f"{d:%Y-%m-%d}", "amount_jpy_tn": float(amt), "y10_2day_bp": round(float(mv), 2),
-                     "custody_change_week_usd_bn": round(chg, 2)})
-    return {"days": rows, "y10_rose": sum(1 for r in rows if r["y10_2day_bp"] > 0),
-            "custody_fell": sum(1 for r in rows if r["custody_change_week_usd_bn"] < 0), "n": len(rows),
-            "reading": "sign check only: intervention days coincide with other news (BoJ, U.S. data); not a slope"}
+        rows.append(
+            {
+                "date": f"{d:%Y-%m-%d}",
+                "amount_jpy_tn": float(amt),
+                "y10_2day_bp": round(float(mv), 2),
+                "custody_change_week_usd_bn": round(chg, 2),
+            }
+        )
+    return {
+        "days": rows,
+        "y10_rose": sum(1 for r in rows if r["y10_2day_bp"] > 0),
+        "custody_fell": sum(1 for r in rows if r["custody_change_week_usd_bn"] < 0),
+        "n": len(rows),
+        "reading": "sign check only: intervention days coincide with other news (BoJ, U.S. data); not a slope",
+    }

@@ -46,8 +46,9 @@ FRED_SERIES = (
     "DTWEXBGS",
 )
 # Daily/weekly market quotes and the Fed's weekly balance sheet are not revised after publication.
-UNREVISED_SERIES = frozenset({*TENOR_SERIES.values(), "DFF", "T10YIE", "MORTGAGE30US", "TREAST", "WMTSECL1",
-                              "VIXCLS", "DTWEXBGS"})
+UNREVISED_SERIES = frozenset(
+    {*TENOR_SERIES.values(), "DFF", "T10YIE", "MORTGAGE30US", "TREAST", "WMTSECL1", "VIXCLS", "DTWEXBGS"}
+)
 
 
 @dataclass(frozen=True)
@@ -108,9 +109,7 @@ def normalise(df: pd.DataFrame, name: str) -> pd.DataFrame:
 
 def make_inputs(as_of: date, **frames: pd.DataFrame) -> Inputs:
     """Inputs from hand-built frames (tests, scratch scripts); missing frames are empty."""
-    return Inputs(
-        as_of=as_of, **{n: normalise(frames.get(n, pd.DataFrame()), n) for n in Inputs.frame_names()}
-    )
+    return Inputs(as_of=as_of, **{n: normalise(frames.get(n, pd.DataFrame()), n) for n in Inputs.frame_names()})
 
 
 def data_hash(inputs: Inputs) -> str:

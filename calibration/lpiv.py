@@ -63,8 +63,9 @@ def _iv(yt: np.ndarray, xt: np.ndarray, zt: np.ndarray, maxlags: int) -> tuple[f
     return b, float(np.sqrt(max(newey_west_sum(zt * u, maxlags), 0.0)) / abs(den))
 
 
-def lp_per_dollar(panel: pd.DataFrame, outcome: str, spec: Spec, horizons: Iterable[int],
-                  min_obs: int = MIN_OBS) -> pd.DataFrame:
+def lp_per_dollar(
+    panel: pd.DataFrame, outcome: str, spec: Spec, horizons: Iterable[int], min_obs: int = MIN_OBS
+) -> pd.DataFrame:
     """Same columns as lp.local_projection, plus `cum_sale` (the cumulative sale per unit of shock, OLS) and
     `coef_raw` (the plain projection's coefficient = coef × cum_sale)."""
     controls, lagged, dropped = select_controls(panel, outcome, spec)
@@ -89,12 +90,36 @@ def lp_per_dollar(panel: pd.DataFrame, outcome: str, spec: Spec, horizons: Itera
         m = float(zt @ xt) / float(zt @ zt)  # OLS of the cumulative sale on the shock, same controls
         if not (np.isfinite(b) and np.isfinite(se)):
             continue
-        rows.append({"horizon": h, "coef": b, "se": se, "ci_low": b - Z90 * se, "ci_high": b + Z90 * se,
-                     "n_obs": int(ok.sum()), "start": idx[ok].min(), "end": idx[ok].max(),
-                     "controls": ",".join([*controls, *(f"{c}[t-1]" for c in lagged)]), "dropped": ",".join(dropped),
-                     "cum_sale": m, "coef_raw": b * m})
-    cols = ["horizon", "coef", "se", "ci_low", "ci_high", "n_obs", "start", "end", "controls", "dropped",
-            "cum_sale", "coef_raw"]
+        rows.append(
+            {
+                "horizon": h,
+                "coef": b,
+                "se": se,
+                "ci_low": b - Z90 * se,
+                "ci_high": b + Z90 * se,
+                "n_obs": int(ok.sum()),
+                "start": idx[ok].min(),
+                "end": idx[ok].max(),
+                "controls": ",".join([*controls, *(f"{c}[t-1]" for c in lagged)]),
+                "dropped": ",".join(dropped),
+                "cum_sale": m,
+                "coef_raw": b * m,
+            }
+        )
+    cols = [
+        "horizon",
+        "coef",
+        "se",
+        "ci_low",
+        "ci_high",
+        "n_obs",
+        "start",
+        "end",
+        "controls",
+        "dropped",
+        "cum_sale",
+        "coef_raw",
+    ]
     return pd.DataFrame(rows, columns=cols)
 
 

@@ -143,15 +143,20 @@ def _with_anchors(debt: pd.DataFrame, gq: pd.Series, as_of) -> pd.DataFrame:
     a = pd.read_csv(MSPD_ANCHORS, parse_dates=["record_date"])
     a = a.loc[a["record_date"] <= pd.Timestamp(as_of)]
     near = gq.reindex(pd.DatetimeIndex(a["record_date"]), method="nearest", tolerance=pd.Timedelta(days=62))
-    agree = (near.to_numpy() / (a["total_public_debt_usd_mn"].to_numpy() / 1000.0) - 1.0)
+    agree = near.to_numpy() / (a["total_public_debt_usd_mn"].to_numpy() / 1000.0) - 1.0
     a = a.loc[np.abs(agree) <= ANCHOR_TOLERANCE]
-    rows = [(r.record_date, m, v / 1000.0) for r in a.itertuples()
-            for m, v in (("marketable", r.total_marketable_usd_mn), ("total_public", r.total_public_debt_usd_mn))
-            if pd.notna(v)]
+    rows = [
+        (r.record_date, m, v / 1000.0)
+        for r in a.itertuples()
+        for m, v in (("marketable", r.total_marketable_usd_mn), ("total_public", r.total_public_debt_usd_mn))
+        if pd.notna(v)
+    ]
     extra = pd.DataFrame(rows, columns=["record_date", "measure", "usd_bn"])
     have = set(zip(month_end(debt["record_date"]), debt["measure"], strict=True))
-    keep = [(month_end(pd.Series([d]))[0], m) not in have for d, m in zip(extra["record_date"], extra["measure"],
-                                                                            strict=True)]
+    keep = [
+        (month_end(pd.Series([d]))[0], m) not in have
+        for d, m in zip(extra["record_date"], extra["measure"], strict=True)
+    ]
     return pd.concat([extra.loc[keep], debt], ignore_index=True) if any(keep) else debt
 
 
@@ -172,14 +177,10 @@ def _add_debt(p: pd.DataFrame, inputs: Inputs, notes: list[str]) -> None:
     share = (mkt / tot).dropna()
     if mkt.empty and share.empty:
         if gq.empty:
-            notes.append(
-                "no debt figures (MSPD, GFDEBTN) on or before as-of: supply and %-of-debt measures omitted"
-            )
+            notes.append("no debt figures (MSPD, GFDEBTN) on or before as-of: supply and %-of-debt measures omitted")
             return
         # Growth of total public debt stands in for supply; without a marketable level, no %-of-debt measures.
-        total = (
-            gq.reindex(gq.index.union(p.index)).sort_index().interpolate(method="time", limit_area="inside")
-        )
+        total = gq.reindex(gq.index.union(p.index)).sort_index().interpolate(method="time", limit_area="inside")
         p["d_debt_pct"] = total.reindex(p.index).pct_change(fill_method=None) * 100.0
         notes.append(
             "no marketable-debt figure (MSPD) on or before as-of: supply = growth of total public debt "
@@ -206,9 +207,7 @@ def _add_debt(p: pd.DataFrame, inputs: Inputs, notes: list[str]) -> None:
 
 def _break_months(hold: pd.DataFrame) -> set[pd.Timestamp]:
     marks = set(
-        hold.loc[
-            hold["series_note"].notna() & (hold["source_file"].fillna("").str.startswith("mfhhis")), "month"
-        ]
+        hold.loc[hold["series_note"].notna() & (hold["source_file"].fillna("").str.startswith("mfhhis")), "month"]
     )
     if not hold.empty and (hold["source_file"].fillna("").str.startswith("mfhhis")).any():
         marks |= {pd.Timestamp(m) + pd.offsets.MonthEnd(0) for m in EXTRA_BREAK_MONTHS}
@@ -226,8 +225,9 @@ def _add_flows(p: pd.DataFrame, inputs: Inputs, durations: dict[str, float], not
         hc = hold.loc[hold["country"] == country].set_index("month")
         h = hc["holdings_usd_bn"]
         src = hc["source_file"].fillna("").reindex(p.index).fillna("")
-        tx_based = pd.Series((p.index <= LAST_TRANSACTIONS_MONTH) & src.str.startswith("mfhhis").to_numpy(),
-                             index=p.index)
+        tx_based = pd.Series(
+            (p.index <= LAST_TRANSACTIONS_MONTH) & src.str.startswith("mfhhis").to_numpy(), index=p.index
+        )
         f = flows.loc[flows["country_code"] == code].set_index("month").reindex(p.index)
         level = h.reindex(p.index).combine_first(f["holdings_usd_mn"] / 1000.0)
         reported = f["net_purchases_usd_mn"] / 1000.0

@@ -71,8 +71,7 @@ def load_priors(path: Path | str | None = None) -> PriorSet:
         unknown = [s for s in p.get("sources", []) if s not in sources]
         if unknown or float(p["sd"]) <= 0:
             raise ValueError(
-                f"priors.toml prior #{i + 1} ({p.get('name')}): sd must be > 0 and sources known "
-                f"(unknown: {unknown})"
+                f"priors.toml prior #{i + 1} ({p.get('name')}): sd must be > 0 and sources known (unknown: {unknown})"
             )
         priors.append(
             Prior(

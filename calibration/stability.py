@@ -60,9 +60,7 @@ def rolling(p: pd.DataFrame, outcome: str, spec: Spec, horizon: int = 0) -> pd.D
         end = start + pd.offsets.MonthEnd(ROLLING_MONTHS - 1)
         r = _row(
             f"{start:%Y-%m}..{end:%Y-%m}",
-            local_projection(
-                p, outcome, spec, [horizon], MIN_SUBSAMPLE_OBS, (f"{start:%Y-%m}", f"{end:%Y-%m}")
-            ),
+            local_projection(p, outcome, spec, [horizon], MIN_SUBSAMPLE_OBS, (f"{start:%Y-%m}", f"{end:%Y-%m}")),
         )
         if r:
             rows.append(r)

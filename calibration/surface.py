@@ -94,8 +94,9 @@ class SurfaceFit:
     notes: list[str]
 
 
-def fit_surface(evidence: dict[str, TenorEvidence], seed: int = 0, n_prior: int = N_PRIOR,
-                n_draws: int = N_DRAWS) -> SurfaceFit:
+def fit_surface(
+    evidence: dict[str, TenorEvidence], seed: int = 0, n_prior: int = N_PRIOR, n_draws: int = N_DRAWS
+) -> SurfaceFit:
     """Prior and posterior surfaces (n_draws each); see the module docstring."""
     rng = np.random.default_rng([seed, 13])
     med, lo, hi = HALF_LIFE_MONTHS
@@ -108,8 +109,10 @@ def fit_surface(evidence: dict[str, TenorEvidence], seed: int = 0, n_prior: int 
         w /= w.sum()
         ess[tenor] = float(1.0 / np.sum(w * w))
         if ess[tenor] < 200:
-            notes.append(f"{tenor}: importance weights concentrate (effective sample {ess[tenor]:.0f} of {n_prior}); "
-                         "the data are much more precise than the prior there")
+            notes.append(
+                f"{tenor}: importance weights concentrate (effective sample {ess[tenor]:.0f} of {n_prior}); "
+                "the data are much more precise than the prior there"
+            )
         idx = rng.choice(n_prior, size=n_draws, replace=True, p=w)
         post_l[tenor], post_t[tenor] = lvl[idx], tr[idx]
         pri_l[tenor], pri_t[tenor] = lvl[:n_draws], tr[:n_draws]

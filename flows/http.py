@@ -134,8 +134,9 @@ class CappedRetry(Retry):
     host's rate limiter, so retries keep to a published budget such as FRED's 2 requests a second too.
     urllib3 copies a Retry on every attempt through `new`, which carries both along."""
 
-    def __init__(self, *args, pause: Callable[[float], None] | None = None, limiter: RateLimiter | None = None,
-                 **kwargs):
+    def __init__(
+        self, *args, pause: Callable[[float], None] | None = None, limiter: RateLimiter | None = None, **kwargs
+    ):
         super().__init__(*args, **kwargs)
         self.pause = pause or time.sleep
         self.limiter = limiter
@@ -150,8 +151,13 @@ class CappedRetry(Retry):
         retry_after = self.get_retry_after(response) if self.respect_retry_after_header and response else None
         wait = retry_after if retry_after else self.get_backoff_time()
         if response is not None:  # urllib3 warns of its retries after connection errors itself, not of these
-            log.warning("HTTP %s from %s; retry %d in %.1f s", response.status,
-                        self.history[-1].url.split("?")[0] if self.history else "?", len(self.history), wait)
+            log.warning(
+                "HTTP %s from %s; retry %d in %.1f s",
+                response.status,
+                self.history[-1].url.split("?")[0] if self.history else "?",
+                len(self.history),
+                wait,
+            )
         self.pause(wait)
         if self.limiter:
             self.limiter.wait()
@@ -160,13 +166,24 @@ class CappedRetry(Retry):
 class Http:
     """A pooled HTTP client; `get` returns the body bytes or raises FetchError."""
 
-    def __init__(self, *, retries: int = 4, backoff: float = 1.0, timeout: Timeout = DEFAULT_TIMEOUT,
-                 secrets: Iterable[str] = (), rate_limits: dict[str, float] | None = None,
-                 pause: Callable[[float], None] | None = None):
+    def __init__(
+        self,
+        *,
+        retries: int = 4,
+        backoff: float = 1.0,
+        timeout: Timeout = DEFAULT_TIMEOUT,
+        secrets: Iterable[str] = (),
+        rate_limits: dict[str, float] | None = None,
+        pause: Callable[[float], None] | None = None,
+    ):
         self.retry = CappedRetry(
             # connect=1: a host that cannot be resolved or reached gets one more try, then counts as down
-            total=retries, connect=min(retries, 1), read=retries, status=retries,
-            backoff_factor=backoff, backoff_max=60,
+            total=retries,
+            connect=min(retries, 1),
+            read=retries,
+            status=retries,
+            backoff_factor=backoff,
+            backoff_max=60,
             status_forcelist=(429, 500, 502, 503, 504),
             allowed_methods=frozenset({"GET"}),
             respect_retry_after_header=True,
@@ -183,8 +200,7 @@ class Http:
     def limiter(self, url: str) -> RateLimiter | None:
         return self.limiters.get(urlsplit(url).hostname or "")
 
-    def get(self, url: str, params: dict | None = None, *,
-            error_detail: Callable[[bytes], str] | None = None) -> bytes:
+    def get(self, url: str, params: dict | None = None, *, error_detail: Callable[[bytes], str] | None = None) -> bytes:
         """The body, or FetchError. `error_detail` reads what went wrong from an error response's body (e.g.
         FRED's `<error message=..>`); its text is redacted and appended to the one-line message."""
         full = url + (("&" if "?" in url else "?") + urlencode(params) if params else "")
@@ -197,8 +213,7 @@ class Http:
         for attempt in range(self.retry.read + 1):
             error = None
             try:
-                resp = self.pool.request("GET", full, preload_content=False,
-                                         retries=self.retry.new(limiter=limiter))
+                resp = self.pool.request("GET", full, preload_content=False, retries=self.retry.new(limiter=limiter))
             except MaxRetryError as exc:
                 reason = describe(exc.reason, self.secrets)
                 if is_no_network(reason):
@@ -212,14 +227,16 @@ class Http:
                 raise FetchError(error) from None
             try:
                 if resp.status >= 400:
-                    raise FetchError(f"GET {shown} returned HTTP {resp.status}{self._detail(resp, shown, error_detail)}")
+                    raise FetchError(
+                        f"GET {shown} returned HTTP {resp.status}{self._detail(resp, shown, error_detail)}"
+                    )
                 return read_capped(resp, shown)
             except BodyReadError as exc:
                 # The body is streamed (to cap its size), so a transfer cut mid-body is retried here, as
                 # urllib3 retries the reads it does itself.
                 reason = exc.reason
                 if attempt < self.retry.read:
-                    self.retry.pause(min(self.backoff * 2 ** attempt, 60))
+                    self.retry.pause(min(self.backoff * 2**attempt, 60))
                     if limiter:
                         limiter.wait()
             finally:

@@ -71,8 +71,15 @@ class Ledger:
         self.skipped.clear()
 
 
-def ingest_payload(con: duckdb.DuckDBPyConnection, data_dir: Path, payload: Payload, module: ModuleType,
-                   *, force: bool = False, ledger: Ledger | None = None) -> PayloadOutcome:
+def ingest_payload(
+    con: duckdb.DuckDBPyConnection,
+    data_dir: Path,
+    payload: Payload,
+    module: ModuleType,
+    *,
+    force: bool = False,
+    ledger: Ledger | None = None,
+) -> PayloadOutcome:
     """Raises WarehouseError (one line) when the data directory or the database cannot be written.
     With a ledger, a skipped payload's log line waits for `ledger.flush`."""
     with storage_errors(con):
@@ -82,17 +89,28 @@ def ingest_payload(con: duckdb.DuckDBPyConnection, data_dir: Path, payload: Payl
     return outcome
 
 
-def _ingest(con: duckdb.DuckDBPyConnection, data_dir: Path, payload: Payload, module: ModuleType,
-            force: bool, ledger: Ledger | None) -> PayloadOutcome:
+def _ingest(
+    con: duckdb.DuckDBPyConnection,
+    data_dir: Path,
+    payload: Payload,
+    module: ModuleType,
+    force: bool,
+    ledger: Ledger | None,
+) -> PayloadOutcome:
     sha = payload.sha256
     # Land the bytes before anything can fail: the raw zone is the record of what the source served.
     with landing_errors(payload.relpath, data_dir):
         raw = landing.store(data_dir, sha, payload.body)
-    log = {"source": payload.source, "relpath": payload.relpath, "url": payload.url,
-           "fetched_at": payload.fetched_at.replace(tzinfo=None), "sha256": sha, "bytes": len(payload.body),
-           "offline": payload.offline}
-    seen = ((sha, payload.relpath) in ledger.known if ledger is not None
-            else already_loaded(con, sha, payload.relpath))
+    log = {
+        "source": payload.source,
+        "relpath": payload.relpath,
+        "url": payload.url,
+        "fetched_at": payload.fetched_at.replace(tzinfo=None),
+        "sha256": sha,
+        "bytes": len(payload.body),
+        "offline": payload.offline,
+    }
+    seen = (sha, payload.relpath) in ledger.known if ledger is not None else already_loaded(con, sha, payload.relpath)
     if not force and seen:
         # Logged all the same: the fetch happened, and freshness reports when each source was last checked.
         if ledger is not None:
@@ -104,8 +122,9 @@ def _ingest(con: duckdb.DuckDBPyConnection, data_dir: Path, payload: Payload, mo
         ledger.flush(con)  # the skipped lines before this payload's own: ingest_log stays in fetch order
     fetched_on: date | None = None if payload.offline else payload.fetched_at.date()
     staging = getattr(module, "stage", None)  # DuckDB reads the landed bytes; None = parse in Python
-    staged = staging and staging(con, payload.relpath, payload.body, fetched_on, raw, sha,
-                                 retrieval_date(log["fetched_at"]))
+    staged = staging and staging(
+        con, payload.relpath, payload.body, fetched_on, raw, sha, retrieval_date(log["fetched_at"])
+    )
     if staged:
         return PayloadOutcome(payload.relpath, sha, "loaded", load_staged(con, staged, log_row=log))
     try:
@@ -131,12 +150,25 @@ def landing_errors(relpath: str, data_dir: Path):
     try:
         yield
     except OSError as exc:
-        raise WarehouseError(f"{relpath}: cannot write to the data directory {data_dir}: "
-                             f"{exc.strerror or exc}") from None
+        raise WarehouseError(
+            f"{relpath}: cannot write to the data directory {data_dir}: {exc.strerror or exc}"
+        ) from None
 
 
 def record_fetch_failure(con: duckdb.DuckDBPyConnection, source: str, relpath: str, url: str, error: str) -> None:
     from warehouse.load import utcnow
 
-    write_log(con, {"source": source, "relpath": relpath, "url": url, "fetched_at": utcnow(), "sha256": "",
-                    "bytes": 0, "status": "failed", "error": error, "offline": False})
+    write_log(
+        con,
+        {
+            "source": source,
+            "relpath": relpath,
+            "url": url,
+            "fetched_at": utcnow(),
+            "sha256": "",
+            "bytes": 0,
+            "status": "failed",
+            "error": error,
+            "offline": False,
+        },
+    )

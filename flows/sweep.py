@@ -62,29 +62,41 @@ class SweepError(ModelError):
 
 # --- the grid --------------------------------------------------------------------------------------------------
 
+
 class SweepGrid(BaseModel):
     """A sweep file (sweeps/*.yaml) or the CLI's --size/--months/… options."""
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_.-]*$", max_length=60, description="Sweep name (lower case "
-                      "letters, digits, '-', '_', '.'); names its report folder")
+    name: str = Field(
+        pattern=r"^[a-z0-9][a-z0-9_.-]*$",
+        max_length=60,
+        description="Sweep name (lower case letters, digits, '-', '_', '.'); names its report folder",
+    )
     description: str = Field("", description="What the grid explores, shown on the sweep's page")
-    base: str | dict[str, Any] = Field("japan-fire-sale", description="Scenario every cell starts from: a shipped "
-                                       "name, a YAML file (relative to the sweep file) or an inline spec")
+    base: str | dict[str, Any] = Field(
+        "japan-fire-sale",
+        description="Scenario every cell starts from: a shipped "
+        "name, a YAML file (relative to the sweep file) or an inline spec",
+    )
     seller: str | None = Field(None, description="Who sells (default: the base's first seller, else Japan)")
     sizes_usd_bn: list[Annotated[float, Field(ge=0, le=100_000)]] = Field(
-        min_length=1, description="Sale sizes, $ billions of face value (one grid axis)")
+        min_length=1, description="Sale sizes, $ billions of face value (one grid axis)"
+    )
     months: list[Annotated[int, Field(ge=1, le=600)]] = Field(
-        min_length=1, description="Months each sale is spread over (1 = a fire sale; one grid axis)")
+        min_length=1, description="Months each sale is spread over (1 = a fire sale; one grid axis)"
+    )
     contagion: list[Annotated[float, Field(ge=0, le=5)]] = Field(
-        default_factory=lambda: [0.0], min_length=1, description="Contagion scales (as the spec's `contagion`)")
+        default_factory=lambda: [0.0], min_length=1, description="Contagion scales (as the spec's `contagion`)"
+    )
     backstop_share: list[Annotated[float, Field(ge=0, le=1)]] = Field(
-        default_factory=lambda: [0.0], min_length=1, description="Fed backstop shares (as `fed_backstop.share`)")
+        default_factory=lambda: [0.0], min_length=1, description="Fed backstop shares (as `fed_backstop.share`)"
+    )
     draws: int | None = Field(None, ge=1, le=100_000, description="Monte Carlo draws per cell (null = the base's)")
     seed: int | None = Field(None, ge=0, description="Random seed for every cell (null = the base's)")
-    calibration: str | None = Field(None, description="Calibration id or prefix (null = the base's, normally "
-                                    "the latest)")
+    calibration: str | None = Field(
+        None, description="Calibration id or prefix (null = the base's, normally the latest)"
+    )
 
     @field_validator("sizes_usd_bn", "months", "contagion", "backstop_share")
     @classmethod
@@ -109,8 +121,11 @@ def _grid_error(e: ValidationError) -> SpecError:
         value = err.get("input")
         shown = f"{value:g}" if isinstance(value, float) else repr(value) if isinstance(value, str) else value
         reason = str((err.get("ctx") or {}).get("error", err["msg"]))
-        parts.append(f"{where}: {reason}" if isinstance(value, dict) or value is None
-                     else f"{where}: {shown} is not valid: {reason}")
+        parts.append(
+            f"{where}: {reason}"
+            if isinstance(value, dict) or value is None
+            else f"{where}: {shown} is not valid: {reason}"
+        )
     return SpecError("; ".join(parts))
 
 
@@ -157,8 +172,9 @@ class Cell:
         return self.spec.name
 
 
-def cell_spec(base: ScenarioSpec, grid: SweepGrid, size: float, months: int, contagion: float,
-              share: float) -> ScenarioSpec:
+def cell_spec(
+    base: ScenarioSpec, grid: SweepGrid, size: float, months: int, contagion: float, share: float
+) -> ScenarioSpec:
     """The base scenario with one seller selling `size` over `months`, the contagion scale and the backstop share.
 
     Name and description depend only on the cell (not on the sweep's name), so equal cells of different sweeps
@@ -169,11 +185,22 @@ def cell_spec(base: ScenarioSpec, grid: SweepGrid, size: float, months: int, con
     name = f"{base.name[:40]}-{who[:16]}-{size:g}bn-{months}m-c{contagion:g}-b{share:g}"
     data = base.model_dump(mode="json")
     data.update(
-        name=name, description=(f"Sweep cell of {base.name}: {country} sells ${size:g}bn over {months} month(s), "
-                                f"contagion ×{contagion:g}, Fed backstop {share:.0%}."),
-        sellers=[{"country": country, "amount_usd_bn": size, "start_month": first.start_month if first else 0,
-                  "months": months}],
-        contagion=contagion, fed_backstop={**data["fed_backstop"], "share": share})
+        name=name,
+        description=(
+            f"Sweep cell of {base.name}: {country} sells ${size:g}bn over {months} month(s), "
+            f"contagion ×{contagion:g}, Fed backstop {share:.0%}."
+        ),
+        sellers=[
+            {
+                "country": country,
+                "amount_usd_bn": size,
+                "start_month": first.start_month if first else 0,
+                "months": months,
+            }
+        ],
+        contagion=contagion,
+        fed_backstop={**data["fed_backstop"], "share": share},
+    )
     for k in ("draws", "seed", "calibration"):
         if getattr(grid, k) is not None:
             data[k] = getattr(grid, k)
@@ -188,14 +215,19 @@ def build_cells(grid: SweepGrid, base: ScenarioSpec) -> list[Cell]:
     if len(base.sellers) > 1:
         # A cell replaces the base's sale with one seller's: the other sellers would vanish without a word.
         who = ", ".join(s.country for s in base.sellers)
-        raise SpecError(f"base: {base.name} has {len(base.sellers)} sellers ({who}); a sweep varies one seller's "
-                        "sale, so give a base with one seller (or none) and name it with `seller`")
+        raise SpecError(
+            f"base: {base.name} has {len(base.sellers)} sellers ({who}); a sweep varies one seller's "
+            "sale, so give a base with one seller (or none) and name it with `seller`"
+        )
     too_long = [m for m in grid.months if m > base.horizon_months]
     if too_long:
-        raise SpecError(f"months: {too_long[0]} is longer than the base scenario's horizon_months "
-                        f"{base.horizon_months}")
-    return [Cell(s, m, c, b, cell_spec(base, grid, s, m, c, b))
-            for c, b, s, m in itertools.product(grid.contagion, grid.backstop_share, grid.sizes_usd_bn, grid.months)]
+        raise SpecError(
+            f"months: {too_long[0]} is longer than the base scenario's horizon_months {base.horizon_months}"
+        )
+    return [
+        Cell(s, m, c, b, cell_spec(base, grid, s, m, c, b))
+        for c, b, s, m in itertools.product(grid.contagion, grid.backstop_share, grid.sizes_usd_bn, grid.months)
+    ]
 
 
 def cell_key(spec: ScenarioSpec, calibration_id: str, data_hash: str, version: str) -> str:
@@ -203,6 +235,7 @@ def cell_key(spec: ScenarioSpec, calibration_id: str, data_hash: str, version: s
 
 
 # --- plan (read-only) ------------------------------------------------------------------------------------------
+
 
 @dataclass
 class Plan:
@@ -219,21 +252,24 @@ class Plan:
     stored: dict[str, dict] = field(default_factory=dict)  # cell_key -> results of cells already stored
 
     def grid_json(self) -> str:
-        return json.dumps({**self.grid.model_dump(mode="json"), "base": self.base.model_dump(mode="json")},
-                          sort_keys=True)
+        return json.dumps(
+            {**self.grid.model_dump(mode="json"), "base": self.base.model_dump(mode="json")}, sort_keys=True
+        )
 
 
 def _needs(record, cells: list[Cell]) -> None:
     """Refuse a grid the calibration cannot run before fanning out (the model would fail in every cell)."""
-    for name, unit, used in (("contagion", "usd_per_usd", any(c.contagion > 0 and c.size_usd_bn for c in cells)),
-                             ("backstop_breakeven", "bp_per_100bn",
-                              any(c.backstop_share > 0 and c.size_usd_bn for c in cells))):
+    for name, unit, used in (
+        ("contagion", "usd_per_usd", any(c.contagion > 0 and c.size_usd_bn for c in cells)),
+        ("backstop_breakeven", "bp_per_100bn", any(c.backstop_share > 0 and c.size_usd_bn for c in cells)),
+    ):
         if used:
             try:
                 record.get(name, unit=unit)
             except KeyError:
-                raise SpecError(f"calibration {record.id} has no {name} ({unit}) parameter, which this grid needs"
-                                ) from None
+                raise SpecError(
+                    f"calibration {record.id} has no {name} ({unit}) parameter, which this grid needs"
+                ) from None
 
 
 def plan_sweep(db: str, grid: SweepGrid, relative_to: Path | None = None, *, reuse: bool = True) -> Plan:
@@ -281,8 +317,10 @@ def _cell_inputs(db: str, anchor: date, calibration_id: str, data_hash: str):
                 frames = read_frames(con, anchor)
             seen = frames_hash(frames)
             if seen != data_hash:
-                raise ScenarioDataError(f"the warehouse changed during the sweep (data hash {seen[:12]}, planned "
-                                        f"{data_hash[:12]}): run the sweep again")
+                raise ScenarioDataError(
+                    f"the warehouse changed during the sweep (data hash {seen[:12]}, planned "
+                    f"{data_hash[:12]}): run the sweep again"
+                )
             remember_inputs(key, record, frames)
         return key, _inputs[key]
 
@@ -301,8 +339,11 @@ def _setup(key: tuple, spec: ScenarioSpec, frames: Frames) -> Setup:
         if skey not in _setups:
             _setups[skey] = prepare(spec, frames)
         setup = _setups[skey]
-    amounts = (check_against_holdings(spec, frames.holdings, as_of=setup.anchor) if frames.holdings is not None
-               else {i: s.amount_usd_bn for i, s in enumerate(spec.sellers)})
+    amounts = (
+        check_against_holdings(spec, frames.holdings, as_of=setup.anchor)
+        if frames.holdings is not None
+        else {i: s.amount_usd_bn for i, s in enumerate(spec.sellers)}
+    )
     return replace(setup, amounts=amounts)
 
 
@@ -315,8 +356,9 @@ def compute_cell(db: str, spec_json: str, calibration_id: str, anchor: date, dat
 
 
 @task(name="sweep-cells", task_run_name="cells-{label}", retries=0, cache_policy=NO_CACHE)
-def sweep_cells(db: str, spec_jsons: list[str], calibration_id: str, anchor: date, data_hash: str,
-                label: str) -> list[dict]:
+def sweep_cells(
+    db: str, spec_jsons: list[str], calibration_id: str, anchor: date, data_hash: str, label: str
+) -> list[dict]:
     """A batch of cells. Expected failures come back as values, so the parent raises one clear error instead of
     Prefect logging a traceback per task; anything else is a bug and fails the task."""
     out = []
@@ -343,8 +385,14 @@ def sweep_flow(db: str, batches: list[dict], calibration_id: str, anchor: date, 
     """Fan the batches out (`batches`: label and spec_jsons each); one output per cell, in the order given."""
     from prefect.futures import as_completed
 
-    futures = sweep_cells.map(unmapped(db), [b["spec_jsons"] for b in batches], unmapped(calibration_id),
-                              unmapped(anchor), unmapped(data_hash), [b["label"] for b in batches])
+    futures = sweep_cells.map(
+        unmapped(db),
+        [b["spec_jsons"] for b in batches],
+        unmapped(calibration_id),
+        unmapped(anchor),
+        unmapped(data_hash),
+        [b["label"] for b in batches],
+    )
     sizes = {id(f): len(b["spec_jsons"]) for f, b in zip(futures, batches, strict=True)}
     total, done = sum(sizes.values()), 0
     for f in as_completed(futures):
@@ -362,8 +410,14 @@ def task_runner(dask_address: str | None = None, dask_local: int | None = None, 
         if dask_address:
             check_scheduler(dask_address)
             return DaskTaskRunner(address=dask_address)
-        return DaskTaskRunner(cluster_kwargs={"n_workers": dask_local, "threads_per_worker": 1, "processes": True,
-                                              "dashboard_address": None})
+        return DaskTaskRunner(
+            cluster_kwargs={
+                "n_workers": dask_local,
+                "threads_per_worker": 1,
+                "processes": True,
+                "dashboard_address": None,
+            }
+        )
     from prefect.task_runners import ThreadPoolTaskRunner
 
     return ThreadPoolTaskRunner(max_workers=threads)
@@ -419,6 +473,7 @@ class _ApiServer:
 
 # --- the whole sweep -------------------------------------------------------------------------------------------
 
+
 @dataclass
 class SweepRun:
     plan: Plan
@@ -437,34 +492,56 @@ class SweepRun:
 
     def summary(self) -> dict:
         p = self.plan
-        return {"sweep_id": p.sweep_id, "name": p.grid.name, "description": p.grid.description,
-                "created_at": self.created_at.isoformat(timespec="seconds"), "base": p.base.name,
-                "calibration_id": p.calibration_id, "data_hash": p.data_hash, "code_version": p.code_version,
-                "anchor": p.anchor.isoformat(), "draws": p.cells[0].spec.draws, "seed": p.cells[0].spec.seed,
-                "runner": self.runner, "cells_total": len(p.cells), "cells_computed": len(self.computed),
-                "cells_reused": len(p.cells) - len(self.computed), "newly_stored": self.newly_stored,
-                "elapsed_s": round(self.elapsed_s, 2), "report_dir": str(self.report_dir) if self.report_dir else None,
-                "grid": json.loads(p.grid_json()), "cells": self.rows()}
+        return {
+            "sweep_id": p.sweep_id,
+            "name": p.grid.name,
+            "description": p.grid.description,
+            "created_at": self.created_at.isoformat(timespec="seconds"),
+            "base": p.base.name,
+            "calibration_id": p.calibration_id,
+            "data_hash": p.data_hash,
+            "code_version": p.code_version,
+            "anchor": p.anchor.isoformat(),
+            "draws": p.cells[0].spec.draws,
+            "seed": p.cells[0].spec.seed,
+            "runner": self.runner,
+            "cells_total": len(p.cells),
+            "cells_computed": len(self.computed),
+            "cells_reused": len(p.cells) - len(self.computed),
+            "newly_stored": self.newly_stored,
+            "elapsed_s": round(self.elapsed_s, 2),
+            "report_dir": str(self.report_dir) if self.report_dir else None,
+            "grid": json.loads(p.grid_json()),
+            "cells": self.rows(),
+        }
 
 
-def compute(plan: Plan, db: str, runner=None, runner_name: str = "threads", batch: int | None = None
-            ) -> dict[str, dict]:
+def compute(
+    plan: Plan, db: str, runner=None, runner_name: str = "threads", batch: int | None = None
+) -> dict[str, dict]:
     """Results of the cells not stored yet, by cell key, through the Prefect flow on `runner`; `batch` cells per
     task (default: `batch_size`)."""
     todo = [c for c in plan.cells if c.key not in plan.stored]
     if not todo:
         return {}
     api = _ApiServer()
-    remember_inputs((str(Path(db).resolve()), plan.anchor, plan.calibration_id, plan.data_hash), plan.record,
-                    plan.frames)
+    remember_inputs(
+        (str(Path(db).resolve()), plan.anchor, plan.calibration_id, plan.data_hash), plan.record, plan.frames
+    )
     progress.start("cells", f"{len(todo)} to compute on {runner_name}")
     size = batch or batch_size(len(todo), todo[0].spec.draws)
-    batches = [{"label": todo[i].label + (f"+{len(todo[i:i + size]) - 1}" if size > 1 else ""),
-                "spec_jsons": [c.spec.model_dump_json() for c in todo[i:i + size]]} for i in range(0, len(todo), size)]
+    batches = [
+        {
+            "label": todo[i].label + (f"+{len(todo[i : i + size]) - 1}" if size > 1 else ""),
+            "spec_jsons": [c.spec.model_dump_json() for c in todo[i : i + size]],
+        }
+        for i in range(0, len(todo), size)
+    ]
     with api.settings():
         run = sweep_flow.with_options(task_runner=runner) if runner is not None else sweep_flow
-        out = run(db=db, batches=batches, calibration_id=plan.calibration_id, anchor=plan.anchor,
-                  data_hash=plan.data_hash)
+        out = run(
+            db=db, batches=batches, calibration_id=plan.calibration_id, anchor=plan.anchor, data_hash=plan.data_hash
+        )
     failed = [(c, o) for c, o in zip(todo, out, strict=True) if "error" in o]
     if failed:
         c, o = failed[0]
@@ -484,30 +561,67 @@ def store_sweep(con: duckdb.DuckDBPyConnection, run: SweepRun) -> bool:
     for key in run.computed:
         c, r = cells[key], run.results[key]
         y, i = r["yields"]["10y"]["peak_shift_bp"], r["interest"]["cumulative_10y_delta_usd_bn"]
-        rows.append({"cell_key": key, "sweep_id": p.sweep_id, "size_usd_bn": c.size_usd_bn, "months": c.months,
-                     "contagion": c.contagion, "backstop_share": c.backstop_share,
-                     "yield_10y_delta_bp_p5": y["p5"], "yield_10y_delta_bp_p50": y["p50"],
-                     "yield_10y_delta_bp_p95": y["p95"], "interest_10y_delta_usd_bn_p5": i["p5"],
-                     "interest_10y_delta_usd_bn_p50": i["p50"], "interest_10y_delta_usd_bn_p95": i["p95"],
-                     "results_json": json.dumps(r, allow_nan=False), "calibration_id": p.calibration_id,
-                     "data_hash": p.data_hash, "code_version": p.code_version})
-    sweep = {"sweep_id": p.sweep_id, "created_at": run.created_at.replace(tzinfo=None), "name": p.grid.name,
-             "grid_json": p.grid_json(), "calibration_id": p.calibration_id, "data_hash": p.data_hash,
-             "code_version": p.code_version, "anchor": p.anchor, "cell_keys": json.dumps([c.key for c in p.cells]),
-             "cells_computed": len(run.computed), "cells_reused": len(p.cells) - len(run.computed)}
+        rows.append(
+            {
+                "cell_key": key,
+                "sweep_id": p.sweep_id,
+                "size_usd_bn": c.size_usd_bn,
+                "months": c.months,
+                "contagion": c.contagion,
+                "backstop_share": c.backstop_share,
+                "yield_10y_delta_bp_p5": y["p5"],
+                "yield_10y_delta_bp_p50": y["p50"],
+                "yield_10y_delta_bp_p95": y["p95"],
+                "interest_10y_delta_usd_bn_p5": i["p5"],
+                "interest_10y_delta_usd_bn_p50": i["p50"],
+                "interest_10y_delta_usd_bn_p95": i["p95"],
+                "results_json": json.dumps(r, allow_nan=False),
+                "calibration_id": p.calibration_id,
+                "data_hash": p.data_hash,
+                "code_version": p.code_version,
+            }
+        )
+    sweep = {
+        "sweep_id": p.sweep_id,
+        "created_at": run.created_at.replace(tzinfo=None),
+        "name": p.grid.name,
+        "grid_json": p.grid_json(),
+        "calibration_id": p.calibration_id,
+        "data_hash": p.data_hash,
+        "code_version": p.code_version,
+        "anchor": p.anchor,
+        "cell_keys": json.dumps([c.key for c in p.cells]),
+        "cells_computed": len(run.computed),
+        "cells_reused": len(p.cells) - len(run.computed),
+    }
     return repository.store_sweep(con, sweep, rows)
 
 
-def run_sweep(db: str, grid: SweepGrid, *, relative_to: Path | None = None, dask_address: str | None = None,
-              dask_local: int | None = None, threads: int | None = None, reports_dir: str | Path | None = "reports",
-              reuse: bool = True, store: bool = True, today: date | None = None, batch: int | None = None
-              ) -> SweepRun:
+def run_sweep(
+    db: str,
+    grid: SweepGrid,
+    *,
+    relative_to: Path | None = None,
+    dask_address: str | None = None,
+    dask_local: int | None = None,
+    threads: int | None = None,
+    reports_dir: str | Path | None = "reports",
+    reuse: bool = True,
+    store: bool = True,
+    today: date | None = None,
+    batch: int | None = None,
+) -> SweepRun:
     """Plan, compute the missing cells, store them and the sweep, write the report (None: no report)."""
     t0 = time.perf_counter()
     plan = plan_sweep(db, grid, relative_to, reuse=reuse)
     runner = task_runner(dask_address, dask_local, threads)
-    name = (f"dask {dask_address}" if dask_address else f"dask local cluster ({dask_local} workers)" if dask_local
-            else f"threads ({threads or 'default'})")
+    name = (
+        f"dask {dask_address}"
+        if dask_address
+        else f"dask local cluster ({dask_local} workers)"
+        if dask_local
+        else f"threads ({threads or 'default'})"
+    )
     computed = compute(plan, db, runner, name, batch)
     run = SweepRun(plan, {**plan.stored, **computed}, list(computed), name, 0.0, datetime.now(UTC))
     if store:
@@ -517,8 +631,9 @@ def run_sweep(db: str, grid: SweepGrid, *, relative_to: Path | None = None, dask
         from warehouse.db import publish_read_copy
 
         publish_read_copy(db)  # readers of the copy (notebooks, the API) see the new cells
-        progress.done("store", f"{len(computed)} new cells" + ("" if run.newly_stored else
-                                                               "; identical sweep already stored"))
+        progress.done(
+            "store", f"{len(computed)} new cells" + ("" if run.newly_stored else "; identical sweep already stored")
+        )
     run.elapsed_s = time.perf_counter() - t0
     if reports_dir is not None:
         from flows.report_sweep import write_report

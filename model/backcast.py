@@ -65,8 +65,9 @@ def monthly_curve(curve: pd.DataFrame, ends: pd.DatetimeIndex, terms: np.ndarray
     return out, {"months_shaped": shaped, "months_without_curve": empty}
 
 
-def _target_path(totals: pd.DataFrame | pd.Series, anchor: date, start_bn: float,
-                 ends: pd.DatetimeIndex) -> tuple[np.ndarray, list[str]]:
+def _target_path(
+    totals: pd.DataFrame | pd.Series, anchor: date, start_bn: float, ends: pd.DatetimeIndex
+) -> tuple[np.ndarray, list[str]]:
     if isinstance(totals, pd.Series):
         s = totals.astype(float)
         s.index = pd.to_datetime(s.index)
@@ -88,8 +89,10 @@ def _target_path(totals: pd.DataFrame | pd.Series, anchor: date, start_bn: float
     path = np.interp(days(ends), x, np.r_[start_bn, s.to_numpy()])
     gaps = int((~ends.isin(s.index)).sum())
     if gaps:
-        notes.append(f"realized total marketable debt interpolated for {gaps} of {len(ends)} months "
-                     f"(held flat after {s.index.max():%Y-%m-%d})")
+        notes.append(
+            f"realized total marketable debt interpolated for {gaps} of {len(ends)} months "
+            f"(held flat after {s.index.max():%Y-%m-%d})"
+        )
     return path, notes
 
 
@@ -103,26 +106,33 @@ def _actual(avg_rates: pd.DataFrame | None, to: pd.Timestamp) -> dict:
     a = a[a["record_date"] == a["record_date"].max()]
     cls = a["security_desc"].map(normalise_class)
     rates = dict(zip(cls, a["avg_interest_rate_pct"].astype(float), strict=True))
-    return {"total_marketable_avg_rate_pct": rates.get("Total"),
-            "by_class_avg_rate_pct": {c: rates[c] for c in CLASSES if c in rates},
-            "record_date": a["record_date"].max().date().isoformat()}
+    return {
+        "total_marketable_avg_rate_pct": rates.get("Total"),
+        "by_class_avg_rate_pct": {c: rates[c] for c in CLASSES if c in rates},
+        "record_date": a["record_date"].max().date().isoformat(),
+    }
 
 
 def _class_points(by_class: pd.DataFrame, anchor: pd.Timestamp) -> pd.DataFrame:
     """record_date × class $bn after the anchor (rows: record dates; columns: CLASSES)."""
-    t = by_class.assign(record_date=pd.to_datetime(by_class["record_date"]),
-                        security_class=by_class["security_class"].map(normalise_class))
+    t = by_class.assign(
+        record_date=pd.to_datetime(by_class["record_date"]),
+        security_class=by_class["security_class"].map(normalise_class),
+    )
     t = t[(t["record_date"] > anchor) & t["security_class"].isin(CLASSES)]
-    return t.pivot_table(index="record_date", columns="security_class", values="usd_bn", aggfunc="last") \
-        .reindex(columns=list(CLASSES)).dropna().sort_index()
+    return (
+        t.pivot_table(index="record_date", columns="security_class", values="usd_bn", aggfunc="last")
+        .reindex(columns=list(CLASSES))
+        .dropna()
+        .sort_index()
+    )
 
 
 def _class_targets(points: pd.DataFrame, start: pd.Series, ends: pd.DatetimeIndex) -> np.ndarray:
     """(H, 5) each class's realized outstanding, linear between the anchor and the record dates given."""
     days = lambda ts: pd.DatetimeIndex(ts).to_numpy(dtype="datetime64[D]").astype(float)  # noqa: E731
     x = np.r_[days([start.name]), days(points.index)]
-    return np.stack([np.interp(days(ends), x, np.r_[start[c], points[c].to_numpy(float)]) for c in CLASSES],
-                    axis=1)
+    return np.stack([np.interp(days(ends), x, np.r_[start[c], points[c].to_numpy(float)]) for c in CLASSES], axis=1)
 
 
 TOTAL_DEFINITION = (
@@ -131,37 +141,54 @@ TOTAL_DEFINITION = (
     "{cw:.3f} % against the published {pub:.3f} % ({when}). The gap is what counting TIPS at about {z:.2f} % "
     "instead of their {tips:.3f} % real coupon rate would give: consistent with a total that includes TIPS "
     "inflation compensation, but this is an inference (the dataset's documentation in hand does not define the "
-    "total). The model is therefore compared class by class, and its total with the class-weighted actual.")
+    "total). The model is therefore compared class by class, and its total with the class-weighted actual."
+)
 
 
 def _totals(actual: dict, weights: dict[str, float], modelled: dict[str, float], modelled_total: float) -> dict:
     rates = actual["by_class_avg_rate_pct"]
     cls = [c for c in CLASSES if c in rates and weights.get(c)]
-    out = {"published_pct": actual["total_marketable_avg_rate_pct"], "modelled_pct": modelled_total,
-           "actual_weights_usd_bn": {c: weights[c] for c in cls}}
+    out = {
+        "published_pct": actual["total_marketable_avg_rate_pct"],
+        "modelled_pct": modelled_total,
+        "actual_weights_usd_bn": {c: weights[c] for c in cls},
+    }
     if not cls:
         return out
     w = np.array([weights[c] for c in cls])
     cw = float(np.dot(w, [rates[c] for c in cls]) / w.sum())
     mw = float(np.dot(w, [modelled.get(c, np.nan) for c in cls]) / w.sum())
-    out |= {"actual_class_weighted_pct": cw, "modelled_on_actual_weights_pct": mw,
-            "error_vs_class_weighted_pp": modelled_total - cw}
+    out |= {
+        "actual_class_weighted_pct": cw,
+        "modelled_on_actual_weights_pct": mw,
+        "error_vs_class_weighted_pp": modelled_total - cw,
+    }
     pub = actual["total_marketable_avg_rate_pct"]
     if pub is not None and "TIPS" in cls:
         z = (pub * w.sum() - sum(weights[c] * rates[c] for c in cls if c != "TIPS")) / weights["TIPS"]
-        out |= {"published_minus_class_weighted_pp": pub - cw, "error_vs_published_pp": modelled_total - pub,
-                "tips_rate_implied_by_published_total_pct": float(z),
-                "definition": TOTAL_DEFINITION.format(cw=cw, pub=pub, when=actual["record_date"], z=z,
-                                                      tips=rates["TIPS"])}
+        out |= {
+            "published_minus_class_weighted_pp": pub - cw,
+            "error_vs_published_pp": modelled_total - pub,
+            "tips_rate_implied_by_published_total_pct": float(z),
+            "definition": TOTAL_DEFINITION.format(cw=cw, pub=pub, when=actual["record_date"], z=z, tips=rates["TIPS"]),
+        }
     return out
 
 
-def backcast(stock_at_anchor: pd.DataFrame, realized_curve: pd.DataFrame,
-             realized_total_marketable: pd.DataFrame | pd.Series, to_date: date, *,
-             avg_rates: pd.DataFrame | None = None, anchor: date | None = None,
-             stock_rows: pd.DataFrame | None = None, realized_by_class: pd.DataFrame | None = None,
-             mix: dict[str, float] | None = None, cpi_inflation_pct: float = 2.5,
-             frn_spread_pct: float = 0.15) -> dict:
+def backcast(
+    stock_at_anchor: pd.DataFrame,
+    realized_curve: pd.DataFrame,
+    realized_total_marketable: pd.DataFrame | pd.Series,
+    to_date: date,
+    *,
+    avg_rates: pd.DataFrame | None = None,
+    anchor: date | None = None,
+    stock_rows: pd.DataFrame | None = None,
+    realized_by_class: pd.DataFrame | None = None,
+    mix: dict[str, float] | None = None,
+    cpi_inflation_pct: float = 2.5,
+    frn_spread_pct: float = 0.15,
+) -> dict:
     """Modelled vs actual average interest rates on marketable debt at `to_date`, by class and in total.
 
     `stock_at_anchor` is model.stock.build_stock output; `realized_total_marketable` is mspd_summary rows,
@@ -185,15 +212,24 @@ def backcast(stock_at_anchor: pd.DataFrame, realized_curve: pd.DataFrame,
     engine_stock = EngineStock.from_stock(stock_at_anchor, anchor)
     at_anchor = class_totals(stock_at_anchor)
     points = _class_points(realized_by_class, a) if realized_by_class is not None else pd.DataFrame()
-    common = dict(new_rate=rate[None] / 100.0, bill3m=bill3m[None] / 100.0,
-                  inflation=np.full((1, horizon), cpi_inflation_pct / 100.0))
+    common = dict(
+        new_rate=rate[None] / 100.0,
+        bill3m=bill3m[None] / 100.0,
+        inflation=np.full((1, horizon), cpi_inflation_pct / 100.0),
+    )
     if len(points):
         start = at_anchor[list(CLASSES)].rename(a)
         paths = Paths(**common, target_by_class=_class_targets(points, start, ends))
-        notes = [f"auctions by class track the realized outstanding of each class, linear between the anchor and "
-                 f"{', '.join(d.date().isoformat() for d in points.index)} (within a class, the anchor's mix)"]
-        issuance = {"mode": "realized class stock", "class_points": {
-            d.date().isoformat(): {c: float(v) for c, v in row.items()} for d, row in points.iterrows()}}
+        notes = [
+            f"auctions by class track the realized outstanding of each class, linear between the anchor and "
+            f"{', '.join(d.date().isoformat() for d in points.index)} (within a class, the anchor's mix)"
+        ]
+        issuance = {
+            "mode": "realized class stock",
+            "class_points": {
+                d.date().isoformat(): {c: float(v) for c, v in row.items()} for d, row in points.iterrows()
+            },
+        }
     else:
         target, notes = _target_path(realized_total_marketable, anchor, float(engine_stock.face.sum()), ends)
         paths = Paths(**common, target_outstanding=target)
@@ -201,34 +237,55 @@ def backcast(stock_at_anchor: pd.DataFrame, realized_curve: pd.DataFrame,
     res = roll(engine_stock, buckets, paths)
     total, by_class = res.avg_rate_pct()
     if curve_info["months_shaped"]:
-        notes.append(f"{curve_info['months_shaped']} of {horizon} months lacked some tenors: those moved with the "
-                     "observed tenors' change (fresher FRED series carry the 3-month and 10-year further)")
+        notes.append(
+            f"{curve_info['months_shaped']} of {horizon} months lacked some tenors: those moved with the "
+            "observed tenors' change (fresher FRED series carry the 3-month and 10-year further)"
+        )
     if curve_info["months_without_curve"]:
-        notes.append(f"{curve_info['months_without_curve']} of {horizon} months had no yield curve: the previous "
-                     "month's was used")
+        notes.append(
+            f"{curve_info['months_without_curve']} of {horizon} months had no yield curve: the previous "
+            "month's was used"
+        )
     notes.append("modelled rates exclude the Federal Financing Bank line (~$3.6bn), which Treasury's total includes")
     actual = _actual(avg_rates, to)
     modelled_cls = {c: float(by_class[0, -1, k]) for k, c in enumerate(CLASSES) if res.face_by_class[0, -1, k] > 0}
     modelled_usd = {c: float(res.face_by_class[0, -1, k]) for k, c in enumerate(CLASSES)}
-    actual_usd = {c: float(points.iloc[-1][c]) for c in CLASSES} if len(points) and points.index[-1] == ends[-1] \
-        else {}
+    actual_usd = {c: float(points.iloc[-1][c]) for c in CLASSES} if len(points) and points.index[-1] == ends[-1] else {}
     out = {
-        "anchor": a.date().isoformat(), "to": ends[-1].date().isoformat(), "months": horizon,
-        "modelled": {"total_marketable_avg_rate_pct": float(total[0, -1]), "by_class_avg_rate_pct": modelled_cls,
-                     "total_marketable_usd_bn": float(res.outstanding_end[0, -1]), "by_class_usd_bn": modelled_usd,
-                     "at_anchor_avg_rate_pct": avg_rate_pct(stock_at_anchor, float(bill3m[0])),
-                     "at_anchor_by_class_usd_bn": {k: float(v) for k, v in at_anchor.items()}},
+        "anchor": a.date().isoformat(),
+        "to": ends[-1].date().isoformat(),
+        "months": horizon,
+        "modelled": {
+            "total_marketable_avg_rate_pct": float(total[0, -1]),
+            "by_class_avg_rate_pct": modelled_cls,
+            "total_marketable_usd_bn": float(res.outstanding_end[0, -1]),
+            "by_class_usd_bn": modelled_usd,
+            "at_anchor_avg_rate_pct": avg_rate_pct(stock_at_anchor, float(bill3m[0])),
+            "at_anchor_by_class_usd_bn": {k: float(v) for k, v in at_anchor.items()},
+        },
         "actual": actual | {"by_class_usd_bn": actual_usd},
-        "by_class": [{"class": c, "modelled_pct": modelled_cls.get(c), "actual_pct": actual["by_class_avg_rate_pct"].get(c),
-                      "error_pp": (modelled_cls[c] - actual["by_class_avg_rate_pct"][c])
-                      if c in modelled_cls and c in actual["by_class_avg_rate_pct"] else None,
-                      "modelled_usd_bn": modelled_usd[c], "actual_usd_bn": actual_usd.get(c)} for c in CLASSES],
+        "by_class": [
+            {
+                "class": c,
+                "modelled_pct": modelled_cls.get(c),
+                "actual_pct": actual["by_class_avg_rate_pct"].get(c),
+                "error_pp": (modelled_cls[c] - actual["by_class_avg_rate_pct"][c])
+                if c in modelled_cls and c in actual["by_class_avg_rate_pct"]
+                else None,
+                "modelled_usd_bn": modelled_usd[c],
+                "actual_usd_bn": actual_usd.get(c),
+            }
+            for c in CLASSES
+        ],
         "total": _totals(actual, actual_usd or modelled_usd, modelled_cls, float(total[0, -1])),
-        "issuance": issuance | {"within_class_mix": buckets.as_dict()}, "curve": curve_info,
-        "issuance_mix": buckets.as_dict(), "notes": notes}
+        "issuance": issuance | {"within_class_mix": buckets.as_dict()},
+        "curve": curve_info,
+        "issuance_mix": buckets.as_dict(),
+        "notes": notes,
+    }
     if actual["total_marketable_avg_rate_pct"] is not None:
-        out["error_pp"] = {"total": out["modelled"]["total_marketable_avg_rate_pct"]
-                           - actual["total_marketable_avg_rate_pct"],
-                           **{c: modelled_cls[c] - v for c, v in actual["by_class_avg_rate_pct"].items()
-                              if c in modelled_cls}}
+        out["error_pp"] = {
+            "total": out["modelled"]["total_marketable_avg_rate_pct"] - actual["total_marketable_avg_rate_pct"],
+            **{c: modelled_cls[c] - v for c, v in actual["by_class_avg_rate_pct"].items() if c in modelled_cls},
+        }
     return out

@@ -28,8 +28,10 @@ from model.budget import fiscal_year, month_ends
 from model.curve import BaselineCurve
 
 CBO_RATES = Path(__file__).with_name("data") / "cbo_economic_projections_2025-01.csv"
-CBO_RATES_SOURCE = ("CBO, The Budget and Economic Outlook: 2025 to 2035 (January 2025), economic projections by "
-                    "fiscal year: 3-month bill (discount basis, converted) and 10-year note")
+CBO_RATES_SOURCE = (
+    "CBO, The Budget and Economic Outlook: 2025 to 2035 (January 2025), economic projections by "
+    "fiscal year: 3-month bill (discount basis, converted) and 10-year note"
+)
 BILL_DAYS = 91
 KINDS = {"cbo": "cbo", "flat": "flat", "forwards": "forward", "forward": "forward"}
 
@@ -89,8 +91,12 @@ class BaselinePath:
         out = []
         for fy in np.unique(self.fiscal_years):
             sel = self.fiscal_years == fy
-            row = {"fiscal_year": int(fy), "months": int(sel.sum()), "bill_3m_pct": float(y[sel, 0].mean()),
-                   "note_10y_pct": float(y[sel, 1].mean())}
+            row = {
+                "fiscal_year": int(fy),
+                "months": int(sel.sum()),
+                "bill_3m_pct": float(y[sel, 0].mean()),
+                "note_10y_pct": float(y[sel, 1].mean()),
+            }
             if self.kind == "cbo":
                 row["cbo_bill_3m_discount_pct"] = float(self.bill_3m_discount_pct[sel][0])
                 row["held_from_last_cbo_year"] = bool(self.held[sel][0])
@@ -98,18 +104,25 @@ class BaselinePath:
         return out
 
     def describe(self) -> dict:
-        text = {"cbo": f"{CBO_RATES_SOURCE}, shaped across tenors by the anchor's curve (linear in maturity "
-                       "between the 3-month and 10-year shifts; flat outside)",
-                "flat": "the anchor's observed curve held flat",
-                "forward": "forward rates implied by the anchor's par curve (read as a zero curve)"}[self.kind]
+        text = {
+            "cbo": f"{CBO_RATES_SOURCE}, shaped across tenors by the anchor's curve (linear in maturity "
+            "between the 3-month and 10-year shifts; flat outside)",
+            "flat": "the anchor's observed curve held flat",
+            "forward": "forward rates implied by the anchor's par curve (read as a zero curve)",
+        }[self.kind]
         anchor_curve = {f"{t:g}m": float(v) for t, v in zip(self.curve.tenors, self.curve.yields_pct, strict=True)}
-        return {"path": self.kind if self.kind != "forward" else "forwards", "description": text,
-                "anchor_curve_pct": anchor_curve, "anchor_curve_as_of": max(self.curve.as_of).isoformat(),
-                "by_fiscal_year": self.by_fiscal_year()}
+        return {
+            "path": self.kind if self.kind != "forward" else "forwards",
+            "description": text,
+            "anchor_curve_pct": anchor_curve,
+            "anchor_curve_as_of": max(self.curve.as_of).isoformat(),
+            "by_fiscal_year": self.by_fiscal_year(),
+        }
 
 
-def baseline_path(kind: str, curve: BaselineCurve, anchor: date, horizon: int,
-                  cbo_rates: pd.DataFrame | None = None) -> BaselinePath:
+def baseline_path(
+    kind: str, curve: BaselineCurve, anchor: date, horizon: int, cbo_rates: pd.DataFrame | None = None
+) -> BaselinePath:
     if kind not in KINDS:
         raise ModelError(f"baseline path {kind!r}: choose one of {', '.join(KINDS)}")
     ends = month_ends(anchor, horizon)
@@ -120,8 +133,10 @@ def baseline_path(kind: str, curve: BaselineCurve, anchor: date, horizon: int,
     rates = (cbo_rates if cbo_rates is not None else load_cbo_rates()).set_index("fiscal_year")
     first, last = int(rates.index.min()), int(rates.index.max())
     if fys.min() < first:
-        raise ModelError(f"CBO rate projections start FY{first}, the anchor needs FY{fys.min()}: use "
-                         "assumptions.baseline_path flat or forwards")
+        raise ModelError(
+            f"CBO rate projections start FY{first}, the anchor needs FY{fys.min()}: use "
+            "assumptions.baseline_path flat or forwards"
+        )
     row = rates.loc[np.minimum(fys, last)]
     path.bill_3m_discount_pct = row["treasury_bill_rate_3mo_pct"].to_numpy(float)
     path.bill_3m_pct = bill_investment_from_discount(path.bill_3m_discount_pct)

@@ -27,8 +27,9 @@ def _periods(years: ArrayLike, freq: int) -> tuple[np.ndarray, np.ndarray]:
     return n, w
 
 
-def price(coupon_pct: ArrayLike, yield_pct: ArrayLike, years: ArrayLike, freq: int = 2,
-          clean: bool = True) -> ArrayLike:
+def price(
+    coupon_pct: ArrayLike, yield_pct: ArrayLike, years: ArrayLike, freq: int = 2, clean: bool = True
+) -> ArrayLike:
     """Price per 100 face of a bond paying coupon_pct/freq each period, at yield_pct (compounded freq times)."""
     c = np.asarray(coupon_pct, dtype=float) / freq
     y = np.asarray(yield_pct, dtype=float) / 100.0 / freq
@@ -47,8 +48,9 @@ def accrued(coupon_pct: ArrayLike, years: ArrayLike, freq: int = 2) -> ArrayLike
     return float(out) if np.ndim(out) == 0 else out
 
 
-def yield_from_price(coupon_pct: ArrayLike, price_per_100: ArrayLike, years: ArrayLike, freq: int = 2,
-                     clean: bool = True) -> ArrayLike:
+def yield_from_price(
+    coupon_pct: ArrayLike, price_per_100: ArrayLike, years: ArrayLike, freq: int = 2, clean: bool = True
+) -> ArrayLike:
     """Yield (percent) that reprices the bond to `price_per_100`, by bisection (price falls as yield rises)."""
     target = np.asarray(price_per_100, dtype=float)
     shape = np.broadcast(np.asarray(coupon_pct), target, np.asarray(years)).shape
@@ -97,8 +99,7 @@ def price_change_pct(duration_mod: float, convex: float, dy_bp: float) -> float:
     return 100.0 * (-duration_mod * dy + 0.5 * convex * dy * dy)
 
 
-def holding_period_return(buy_price: float, coupon_pct: float, years: float = 1.0,
-                          sell_price: float = 100.0) -> float:
+def holding_period_return(buy_price: float, coupon_pct: float, years: float = 1.0, sell_price: float = 100.0) -> float:
     """Return over the holding period (a fraction): coupons received (not reinvested) plus the sale/redemption.
 
     The brief's example: a 1-year 3% bond bought at 90 and redeemed at 100 returns 103/90 − 1 = 14.44%."""

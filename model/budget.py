@@ -20,9 +20,18 @@ import pandas as pd
 from model import ModelError
 
 DATA = Path(__file__).with_name("data") / "cbo_baseline_2025-01.csv"
-CBO_COLUMNS = ["fiscal_year", "status", "revenues_usd_bn", "outlays_usd_bn", "net_interest_usd_bn",
-               "deficit_usd_bn", "primary_deficit_usd_bn", "debt_held_by_public_end_usd_bn", "gdp_usd_bn",
-               "avg_interest_rate_on_debt_pct"]
+CBO_COLUMNS = [
+    "fiscal_year",
+    "status",
+    "revenues_usd_bn",
+    "outlays_usd_bn",
+    "net_interest_usd_bn",
+    "deficit_usd_bn",
+    "primary_deficit_usd_bn",
+    "debt_held_by_public_end_usd_bn",
+    "gdp_usd_bn",
+    "avg_interest_rate_on_debt_pct",
+]
 OVER_THRESHOLD = 0.20
 
 
@@ -38,9 +47,10 @@ def load_cbo_baseline(path: str | Path | None = None) -> pd.DataFrame:
     df = df[CBO_COLUMNS].sort_values("fiscal_year", ignore_index=True)
     if not (np.diff(df["fiscal_year"].to_numpy()) == 1).all():
         raise ModelError(f"{p.name}: fiscal years are not consecutive")
-    for lhs, rhs, what in ((df["revenues_usd_bn"] - df["outlays_usd_bn"], df["deficit_usd_bn"], "revenues − outlays"),
-                           (df["deficit_usd_bn"] + df["net_interest_usd_bn"], df["primary_deficit_usd_bn"],
-                            "deficit + net interest")):
+    for lhs, rhs, what in (
+        (df["revenues_usd_bn"] - df["outlays_usd_bn"], df["deficit_usd_bn"], "revenues − outlays"),
+        (df["deficit_usd_bn"] + df["net_interest_usd_bn"], df["primary_deficit_usd_bn"], "deficit + net interest"),
+    ):
         bad = (lhs - rhs).abs() > 1.0 + 1e-9
         if bad.any():
             fy = int(df.loc[bad, "fiscal_year"].iloc[0])
@@ -69,10 +79,17 @@ def extend(cbo: pd.DataFrame, through_fy: int) -> pd.DataFrame:
     rows = []
     for k, fy in enumerate(range(int(last["fiscal_year"]) + 1, through_fy + 1), start=1):
         row = {c: last[c] * growth[c] ** k for c in growth}
-        row.update(fiscal_year=fy, status="extrapolated", extrapolated=True, net_interest_usd_bn=np.nan,
-                   outlays_usd_bn=np.nan, deficit_usd_bn=np.nan, debt_held_by_public_end_usd_bn=np.nan,
-                   avg_interest_rate_on_debt_pct=np.nan,
-                   primary_deficit_usd_bn=row["revenues_usd_bn"] - row["primary_outlays_usd_bn"])
+        row.update(
+            fiscal_year=fy,
+            status="extrapolated",
+            extrapolated=True,
+            net_interest_usd_bn=np.nan,
+            outlays_usd_bn=np.nan,
+            deficit_usd_bn=np.nan,
+            debt_held_by_public_end_usd_bn=np.nan,
+            avg_interest_rate_on_debt_pct=np.nan,
+            primary_deficit_usd_bn=row["revenues_usd_bn"] - row["primary_outlays_usd_bn"],
+        )
         rows.append(row)
     return pd.concat([df, pd.DataFrame(rows)], ignore_index=True)
 
@@ -86,15 +103,18 @@ def monthly_baseline(cbo: pd.DataFrame, anchor: date, horizon: int) -> pd.DataFr
         raise ModelError(f"CBO baseline starts FY{int(cbo['fiscal_year'].min())}, the anchor needs FY{fys.min()}")
     table = extend(cbo, int(fys.max())).set_index("fiscal_year")
     t = table.loc[fys]
-    return pd.DataFrame({
-        "month_end": ends, "fiscal_year": fys,
-        "revenues_usd_bn": t["revenues_usd_bn"].to_numpy() / 12.0,
-        "primary_outlays_usd_bn": t["primary_outlays_usd_bn"].to_numpy() / 12.0,
-        "primary_deficit_usd_bn": -t["primary_deficit_usd_bn"].to_numpy() / 12.0,
-        "cbo_net_interest_usd_bn": t["net_interest_usd_bn"].to_numpy() / 12.0,
-        "gdp_usd_bn": t["gdp_usd_bn"].to_numpy(),
-        "extrapolated": t["extrapolated"].to_numpy(bool),
-    })
+    return pd.DataFrame(
+        {
+            "month_end": ends,
+            "fiscal_year": fys,
+            "revenues_usd_bn": t["revenues_usd_bn"].to_numpy() / 12.0,
+            "primary_outlays_usd_bn": t["primary_outlays_usd_bn"].to_numpy() / 12.0,
+            "primary_deficit_usd_bn": -t["primary_deficit_usd_bn"].to_numpy() / 12.0,
+            "cbo_net_interest_usd_bn": t["net_interest_usd_bn"].to_numpy() / 12.0,
+            "gdp_usd_bn": t["gdp_usd_bn"].to_numpy(),
+            "extrapolated": t["extrapolated"].to_numpy(bool),
+        }
+    )
 
 
 @dataclass
@@ -124,8 +144,9 @@ class FiscalYears:
         return 100.0 * self.interest / self.gdp
 
 
-def by_fiscal_year(monthly: pd.DataFrame, interest: np.ndarray, outstanding_start: np.ndarray,
-                   outstanding_end: np.ndarray) -> FiscalYears:
+def by_fiscal_year(
+    monthly: pd.DataFrame, interest: np.ndarray, outstanding_start: np.ndarray, outstanding_end: np.ndarray
+) -> FiscalYears:
     interest = np.atleast_2d(interest)
     fys = monthly["fiscal_year"].to_numpy()
     years, first = np.unique(fys, return_index=True)
@@ -139,7 +160,8 @@ def by_fiscal_year(monthly: pd.DataFrame, interest: np.ndarray, outstanding_star
     fy_interest = per_fy(interest)
     avg_out = per_fy(np.atleast_2d(outstanding_start)) / months
     return FiscalYears(
-        fiscal_year=years, months=months.astype(int),
+        fiscal_year=years,
+        months=months.astype(int),
         extrapolated=per_fy(monthly["extrapolated"].to_numpy(float)) > 0,
         interest=fy_interest,
         outlays=per_fy(monthly["primary_outlays_usd_bn"].to_numpy()) + fy_interest,

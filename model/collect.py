@@ -93,7 +93,7 @@ class Collector:
         self.fy_delta[lo:hi] = fy.interest - self.fy_b.interest
         self.fy_eff[lo:hi], self.fy_debt[lo:hi] = fy.effective_rate_pct, fy.debt_end
         pd_ = self.per_draw
-        pd_["cum"][lo:hi] = delta[:, :self.n10].sum(axis=1)
+        pd_["cum"][lo:hi] = delta[:, : self.n10].sum(axis=1)
         pd_["debt_end"][lo:hi] = scen.outstanding_end[:, -1]
         pd_["fed"][lo:hi], pd_["selling"][lo:hi] = shift.fed.sum(axis=1), shift.selling.sum(axis=1)
         pd_["be_peak"][lo:hi] = shift.breakeven.max(axis=1)
@@ -111,13 +111,14 @@ class Collector:
         if self.japan and not self.japan_sells:
             self.mtm["japan_holder"][lo:hi] = loss_pct_at(self.stock_h, curve, shift, peak, infl)
         if self.soma_h is not None:
-            loss, self.soma_value = revalue(self.soma_h, curve, shift.at_month(self.soma_h.terms, peak),
-                                            shift.breakeven_at(peak), infl)
+            loss, self.soma_value = revalue(
+                self.soma_h, curve, shift.at_month(self.soma_h.terms, peak), shift.breakeven_at(peak), infl
+            )
             self.mtm["soma"][lo:hi] = loss
 
     def add_point(self, shift, scen) -> None:
         fy, delta = self._engine(scen)
-        self.point = {"cum": float(delta[0, :self.n10].sum()), "fy_delta": fy.interest[0] - self.fy_b.interest[0]}
+        self.point = {"cum": float(delta[0, : self.n10].sum()), "fy_delta": fy.interest[0] - self.fy_b.interest[0]}
 
     # --- the result ----------------------------------------------------------------------------------------------
 
@@ -138,28 +139,53 @@ class Collector:
         warnings = list(setup.curve.warnings) + self.warnings + (list(response.notes) if response else [])
         imposed = imposed_summary(spec, setup, self.frames, resp, draws) if spec.price_fall_pct else None
         return ScenarioResult(
-            name=spec.name, description=spec.description, spec=spec.model_dump(mode="json"),
-            calibration_id=self.record.id, anchor=setup.anchor, curve_as_of=max(setup.curve.as_of),
-            horizon_months=spec.horizon_months, draws=spec.draws, seed=spec.seed, sales=self._sales(),
-            impact_unit=spec.assumptions.impact_unit, impact=impact_summary(spec, setup, response),
+            name=spec.name,
+            description=spec.description,
+            spec=spec.model_dump(mode="json"),
+            calibration_id=self.record.id,
+            anchor=setup.anchor,
+            curve_as_of=max(setup.curve.as_of),
+            horizon_months=spec.horizon_months,
+            draws=spec.draws,
+            seed=spec.seed,
+            sales=self._sales(),
+            impact_unit=spec.assumptions.impact_unit,
+            impact=impact_summary(spec, setup, response),
             baseline=setup.baseline.describe() | {"budget_basis": basis_note(basis)},
             interest=InterestResult(
                 cumulative_10y_delta_usd_bn=quantiles(self.per_draw["cum"]),
-                cumulative_10y_delta_point_usd_bn=self.point["cum"], cumulative_months=self.n10,
-                by_fiscal_year=self._fy_rows(basis), monthly=self._month_rows()),
-            yields=self._yields(), prices=benchmark_prices(setup.curve, self.peak, imposed=self._imposed()),
+                cumulative_10y_delta_point_usd_bn=self.point["cum"],
+                cumulative_months=self.n10,
+                by_fiscal_year=self._fy_rows(basis),
+                monthly=self._month_rows(),
+            ),
+            yields=self._yields(),
+            prices=benchmark_prices(setup.curve, self.peak, imposed=self._imposed()),
             first_fy_interest_over_20pct_outlays=FirstYearOver(
-                threshold_pct=20.0, baseline=first_b or None, scenario_p50=None if med >= 10_000 else int(med),
-                scenario_point=first_pt or None, share_of_draws_crossing=float(np.mean(first_s > 0))),
-            spillover=spillover_result(self.spill_params, self.spill), mark_to_market=self._mtm_result(),
-            backstop={"share": spec.fed_backstop.share, "fed_purchases_usd_bn": quantiles(self.per_draw["fed"]),
-                      "breakeven_10y_peak_bp": quantiles(self.per_draw["be_peak"]),
-                      "breakeven_passthrough": spec.fed_backstop.breakeven_passthrough},
-            debt=self._debt(), issuance_mix=setup.buckets.as_dict(),
-            checks={"identity_gross_issuance_max_abs_usd_bn": self.checks[0],
-                    "identity_stock_max_abs_usd_bn": self.checks[1]},
-            imposed=imposed, uncertainty=width_sources(spec, self.record, response, self.sales),
-            warnings=warnings)
+                threshold_pct=20.0,
+                baseline=first_b or None,
+                scenario_p50=None if med >= 10_000 else int(med),
+                scenario_point=first_pt or None,
+                share_of_draws_crossing=float(np.mean(first_s > 0)),
+            ),
+            spillover=spillover_result(self.spill_params, self.spill),
+            mark_to_market=self._mtm_result(),
+            backstop={
+                "share": spec.fed_backstop.share,
+                "fed_purchases_usd_bn": quantiles(self.per_draw["fed"]),
+                "breakeven_10y_peak_bp": quantiles(self.per_draw["be_peak"]),
+                "breakeven_passthrough": spec.fed_backstop.breakeven_passthrough,
+            },
+            debt=self._debt(),
+            issuance_mix=setup.buckets.as_dict(),
+            checks={
+                "identity_gross_issuance_max_abs_usd_bn": self.checks[0],
+                "identity_stock_max_abs_usd_bn": self.checks[1],
+            },
+            imposed=imposed,
+            uncertainty=width_sources(spec, self.record, response, self.sales),
+            warnings=warnings,
+        )
 
     def _imposed(self):
         from model.shock import PriceFall
@@ -168,13 +194,17 @@ class Collector:
 
     def _sales(self) -> dict:
         total = float(self.sales.sum())
-        sellers = [{"country": c, "amount_usd_bn": amt, "start_month": s, "months": n}
-                   for _, c, s, n, amt in self.sellers]
-        return {"sellers": sellers, "sellers_total_usd_bn": total,
-                "sellers_total_pct_of_debt": float(100.0 * total / self.setup.debt_usd_bn),
-                "contagion_multiplier": self.spec.contagion,
-                "contagion_sales_usd_bn": quantiles(self.per_draw["selling"] - total),
-                "net_market_sales_usd_bn": quantiles(self.per_draw["selling"] - self.per_draw["fed"])}
+        sellers = [
+            {"country": c, "amount_usd_bn": amt, "start_month": s, "months": n} for _, c, s, n, amt in self.sellers
+        ]
+        return {
+            "sellers": sellers,
+            "sellers_total_usd_bn": total,
+            "sellers_total_pct_of_debt": float(100.0 * total / self.setup.debt_usd_bn),
+            "contagion_multiplier": self.spec.contagion,
+            "contagion_sales_usd_bn": quantiles(self.per_draw["selling"] - total),
+            "net_market_sales_usd_bn": quantiles(self.per_draw["selling"] - self.per_draw["fed"]),
+        }
 
     def _fy_rows(self, basis) -> list[FiscalYearRow]:
         b, rows = self.fy_b, []
@@ -184,26 +214,36 @@ class Collector:
             out_b, out_s = basis.primary_outlays[j] + base_int, basis.primary_outlays[j] + scen_int
             cbo_ni = basis.cbo_net_interest[j]
             pub = basis.published_share_pct[j]
-            rows.append(FiscalYearRow(
-                fiscal_year=int(fy), months=int(basis.months[j]), extrapolated=bool(b.extrapolated[j]),
-                revenues_usd_bn=float(basis.revenues[j]), gdp_usd_bn=float(basis.gdp[j]),
-                cbo_net_interest_usd_bn=None if np.isnan(cbo_ni) else float(cbo_ni),
-                cbo_published_share_outlays_pct=None if np.isnan(pub) else float(pub),
-                model_interest_usd_bn=float(basis.model_interest[j]),
-                model_minus_cbo_usd_bn=None if np.isnan(cbo_ni) else float(basis.model_interest[j] - cbo_ni),
-                baseline_source="model × CBO ratio" if basis.extrapolated[j] else "CBO net interest",
-                baseline_interest_usd_bn=base_int, scenario_interest_usd_bn=quantiles(scen_int),
-                delta_interest_usd_bn=quantiles(dlt), delta_interest_point_usd_bn=float(self.point["fy_delta"][j]),
-                baseline_outlays_usd_bn=float(out_b), scenario_outlays_usd_bn=quantiles(out_s),
-                baseline_interest_share_outlays_pct=float(100 * base_int / out_b),
-                scenario_interest_share_outlays_pct=quantiles(100 * scen_int / out_s),
-                baseline_interest_share_receipts_pct=float(100 * base_int / basis.revenues[j]),
-                scenario_interest_share_receipts_pct=quantiles(100 * scen_int / basis.revenues[j]),
-                baseline_interest_pct_gdp=float(100 * base_int / basis.gdp[j]),
-                scenario_interest_pct_gdp=quantiles(100 * scen_int / basis.gdp[j]),
-                baseline_effective_rate_pct=float(b.effective_rate_pct[0, j]),
-                scenario_effective_rate_pct=quantiles(self.fy_eff[:, j]),
-                baseline_debt_end_usd_bn=float(b.debt_end[0, j]), scenario_debt_end_usd_bn=quantiles(self.fy_debt[:, j])))
+            rows.append(
+                FiscalYearRow(
+                    fiscal_year=int(fy),
+                    months=int(basis.months[j]),
+                    extrapolated=bool(b.extrapolated[j]),
+                    revenues_usd_bn=float(basis.revenues[j]),
+                    gdp_usd_bn=float(basis.gdp[j]),
+                    cbo_net_interest_usd_bn=None if np.isnan(cbo_ni) else float(cbo_ni),
+                    cbo_published_share_outlays_pct=None if np.isnan(pub) else float(pub),
+                    model_interest_usd_bn=float(basis.model_interest[j]),
+                    model_minus_cbo_usd_bn=None if np.isnan(cbo_ni) else float(basis.model_interest[j] - cbo_ni),
+                    baseline_source="model × CBO ratio" if basis.extrapolated[j] else "CBO net interest",
+                    baseline_interest_usd_bn=base_int,
+                    scenario_interest_usd_bn=quantiles(scen_int),
+                    delta_interest_usd_bn=quantiles(dlt),
+                    delta_interest_point_usd_bn=float(self.point["fy_delta"][j]),
+                    baseline_outlays_usd_bn=float(out_b),
+                    scenario_outlays_usd_bn=quantiles(out_s),
+                    baseline_interest_share_outlays_pct=float(100 * base_int / out_b),
+                    scenario_interest_share_outlays_pct=quantiles(100 * scen_int / out_s),
+                    baseline_interest_share_receipts_pct=float(100 * base_int / basis.revenues[j]),
+                    scenario_interest_share_receipts_pct=quantiles(100 * scen_int / basis.revenues[j]),
+                    baseline_interest_pct_gdp=float(100 * base_int / basis.gdp[j]),
+                    scenario_interest_pct_gdp=quantiles(100 * scen_int / basis.gdp[j]),
+                    baseline_effective_rate_pct=float(b.effective_rate_pct[0, j]),
+                    scenario_effective_rate_pct=quantiles(self.fy_eff[:, j]),
+                    baseline_debt_end_usd_bn=float(b.debt_end[0, j]),
+                    scenario_debt_end_usd_bn=quantiles(self.fy_debt[:, j]),
+                )
+            )
         return rows
 
     def _month_rows(self) -> list[MonthRow]:
@@ -211,11 +251,18 @@ class Collector:
         rate_b = base.avg_rate_pct()[0][0]
         p5, p50, p95 = np.percentile(self.delta, [5, 50, 95], axis=0)
         r50 = np.percentile(self.rate.astype(np.float64), 50, axis=0)
-        return [MonthRow(month_end=me.date(), fiscal_year=int(fy), baseline_interest_usd_bn=float(base.interest[0, m]),
-                         scenario_interest_usd_bn_p50=float(base.interest[0, m] + p50[m]),
-                         delta_interest_usd_bn={"p5": float(p5[m]), "p50": float(p50[m]), "p95": float(p95[m])},
-                         baseline_avg_rate_pct=float(rate_b[m]), scenario_avg_rate_pct_p50=float(r50[m]))
-                for m, (me, fy) in enumerate(zip(monthly["month_end"], monthly["fiscal_year"], strict=True))]
+        return [
+            MonthRow(
+                month_end=me.date(),
+                fiscal_year=int(fy),
+                baseline_interest_usd_bn=float(base.interest[0, m]),
+                scenario_interest_usd_bn_p50=float(base.interest[0, m] + p50[m]),
+                delta_interest_usd_bn={"p5": float(p5[m]), "p50": float(p50[m]), "p95": float(p95[m])},
+                baseline_avg_rate_pct=float(rate_b[m]),
+                scenario_avg_rate_pct_p50=float(r50[m]),
+            )
+            for m, (me, fy) in enumerate(zip(monthly["month_end"], monthly["fiscal_year"], strict=True))
+        ]
 
     def _yields(self) -> dict[str, TenorYields]:
         out = {}
@@ -225,47 +272,69 @@ class Collector:
                 baseline_pct=float(self.setup.curve.at([TENOR_MONTHS[tenor]])[0]),
                 peak_shift_bp=quantiles(self.peak[:, k]),
                 shift_at_month_bp={str(m): quantiles(self.at[:, k, i]) for i, m in enumerate(self.months_at)},
-                path_bp={q: [round(float(v), 3) for v in row] for q, row in zip(("p5", "p50", "p95"), pct, strict=True)})
+                path_bp={
+                    q: [round(float(v), 3) for v in row] for q, row in zip(("p5", "p50", "p95"), pct, strict=True)
+                },
+            )
         return out
 
     def _mtm_result(self) -> dict:
         out: dict = {"japan": None, "soma": None, "sellers": []}
         for i, c, start, n, amount in self.sellers:
             loss = self.mtm[f"seller{i}"]
-            row = {"country": c, "sold_usd_bn": amount, "sale_months": [start, start + n - 1],
-                   "loss_usd_bn": quantiles(loss), "loss_pct": quantiles(100 * loss / amount if amount else loss),
-                   "method": "each month's sale revalued at that month's shift (a pro-rata slice of the marketable "
-                             "stock: TIC has no CUSIPs)"}
+            row = {
+                "country": c,
+                "sold_usd_bn": amount,
+                "sale_months": [start, start + n - 1],
+                "loss_usd_bn": quantiles(loss),
+                "loss_pct": quantiles(100 * loss / amount if amount else loss),
+                "method": "each month's sale revalued at that month's shift (a pro-rata slice of the marketable "
+                "stock: TIC has no CUSIPs)",
+            }
             out["sellers"].append(row)
             if c == HEADLINE_HOLDER and out["japan"] is None and self.japan:
-                out["japan"] = row | {"holdings_usd_bn": self.japan[0], "holdings_month": self.japan[1].isoformat(),
-                                      "revalued_at": "its sale months"}
+                out["japan"] = row | {
+                    "holdings_usd_bn": self.japan[0],
+                    "holdings_month": self.japan[1].isoformat(),
+                    "revalued_at": "its sale months",
+                }
         if self.japan and not self.japan_sells:
             pct = self.mtm["japan_holder"]
-            out["japan"] = {"holdings_usd_bn": self.japan[0], "holdings_month": self.japan[1].isoformat(),
-                            "loss_pct": quantiles(pct), "loss_usd_bn": quantiles(pct / 100.0 * self.japan[0]),
-                            "revalued_at": "each draw's peak 10-year month (Japan holds, does not sell)",
-                            "method": "pro-rata slice of the marketable stock"}
+            out["japan"] = {
+                "holdings_usd_bn": self.japan[0],
+                "holdings_month": self.japan[1].isoformat(),
+                "loss_pct": quantiles(pct),
+                "loss_usd_bn": quantiles(pct / 100.0 * self.japan[0]),
+                "revalued_at": "each draw's peak 10-year month (Japan holds, does not sell)",
+                "method": "pro-rata slice of the marketable stock",
+            }
         if self.soma_h is not None:
             loss, v = self.mtm["soma"], self.soma_value
             info = {k: x for k, x in self.soma_h.info.items() if k != "warnings"}
-            out["soma"] = info | {"market_value_usd_bn": v, "treasury_par_usd_bn": float(self.soma_h.amount.sum()),
-                                  "loss_usd_bn": quantiles(loss), "loss_pct": quantiles(100 * loss / v if v else loss),
-                                  "revalued_at": "each draw's peak 10-year month (the Fed holds)",
-                                  "warnings": self.soma_h.info["warnings"]}
+            out["soma"] = info | {
+                "market_value_usd_bn": v,
+                "treasury_par_usd_bn": float(self.soma_h.amount.sum()),
+                "loss_usd_bn": quantiles(loss),
+                "loss_pct": quantiles(100 * loss / v if v else loss),
+                "revalued_at": "each draw's peak 10-year month (the Fed holds)",
+                "warnings": self.soma_h.info["warnings"],
+            }
         return out
 
     def _debt(self) -> dict:
         st, setup = self.setup.stock, self.setup
         totals = class_totals(st)
         w = st["outstanding_usd_bn"]
-        out = {"anchor_total_usd_bn": float(totals["Total"]),
-               "anchor_by_class_usd_bn": {k: float(v) for k, v in totals.items() if k != "Total"},
-               "anchor_avg_rate_pct": avg_rate_pct(st, float(setup.curve.at([3.0])[0])),
-               "cusips": int(len(st)), "rates_imputed": int(st["coupon_imputed"].sum()),
-               "rates_imputed_share_of_outstanding": float(w[st["coupon_imputed"]].sum() / w.sum()),
-               "end_of_horizon_baseline_usd_bn": float(self.base.outstanding_end[0, -1]),
-               "end_of_horizon_scenario_usd_bn": quantiles(self.per_draw["debt_end"])}
+        out = {
+            "anchor_total_usd_bn": float(totals["Total"]),
+            "anchor_by_class_usd_bn": {k: float(v) for k, v in totals.items() if k != "Total"},
+            "anchor_avg_rate_pct": avg_rate_pct(st, float(setup.curve.at([3.0])[0])),
+            "cusips": int(len(st)),
+            "rates_imputed": int(st["coupon_imputed"].sum()),
+            "rates_imputed_share_of_outstanding": float(w[st["coupon_imputed"]].sum() / w.sum()),
+            "end_of_horizon_baseline_usd_bn": float(self.base.outstanding_end[0, -1]),
+            "end_of_horizon_scenario_usd_bn": quantiles(self.per_draw["debt_end"]),
+        }
         if self.frames.totals is not None:
             rec = reconcile(st, self.frames.totals)
             out["reconciliation"] = rec.replace({np.nan: None}).to_dict(orient="records")

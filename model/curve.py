@@ -21,8 +21,19 @@ from model import ModelError
 
 NODE_MONTHS = np.array([TENOR_MONTHS[t] for t in TENORS], dtype=float)
 # FRED constant-maturity series -> tenor in months (used when the par-curve file is older than FRED).
-FRED_TENORS = {"DGS1MO": 1, "DGS3MO": 3, "DGS6MO": 6, "DGS1": 12, "DGS2": 24, "DGS3": 36, "DGS5": 60,
-               "DGS7": 84, "DGS10": 120, "DGS20": 240, "DGS30": 360}
+FRED_TENORS = {
+    "DGS1MO": 1,
+    "DGS3MO": 3,
+    "DGS6MO": 6,
+    "DGS1": 12,
+    "DGS2": 24,
+    "DGS3": 36,
+    "DGS5": 60,
+    "DGS7": 84,
+    "DGS10": 120,
+    "DGS20": 240,
+    "DGS30": 360,
+}
 
 
 def interp_weights(nodes: np.ndarray, terms: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -48,9 +59,13 @@ def curve_from_fred(fred_obs: pd.DataFrame) -> pd.DataFrame:
     df = fred_obs[fred_obs["series_id"].isin(FRED_TENORS)].dropna(subset=["value"])
     if "realtime_start" in df.columns:
         df = df.sort_values("realtime_start").groupby(["series_id", "date"], as_index=False).tail(1)
-    return pd.DataFrame({"date": pd.to_datetime(df["date"]).to_numpy(),
-                         "tenor_months": df["series_id"].map(FRED_TENORS).astype(float).to_numpy(),
-                         "yield_pct": df["value"].astype(float).to_numpy()})
+    return pd.DataFrame(
+        {
+            "date": pd.to_datetime(df["date"]).to_numpy(),
+            "tenor_months": df["series_id"].map(FRED_TENORS).astype(float).to_numpy(),
+            "yield_pct": df["value"].astype(float).to_numpy(),
+        }
+    )
 
 
 def combine_curves(par_curve: pd.DataFrame, fred_curve: pd.DataFrame) -> pd.DataFrame:
@@ -73,11 +88,17 @@ class CurveTable:
     def from_long(cls, curve: pd.DataFrame) -> CurveTable:
         if curve is None or curve.empty:
             raise ModelError("yield curve: no rows")
-        wide = (curve.assign(date=pd.to_datetime(curve["date"]))
-                .pivot_table(index="date", columns="tenor_months", values="yield_pct", aggfunc="last")
-                .sort_index().ffill())
-        return cls(wide.index.to_numpy().astype("datetime64[D]"), wide.columns.to_numpy(dtype=float),
-                   wide.to_numpy(dtype=float))
+        wide = (
+            curve.assign(date=pd.to_datetime(curve["date"]))
+            .pivot_table(index="date", columns="tenor_months", values="yield_pct", aggfunc="last")
+            .sort_index()
+            .ffill()
+        )
+        return cls(
+            wide.index.to_numpy().astype("datetime64[D]"),
+            wide.columns.to_numpy(dtype=float),
+            wide.to_numpy(dtype=float),
+        )
 
     def at(self, dates, terms_months) -> np.ndarray:
         """Yield (percent) at each (date, term): the latest curve on or before the date (the first curve for
@@ -127,8 +148,9 @@ def move_with(tenors: np.ndarray, changes: np.ndarray, at: float | np.ndarray) -
     return np.interp(at, np.asarray(tenors, dtype=float)[order], np.asarray(changes, dtype=float)[order])
 
 
-def baseline_curve(curve: pd.DataFrame, anchor: date, max_age_days: int = 180, stale_days: int = 31,
-                   same_days: int = 7) -> BaselineCurve:
+def baseline_curve(
+    curve: pd.DataFrame, anchor: date, max_age_days: int = 180, stale_days: int = 31, same_days: int = 7
+) -> BaselineCurve:
     """The curve at the anchor: per tenor the newest yield on or before it, with tenors whose series stop earlier
     moved to the newest date by the change the fresher tenors show since (interpolated in maturity, flat
     outside), so the curve has one date's shape. Tenors are aligned from the freshest down, each against the
@@ -141,30 +163,44 @@ def baseline_curve(curve: pd.DataFrame, anchor: date, max_age_days: int = 180, s
     last = df.sort_values("date").groupby("tenor_months").tail(1).sort_values("tenor_months")
     newest = last["date"].max()
     old = last[last["date"] < newest - pd.Timedelta(days=max_age_days)]
-    dropped = [f"{t:g}-month tenor dropped, last observed {d:%Y-%m-%d}"
-               for t, d in zip(old["tenor_months"], old["date"], strict=True)]
+    dropped = [
+        f"{t:g}-month tenor dropped, last observed {d:%Y-%m-%d}"
+        for t, d in zip(old["tenor_months"], old["date"], strict=True)
+    ]
     warnings = [f"baseline curve: {'; '.join(dropped)}"] if dropped else []
     last = last[last["date"] >= newest - pd.Timedelta(days=max_age_days)]
     aligned, moved = {}, []
-    for t, d, y in sorted(zip(last["tenor_months"], last["date"], last["yield_pct"], strict=True),
-                          key=lambda r: (-r[1].value, r[0])):
+    for t, d, y in sorted(
+        zip(last["tenor_months"], last["date"], last["yield_pct"], strict=True), key=lambda r: (-r[1].value, r[0])
+    ):
         if d >= newest - pd.Timedelta(days=same_days) or not aligned:
             aligned[t] = float(y)
             continue
         ks = np.array(sorted(aligned))
-        then = [float(df[(df["tenor_months"] == k) & (df["date"] <= d)].sort_values("date")["yield_pct"].iloc[-1])
-                if ((df["tenor_months"] == k) & (df["date"] <= d)).any() else np.nan for k in ks]
+        then = [
+            float(df[(df["tenor_months"] == k) & (df["date"] <= d)].sort_values("date")["yield_pct"].iloc[-1])
+            if ((df["tenor_months"] == k) & (df["date"] <= d)).any()
+            else np.nan
+            for k in ks
+        ]
         ok = ~np.isnan(then)
-        change = float(move_with(ks[ok], np.array([aligned[k] for k in ks[ok]]) - np.array(then)[ok], t)) \
-            if ok.any() else 0.0
+        change = (
+            float(move_with(ks[ok], np.array([aligned[k] for k in ks[ok]]) - np.array(then)[ok], t))
+            if ok.any()
+            else 0.0
+        )
         aligned[t] = float(y) + change
         moved.append(f"{t:g}m ({d:%Y-%m-%d}) {100 * change:+.0f} bp")
     if moved:
-        warnings.append(f"baseline curve: tenors whose series stop before {newest:%Y-%m-%d} moved with the fresher "
-                        f"tenors' change since: {', '.join(moved)}")
+        warnings.append(
+            f"baseline curve: tenors whose series stop before {newest:%Y-%m-%d} moved with the fresher "
+            f"tenors' change since: {', '.join(moved)}"
+        )
     age = (pd.Timestamp(anchor) - newest).days
     if age > stale_days:
-        warnings.append(f"baseline curve is {age} days older than the anchor (newest {newest:%Y-%m-%d}, "
-                        f"oldest tenor used {last['date'].min():%Y-%m-%d}; anchor {anchor})")
+        warnings.append(
+            f"baseline curve is {age} days older than the anchor (newest {newest:%Y-%m-%d}, "
+            f"oldest tenor used {last['date'].min():%Y-%m-%d}; anchor {anchor})"
+        )
     tenors = last["tenor_months"].to_numpy(float)
     return BaselineCurve(tenors, np.array([aligned[t] for t in tenors]), [d.date() for d in last["date"]], warnings)

@@ -34,8 +34,12 @@ class Buckets:
         if not names:
             raise ModelError("issuance mix: no bucket has a positive weight")
         w = np.array([mix[n] for n in names], dtype=float)
-        return cls(names, np.array([KIND[BUCKETS[n][0]] for n in names]),
-                   np.array([BUCKETS[n][1] for n in names], dtype=int), w / w.sum())
+        return cls(
+            names,
+            np.array([KIND[BUCKETS[n][0]] for n in names]),
+            np.array([BUCKETS[n][1] for n in names], dtype=int),
+            w / w.sum(),
+        )
 
     def class_matrix(self) -> np.ndarray:
         """(buckets, 5) indicator of each bucket's class, to sum bucket arrays by class."""
@@ -84,8 +88,11 @@ def default_mix(stock: pd.DataFrame, rows: pd.DataFrame | None = None, window_mo
     done: set[str] = set()
     if rows is not None and {"issue_date", "issued_usd_mn"} <= set(rows.columns):
         r = rows[pd.to_datetime(rows["record_date"]) == anchor]
-        r = r.assign(issue_date=pd.to_datetime(r["issue_date"]), maturity_date=pd.to_datetime(r["maturity_date"]),
-                     issued=r["issued_usd_mn"].astype(float))
+        r = r.assign(
+            issue_date=pd.to_datetime(r["issue_date"]),
+            maturity_date=pd.to_datetime(r["maturity_date"]),
+            issued=r["issued_usd_mn"].astype(float),
+        )
         ok = r["issue_date"].notna() & (r["issued"] > 0)
         r = r[r["cusip"].map(ok.groupby(r["cusip"]).all()) & ok]
         issued = r.groupby("cusip")["issued"].sum().to_dict()
@@ -96,8 +103,14 @@ def default_mix(stock: pd.DataFrame, rows: pd.DataFrame | None = None, window_mo
             if cusip in cls_of:
                 add(cls_of[cusip], float(t), when, float(amount / issued[cusip] * out_of[cusip]))
                 done.add(cusip)
-    for cusip, cls, term, when, amount in zip(stock["cusip"], stock["security_class"], stock["original_term_months"],
-                                              stock["issue_date"], stock["outstanding_usd_bn"], strict=True):
+    for cusip, cls, term, when, amount in zip(
+        stock["cusip"],
+        stock["security_class"],
+        stock["original_term_months"],
+        stock["issue_date"],
+        stock["outstanding_usd_bn"],
+        strict=True,
+    ):
         if cusip not in done:
             add(cls, float(term), pd.Timestamp(when), float(amount))
     for cls in {c for c, _ in BUCKETS.values()}:

@@ -43,9 +43,11 @@ def budget_error(draws: int, horizon_months: int) -> str | None:
     need = peak_bytes(draws, horizon_months)
     if need <= BUDGET_BYTES:
         return None
-    return (f"draws {draws:,} × horizon_months {horizon_months} needs about {need / 1e9:.1f} GB, over the "
-            f"{BUDGET_BYTES / 1e9:.1f} GB memory budget: at most {max_draws(horizon_months):,} draws at "
-            f"{horizon_months} months")
+    return (
+        f"draws {draws:,} × horizon_months {horizon_months} needs about {need / 1e9:.1f} GB, over the "
+        f"{BUDGET_BYTES / 1e9:.1f} GB memory budget: at most {max_draws(horizon_months):,} draws at "
+        f"{horizon_months} months"
+    )
 
 
 def chunk_draws(horizon_months: int, draws: int) -> int:

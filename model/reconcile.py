@@ -66,8 +66,20 @@ def budget_basis(monthly: pd.DataFrame, fy: FiscalYears, cbo: pd.DataFrame | Non
         for k, year in enumerate(fy.fiscal_year):
             if year in t.index:
                 published[k] = 100.0 * t.loc[year, "net_interest_usd_bn"] / t.loc[year, "outlays_usd_bn"]
-    return BudgetBasis(fy.fiscal_year, fy.months, cbo_ni, model, base, ~have, per_fy("primary_outlays_usd_bn"),
-                       fy.revenues, fy.gdp, published, ratio_year, ratio)
+    return BudgetBasis(
+        fy.fiscal_year,
+        fy.months,
+        cbo_ni,
+        model,
+        base,
+        ~have,
+        per_fy("primary_outlays_usd_bn"),
+        fy.revenues,
+        fy.gdp,
+        published,
+        ratio_year,
+        ratio,
+    )
 
 
 def first_year_over(basis: BudgetBasis, delta: np.ndarray, threshold: float = OVER_THRESHOLD) -> np.ndarray:
@@ -79,8 +91,12 @@ def first_year_over(basis: BudgetBasis, delta: np.ndarray, threshold: float = OV
 def basis_note(basis: BudgetBasis) -> str:
     tail = ""
     if basis.extrapolated.any() and basis.ratio is not None:
-        tail = (f"; years past CBO's table: the model's baseline interest × {basis.ratio:.3f}, CBO's ratio to it in "
-                f"FY{basis.ratio_year}")
-    return ("baseline interest = CBO's net interest (January 2025 baseline), so baseline shares are CBO's; scenario "
-            "interest = that + the model's delta (scenario − model baseline) draw by draw; outlays = CBO's "
-            "non-interest outlays + interest" + tail)
+        tail = (
+            f"; years past CBO's table: the model's baseline interest × {basis.ratio:.3f}, CBO's ratio to it in "
+            f"FY{basis.ratio_year}"
+        )
+    return (
+        "baseline interest = CBO's net interest (January 2025 baseline), so baseline shares are CBO's; scenario "
+        "interest = that + the model's delta (scenario − model baseline) draw by draw; outlays = CBO's "
+        "non-interest outlays + interest" + tail
+    )

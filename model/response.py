@@ -53,8 +53,9 @@ class SurfaceResponse:
     notes: list[str] = field(default_factory=list)
 
     @classmethod
-    def from_surface(cls, surface: ResponseSurface, half_life_months: float | None = None,
-                     long_run_share: float = 1.0) -> SurfaceResponse:
+    def from_surface(
+        cls, surface: ResponseSurface, half_life_months: float | None = None, long_run_share: float = 1.0
+    ) -> SurfaceResponse:
         if tuple(surface.tenors) != TENORS:
             raise ModelError(f"response surface tenors {surface.tenors} are not {TENORS}")
         level = surface.level * long_run_share
@@ -83,8 +84,9 @@ class SurfaceResponse:
         """(d, 5, horizon) bp per 1 % of debt sold in month 0."""
         hh = np.arange(horizon, dtype=float)
         i = np.asarray(index)
-        return (self.level[i][..., None]
-                + self.transitory[i][..., None] * np.power(0.5, hh / self.half_life[i][..., None]))
+        return self.level[i][..., None] + self.transitory[i][..., None] * np.power(
+            0.5, hh / self.half_life[i][..., None]
+        )
 
     def central(self) -> SurfaceResponse:
         """One draw at the element-wise medians (the `point` run)."""
@@ -93,10 +95,12 @@ class SurfaceResponse:
 
     def summary(self) -> dict:
         r10 = self.response(max(REPORT_HORIZONS) + 1, np.arange(self.n_draws))[:, TENOR_10Y, :]
-        return {"draws_in_calibration": self.n_draws,
-                "yield_10y_bp_per_1pct_debt": {f"h{h}": _q(r10[:, h]) for h in REPORT_HORIZONS},
-                "yield_10y_long_run_bp_per_1pct_debt": _q(self.level[:, TENOR_10Y]),
-                "yield_10y_half_life_months": _q(self.half_life[:, TENOR_10Y])}
+        return {
+            "draws_in_calibration": self.n_draws,
+            "yield_10y_bp_per_1pct_debt": {f"h{h}": _q(r10[:, h]) for h in REPORT_HORIZONS},
+            "yield_10y_long_run_bp_per_1pct_debt": _q(self.level[:, TENOR_10Y]),
+            "yield_10y_half_life_months": _q(self.half_life[:, TENOR_10Y]),
+        }
 
 
 @dataclass(frozen=True)
@@ -132,10 +136,14 @@ class PosteriorResponse:
     def summary(self) -> dict:
         z = np.array([-Z90, 0.0, Z90])  # a normal's own p5/p50/p95
         r10 = self.response(max(REPORT_HORIZONS) + 1, z)[:, TENOR_10Y, :]
-        return {"draws_in_calibration": None,
-                "yield_10y_bp_per_1pct_debt": {f"h{h}": dict(zip(("p5", "p50", "p95"), map(float, r10[:, h]),
-                                                                     strict=True)) for h in REPORT_HORIZONS},
-                "yield_10y_long_run_bp_per_1pct_debt": None, "yield_10y_half_life_months": None}
+        return {
+            "draws_in_calibration": None,
+            "yield_10y_bp_per_1pct_debt": {
+                f"h{h}": dict(zip(("p5", "p50", "p95"), map(float, r10[:, h]), strict=True)) for h in REPORT_HORIZONS
+            },
+            "yield_10y_long_run_bp_per_1pct_debt": None,
+            "yield_10y_half_life_months": None,
+        }
 
 
 def posterior_profile(record: CalibrationRecord) -> tuple[np.ndarray, np.ndarray]:
@@ -152,27 +160,34 @@ def posterior_profile(record: CalibrationRecord) -> tuple[np.ndarray, np.ndarray
             except KeyError:
                 continue
         if not found:
-            raise ModelError(f"calibration {record.id}: no response surface and no yield_impact for tenor {tenor} in "
-                             "bp_per_1pct_debt (the %-of-debt measures need a marketable-debt history on the "
-                             "calibration's as-of date: re-run `tshock calibrate` with a later --as-of)")
+            raise ModelError(
+                f"calibration {record.id}: no response surface and no yield_impact for tenor {tenor} in "
+                "bp_per_1pct_debt (the %-of-debt measures need a marketable-debt history on the "
+                "calibration's as-of date: re-run `tshock calibrate` with a later --as-of)"
+            )
         hs = np.array(sorted(found))
         est[i] = np.interp(h_all, hs, [found[h].estimate for h in hs])
         sd[i] = np.interp(h_all, hs, [found[h].sd for h in hs])
     return est, sd
 
 
-def scenario_response(record: CalibrationRecord, half_life_months: float | None = None,
-                      long_run_share: float = 1.0) -> SurfaceResponse | PosteriorResponse:
+def scenario_response(
+    record: CalibrationRecord, half_life_months: float | None = None, long_run_share: float = 1.0
+) -> SurfaceResponse | PosteriorResponse:
     """The record's response surface with the spec's assumptions, or the posterior-params fallback."""
     surface = getattr(record, "surface", None)
     if surface is not None:
         return SurfaceResponse.from_surface(surface, half_life_months, long_run_share)
     est, sd = posterior_profile(record)
-    notes = [f"calibration {record.id} has no response surface: the posterior yield_impact parameters (h = 0..24, "
-             "bp per 1 % of debt) were used, one common draw per surface across tenors and horizons, held at the "
-             "h = 24 value beyond; this record does not separate a transitory from a persistent effect, so the "
-             "speed of a sale barely changes its peak"]
+    notes = [
+        f"calibration {record.id} has no response surface: the posterior yield_impact parameters (h = 0..24, "
+        "bp per 1 % of debt) were used, one common draw per surface across tenors and horizons, held at the "
+        "h = 24 value beyond; this record does not separate a transitory from a persistent effect, so the "
+        "speed of a sale barely changes its peak"
+    ]
     if half_life_months is not None or long_run_share != 1.0:
-        notes.append("assumptions.impact_half_life_months / impact_long_run_share need a response surface: not "
-                     "applied to this calibration")
+        notes.append(
+            "assumptions.impact_half_life_months / impact_long_run_share need a response surface: not "
+            "applied to this calibration"
+        )
     return PosteriorResponse(est, sd, notes=notes)

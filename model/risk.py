@@ -67,8 +67,7 @@ def soma_holdings(soma: pd.DataFrame, anchor: date, fed_treasury: pd.DataFrame |
     par = df["par_value_usd"].astype(float).fillna(0.0) + df["inflation_compensation_usd"].astype(float).fillna(0.0)
     amount = par.to_numpy() / 1e9
     years = (df["maturity_date"] - pd.Timestamp(anchor)).dt.days.to_numpy() / 365.25
-    info = {"as_of_date": as_of.date().isoformat(), "treasury_par_at_as_of_usd_bn": float(amount.sum()),
-            "warnings": []}
+    info = {"as_of_date": as_of.date().isoformat(), "treasury_par_at_as_of_usd_bn": float(amount.sum()), "warnings": []}
     scale = 1.0
     if fed_treasury is not None and not fed_treasury.empty and amount.sum() > 0:
         t = fed_treasury.assign(date=pd.to_datetime(fed_treasury["date"]))
@@ -76,22 +75,31 @@ def soma_holdings(soma: pd.DataFrame, anchor: date, fed_treasury: pd.DataFrame |
         if not t.empty:
             last = t.iloc[-1]
             scale = float(last["value_usd_bn"]) / float(amount.sum())
-            info["scaled_to"] = {"series": "TREAST (H.4.1, Treasury securities held outright)",
-                                 "date": last["date"].date().isoformat(), "usd_bn": float(last["value_usd_bn"]),
-                                 "factor": scale}
+            info["scaled_to"] = {
+                "series": "TREAST (H.4.1, Treasury securities held outright)",
+                "date": last["date"].date().isoformat(),
+                "usd_bn": float(last["value_usd_bn"]),
+                "factor": scale,
+            }
     age = (pd.Timestamp(anchor) - as_of).days
     if age > 45:
         info["warnings"].append(
             f"SOMA holdings are as of {as_of:%Y-%m-%d}, {age} days before the anchor: their maturity profile "
-            "(securities maturing since dropped) is used" + (
+            "(securities maturing since dropped) is used"
+            + (
                 f", scaled ×{scale:.2f} to the Fed's Treasury holdings of {info['scaled_to']['date']} (TREAST)"
-                if "scaled_to" in info else "; purchases and run-off since are missing (no TREAST figure)"))
-    return Holdings(years, df["coupon_pct"].astype(float).fillna(0.0).to_numpy(), df["cls"].to_numpy(),
-                    amount * scale, info)
+                if "scaled_to" in info
+                else "; purchases and run-off since are missing (no TREAST figure)"
+            )
+        )
+    return Holdings(
+        years, df["coupon_pct"].astype(float).fillna(0.0).to_numpy(), df["cls"].to_numpy(), amount * scale, info
+    )
 
 
-def revalue(h: Holdings, base_curve: BaselineCurve, dy_bp: np.ndarray, breakeven_bp: np.ndarray,
-            inflation_pct: float) -> tuple[np.ndarray, float]:
+def revalue(
+    h: Holdings, base_curve: BaselineCurve, dy_bp: np.ndarray, breakeven_bp: np.ndarray, inflation_pct: float
+) -> tuple[np.ndarray, float]:
     """(loss $bn per draw (d,), baseline market value $bn); `dy_bp` (d, lines) at each line's maturity."""
     years = np.maximum(h.years, 1.0 / 365.0)
     y0 = base_curve.at(years * 12.0)
@@ -107,8 +115,9 @@ def revalue(h: Holdings, base_curve: BaselineCurve, dy_bp: np.ndarray, breakeven
     return loss, value0
 
 
-def loss_pct_at(h: Holdings, base_curve: BaselineCurve, shift: Shift, month: int | np.ndarray,
-                inflation_pct: float) -> np.ndarray:
+def loss_pct_at(
+    h: Holdings, base_curve: BaselineCurve, shift: Shift, month: int | np.ndarray, inflation_pct: float
+) -> np.ndarray:
     """(d,) loss in % of market value when the shift of `month` (one per draw, or one for all) hits `h`."""
     loss, value = revalue(h, base_curve, shift.at_month(h.terms, month), shift.breakeven_at(month), inflation_pct)
     return 100.0 * loss / value if value else loss * 0.0
@@ -129,25 +138,35 @@ def benchmark_prices(base_curve: BaselineCurve, peak: np.ndarray, imposed=None) 
     """Par bonds at today's 2/5/10/30-year yields repriced at each draw's peak shift (`peak` (D, 5) at the nodes),
     and the brief's example: a 1-year 3% annual-coupon bond priced at 100 hit by the model's 1-year shift."""
     out: dict = {}
-    extra = (lambda m: imposed.at([m])[0] - np.interp(m, NODE_MONTHS, imposed.at(NODE_MONTHS))) if imposed else \
-        (lambda m: 0.0)
+    extra = (
+        (lambda m: imposed.at([m])[0] - np.interp(m, NODE_MONTHS, imposed.at(NODE_MONTHS)))
+        if imposed
+        else (lambda m: 0.0)
+    )
     for name, months in (("2y", 24), ("5y", 60), ("10y", 120), ("30y", 360)):
         y0 = float(base_curve.at([months])[0])
         dy = (interp_tenors(peak, NODE_MONTHS, np.array([months]))[:, 0] + extra(months)) / 100.0
         p1 = bonds.price(y0, y0 + dy, months / 12.0)
-        out[name] = {"baseline_yield_pct": y0, "peak_shift_bp": quantiles(100.0 * dy),
-                     "price_per_100": quantiles(p1), "price_change_pct": quantiles(p1 - 100.0),
-                     "modified_duration": bonds.modified_duration(y0, y0, months / 12.0),
-                     "convexity": bonds.convexity(y0, y0, months / 12.0)}
+        out[name] = {
+            "baseline_yield_pct": y0,
+            "peak_shift_bp": quantiles(100.0 * dy),
+            "price_per_100": quantiles(p1),
+            "price_change_pct": quantiles(p1 - 100.0),
+            "modified_duration": bonds.modified_duration(y0, y0, months / 12.0),
+            "convexity": bonds.convexity(y0, y0, months / 12.0),
+        }
     dy1 = (interp_tenors(peak, NODE_MONTHS, np.array([12.0]))[:, 0] + extra(12.0)) / 100.0
     p1 = bonds.price(3.0, 3.0 + dy1, 1.0, freq=1)
     ret = np.array([bonds.holding_period_return(p, 3.0) for p in np.atleast_1d(p1)])
     out["brief_example"] = {
         "bond": "1-year, 3% annual coupon, priced at 100 before the shock",
-        "claim_price_per_100": 90.0, "claim_return_pct": 100.0 * bonds.holding_period_return(90.0, 3.0),
+        "claim_price_per_100": 90.0,
+        "claim_return_pct": 100.0 * bonds.holding_period_return(90.0, 3.0),
         "claim_yield_shift_bp": 100.0 * (bonds.yield_from_price(3.0, 90.0, 1.0, freq=1) - 3.0),
-        "model_1y_peak_shift_bp": quantiles(100.0 * dy1), "model_price_per_100": quantiles(p1),
-        "model_return_pct": quantiles(100.0 * ret)}
+        "model_1y_peak_shift_bp": quantiles(100.0 * dy1),
+        "model_price_per_100": quantiles(p1),
+        "model_return_pct": quantiles(100.0 * ret),
+    }
     return out
 
 
@@ -178,6 +197,12 @@ def spillover_draws(params: dict, ten_path: np.ndarray, z: np.ndarray) -> dict[s
 
 
 def spillover_result(params: dict, draws: dict[str, np.ndarray]) -> dict:
-    return {name: {"pass_through_bp_per_bp": p.estimate, "pass_through_ci": [p.ci_low, p.ci_high],
-                   "peak_bp": quantiles(draws[f"{name}.peak"]), "avg_first_12m_bp": quantiles(draws[f"{name}.avg12"])}
-            for name, p in params.items()}
+    return {
+        name: {
+            "pass_through_bp_per_bp": p.estimate,
+            "pass_through_ci": [p.ci_low, p.ci_high],
+            "peak_bp": quantiles(draws[f"{name}.peak"]),
+            "avg_first_12m_bp": quantiles(draws[f"{name}.avg12"]),
+        }
+        for name, p in params.items()
+    }

@@ -48,8 +48,12 @@ class EngineStock:
         # Months are calendar months after the anchor's (MSPD anchors are month ends): a maturity in the month
         # after the anchor is redeemed at the end of month 0; one on or before the anchor also in month 0.
         idx = (mat.dt.year - a.year) * 12 + (mat.dt.month - a.month) - 1
-        return cls(stock["outstanding_usd_bn"].to_numpy(float), stock["rate_pct"].to_numpy(float) / 100.0,
-                   stock["security_class"].map(KIND).to_numpy(int), np.maximum(idx.to_numpy(int), 0))
+        return cls(
+            stock["outstanding_usd_bn"].to_numpy(float),
+            stock["rate_pct"].to_numpy(float) / 100.0,
+            stock["security_class"].map(KIND).to_numpy(int),
+            np.maximum(idx.to_numpy(int), 0),
+        )
 
 
 @dataclass
@@ -100,7 +104,7 @@ def _existing(stock: EngineStock, horizon: int) -> dict[str, np.ndarray]:
     def agg(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         bins = np.bincount(mc, weights=x, minlength=horizon + 1)
         dur = np.cumsum(bins[::-1])[::-1]  # Σ over mature ≥ m
-        return dur[:horizon], bins[:horizon], dur[1:horizon + 1]
+        return dur[:horizon], bins[:horizon], dur[1 : horizon + 1]
 
     out = {}
     for c in range(len(CLASSES)):
@@ -149,8 +153,12 @@ def roll(stock: EngineStock, buckets: Buckets, paths: Paths) -> EngineResult:
     d, c, g_start, g_end, new_units, idx12, rate12, ii, ok, mat_rate12 = _prepare(buckets, paths, h)
     b3 = paths.bill3m
     fixed = [KIND["Bills"], KIND["Notes"], KIND["Bonds"]]
-    ex_cash = (sum(ex[f"r{k}_dur"] for k in fixed)[None] + ex[f"f{FRN}_dur"][None] * b3 / 12.0
-               + ex[f"r{FRN}_dur"][None] + c[:, :h] * ex[f"r{TIPS}_dur"][None])
+    ex_cash = (
+        sum(ex[f"r{k}_dur"] for k in fixed)[None]
+        + ex[f"f{FRN}_dur"][None] * b3 / 12.0
+        + ex[f"r{FRN}_dur"][None]
+        + c[:, :h] * ex[f"r{TIPS}_dur"][None]
+    )
     ex_accr = (c[:, 1:] - c[:, :h]) * ex[f"f{TIPS}_dur"][None]
     ex_red = sum(ex[f"f{k}_mat"] for k in fixed + [FRN])[None] + c[:, 1:] * ex[f"f{TIPS}_mat"][None]
     deficit = np.zeros((d, h)) if paths.primary_deficit is None else np.broadcast_to(paths.primary_deficit, (d, h))
@@ -160,8 +168,9 @@ def roll(stock: EngineStock, buckets: Buckets, paths: Paths) -> EngineResult:
     if by_class is not None:  # auctions by class so each class's outstanding follows its path
         class_w = np.bincount(buckets.kinds, weights=buckets.weights, minlength=len(CLASSES))
         within = buckets.weights / class_w[buckets.kinds]  # each bucket's share of its class's issuance
-        ex_end = np.stack([ex[f"f{k}_end"][None] * (c[:, 1:] if k == TIPS else 1.0) for k in range(len(CLASSES))],
-                          axis=-1)  # (D, H, 5) the anchor stock still outstanding after month m
+        ex_end = np.stack(
+            [ex[f"f{k}_end"][None] * (c[:, 1:] if k == TIPS else 1.0) for k in range(len(CLASSES))], axis=-1
+        )  # (D, H, 5) the anchor stock still outstanding after month m
     iss_h = np.zeros((d, h, nb))  # units issued per month and bucket (the cohorts)
     cols = np.arange(nb)
     units = np.zeros((d, nb))  # real units per bucket (TIPS; = face for the others), issued so far and alive
@@ -203,8 +212,19 @@ def roll(stock: EngineStock, buckets: Buckets, paths: Paths) -> EngineResult:
         rate_cls[:, :, k] += 12.0 * ex[f"r{k}_end"][None] * scale
     rate_cls[:, :, FRN] += ex[f"f{FRN}_end"][None] * b3  # the index part of the existing FRNs' current rate
     implied = deficit if paths.primary_deficit is not None else a_hist - red_h - cash_h
-    return EngineResult(cash_h + accr_h, cash_h, accr_h, red_h, a_hist, a_hist + accr_h,
-                        np.array(implied, dtype=float), ostart, oend, face_cls, rate_cls)
+    return EngineResult(
+        cash_h + accr_h,
+        cash_h,
+        accr_h,
+        red_h,
+        a_hist,
+        a_hist + accr_h,
+        np.array(implied, dtype=float),
+        ostart,
+        oend,
+        face_cls,
+        rate_cls,
+    )
 
 
 def roll_reference(stock: EngineStock, buckets: Buckets, paths: Paths) -> EngineResult:
@@ -212,8 +232,7 @@ def roll_reference(stock: EngineStock, buckets: Buckets, paths: Paths) -> Engine
     d_n, h = paths.new_rate.shape[:2]
     out = {k: np.zeros((d_n, h)) for k in ("cash", "accr", "red", "auct", "ostart", "oend", "pd")}
     face_cls, rate_cls = np.zeros((d_n, h, len(CLASSES))), np.zeros((d_n, h, len(CLASSES)))
-    secs = list(zip(stock.face.tolist(), stock.rate.tolist(), stock.kind.tolist(), stock.mature.tolist(),
-                    strict=True))
+    secs = list(zip(stock.face.tolist(), stock.rate.tolist(), stock.kind.tolist(), stock.mature.tolist(), strict=True))
     terms, kinds, weights = buckets.terms.tolist(), buckets.kinds.tolist(), buckets.weights.tolist()
     deficits = None if paths.primary_deficit is None else np.broadcast_to(paths.primary_deficit, (d_n, h)).tolist()
     for d in range(d_n):
@@ -274,9 +293,26 @@ def roll_reference(stock: EngineStock, buckets: Buckets, paths: Paths) -> Engine
                 rc[kind] += units * level * current
             out["ostart"][d, m] = outstanding
             outstanding = outstanding + auct + accr - red
-            for k, v in (("cash", cash), ("accr", accr), ("red", red), ("auct", auct), ("oend", outstanding),
-                         ("pd", pdm)):
+            for k, v in (
+                ("cash", cash),
+                ("accr", accr),
+                ("red", red),
+                ("auct", auct),
+                ("oend", outstanding),
+                ("pd", pdm),
+            ):
                 out[k][d, m] = v
             face_cls[d, m], rate_cls[d, m] = fc, rc
-    return EngineResult(out["cash"] + out["accr"], out["cash"], out["accr"], out["red"], out["auct"],
-                        out["auct"] + out["accr"], out["pd"], out["ostart"], out["oend"], face_cls, rate_cls)
+    return EngineResult(
+        out["cash"] + out["accr"],
+        out["cash"],
+        out["accr"],
+        out["red"],
+        out["auct"],
+        out["auct"] + out["accr"],
+        out["pd"],
+        out["ostart"],
+        out["oend"],
+        face_cls,
+        rate_cls,
+    )

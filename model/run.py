@@ -73,8 +73,13 @@ def prepare(spec: ScenarioSpec, frames: Frames, amounts: dict[int, float] | None
 
     anchor = spec.anchor if isinstance(spec.anchor, date) else None
     a = spec.assumptions
-    stock = build_stock(frames.stock_rows, anchor=anchor, curve=frames.curve, auctions=frames.auctions,
-                        assumptions=StockAssumptions(a.cpi_inflation_pct, a.frn_spread_pct))
+    stock = build_stock(
+        frames.stock_rows,
+        anchor=anchor,
+        curve=frames.curve,
+        auctions=frames.auctions,
+        assumptions=StockAssumptions(a.cpi_inflation_pct, a.frn_spread_pct),
+    )
     anchor = stock.attrs["anchor"]
     if amounts is None:
         if frames.holdings is not None and len(spec.sellers):
@@ -87,9 +92,16 @@ def prepare(spec: ScenarioSpec, frames: Frames, amounts: dict[int, float] | None
     mix = spec.issuance_mix or default_mix(stock, frames.stock_rows)
     cbo = frames.cbo if frames.cbo is not None else load_cbo_baseline()
     curve = baseline_curve(frames.curve, anchor)
-    return Setup(anchor, stock, EngineStock.from_stock(stock, anchor), curve,
-                 baseline_path(a.baseline_path, curve, anchor, spec.horizon_months), Buckets.from_mix(mix),
-                 monthly_baseline(cbo, anchor, spec.horizon_months), amounts)
+    return Setup(
+        anchor,
+        stock,
+        EngineStock.from_stock(stock, anchor),
+        curve,
+        baseline_path(a.baseline_path, curve, anchor, spec.horizon_months),
+        Buckets.from_mix(mix),
+        monthly_baseline(cbo, anchor, spec.horizon_months),
+        amounts,
+    )
 
 
 @dataclass
@@ -131,9 +143,14 @@ def zero_shift(h: int) -> Shift:
     return Shift(np.zeros((1, h, len(TENORS))), z, None, z, z)
 
 
-def run_scenario(spec: ScenarioSpec, record: CalibrationRecord, frames: Frames,
-                 amounts: dict[int, float] | None = None, setup: Setup | None = None,
-                 chunk: int | None = None) -> ScenarioResult:
+def run_scenario(
+    spec: ScenarioSpec,
+    record: CalibrationRecord,
+    frames: Frames,
+    amounts: dict[int, float] | None = None,
+    setup: Setup | None = None,
+    chunk: int | None = None,
+) -> ScenarioResult:
     """One scenario run: baseline, `spec.draws` Monte Carlo draws in chunks, and a central-estimate run.
 
     `amounts` ($bn by seller index) overrides the spec/holdings resolution; `setup` (from `prepare`) skips
@@ -147,8 +164,9 @@ def run_scenario(spec: ScenarioSpec, record: CalibrationRecord, frames: Frames,
     h, a = spec.horizon_months, spec.assumptions
     deficit = setup.monthly["primary_deficit_usd_bn"].to_numpy()
     sales = sales_schedule(spec, setup.amounts)
-    response = scenario_response(record, a.impact_half_life_months, a.impact_long_run_share) \
-        if sales.any() else None  # a parallel shock or a price fall runs on any calibration
+    response = (
+        scenario_response(record, a.impact_half_life_months, a.impact_long_run_share) if sales.any() else None
+    )  # a parallel shock or a price fall runs on any calibration
     draws = make_draws(spec.draws, spec.seed, response.n_draws if response is not None else None)
     imposed = PriceFall(spec.price_fall_pct, setup.curve) if spec.price_fall_pct else None
     base = roll(setup.engine_stock, setup.buckets, engine_paths(spec, setup, zero_shift(h), deficit))

@@ -50,14 +50,24 @@ class PriceFall:
     def table(self) -> dict:
         shifts = self.at(list(PRICE_FALL_TENORS.values()))
         base = self.curve.at(np.maximum(list(PRICE_FALL_TENORS.values()), 12.0))
-        by = {t: {"baseline_yield_pct": float(b), "yield_after_pct": float(b + s / 100.0), "shift_bp": float(s),
-                  "price_after_per_100": 100.0 - self.pct}
-              for t, b, s in zip(PRICE_FALL_TENORS, base, shifts, strict=True)}
+        by = {
+            t: {
+                "baseline_yield_pct": float(b),
+                "yield_after_pct": float(b + s / 100.0),
+                "shift_bp": float(s),
+                "price_after_per_100": 100.0 - self.pct,
+            }
+            for t, b, s in zip(PRICE_FALL_TENORS, base, shifts, strict=True)
+        }
         example = 100.0 * (bonds.yield_from_price(3.0, 100.0 - self.pct, 1.0, freq=1) - 3.0)
-        return {"price_fall_pct": self.pct, "label": "the article's assumption, imposed (not a calibrated result)",
-                "basis": "par bond with an annual coupon at the anchor's yield for the term, price 100 → "
-                         f"{100 - self.pct:g}; terms under a year take the one-year move; held for the horizon",
-                "by_tenor": by, "article_example_1y_3pct_shift_bp": float(example)}
+        return {
+            "price_fall_pct": self.pct,
+            "label": "the article's assumption, imposed (not a calibrated result)",
+            "basis": "par bond with an annual coupon at the anchor's yield for the term, price 100 → "
+            f"{100 - self.pct:g}; terms under a year take the one-year move; held for the horizon",
+            "by_tenor": by,
+            "article_example_1y_3pct_shift_bp": float(example),
+        }
 
 
 @dataclass
@@ -119,8 +129,16 @@ def param(record: CalibrationRecord, name: str, unit: str, needed: bool):
         return None
 
 
-def yield_shift(spec: ScenarioSpec, sales: np.ndarray, debt_usd_bn: float, record: CalibrationRecord,
-                response, normals: np.ndarray, index: np.ndarray | None, imposed: PriceFall | None) -> Shift:
+def yield_shift(
+    spec: ScenarioSpec,
+    sales: np.ndarray,
+    debt_usd_bn: float,
+    record: CalibrationRecord,
+    response,
+    normals: np.ndarray,
+    index: np.ndarray | None,
+    imposed: PriceFall | None,
+) -> Shift:
     """The shift for a block of draws (`normals` (d, 10), `index` the surface draws or None)."""
     h, fed = spec.horizon_months, spec.fed_backstop
     d = len(normals)
@@ -139,6 +157,5 @@ def yield_shift(spec: ScenarioSpec, sales: np.ndarray, debt_usd_bn: float, recor
     be_param = param(record, "backstop_breakeven", "bp_per_100bn", fed_buys.any())
     be_coef = (be_param.estimate + normals[:, 6] * be_param.sd) if be_param else np.zeros(d)
     breakeven = be_coef[:, None] * np.cumsum(fed_buys, axis=1) / 100.0
-    nodes = (flow + spec.risk_premium_bp + spec.parallel_shock_bp
-             + fed.breakeven_passthrough * breakeven[:, :, None])
+    nodes = flow + spec.risk_premium_bp + spec.parallel_shock_bp + fed.breakeven_passthrough * breakeven[:, :, None]
     return Shift(nodes, breakeven, imposed, scale[:, None] * sales[None, :], fed_buys)

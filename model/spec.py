@@ -40,11 +40,23 @@ ALIASES = SPEC_ALIASES
 
 # New-issue buckets the rollover engine knows (name -> class, term in months); see model/issuance.py.
 BUCKETS: dict[str, tuple[str, int]] = {
-    "bill_1m": ("Bills", 1), "bill_2m": ("Bills", 2), "bill_3m": ("Bills", 3), "bill_4m": ("Bills", 4),
-    "bill_6m": ("Bills", 6), "bill_12m": ("Bills", 12),
-    "note_2y": ("Notes", 24), "note_3y": ("Notes", 36), "note_5y": ("Notes", 60), "note_7y": ("Notes", 84),
-    "note_10y": ("Notes", 120), "bond_20y": ("Bonds", 240), "bond_30y": ("Bonds", 360),
-    "tips_5y": ("TIPS", 60), "tips_10y": ("TIPS", 120), "tips_30y": ("TIPS", 360), "frn_2y": ("FRN", 24),
+    "bill_1m": ("Bills", 1),
+    "bill_2m": ("Bills", 2),
+    "bill_3m": ("Bills", 3),
+    "bill_4m": ("Bills", 4),
+    "bill_6m": ("Bills", 6),
+    "bill_12m": ("Bills", 12),
+    "note_2y": ("Notes", 24),
+    "note_3y": ("Notes", 36),
+    "note_5y": ("Notes", 60),
+    "note_7y": ("Notes", 84),
+    "note_10y": ("Notes", 120),
+    "bond_20y": ("Bonds", 240),
+    "bond_30y": ("Bonds", 360),
+    "tips_5y": ("TIPS", 60),
+    "tips_10y": ("TIPS", 120),
+    "tips_30y": ("TIPS", 360),
+    "frn_2y": ("FRN", 24),
 }
 
 
@@ -65,8 +77,10 @@ class _Strict(BaseModel):
 
 
 class Seller(_Strict):
-    country: str = Field(description="Who sells: a TIC Major Foreign Holders name (Japan, China, United Kingdom, …; "
-                         "any case; 'China, Mainland', 'UK', 'UAE' are accepted)")
+    country: str = Field(
+        description="Who sells: a TIC Major Foreign Holders name (Japan, China, United Kingdom, …; "
+        "any case; 'China, Mainland', 'UK', 'UAE' are accepted)"
+    )
     amount_usd_bn: float | None = Field(None, ge=0, description="Face value sold, $ billions")
     share_of_holdings: float | None = Field(None, ge=0, le=1, description="Fraction of the country's holdings")
     start_month: int = Field(0, ge=0, description="First month of the sale (0 = first month after the anchor)")
@@ -97,32 +111,52 @@ class FedBackstop(_Strict):
     share: float = Field(0.0, ge=0, le=1, description="Share of all selling (sellers + contagion) the Fed buys")
     start_month: int = Field(0, ge=0, description="First month the Fed buys")
     breakeven_passthrough: float = Field(
-        1.0, ge=0, le=1, description="Share of the backstop's rise in 10y breakeven inflation that lifts nominal "
-        "yields (1 = real yields unchanged, the full Fisher cost)")
+        1.0,
+        ge=0,
+        le=1,
+        description="Share of the backstop's rise in 10y breakeven inflation that lifts nominal "
+        "yields (1 = real yields unchanged, the full Fisher cost)",
+    )
 
 
-RETIRED_UNIT = ("retired: the calibration's response surface is in bp per 1 % of marketable debt sold and the sale "
-                "is converted with the anchor's debt (a per-$100bn response averaged $4.5tn and $32tn markets); "
-                "remove the field")
-RETIRED_TAIL = ("retired: the response now fades by itself (a transitory part with the calibrated half-life on top "
-                "of a persistent level); set assumptions.impact_half_life_months or impact_long_run_share instead")
+RETIRED_UNIT = (
+    "retired: the calibration's response surface is in bp per 1 % of marketable debt sold and the sale "
+    "is converted with the anchor's debt (a per-$100bn response averaged $4.5tn and $32tn markets); "
+    "remove the field"
+)
+RETIRED_TAIL = (
+    "retired: the response now fades by itself (a transitory part with the calibrated half-life on top "
+    "of a persistent level); set assumptions.impact_half_life_months or impact_long_run_share instead"
+)
 
 
 class Assumptions(_Strict):
     cpi_inflation_pct: float = Field(2.3, ge=-5, le=30, description="CPI-U path for TIPS accrual, % a year")
     baseline_path: Literal["cbo", "flat", "forwards", "forward"] = Field(
-        "cbo", description="Baseline yields: CBO's January 2025 projections (3-month bill and 10-year note by fiscal "
+        "cbo",
+        description="Baseline yields: CBO's January 2025 projections (3-month bill and 10-year note by fiscal "
         "year) shaped across tenors by the anchor's curve (default); the anchor's curve held flat; or the forwards "
-        "it implies ('forward' is the same as 'forwards')")
+        "it implies ('forward' is the same as 'forwards')",
+    )
     impact_half_life_months: float | None = Field(
-        None, gt=0, le=600, description="Half-life of the short-run (transitory) part of the yield response; "
-        "null = the calibration's draws")
+        None,
+        gt=0,
+        le=600,
+        description="Half-life of the short-run (transitory) part of the yield response; "
+        "null = the calibration's draws",
+    )
     impact_long_run_share: float = Field(
-        1.0, ge=0, le=1, description="Share of the calibrated persistent level that stays; the rest fades with the "
-        "transitory part (the impact on the month of the sale is unchanged). 1 = as calibrated")
+        1.0,
+        ge=0,
+        le=1,
+        description="Share of the calibrated persistent level that stays; the rest fades with the "
+        "transitory part (the impact on the month of the sale is unchanged). 1 = as calibrated",
+    )
     impact_unit: Literal["bp_per_1pct_debt"] = Field(
-        "bp_per_1pct_debt", description="The response is per 1 % of marketable debt sold, converted with the debt "
-        "at the anchor ('bp_per_100bn' is retired)")
+        "bp_per_1pct_debt",
+        description="The response is per 1 % of marketable debt sold, converted with the debt "
+        "at the anchor ('bp_per_100bn' is retired)",
+    )
     impact_tail: str | None = Field(None, exclude=True, description="retired")
     frn_spread_pct: float = Field(0.15, ge=-1, le=2, description="Spread of new FRNs over the 3m bill, %")
 
@@ -142,38 +176,81 @@ class Assumptions(_Strict):
 
 
 class ScenarioSpec(_Strict):
-    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_.-]*$", max_length=80,
-                      description="Scenario name: lower case letters, digits, '-', '_', '.'; names the report folder")
+    name: str = Field(
+        pattern=r"^[a-z0-9][a-z0-9_.-]*$",
+        max_length=80,
+        description="Scenario name: lower case letters, digits, '-', '_', '.'; names the report folder",
+    )
     description: str = Field(min_length=1, description="One or two sentences saying what happens, shown on reports")
-    sellers: list[Seller] = Field(default_factory=list, description="Who sells how much and how fast; several "
-                                  "sellers add up (empty = no sale, e.g. a pure parallel shock)")
-    contagion: float = Field(0.0, ge=0, le=5, description="Multiplier on the calibrated co-movement of other "
-                             "holders (0 = nobody follows, 1 = as calibrated)")
-    fed_backstop: FedBackstop = Field(default_factory=FedBackstop, description="The Fed buying part of the "
-                                      "selling (see fed_backstop.*)")
-    risk_premium_bp: float = Field(0.0, ge=-500, le=2000, description="A term or risk premium added to every "
-                                   "tenor's yield in every month, bp, on top of the calibrated flow response")
-    parallel_shock_bp: float = Field(0.0, ge=-2000, le=2000, description="A parallel shift of the whole curve in "
-                                     "every month, bp (an imposed move, no sale needed)")
+    sellers: list[Seller] = Field(
+        default_factory=list,
+        description="Who sells how much and how fast; several "
+        "sellers add up (empty = no sale, e.g. a pure parallel shock)",
+    )
+    contagion: float = Field(
+        0.0,
+        ge=0,
+        le=5,
+        description="Multiplier on the calibrated co-movement of other holders (0 = nobody follows, 1 = as calibrated)",
+    )
+    fed_backstop: FedBackstop = Field(
+        default_factory=FedBackstop, description="The Fed buying part of the selling (see fed_backstop.*)"
+    )
+    risk_premium_bp: float = Field(
+        0.0,
+        ge=-500,
+        le=2000,
+        description="A term or risk premium added to every "
+        "tenor's yield in every month, bp, on top of the calibrated flow response",
+    )
+    parallel_shock_bp: float = Field(
+        0.0,
+        ge=-2000,
+        le=2000,
+        description="A parallel shift of the whole curve in every month, bp (an imposed move, no sale needed)",
+    )
     price_fall_pct: float = Field(
-        0.0, ge=0, le=50, description="An imposed move, not a calibrated one: a par bond (annual coupon, priced at "
+        0.0,
+        ge=0,
+        le=50,
+        description="An imposed move, not a calibrated one: a par bond (annual coupon, priced at "
         "the anchor's yield) at every tenor loses this % of its price, translated per tenor into a yield rise by "
-        "exact bond math and held for the horizon; maturities under a year take the one-year move")
-    horizon_months: int = Field(120, ge=1, le=600, description="Months the debt is rolled over after the anchor; "
-                                "every sale must end within it")
-    draws: int = Field(1000, ge=1, le=100_000, description="Monte Carlo draws (joint draws of the calibration); "
-                       "draws × horizon is capped by the memory budget (model/memory.py)")
-    seed: int = Field(0, ge=0, le=2**63 - 1, description="Random seed: the same spec, seed, calibration and data give the same "
-                      "numbers (an int64 everywhere it goes)")
-    calibration: str = Field("latest", description="Calibration id or unique prefix (tshock calibrate list), or "
-                             "'latest'")
-    anchor: date | Literal["latest"] = Field("latest", description="MSPD record date whose debt stock (CUSIP "
-                                             "detail) the rollover starts from; 'latest' = the newest in the warehouse")
-    issuance_mix: dict[str, float] | None = Field(None, description="New-issue shares by bucket (bill_1m … bond_30y, "
-                                                  "tips_5y/10y/30y, frn_2y; rescaled to sum to 1); null = the recent "
-                                                  "pace of issuance at the anchor (model/issuance.py)")
-    assumptions: Assumptions = Field(default_factory=Assumptions, description="Modelling assumptions with "
-                                     "defaults (see assumptions.*)")
+        "exact bond math and held for the horizon; maturities under a year take the one-year move",
+    )
+    horizon_months: int = Field(
+        120, ge=1, le=600, description="Months the debt is rolled over after the anchor; every sale must end within it"
+    )
+    draws: int = Field(
+        1000,
+        ge=1,
+        le=100_000,
+        description="Monte Carlo draws (joint draws of the calibration); "
+        "draws × horizon is capped by the memory budget (model/memory.py)",
+    )
+    seed: int = Field(
+        0,
+        ge=0,
+        le=2**63 - 1,
+        description="Random seed: the same spec, seed, calibration and data give the same "
+        "numbers (an int64 everywhere it goes)",
+    )
+    calibration: str = Field(
+        "latest", description="Calibration id or unique prefix (tshock calibrate list), or 'latest'"
+    )
+    anchor: date | Literal["latest"] = Field(
+        "latest",
+        description="MSPD record date whose debt stock (CUSIP "
+        "detail) the rollover starts from; 'latest' = the newest in the warehouse",
+    )
+    issuance_mix: dict[str, float] | None = Field(
+        None,
+        description="New-issue shares by bucket (bill_1m … bond_30y, "
+        "tips_5y/10y/30y, frn_2y; rescaled to sum to 1); null = the recent "
+        "pace of issuance at the anchor (model/issuance.py)",
+    )
+    assumptions: Assumptions = Field(
+        default_factory=Assumptions, description="Modelling assumptions with defaults (see assumptions.*)"
+    )
 
     @field_validator("contagion", mode="before")
     @classmethod
@@ -223,11 +300,14 @@ class ScenarioSpec(_Strict):
         h = self.horizon_months
         for i, s in enumerate(self.sellers):
             if s.start_month + s.months > h:
-                raise ValueError(f"sellers[{i}].start_month {s.start_month} + months {s.months}: the sale ends "
-                                 f"after horizon_months {h}")
+                raise ValueError(
+                    f"sellers[{i}].start_month {s.start_month} + months {s.months}: the sale ends "
+                    f"after horizon_months {h}"
+                )
         if self.fed_backstop.share and self.fed_backstop.start_month >= h:
-            raise ValueError(f"fed_backstop.start_month: {self.fed_backstop.start_month} is not before "
-                             f"horizon_months {h}")
+            raise ValueError(
+                f"fed_backstop.start_month: {self.fed_backstop.start_month} is not before horizon_months {h}"
+            )
         too_big = budget_error(self.draws, h)
         if too_big:
             raise ValueError(too_big)
@@ -239,8 +319,10 @@ class ScenarioSpec(_Strict):
         for i, s in enumerate(self.sellers):
             amount = (amounts or {}).get(i, s.amount_usd_bn)
             if amount is None:
-                raise SpecError(f"sellers[{i}].share_of_holdings: {s.share_of_holdings:g} needs holdings to "
-                                "resolve (check_against_holdings)")
+                raise SpecError(
+                    f"sellers[{i}].share_of_holdings: {s.share_of_holdings:g} needs holdings to "
+                    "resolve (check_against_holdings)"
+                )
             out.append((s.country, s.start_month, s.months, float(amount)))
         return out
 
@@ -268,8 +350,12 @@ def _show(v: Any) -> str:
 
 def _message(err: dict) -> str:
     where, value, kind, ctx = _path(err["loc"]), err.get("input"), err["type"], err.get("ctx") or {}
-    bounds = {"greater_than_equal": ("≥", "ge"), "greater_than": (">", "gt"), "less_than_equal": ("≤", "le"),
-              "less_than": ("<", "lt")}
+    bounds = {
+        "greater_than_equal": ("≥", "ge"),
+        "greater_than": (">", "gt"),
+        "less_than_equal": ("≤", "le"),
+        "less_than": ("<", "lt"),
+    }
     if kind in bounds:
         sym, key = bounds[kind]
         return f"{where}: {_show(value)} must be {sym} {_show(ctx.get(key))}"
@@ -296,7 +382,6 @@ def parse_spec(data: dict, countries: list[str] | None = None) -> ScenarioSpec:
         messages = [_message(err) for err in e.errors()]
         more = f"; and {len(messages) - 5} more" if len(messages) > 5 else ""
         raise SpecError("; ".join(messages[:5]) + more) from None
-
 
 
 def load_spec(path_or_text: str | Path, countries: list[str] | None = None) -> ScenarioSpec:
@@ -343,8 +428,7 @@ def latest_holdings(holdings: pd.DataFrame, as_of: date | None = None) -> dict[s
     return {canonical_country(r.country): (float(r.holdings_usd_bn), r.month.date()) for r in df.itertuples()}
 
 
-def check_against_holdings(spec: ScenarioSpec, holdings: pd.DataFrame,
-                           as_of: date | None = None) -> dict[int, float]:
+def check_against_holdings(spec: ScenarioSpec, holdings: pd.DataFrame, as_of: date | None = None) -> dict[int, float]:
     """Sale amounts ($bn) by seller index, shares resolved against the country's latest TIC holdings.
 
     Raises SpecError when a country has no holdings or sells more than it holds (summed over its sellers)."""
@@ -361,7 +445,9 @@ def check_against_holdings(spec: ScenarioSpec, holdings: pd.DataFrame,
         if sold[s.country] > have + 1e-9:
             given = getattr(s, field)
             shown = f"{given:g}" if field == "amount_usd_bn" else f"{given:g} (= {amount:,.1f} $bn)"
-            raise SpecError(f"sellers[{i}].{field}: {shown} makes {s.country}'s sales "
-                            f"{sold[s.country]:,.1f} $bn, more than its holdings of {have:,.1f} $bn ({month:%Y-%m})")
+            raise SpecError(
+                f"sellers[{i}].{field}: {shown} makes {s.country}'s sales "
+                f"{sold[s.country]:,.1f} $bn, more than its holdings of {have:,.1f} $bn ({month:%Y-%m})"
+            )
         amounts[i] = float(amount)
     return amounts

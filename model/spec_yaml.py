@@ -27,14 +27,19 @@ class _Loader(yaml.SafeLoader):
     def compose_node(self, parent, index):
         if self.check_event(yaml.AliasEvent):
             mark = self.peek_event().start_mark
-            raise yaml.composer.ComposerError(None, None, f"aliases (*name) are not allowed in a spec (line "
-                                              f"{mark.line + 1})", None)
+            raise yaml.composer.ComposerError(
+                None, None, f"aliases (*name) are not allowed in a spec (line {mark.line + 1})", None
+            )
         self._depth += 1
         try:
             if self._depth > MAX_NESTING:
                 mark = self.peek_event().start_mark
-                raise yaml.composer.ComposerError(None, None, f"nested deeper than {MAX_NESTING} levels (line "
-                                                  f"{mark.line + 1}, column {mark.column + 1})", None)
+                raise yaml.composer.ComposerError(
+                    None,
+                    None,
+                    f"nested deeper than {MAX_NESTING} levels (line {mark.line + 1}, column {mark.column + 1})",
+                    None,
+                )
             return super().compose_node(parent, index)
         finally:
             self._depth -= 1
@@ -42,8 +47,9 @@ class _Loader(yaml.SafeLoader):
     def construct_yaml_int(self, node):
         digits = sum(c.isdigit() for c in str(node.value))
         if digits > MAX_INT_DIGITS:
-            raise yaml.constructor.ConstructorError(None, None, f"a {digits}-digit number (at most "
-                                                    f"{MAX_INT_DIGITS} digits)", node.start_mark)
+            raise yaml.constructor.ConstructorError(
+                None, None, f"a {digits}-digit number (at most {MAX_INT_DIGITS} digits)", node.start_mark
+            )
         return super().construct_yaml_int(node)
 
 
@@ -60,7 +66,7 @@ def yaml_problem(e: yaml.YAMLError) -> str:
 
 
 def excerpt(text: str, limit: int = 80) -> str:
-    return text if len(text) <= limit else text[:limit - 1] + "…"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def safe_yaml(text: str) -> Any:

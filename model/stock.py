@@ -27,14 +27,32 @@ from model.curve import CurveTable
 
 CLASSES = ("Bills", "Notes", "Bonds", "TIPS", "FRN")
 # Standard original terms (months) by class, used to estimate an unknown issue date.
-STANDARD_TERMS = {"Bills": (1, 2, 3, 4, 6, 12), "Notes": (24, 36, 60, 84, 120), "Bonds": (240, 360),
-                  "TIPS": (60, 120, 360), "FRN": (24,)}
-_LABELS = [("inflation", "TIPS"), ("tips", "TIPS"), ("floating", "FRN"), ("frn", "FRN"), ("bill", "Bills"),
-           ("note", "Notes"), ("bond", "Bonds"), ("federal financing", "FFB"), ("total marketable", "Total")]
+STANDARD_TERMS = {
+    "Bills": (1, 2, 3, 4, 6, 12),
+    "Notes": (24, 36, 60, 84, 120),
+    "Bonds": (240, 360),
+    "TIPS": (60, 120, 360),
+    "FRN": (24,),
+}
+_LABELS = [
+    ("inflation", "TIPS"),
+    ("tips", "TIPS"),
+    ("floating", "FRN"),
+    ("frn", "FRN"),
+    ("bill", "Bills"),
+    ("note", "Notes"),
+    ("bond", "Bonds"),
+    ("federal financing", "FFB"),
+    ("total marketable", "Total"),
+]
 # marketable_totals labels that hold the unmatured amount per class (matured-unpaid excluded, like CUSIP rows).
-UNMATURED_LABELS = {"Bills": "Total Unmatured Treasury Bills", "Notes": "Total Unmatured Treasury Notes",
-                    "Bonds": "Total Unmatured Treasury Bonds", "TIPS": "Total Treasury TIPS",
-                    "FRN": "Total Treasury Floating Rate Notes"}
+UNMATURED_LABELS = {
+    "Bills": "Total Unmatured Treasury Bills",
+    "Notes": "Total Unmatured Treasury Notes",
+    "Bonds": "Total Unmatured Treasury Bonds",
+    "TIPS": "Total Treasury TIPS",
+    "FRN": "Total Treasury Floating Rate Notes",
+}
 
 
 def normalise_class(label: str | None) -> str | None:
@@ -74,12 +92,17 @@ def _months_between(a: pd.Series, b: pd.Series) -> pd.Series:
 def _first_auctions(auctions: pd.DataFrame | None) -> pd.DataFrame:
     if auctions is None or auctions.empty:
         return pd.DataFrame(columns=["cusip", "auction_issue_date", "auction_term_months"])
-    a = auctions.assign(auction_date=pd.to_datetime(auctions["auction_date"]),
-                        issue_date=pd.to_datetime(auctions["issue_date"]))
+    a = auctions.assign(
+        auction_date=pd.to_datetime(auctions["auction_date"]), issue_date=pd.to_datetime(auctions["issue_date"])
+    )
     first = a.sort_values("auction_date").groupby("cusip", as_index=False).head(1)
-    return pd.DataFrame({"cusip": first["cusip"].astype(str).to_numpy(),
-                         "auction_issue_date": first["issue_date"].to_numpy(),
-                         "auction_term_months": first["security_term"].map(term_months).astype(float).to_numpy()})
+    return pd.DataFrame(
+        {
+            "cusip": first["cusip"].astype(str).to_numpy(),
+            "auction_issue_date": first["issue_date"].to_numpy(),
+            "auction_term_months": first["security_term"].map(term_months).astype(float).to_numpy(),
+        }
+    )
 
 
 def _estimate_term(cls: str, remaining_months: float) -> float:
@@ -89,9 +112,14 @@ def _estimate_term(cls: str, remaining_months: float) -> float:
     return float(STANDARD_TERMS.get(cls, (360,))[-1])
 
 
-def build_stock(rows: pd.DataFrame, *, anchor: date | None = None, curve: pd.DataFrame | None = None,
-                auctions: pd.DataFrame | None = None, assumptions: StockAssumptions = StockAssumptions()
-                ) -> pd.DataFrame:
+def build_stock(
+    rows: pd.DataFrame,
+    *,
+    anchor: date | None = None,
+    curve: pd.DataFrame | None = None,
+    auctions: pd.DataFrame | None = None,
+    assumptions: StockAssumptions = StockAssumptions(),
+) -> pd.DataFrame:
     """Per-CUSIP stock at `anchor` (default: the newest record_date) from marketable_securities rows."""
     if rows is None or rows.empty:
         raise ModelError("marketable_securities: no rows")
@@ -100,28 +128,35 @@ def build_stock(rows: pd.DataFrame, *, anchor: date | None = None, curve: pd.Dat
     df = df[df["record_date"] == anchor_ts]
     if df.empty:
         raise ModelError(f"marketable_securities: no rows at the anchor {anchor_ts:%Y-%m-%d}")
-    df = df.assign(security_class=df["security_class"].map(normalise_class),
-                   issue_date=pd.to_datetime(df["issue_date"]), maturity_date=pd.to_datetime(df["maturity_date"]))
+    df = df.assign(
+        security_class=df["security_class"].map(normalise_class),
+        issue_date=pd.to_datetime(df["issue_date"]),
+        maturity_date=pd.to_datetime(df["maturity_date"]),
+    )
     bad = df[~df["security_class"].isin(CLASSES)]
     if not bad.empty:
-        raise ModelError(f"marketable_securities: unknown class {bad['security_class'].iloc[0]!r} "
-                         f"for CUSIP {bad['cusip'].iloc[0]}")
+        raise ModelError(
+            f"marketable_securities: unknown class {bad['security_class'].iloc[0]!r} for CUSIP {bad['cusip'].iloc[0]}"
+        )
     df = df.sort_values(["cusip", "tranche_no"])
     num = df[["issued_usd_mn", "redeemed_usd_mn", "inflation_adj_usd_mn", "yield_pct"]].astype(float)
-    df = df.assign(net_mn=num["issued_usd_mn"] - num["redeemed_usd_mn"].fillna(0.0)
-                   + num["inflation_adj_usd_mn"].fillna(0.0),
-                   w_yield=num["yield_pct"] * num["issued_usd_mn"].fillna(1.0),
-                   w=num["issued_usd_mn"].fillna(1.0).where(num["yield_pct"].notna()))
+    df = df.assign(
+        net_mn=num["issued_usd_mn"] - num["redeemed_usd_mn"].fillna(0.0) + num["inflation_adj_usd_mn"].fillna(0.0),
+        w_yield=num["yield_pct"] * num["issued_usd_mn"].fillna(1.0),
+        w=num["issued_usd_mn"].fillna(1.0).where(num["yield_pct"].notna()),
+    )
     g = df.groupby("cusip", sort=True)
-    stock = pd.DataFrame({
-        "security_class": g["security_class"].first(),
-        "issue_date": g["issue_date"].min(),
-        "maturity_date": g["maturity_date"].first(),
-        "coupon_pct": g["interest_rate_pct"].first().astype(float),
-        "yield_pct": (g["w_yield"].sum(min_count=1) / g["w"].sum(min_count=1)).astype(float),
-        "reported_mn": g["outstanding_usd_mn"].sum(min_count=1).astype(float),
-        "net_mn": g["net_mn"].sum(min_count=1).astype(float),
-    })
+    stock = pd.DataFrame(
+        {
+            "security_class": g["security_class"].first(),
+            "issue_date": g["issue_date"].min(),
+            "maturity_date": g["maturity_date"].first(),
+            "coupon_pct": g["interest_rate_pct"].first().astype(float),
+            "yield_pct": (g["w_yield"].sum(min_count=1) / g["w"].sum(min_count=1)).astype(float),
+            "reported_mn": g["outstanding_usd_mn"].sum(min_count=1).astype(float),
+            "net_mn": g["net_mn"].sum(min_count=1).astype(float),
+        }
+    )
     stock.index.name = "cusip"
     stock = stock.reset_index()
     stock["outstanding_source"] = np.where(stock["reported_mn"].notna(), "reported", "issued_less_redeemed")
@@ -143,8 +178,9 @@ def _terms(stock: pd.DataFrame, anchor: pd.Timestamp, first: pd.DataFrame) -> pd
     known = _months_between(stock["issue_date"], stock["maturity_date"])
     from_auction = _months_between(stock["auction_issue_date"], stock["maturity_date"])
     stock["original_term_months"] = known.fillna(stock["auction_term_months"]).fillna(from_auction)
-    stock["issue_date_source"] = np.where(stock["issue_date"].notna(), "reported",
-                                          np.where(stock["auction_issue_date"].notna(), "auction", "estimated"))
+    stock["issue_date_source"] = np.where(
+        stock["issue_date"].notna(), "reported", np.where(stock["auction_issue_date"].notna(), "auction", "estimated")
+    )
     remaining = _months_between(pd.Series(anchor, index=stock.index), stock["maturity_date"])
     est = [_estimate_term(c, r) for c, r in zip(stock["security_class"], remaining, strict=True)]
     stock["original_term_months"] = stock["original_term_months"].fillna(pd.Series(est, index=stock.index))
@@ -164,8 +200,10 @@ def _rates(stock: pd.DataFrame, curve: pd.DataFrame | None, a: StockAssumptions)
     need = rate.isna()
     if need.any():
         if curve is None or curve.empty:
-            raise ModelError(f"marketable_securities: {int(need.sum())} CUSIPs lack a coupon/yield and no yield "
-                             "curve was given to impute them")
+            raise ModelError(
+                f"marketable_securities: {int(need.sum())} CUSIPs lack a coupon/yield and no yield "
+                "curve was given to impute them"
+            )
         table = CurveTable.from_long(curve)
         at_issue = table.at(stock.loc[need, "issue_date"], stock.loc[need, "original_term_months"])
         if np.isnan(at_issue).any():
@@ -175,8 +213,9 @@ def _rates(stock: pd.DataFrame, curve: pd.DataFrame | None, a: StockAssumptions)
         rounded = np.maximum(np.floor(imputed * 8.0 + 1e-9) / 8.0, 0.125)
         imputed = np.where(kind == "Bills", np.maximum(at_issue, 0.0), rounded)
         rate[need] = imputed
-        source[need] = np.where(stock.loc[need, "issue_date_source"] == "estimated",
-                                "curve_at_estimated_issue", "curve_at_issue")
+        source[need] = np.where(
+            stock.loc[need, "issue_date_source"] == "estimated", "curve_at_estimated_issue", "curve_at_issue"
+        )
     stock["rate_pct"] = rate
     stock["rate_source"] = source
     stock["coupon_imputed"] = source != "reported"
@@ -216,8 +255,12 @@ def reconcile(stock: pd.DataFrame, totals: pd.DataFrame) -> pd.DataFrame:
         cls = t["security_class_desc"].map(normalise_class)
         reported = (t.assign(c=cls).groupby("c")["total_usd_mn"].sum() / 1000.0).to_dict()
     mine = class_totals(stock)
-    out = pd.DataFrame({"security_class": list(CLASSES),
-                        "stock_usd_bn": [mine[c] for c in CLASSES],
-                        "reported_usd_bn": [reported.get(c, np.nan) for c in CLASSES]})
+    out = pd.DataFrame(
+        {
+            "security_class": list(CLASSES),
+            "stock_usd_bn": [mine[c] for c in CLASSES],
+            "reported_usd_bn": [reported.get(c, np.nan) for c in CLASSES],
+        }
+    )
     out["diff_usd_bn"] = out["stock_usd_bn"] - out["reported_usd_bn"]
     return out

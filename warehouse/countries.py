@@ -26,18 +26,59 @@ TIC_ALIASES: dict[str, str] = {
 
 # TIC "Major Foreign Holders" names as the TIC parser stores them, plus holders seen in older vintages: the
 # countries a scenario's sellers may name.
-KNOWN_COUNTRIES: frozenset[str] = frozenset({
-    "Japan", "China", "United Kingdom", "Cayman Islands", "Belgium", "Luxembourg", "Canada", "France", "Ireland",
-    "Taiwan", "Switzerland", "Singapore", "Hong Kong", "Norway", "India", "Brazil", "Saudi Arabia", "South Korea",
-    "Israel", "United Arab Emirates", "Germany", "Mexico", "Thailand", "Philippines", "Kuwait", "Australia",
-    "Netherlands", "Sweden", "Bermuda", "Bahamas", "Italy", "Spain", "Poland", "Colombia", "Chile", "Peru",
-    "Vietnam", "Iraq", "Turkey", "Russia", "Oil Exporters", "Foreign Official",
-})
+KNOWN_COUNTRIES: frozenset[str] = frozenset(
+    {
+        "Japan",
+        "China",
+        "United Kingdom",
+        "Cayman Islands",
+        "Belgium",
+        "Luxembourg",
+        "Canada",
+        "France",
+        "Ireland",
+        "Taiwan",
+        "Switzerland",
+        "Singapore",
+        "Hong Kong",
+        "Norway",
+        "India",
+        "Brazil",
+        "Saudi Arabia",
+        "South Korea",
+        "Israel",
+        "United Arab Emirates",
+        "Germany",
+        "Mexico",
+        "Thailand",
+        "Philippines",
+        "Kuwait",
+        "Australia",
+        "Netherlands",
+        "Sweden",
+        "Bermuda",
+        "Bahamas",
+        "Italy",
+        "Spain",
+        "Poland",
+        "Colombia",
+        "Chile",
+        "Peru",
+        "Vietnam",
+        "Iraq",
+        "Turkey",
+        "Russia",
+        "Oil Exporters",
+        "Foreign Official",
+    }
+)
 
 # Names a spec may use for a known country (lower case): TIC's own spellings of countries, and common short forms.
 SPEC_ALIASES: dict[str, str] = {
     **{k: TIC_ALIASES[k] for k in ("china, mainland", "korea, south", "korea")},
-    "mainland china": "China", "uk": "United Kingdom", "uae": "United Arab Emirates",
+    "mainland china": "China",
+    "uk": "United Kingdom",
+    "uae": "United Arab Emirates",
 }
 
 

@@ -36,12 +36,17 @@ def data_dir(db: Path) -> Path:
 # A sandboxed reader sees the warehouse and nothing else: no COPY/EXPORT to files, no read_csv/read_blob/glob of
 # other files, no ATTACH, no extension INSTALL/LOAD, and SET cannot undo it (issue 15: `tshock sql` without --write
 # overwrote a landing-zone payload with COPY … TO and read /etc/passwd).
-SANDBOX = {"enable_external_access": False, "autoinstall_known_extensions": False,
-           "autoload_known_extensions": False, "lock_configuration": True}
+SANDBOX = {
+    "enable_external_access": False,
+    "autoinstall_known_extensions": False,
+    "autoload_known_extensions": False,
+    "lock_configuration": True,
+}
 
 
-def connect(path: str | os.PathLike | None = None, *, read_only: bool = False,
-            sandbox: bool = False) -> duckdb.DuckDBPyConnection:
+def connect(
+    path: str | os.PathLike | None = None, *, read_only: bool = False, sandbox: bool = False
+) -> duckdb.DuckDBPyConnection:
     """sandbox=True (read-only only): the connection can read this database file and nothing else."""
     p = db_path(path)
     if not read_only and _held:
@@ -94,8 +99,11 @@ def held(path: str | os.PathLike | None = None) -> Iterator[duckdb.DuckDBPyConne
         con.close()
 
 
-_STORAGE_TROUBLE = re.compile(r"cannot open file|could not write|failed to commit|read-only|permission|"
-                              r"not permitted|no space left", re.IGNORECASE)
+_STORAGE_TROUBLE = re.compile(
+    r"cannot open file|could not write|failed to commit|read-only|permission|"
+    r"not permitted|no space left",
+    re.IGNORECASE,
+)
 
 
 @contextmanager
@@ -112,8 +120,9 @@ def storage_errors(con: duckdb.DuckDBPyConnection):
 
 def database_file(con: duckdb.DuckDBPyConnection) -> Path | str:
     try:
-        return Path(con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()")
-                    .fetchall()[0][0])
+        return Path(
+            con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchall()[0][0]
+        )
     except (duckdb.Error, IndexError, TypeError):
         return "the warehouse"
 
@@ -124,14 +133,17 @@ def check_not_truncated(con: duckdb.DuckDBPyConnection, p: Path) -> None:
     if not p.is_file():
         return
     # used_blocks, not total_blocks: free blocks at the tail are legitimately cut off the file.
-    block_size, blocks = con.execute("SELECT block_size, used_blocks FROM pragma_database_size() "
-                                     "WHERE database_name = current_database()").fetchall()[0]
+    block_size, blocks = con.execute(
+        "SELECT block_size, used_blocks FROM pragma_database_size() WHERE database_name = current_database()"
+    ).fetchall()[0]
     need, size = block_size * blocks, p.stat().st_size
     if size < need:
         con.close()
-        raise WarehouseError(f"{p} is truncated ({size:,} bytes; its block table needs {need:,}): a partial copy "
-                             "or a full disk. Move it aside and run `tshock refresh` to rebuild it from the raw "
-                             "landing zone or a snapshot.")
+        raise WarehouseError(
+            f"{p} is truncated ({size:,} bytes; its block table needs {need:,}): a partial copy "
+            "or a full disk. Move it aside and run `tshock refresh` to rebuild it from the raw "
+            "landing zone or a snapshot."
+        )
 
 
 # --- the read copy: readers and the writer do not block each other -------------------------------------------
@@ -141,6 +153,7 @@ def check_not_truncated(con: duckdb.DuckDBPyConnection, p: Path) -> None:
 # successful write the pipeline publishes a copy beside the warehouse (`warehouse.read.duckdb`, ~27 MB) by an
 # atomic rename: notebooks open the copy, and `tshock sql` reads it while a writer holds the warehouse. A reader
 # of the copy keeps the file it opened when a newer copy is renamed over it, so no side ever waits.
+
 
 def read_copy_path(path: str | os.PathLike | None = None) -> Path:
     p = db_path(path)
@@ -184,8 +197,9 @@ def read_copy_is_current(path: str | os.PathLike | None = None) -> bool:
         return False
 
 
-def connect_reader(path: str | os.PathLike | None = None, *, sandbox: bool = False
-                   ) -> tuple[duckdb.DuckDBPyConnection, Path | None]:
+def connect_reader(
+    path: str | os.PathLike | None = None, *, sandbox: bool = False
+) -> tuple[duckdb.DuckDBPyConnection, Path | None]:
     """A read-only connection for a reader that must not block writers: the read copy when it is current,
     else the warehouse, else (a writer holds the warehouse) the copy as last published.
     Returns (connection, the copy's path when the copy was opened because a write is running)."""
@@ -231,18 +245,26 @@ def explain_io_error(p: Path, exc: Exception, read_only: bool) -> str:
         pid = re.search(r"\(PID (\d+)\)", text)
         holder = f" (held by process {pid.group(1)})" if pid else ""
         if read_only:
-            return (f"{p} is locked: another process{holder} has it open for writing (a refresh, calibration or "
-                    "`tshock sql --write`), and readers cannot open it meanwhile. Wait for it to finish, then "
-                    f"try again (or read {read_copy_path(p).name}, published after each write).")
+            return (
+                f"{p} is locked: another process{holder} has it open for writing (a refresh, calibration or "
+                "`tshock sql --write`), and readers cannot open it meanwhile. Wait for it to finish, then "
+                f"try again (or read {read_copy_path(p).name}, published after each write)."
+            )
         if "read-only mode" in text:  # the holder only reads: `tshock sql` or a report
-            return (f"{p} is locked: another process{holder} has it open read-only (e.g. `tshock sql`), and a "
-                    "writer needs it to itself. Let that query finish (or stop it), then try again; notebooks "
-                    f"should open the read copy {read_copy_path(p).name} instead.")
-        return (f"{p} is locked by another process{holder}: only one writer at a time (another refresh or "
-                "calibration?). Wait for it to finish (or stop it), then try again.")
+            return (
+                f"{p} is locked: another process{holder} has it open read-only (e.g. `tshock sql`), and a "
+                "writer needs it to itself. Let that query finish (or stop it), then try again; notebooks "
+                f"should open the read copy {read_copy_path(p).name} instead."
+            )
+        return (
+            f"{p} is locked by another process{holder}: only one writer at a time (another refresh or "
+            "calibration?). Wait for it to finish (or stop it), then try again."
+        )
     if "not a valid" in text.lower() or "corrupt" in text.lower() or "magic" in text.lower():
-        return (f"{p} is not a valid DuckDB database (corrupt or another kind of file). Move it aside and run "
-                "`tshock refresh` to rebuild it from the raw landing zone or a snapshot.")
+        return (
+            f"{p} is not a valid DuckDB database (corrupt or another kind of file). Move it aside and run "
+            "`tshock refresh` to rebuild it from the raw landing zone or a snapshot."
+        )
     if "no space left" in text.lower():
         return f"cannot write {p}: the disk is full ({first_line(exc)}). Free some space, then try again."
     if re.search(r"read-only|permission|not permitted", text, re.IGNORECASE):
@@ -286,7 +308,8 @@ def migrate(con: duckdb.DuckDBPyConnection) -> None:
     try:
         schema_current, stored_views = con.execute(
             f"SELECT EXISTS (SELECT 1 FROM schema_version WHERE version = ? AND fingerprint = ?), {VIEWS_MACRO}()",
-            [SCHEMA_VERSION, schema_fp]).fetchall()[0]
+            [SCHEMA_VERSION, schema_fp],
+        ).fetchall()[0]
     except duckdb.Error:  # a new warehouse, or one from before the fingerprints
         schema_current, stored_views = False, None
     if not schema_current:
@@ -315,13 +338,19 @@ def code_fingerprints() -> tuple[str, str | None]:
 
 
 def _migrate_tables(con: duckdb.DuckDBPyConnection, fingerprint: str) -> None:
-    con.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER, applied_at TIMESTAMP DEFAULT now(), "
-                "fingerprint VARCHAR)")
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER, applied_at TIMESTAMP DEFAULT now(), "
+        "fingerprint VARCHAR)"
+    )
     con.execute("ALTER TABLE schema_version ADD COLUMN IF NOT EXISTS fingerprint VARCHAR")
     for table in all_tables():
         con.execute(ddl(table))
-        have = {r[0] for r in con.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_name = ?", [table.name]).fetchall()}
+        have = {
+            r[0]
+            for r in con.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_name = ?", [table.name]
+            ).fetchall()
+        }
         for c in table.columns:
             if c.name not in have:
                 con.execute(f"ALTER TABLE {table.name} ADD COLUMN {c.name} {c.type}")

@@ -24,6 +24,7 @@ import duckdb
 REPO = Path(__file__).resolve().parents[1]
 DOC_PATH = REPO / "docs" / "warehouse.md"
 
+
 @dataclass
 class Column:
     name: str
@@ -61,21 +62,29 @@ def catalog(con: duckdb.DuckDBPyConnection) -> list[DbObject]:
     objects: list[DbObject] = []
     cols: dict[str, list[Column]] = {}
     for table, name, type_, comment in con.execute(
-            "SELECT table_name, column_name, data_type, comment FROM duckdb_columns() "
-            "WHERE schema_name = 'main' AND NOT internal ORDER BY table_name, column_index").fetchall():
+        "SELECT table_name, column_name, data_type, comment FROM duckdb_columns() "
+        "WHERE schema_name = 'main' AND NOT internal ORDER BY table_name, column_index"
+    ).fetchall():
         cols.setdefault(table, []).append(Column(name, type_, comment or None))
-    keys = {t: list(c) for t, c in con.execute(
-        "SELECT table_name, constraint_column_names FROM duckdb_constraints() "
-        "WHERE schema_name = 'main' AND constraint_type = 'PRIMARY KEY'").fetchall()}
-    for name, comment in con.execute("SELECT table_name, comment FROM duckdb_tables() "
-                                     "WHERE schema_name = 'main' AND NOT internal AND NOT temporary").fetchall():
+    keys = {
+        t: list(c)
+        for t, c in con.execute(
+            "SELECT table_name, constraint_column_names FROM duckdb_constraints() "
+            "WHERE schema_name = 'main' AND constraint_type = 'PRIMARY KEY'"
+        ).fetchall()
+    }
+    for name, comment in con.execute(
+        "SELECT table_name, comment FROM duckdb_tables() WHERE schema_name = 'main' AND NOT internal AND NOT temporary"
+    ).fetchall():
         objects.append(DbObject("table", name, comment or None, cols.get(name, []), keys.get(name, [])))
-    for name, comment in con.execute("SELECT view_name, comment FROM duckdb_views() "
-                                     "WHERE schema_name = 'main' AND NOT internal AND NOT temporary").fetchall():
+    for name, comment in con.execute(
+        "SELECT view_name, comment FROM duckdb_views() WHERE schema_name = 'main' AND NOT internal AND NOT temporary"
+    ).fetchall():
         objects.append(DbObject("view", name, comment or None, cols.get(name, [])))
     for name, ftype, comment, params in con.execute(
-            "SELECT function_name, function_type, comment, parameters FROM duckdb_functions() "
-            "WHERE schema_name = 'main' AND NOT internal AND function_type IN ('macro', 'table_macro')").fetchall():
+        "SELECT function_name, function_type, comment, parameters FROM duckdb_functions() "
+        "WHERE schema_name = 'main' AND NOT internal AND function_type IN ('macro', 'table_macro')"
+    ).fetchall():
         obj = DbObject("macro", name, comment or None, parameters=list(params))
         if ftype == "table_macro":
             nulls = ", ".join("NULL" for _ in params)
@@ -116,7 +125,7 @@ def render_markdown(con: duckdb.DuckDBPyConnection) -> str:
         "Conventions: money in `_usd_bn` columns is $ billions; `_pct` is percent; `_bp` basis points;",
         "`share`/`share_of_*` are fractions (0.25 = 25%). Staging views (`stg_*`) only rename, cast and",
         "convert units; analysis views build on them. `*_current` views hold the latest vintage and",
-        "`*_as_of(d)` macros answer \"as known on date d\".",
+        '`*_as_of(d)` macros answer "as known on date d".',
         "",
     ]
     for group in GROUPS:
@@ -168,11 +177,11 @@ def check(con: duckdb.DuckDBPyConnection, doc_path: Path = DOC_PATH) -> list[str
     want = render_markdown(con)
     have = doc_path.read_text(encoding="utf-8") if doc_path.exists() else ""
     if want != have:
-        diff = list(difflib.unified_diff(have.splitlines(), want.splitlines(), str(doc_path), "database",
-                                         lineterm="", n=1))
+        diff = list(
+            difflib.unified_diff(have.splitlines(), want.splitlines(), str(doc_path), "database", lineterm="", n=1)
+        )
         shown = "\n".join(diff[:40]) + ("\n…" if len(diff) > 40 else "")
-        problems.append(f"{doc_path} is out of date; regenerate with `uv run python -m warehouse.dictionary`:\n"
-                        f"{shown}")
+        problems.append(f"{doc_path} is out of date; regenerate with `uv run python -m warehouse.dictionary`:\n{shown}")
     return problems
 
 

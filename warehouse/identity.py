@@ -26,8 +26,11 @@ def text_digest(frames: Iterable[tuple[str, pd.DataFrame]]) -> str:
     for name, df in frames:
         df = df.sort_values(list(df.columns), na_position="last", kind="mergesort")
         h.update(f"## {name}\n".encode())
-        h.update(df.to_csv(index=False, float_format="%.17g", date_format="%Y-%m-%d", na_rep="NA",
-                           lineterminator="\n").encode())
+        h.update(
+            df.to_csv(
+                index=False, float_format="%.17g", date_format="%Y-%m-%d", na_rep="NA", lineterminator="\n"
+            ).encode()
+        )
     return h.hexdigest()
 
 

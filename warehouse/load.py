@@ -72,7 +72,8 @@ def validate(table: Table, frame: pd.DataFrame, file: str, retrieved: date | Non
             i = bad.idxmax()
             raise ValidationError(
                 f"{file}: table {table.name}: implausible {name} = {values[i]:g} (allowed {low:g}..{high:g}) "
-                f"at key {key_text(frame, table, i)}")
+                f"at key {key_text(frame, table, i)}"
+            )
     if retrieved is not None:
         check_not_future(table, frame, file, retrieved)
     return frame[want]
@@ -80,8 +81,10 @@ def validate(table: Table, frame: pd.DataFrame, file: str, retrieved: date | Non
 
 def key_text(frame: pd.DataFrame, table: Table, i) -> str:
     """The row's key as `name=value` pairs, dates as YYYY-MM-DD (not pandas' Timestamp repr)."""
+
     def show(v):
         return v.date().isoformat() if isinstance(v, pd.Timestamp) else v
+
     return ", ".join(f"{k}={show(frame.loc[i, k])}" for k in table.key)
 
 
@@ -96,7 +99,8 @@ def check_not_future(table: Table, frame: pd.DataFrame, file: str, retrieved: da
             i = late.idxmax()
             raise ValidationError(
                 f"{file}: table {table.name}: {name} {dates[i].date()} is after the payload was retrieved "
-                f"({retrieved}; at most {table.future_days} day(s) ahead allowed) at key {key_text(frame, table, i)}")
+                f"({retrieved}; at most {table.future_days} day(s) ahead allowed) at key {key_text(frame, table, i)}"
+            )
 
 
 def newest_date(con: duckdb.DuckDBPyConnection, table: Table, stage: str) -> date | None:
@@ -113,15 +117,20 @@ def upsert(con: duckdb.DuckDBPyConnection, table: Table, frame: pd.DataFrame, sh
     if frame.empty:
         return counts
     stage = f"stage_{table.name}"
-    casts = ", ".join(f"CAST(f.{c.name} AS {c.type}) AS {c.name}" for c in table.columns
-                      if c.name in table.parsed_columns)
+    casts = ", ".join(
+        f"CAST(f.{c.name} AS {c.type}) AS {c.name}" for c in table.columns if c.name in table.parsed_columns
+    )
     con.register("incoming_frame", frame)
     try:
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {stage} AS SELECT {casts}, "
-                    f"CAST(? AS VARCHAR) AS payload_sha256 FROM incoming_frame f", [sha256])
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {stage} AS SELECT {casts}, "
+            f"CAST(? AS VARCHAR) AS payload_sha256 FROM incoming_frame f",
+            [sha256],
+        )
     except duckdb.Error as exc:
-        raise ValidationError(f"table {table.name}: a value does not fit its column type: "
-                              f"{str(exc).splitlines()[0]}") from None
+        raise ValidationError(
+            f"table {table.name}: a value does not fit its column type: {str(exc).splitlines()[0]}"
+        ) from None
     finally:
         try:
             con.unregister("incoming_frame")
@@ -144,11 +153,12 @@ def upsert_stage(con: duckdb.DuckDBPyConnection, table: Table, stage: str, rows:
     cols = ", ".join(c.name for c in table.columns)
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE write_{stage} AS
-        SELECT {', '.join('s.' + c.name for c in table.columns)}, t.{table.key[0]} IS NULL AS is_new
+        SELECT {", ".join("s." + c.name for c in table.columns)}, t.{table.key[0]} IS NULL AS is_new
         FROM {stage} s LEFT JOIN {table.name} t ON {key_match}
         WHERE t.{table.key[0]} IS NULL OR ({differs})""")
-    new, changed = con.execute(f"SELECT count(*) FILTER (WHERE is_new), count(*) FILTER (WHERE NOT is_new) "
-                               f"FROM write_{stage}").fetchall()[0]
+    new, changed = con.execute(
+        f"SELECT count(*) FILTER (WHERE is_new), count(*) FILTER (WHERE NOT is_new) FROM write_{stage}"
+    ).fetchall()[0]
     counts.new, counts.changed = int(new) - revised, int(changed) + revised
     counts.unchanged = rows - counts.new - counts.changed
     if new:
@@ -160,8 +170,9 @@ def upsert_stage(con: duckdb.DuckDBPyConnection, table: Table, stage: str, rows:
     return counts
 
 
-def load_frames(con: duckdb.DuckDBPyConnection, frames: dict[str, pd.DataFrame], *, file: str,
-                sha256: str, log_row: dict) -> LoadResult:
+def load_frames(
+    con: duckdb.DuckDBPyConnection, frames: dict[str, pd.DataFrame], *, file: str, sha256: str, log_row: dict
+) -> LoadResult:
     """Validate every frame first, then load all of them and the log line in one transaction."""
     checked = {}
     retrieved = retrieval_date(log_row.get("fetched_at"))
@@ -169,15 +180,19 @@ def load_frames(con: duckdb.DuckDBPyConnection, frames: dict[str, pd.DataFrame],
         if name not in TABLES:
             raise ValidationError(f"{file}: parser returned unknown table {name!r}")
         checked[name] = validate(TABLES[name], frame.reset_index(drop=True), file, retrieved)
-    return _in_one_transaction(con, log_row, lambda: {name: upsert(con, TABLES[name], frame, sha256)
-                                                      for name, frame in checked.items()})
+    return _in_one_transaction(
+        con, log_row, lambda: {name: upsert(con, TABLES[name], frame, sha256) for name, frame in checked.items()}
+    )
 
 
 def load_staged(con: duckdb.DuckDBPyConnection, staged: dict[str, tuple[str, int]], *, log_row: dict) -> LoadResult:
     """Load relations staged and checked by warehouse/stage.py ({table: (stage name, rows)}) and the log line
     in one transaction, as load_frames does for parsed frames."""
-    return _in_one_transaction(con, log_row, lambda: {name: upsert_stage(con, TABLES[name], stage, rows)
-                                                      for name, (stage, rows) in staged.items()})
+    return _in_one_transaction(
+        con,
+        log_row,
+        lambda: {name: upsert_stage(con, TABLES[name], stage, rows) for name, (stage, rows) in staged.items()},
+    )
 
 
 def _in_one_transaction(con: duckdb.DuckDBPyConnection, log_row: dict, upserts) -> LoadResult:
@@ -185,9 +200,18 @@ def _in_one_transaction(con: duckdb.DuckDBPyConnection, log_row: dict, upserts) 
     con.execute("BEGIN TRANSACTION")
     try:
         result.tables.update(upserts())
-        write_log(con, {**log_row, "rows_loaded": result.total("loaded"), "rows_new": result.total("new"),
-                        "rows_changed": result.total("changed"), "rows_unchanged": result.total("unchanged"),
-                        "newest_date": result.newest, "status": "loaded"})
+        write_log(
+            con,
+            {
+                **log_row,
+                "rows_loaded": result.total("loaded"),
+                "rows_new": result.total("new"),
+                "rows_changed": result.total("changed"),
+                "rows_unchanged": result.total("unchanged"),
+                "newest_date": result.newest,
+                "status": "loaded",
+            },
+        )
         con.execute("COMMIT")
     except BaseException:
         try:
@@ -207,38 +231,79 @@ def retrieval_date(fetched_at: datetime | None) -> date:
 
 
 def write_log(con: duckdb.DuckDBPyConnection, row: dict) -> None:
-    row = {"rows_loaded": None, "rows_new": None, "rows_changed": None, "rows_unchanged": None,
-           "newest_date": None, "error": None, **row}
+    row = {
+        "rows_loaded": None,
+        "rows_new": None,
+        "rows_changed": None,
+        "rows_unchanged": None,
+        "newest_date": None,
+        "error": None,
+        **row,
+    }
     cols = LOG_COLUMNS
-    con.execute(f"INSERT INTO ingest_log (payload_id, {', '.join(cols)}) "
-                f"VALUES (nextval('payload_seq'), {', '.join('?' for _ in cols)})", [row[c] for c in cols])
+    con.execute(
+        f"INSERT INTO ingest_log (payload_id, {', '.join(cols)}) "
+        f"VALUES (nextval('payload_seq'), {', '.join('?' for _ in cols)})",
+        [row[c] for c in cols],
+    )
 
 
-LOG_COLUMNS = ["source", "relpath", "url", "fetched_at", "sha256", "bytes", "rows_loaded", "rows_new",
-               "rows_changed", "rows_unchanged", "newest_date", "status", "error", "offline"]
+LOG_COLUMNS = [
+    "source",
+    "relpath",
+    "url",
+    "fetched_at",
+    "sha256",
+    "bytes",
+    "rows_loaded",
+    "rows_new",
+    "rows_changed",
+    "rows_unchanged",
+    "newest_date",
+    "status",
+    "error",
+    "offline",
+]
 
 
 def write_logs(con: duckdb.DuckDBPyConnection, rows: list[dict]) -> None:
     """Several log lines in one INSERT (a no-op refresh logs one `skipped` line per payload)."""
     if not rows:
         return
-    full = [{"rows_loaded": None, "rows_new": None, "rows_changed": None, "rows_unchanged": None,
-             "newest_date": None, "error": None, **row} for row in rows]
+    full = [
+        {
+            "rows_loaded": None,
+            "rows_new": None,
+            "rows_changed": None,
+            "rows_unchanged": None,
+            "newest_date": None,
+            "error": None,
+            **row,
+        }
+        for row in rows
+    ]
     one = f"(nextval('payload_seq'), {', '.join('?' for _ in LOG_COLUMNS)})"
-    con.execute(f"INSERT INTO ingest_log (payload_id, {', '.join(LOG_COLUMNS)}) VALUES {', '.join([one] * len(full))}",
-                [row[c] for row in full for c in LOG_COLUMNS])
+    con.execute(
+        f"INSERT INTO ingest_log (payload_id, {', '.join(LOG_COLUMNS)}) VALUES {', '.join([one] * len(full))}",
+        [row[c] for row in full for c in LOG_COLUMNS],
+    )
 
 
 def loaded_payloads(con: duckdb.DuckDBPyConnection) -> set[tuple[str, str]]:
     """Every (sha256, relpath) loaded or refused as stale before: `already_loaded` for a whole refresh at once."""
-    return set(con.execute("SELECT DISTINCT sha256, relpath FROM ingest_log "
-                           "WHERE status IN ('loaded', 'stale')").fetchall())
+    return set(
+        con.execute("SELECT DISTINCT sha256, relpath FROM ingest_log WHERE status IN ('loaded', 'stale')").fetchall()
+    )
 
 
 def already_loaded(con: duckdb.DuckDBPyConnection, sha256: str, relpath: str) -> bool:
     """Same bytes at the same path were loaded (or refused as stale) before: parsing again would change nothing."""
-    return bool(con.execute("SELECT 1 FROM ingest_log WHERE sha256 = ? AND relpath = ? "
-                            "AND status IN ('loaded', 'stale') LIMIT 1", [sha256, relpath]).fetchall())
+    return bool(
+        con.execute(
+            "SELECT 1 FROM ingest_log WHERE sha256 = ? AND relpath = ? AND status IN ('loaded', 'stale') LIMIT 1",
+            [sha256, relpath],
+        ).fetchall()
+    )
 
 
 def utcnow() -> datetime:

@@ -30,8 +30,12 @@ _record(
         C("method", "VARCHAR", "Estimation method in words", False),
         C("caveats", "VARCHAR", "JSON list of caveats a reader must know"),
         C("warnings", "VARCHAR", "JSON list of stability warnings (split samples disagreeing, …)"),
-        C("record_json", "VARCHAR", "The full calibration record as JSON (what `tshock calibrate show --json` prints)",
-          False),
+        C(
+            "record_json",
+            "VARCHAR",
+            "The full calibration record as JSON (what `tshock calibrate show --json` prints)",
+            False,
+        ),
     ],
     ("calibration_id",),
 )

@@ -63,7 +63,8 @@ class Table:
 
 
 PROVENANCE = Column(
-    "payload_sha256", "VARCHAR",
+    "payload_sha256",
+    "VARCHAR",
     "sha256 of the raw payload this row was loaded from; join to ingest_log.sha256 for URL and fetch time",
     nullable=False,
 )
@@ -74,8 +75,15 @@ TABLES: dict[str, Table] = {}
 
 
 def _table(name, comment, columns, key, bounds=None, revisions=None, future_days=1):
-    TABLES[name] = Table(name, comment, tuple(columns) + (PROVENANCE,), tuple(key), bounds or {},
-                         revisions=revisions, future_days=future_days)
+    TABLES[name] = Table(
+        name,
+        comment,
+        tuple(columns) + (PROVENANCE,),
+        tuple(key),
+        bounds or {},
+        revisions=revisions,
+        future_days=future_days,
+    )
 
 
 _table(
@@ -85,18 +93,45 @@ _table(
     "foreign_holdings_current for the latest vintage.",
     [
         C("month", "DATE", "Month end of the holdings observation (e.g. 2025-12-31 for Dec-2025)", False),
-        C("country", "VARCHAR", "Country or row label normalised across TIC files (e.g. 'China' for 'China, Mainland', "
-          "'United Kingdom' without footnote markers); totals use 'Grand Total', 'All Other', 'Foreign Official'…", False),
-        C("row_kind", "VARCHAR", "What the row is: country | group (e.g. Oil Exporters, counted in the total) | "
-          "residual (All Other) | total (Grand Total) | memo (Of which: foreign official rows, not additive)", False),
-        C("holdings_usd_bn", "DOUBLE", "Holdings of U.S. Treasury securities at month end, $ billions (market value basis "
-          "as published by TIC)"),
+        C(
+            "country",
+            "VARCHAR",
+            "Country or row label normalised across TIC files (e.g. 'China' for 'China, Mainland', "
+            "'United Kingdom' without footnote markers); totals use 'Grand Total', 'All Other', 'Foreign Official'…",
+            False,
+        ),
+        C(
+            "row_kind",
+            "VARCHAR",
+            "What the row is: country | group (e.g. Oil Exporters, counted in the total) | "
+            "residual (All Other) | total (Grand Total) | memo (Of which: foreign official rows, not additive)",
+            False,
+        ),
+        C(
+            "holdings_usd_bn",
+            "DOUBLE",
+            "Holdings of U.S. Treasury securities at month end, $ billions (market value basis as published by TIC)",
+        ),
         C("source_file", "VARCHAR", "TIC file the row came from: mfhhis01.txt or slt_table5.txt", False),
-        C("vintage", "DATE", "Publication vintage of the file: the footer stamp for mfhhis01, otherwise see vintage_basis", False),
-        C("vintage_basis", "VARCHAR", "How vintage was set: stamp (date printed in the file) | fetch_date (live fetch) | "
-          "estimated_release (offline file with no stamp: the 18th of the second month after the newest data month)", False),
-        C("series_note", "VARCHAR", "Series-break note for months with two published columns (old vs new benchmark); "
-          "NULL when the month has a single column"),
+        C(
+            "vintage",
+            "DATE",
+            "Publication vintage of the file: the footer stamp for mfhhis01, otherwise see vintage_basis",
+            False,
+        ),
+        C(
+            "vintage_basis",
+            "VARCHAR",
+            "How vintage was set: stamp (date printed in the file) | fetch_date (live fetch) | "
+            "estimated_release (offline file with no stamp: the 18th of the second month after the newest data month)",
+            False,
+        ),
+        C(
+            "series_note",
+            "VARCHAR",
+            "Series-break note for months with two published columns (old vs new benchmark); "
+            "NULL when the month has a single column",
+        ),
     ],
     key=("month", "country", "source_file", "vintage"),
     bounds={"holdings_usd_bn": (0, 20_000)},
@@ -109,23 +144,44 @@ _table(
     [
         C("month", "DATE", "Month end", False),
         C("country", "VARCHAR", "Country or aggregate label, normalised as in foreign_holdings", False),
-        C("country_code", "INTEGER", "Numeric TIC country code (Japan 42609, Foreign Official 99990, Non-Official 99991)", False),
-        C("row_kind", "VARCHAR", "country | region (e.g. Total Europe) | total (Grand Total) | memo (official / "
-          "non-official split, not additive) | io (international and regional organisations)", False),
+        C(
+            "country_code",
+            "INTEGER",
+            "Numeric TIC country code (Japan 42609, Foreign Official 99990, Non-Official 99991)",
+            False,
+        ),
+        C(
+            "row_kind",
+            "VARCHAR",
+            "country | region (e.g. Total Europe) | total (Grand Total) | memo (official / "
+            "non-official split, not additive) | io (international and regional organisations)",
+            False,
+        ),
         C("holdings_usd_mn", "DOUBLE", "Total Treasury holdings at month end (for_treas_pos), $ millions"),
-        C("net_purchases_usd_mn", "DOUBLE", "Total net U.S. sales to foreigners = net foreign purchases (for_treas_net), "
-          "$ millions; NULL (n.a.) before 2023-02"),
+        C(
+            "net_purchases_usd_mn",
+            "DOUBLE",
+            "Total net U.S. sales to foreigners = net foreign purchases (for_treas_net), "
+            "$ millions; NULL (n.a.) before 2023-02",
+        ),
         C("lt_holdings_usd_mn", "DOUBLE", "Long-term Treasury holdings (for_lt_treas_pos), $ millions"),
         C("lt_net_purchases_usd_mn", "DOUBLE", "Long-term net purchases (for_lt_treas_net), $ millions"),
-        C("lt_valuation_change_usd_mn", "DOUBLE", "Valuation change on long-term holdings (for_lt_treas_valchg), $ millions"),
+        C(
+            "lt_valuation_change_usd_mn",
+            "DOUBLE",
+            "Valuation change on long-term holdings (for_lt_treas_valchg), $ millions",
+        ),
         C("st_holdings_usd_mn", "DOUBLE", "Short-term (bill) holdings (for_st_treas_pos), $ millions"),
         C("st_net_purchases_usd_mn", "DOUBLE", "Short-term net purchases (for_st_treas_net), $ millions"),
         C("vintage", "DATE", "Publication vintage (fetch date live; estimated release date offline)", False),
         C("vintage_basis", "VARCHAR", "fetch_date | estimated_release", False),
     ],
     key=("month", "country_code", "vintage"),
-    bounds={"holdings_usd_mn": (0, 20_000_000), "lt_holdings_usd_mn": (0, 20_000_000),
-            "st_holdings_usd_mn": (0, 20_000_000)},
+    bounds={
+        "holdings_usd_mn": (0, 20_000_000),
+        "lt_holdings_usd_mn": (0, 20_000_000),
+        "st_holdings_usd_mn": (0, 20_000_000),
+    },
 )
 
 _table(
@@ -153,22 +209,47 @@ _table(
     "the later payload and counted as changed in ingest_log.",
     [
         C("series_id", "VARCHAR", "FRED series id (e.g. DGS10)", False),
-        C("date", "DATE", "Observation date as FRED gives it (first day of period for monthly/quarterly; "
-          "YYYY-09-30 for fiscal years)", False),
+        C(
+            "date",
+            "DATE",
+            "Observation date as FRED gives it (first day of period for monthly/quarterly; "
+            "YYYY-09-30 for fiscal years)",
+            False,
+        ),
         C("value", "DOUBLE", "Observation value in the series' units (see fred_series.units); NULL = missing"),
-        C("realtime_start", "DATE", "First day this value was known (FRED vintage). API payloads carry it; for CSV "
-          "downloads it is the fetch date live, and the last observation date for offline files (a lower bound). "
-          "A later CSV that repeats a stored value keeps the earlier realtime_start (the value was known since "
-          "then); one that changes it adds a row with its own date, which then takes precedence", False),
+        C(
+            "realtime_start",
+            "DATE",
+            "First day this value was known (FRED vintage). API payloads carry it; for CSV "
+            "downloads it is the fetch date live, and the last observation date for offline files (a lower bound). "
+            "A later CSV that repeats a stored value keeps the earlier realtime_start (the value was known since "
+            "then); one that changes it adds a row with its own date, which then takes precedence",
+            False,
+        ),
         C("realtime_end", "DATE", "Last day this value was current (9999-12-31 = still current); NULL for CSV"),
-        C("source_format", "VARCHAR", "fredgraph_csv | fredgraph_csv_legacy (DATE header, '.' missing) | "
-          "fred_zip_2017 (DATE,VALUE) | api_json | api_xml (fredapi) | resaved_csv", False),
-        C("resaved", "BOOLEAN", "TRUE when the file was re-written by a third party (values real, bytes not FRED's)", False),
+        C(
+            "source_format",
+            "VARCHAR",
+            "fredgraph_csv | fredgraph_csv_legacy (DATE header, '.' missing) | "
+            "fred_zip_2017 (DATE,VALUE) | api_json | api_xml (fredapi) | resaved_csv",
+            False,
+        ),
+        C(
+            "resaved",
+            "BOOLEAN",
+            "TRUE when the file was re-written by a third party (values real, bytes not FRED's)",
+            False,
+        ),
     ],
     key=("series_id", "date", "realtime_start"),
-    revisions=Revisions(observation=("series_id", "date"), vintage="realtime_start",
-                        unvintaged="s.realtime_end IS NULL", values=("value",), provenance=("source_format", "resaved"),
-                        in_force_order="t.realtime_start DESC, t.resaved ASC, t.source_format"),
+    revisions=Revisions(
+        observation=("series_id", "date"),
+        vintage="realtime_start",
+        unvintaged="s.realtime_end IS NULL",
+        values=("value",),
+        provenance=("source_format", "resaved"),
+        in_force_order="t.realtime_start DESC, t.resaved ASC, t.source_format",
+    ),
 )
 
 _table(
@@ -178,7 +259,12 @@ _table(
         C("date", "DATE", "Business day of the curve", False),
         C("tenor_months", "DOUBLE", "Tenor in months (1, 1.5, 2, 3, 4, 6, 12, 24, 36, 60, 84, 120, 240, 360)", False),
         C("yield_pct", "DOUBLE", "Par yield, percent per annum (bond-equivalent)", False),
-        C("source_file", "VARCHAR", "Treasury file the value came from (yearly download or the 1990-2024 archive)", False),
+        C(
+            "source_file",
+            "VARCHAR",
+            "Treasury file the value came from (yearly download or the 1990-2024 archive)",
+            False,
+        ),
     ],
     key=("date", "tenor_months"),
     bounds={"yield_pct": (-5, 30)},
@@ -236,8 +322,12 @@ _table(
         C("cusip", "VARCHAR", "CUSIP (9 characters, starts 912)", False),
         C("tranche_no", "INTEGER", "1-based order of the tranche row within the CUSIP in the source", False),
         C("security_class", "VARCHAR", "Bills | Notes | Bonds | TIPS | FRN", False),
-        C("security_class1_desc", "VARCHAR", "Class as the source names it (e.g. 'Bills Maturity Value', "
-          "'Inflation-Protected Securities')", False),
+        C(
+            "security_class1_desc",
+            "VARCHAR",
+            "Class as the source names it (e.g. 'Bills Maturity Value', 'Inflation-Protected Securities')",
+            False,
+        ),
         C("issue_date", "DATE", "Issue date of the tranche; NULL when the source (API field subset) lacks it"),
         C("maturity_date", "DATE", "Maturity date", False),
         C("interest_rate_pct", "DOUBLE", "Coupon, percent; NULL for bills and FRNs, and when the source lacks it"),
@@ -245,8 +335,12 @@ _table(
         C("issued_usd_mn", "DOUBLE", "Issued amount of the tranche, $ millions; NULL when the source lacks it"),
         C("inflation_adj_usd_mn", "DOUBLE", "TIPS inflation adjustment, $ millions; NULL when absent"),
         C("redeemed_usd_mn", "DOUBLE", "Redeemed (bought back/exchanged) amount, $ millions; NULL when absent"),
-        C("outstanding_usd_mn", "DOUBLE", "Outstanding amount for the whole CUSIP on its first tranche row, "
-          "$ millions (TIPS include inflation adjustment); NULL on later tranche rows"),
+        C(
+            "outstanding_usd_mn",
+            "DOUBLE",
+            "Outstanding amount for the whole CUSIP on its first tranche row, "
+            "$ millions (TIPS include inflation adjustment); NULL on later tranche rows",
+        ),
         C("source_format", "VARCHAR", "csv (website download, all fields) | api_json (possibly a field subset)", False),
     ],
     key=("record_date", "cusip", "tranche_no"),
@@ -259,7 +353,12 @@ _table(
     "used to check that CUSIP rows add up.",
     [
         C("record_date", "DATE", "Month end of the statement", False),
-        C("label", "VARCHAR", "The subtotal's label (e.g. 'Total Unmatured Treasury Notes', 'Total Marketable')", False),
+        C(
+            "label",
+            "VARCHAR",
+            "The subtotal's label (e.g. 'Total Unmatured Treasury Notes', 'Total Marketable')",
+            False,
+        ),
         C("security_class", "VARCHAR", "Bills | Notes | Bonds | TIPS | FRN | FFB | All", False),
         C("outstanding_usd_mn", "DOUBLE", "Outstanding amount, $ millions ('*' rounds to zero → 0)"),
     ],
@@ -273,7 +372,12 @@ _table(
     [
         C("as_of_date", "DATE", "Holdings date (Wednesday)", False),
         C("cusip", "VARCHAR", "CUSIP without the source's leading apostrophe", False),
-        C("security_type", "VARCHAR", "Bills | NotesBonds | TIPS | FRNs | Agency Debts | CMBS (labels as the NY Fed publishes them)", False),
+        C(
+            "security_type",
+            "VARCHAR",
+            "Bills | NotesBonds | TIPS | FRNs | Agency Debts | CMBS (labels as the NY Fed publishes them)",
+            False,
+        ),
         C("security_description", "VARCHAR", "Description (agency and CMBS rows)"),
         C("term", "VARCHAR", "Original term as published"),
         C("maturity_date", "DATE", "Maturity date; NULL for CMBS"),
@@ -303,7 +407,11 @@ _table(
         C("auction_date", "DATE", "Auction date", False),
         C("issue_date", "DATE", "Issue (settlement) date"),
         C("maturity_date", "DATE", "Maturity date"),
-        C("price_per_100", "DOUBLE", "Price per $100 of face; NULL before results are announced and for many pre-2000 rows"),
+        C(
+            "price_per_100",
+            "DOUBLE",
+            "Price per $100 of face; NULL before results are announced and for many pre-2000 rows",
+        ),
     ],
     key=("cusip", "auction_date"),
     bounds={"price_per_100": (0, 300)},
@@ -327,9 +435,14 @@ INGEST_LOG = Table(
         C("rows_changed", "BIGINT", "Rows whose key existed with different values"),
         C("rows_unchanged", "BIGINT", "Rows identical to what was stored"),
         C("newest_date", "DATE", "Newest observation date in the payload"),
-        C("status", "VARCHAR", "loaded | skipped (same sha256 and path already loaded or refused; logged so the last "
-          "check time is known) | quarantined (failed validation; see data/quarantine/<sha256>.txt) | stale (a file the "
-          "source still serves but no longer updates, refused as current) | failed (could not fetch)", False),
+        C(
+            "status",
+            "VARCHAR",
+            "loaded | skipped (same sha256 and path already loaded or refused; logged so the last "
+            "check time is known) | quarantined (failed validation; see data/quarantine/<sha256>.txt) | stale (a file the "
+            "source still serves but no longer updates, refused as current) | failed (could not fetch)",
+            False,
+        ),
         C("error", "VARCHAR", "Why the payload was quarantined or failed; NULL on success"),
         C("offline", "BOOLEAN", "TRUE when replayed from a snapshot directory", False),
     ),

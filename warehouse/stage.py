@@ -58,8 +58,17 @@ def first_failing(con: duckdb.DuckDBPyConnection, source: str, checks: dict[str,
     return None
 
 
-def stage_series_csv(con: duckdb.DuckDBPyConnection, path: Path, table: Table, layout: SeriesCsv, *,
-                     data_rows: int, vintage: date | None, sha256: str, stage: str) -> str | None:
+def stage_series_csv(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    table: Table,
+    layout: SeriesCsv,
+    *,
+    data_rows: int,
+    vintage: date | None,
+    sha256: str,
+    stage: str,
+) -> str | None:
     """Read `path` (header line already checked by the source) into temp table `stage` with `table`'s columns
     (provenance `sha256` included). Returns the stage's name, or None when DuckDB cannot read it or a check fails (the caller then
     parses in Python, which explains the failure)."""
@@ -77,9 +86,9 @@ def stage_series_csv(con: duckdb.DuckDBPyConnection, path: Path, table: Table, l
             # A line DuckDB skipped or split differently (blank line, odd line break) shows up in the count.
             "row count": f"(SELECT count(*) FROM {raw}) = {int(data_rows)}",
             "date": f"regexp_full_match(d, {_literal(layout.date_pattern)}) "
-                    "AND strftime(try_cast(d AS DATE), '%Y-%m-%d') = d",
+            "AND strftime(try_cast(d AS DATE), '%Y-%m-%d') = d",
             "value": f"v IS NULL OR v IN ({missing}) OR (regexp_full_match(v, {_literal(layout.number_pattern)}) "
-                     "AND isfinite(try_cast(v AS DOUBLE)))",
+            "AND isfinite(try_cast(v AS DOUBLE)))",
         }
         if first_failing(con, raw, checks):
             return None
@@ -88,10 +97,17 @@ def stage_series_csv(con: duckdb.DuckDBPyConnection, path: Path, table: Table, l
             return None
         value = f"CASE WHEN v IS NULL OR v IN ({missing}) THEN NULL ELSE CAST(v AS DOUBLE) END"
         if layout.blank_leading_zeros:
-            first = f"(SELECT min(rowid) FROM {raw} WHERE NOT (v IS NULL OR v IN ({missing})) AND CAST(v AS DOUBLE) <> 0)"
-            value = f"CASE WHEN rowid < coalesce({first}, 9223372036854775807) AND ({value}) = 0 THEN NULL ELSE {value} END"
-        vintage_sql = (f"DATE {_literal(vintage.isoformat())}" if vintage is not None
-                       else f"(SELECT CAST(max(d) AS DATE) FROM {raw})")
+            first = (
+                f"(SELECT min(rowid) FROM {raw} WHERE NOT (v IS NULL OR v IN ({missing})) AND CAST(v AS DOUBLE) <> 0)"
+            )
+            value = (
+                f"CASE WHEN rowid < coalesce({first}, 9223372036854775807) AND ({value}) = 0 THEN NULL ELSE {value} END"
+            )
+        vintage_sql = (
+            f"DATE {_literal(vintage.isoformat())}"
+            if vintage is not None
+            else f"(SELECT CAST(max(d) AS DATE) FROM {raw})"
+        )
         exprs = []
         for c in table.columns:
             if c.name == "payload_sha256":
@@ -127,8 +143,16 @@ class WideCsv:
     newest_first: bool  # dates strictly decreasing down the file
 
 
-def stage_wide_csv(con: duckdb.DuckDBPyConnection, path: Path, table: Table, layout: WideCsv, *,
-                   data_rows: int, sha256: str, stage: str) -> str | None:
+def stage_wide_csv(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    table: Table,
+    layout: WideCsv,
+    *,
+    data_rows: int,
+    sha256: str,
+    stage: str,
+) -> str | None:
     """Read `path` (header checked by the source) into temp table `stage`, one row per non-empty cell; None
     when DuckDB cannot read it or a check fails (the caller parses in Python)."""
     raw, cells = f"raw_{stage}", [f"c{i}" for i in range(len(layout.column_numbers))]
@@ -142,10 +166,14 @@ def stage_wide_csv(con: duckdb.DuckDBPyConnection, path: Path, table: Table, lay
     try:
         number = _literal(layout.number_pattern)
         y = "CAST(regexp_extract(d, '^(\\d+)/(\\d+)/(\\d+)$', 3) AS INTEGER)"
-        year = (f"CASE WHEN length(regexp_extract(d, '/(\\d+)$', 1)) = 2 THEN {y} + CASE WHEN {y} >= "
-                f"{int(layout.century_pivot)} THEN 1900 ELSE 2000 END ELSE {y} END")
-        iso = (f"printf('%04d-%02d-%02d', {year}, CAST(regexp_extract(d, '^(\\d+)/', 1) AS INTEGER), "
-               "CAST(regexp_extract(d, '^\\d+/(\\d+)/', 1) AS INTEGER))")
+        year = (
+            f"CASE WHEN length(regexp_extract(d, '/(\\d+)$', 1)) = 2 THEN {y} + CASE WHEN {y} >= "
+            f"{int(layout.century_pivot)} THEN 1900 ELSE 2000 END ELSE {y} END"
+        )
+        iso = (
+            f"printf('%04d-%02d-%02d', {year}, CAST(regexp_extract(d, '^(\\d+)/', 1) AS INTEGER), "
+            "CAST(regexp_extract(d, '^\\d+/(\\d+)/', 1) AS INTEGER))"
+        )
         con.execute(f"""CREATE OR REPLACE TEMP TABLE dated_{raw} AS SELECT rowid AS n, *,
             CASE WHEN regexp_full_match(d, '(\\d{{1,2}})/(\\d{{1,2}})/(\\d{{4}}|\\d{{2}})')
                  THEN try_cast({iso} AS DATE) END AS day FROM {raw}""")
@@ -189,8 +217,9 @@ def staged_rows(con: duckdb.DuckDBPyConnection, stage: str) -> int:
     return int(con.execute(f"SELECT count(*) FROM {stage}").fetchall()[0][0])
 
 
-def table_checks(table: Table, retrieved: date | None,
-                 value_bounds: dict[str, tuple[float, float]] | None = None) -> dict[str, str]:
+def table_checks(
+    table: Table, retrieved: date | None, value_bounds: dict[str, tuple[float, float]] | None = None
+) -> dict[str, str]:
     """load.validate's rules as SQL predicates over a staged relation (alias-free): non-null columns, bounds,
     no date after the retrieval day (+ future_days); `value_bounds` adds a source's own ranges. Duplicate keys
     are checked by `duplicate_keys`."""
@@ -201,8 +230,10 @@ def table_checks(table: Table, retrieved: date | None,
         if c.name not in table.loader_owned and not c.nullable:
             checks[f"{c.name} not empty"] = f"{c.name} IS NOT NULL"
     for name, (low, high) in {**table.bounds, **(value_bounds or {})}.items():
-        checks[f"{name} bounds"] = (f"{name} IS NULL OR isnan({name}) OR {name} BETWEEN CAST('{low!r}' AS DOUBLE) "
-                                    f"AND CAST('{high!r}' AS DOUBLE)")
+        checks[f"{name} bounds"] = (
+            f"{name} IS NULL OR isnan({name}) OR {name} BETWEEN CAST('{low!r}' AS DOUBLE) "
+            f"AND CAST('{high!r}' AS DOUBLE)"
+        )
     if retrieved is not None:
         limit = retrieved + timedelta(days=table.future_days)
         for name in DATE_COLUMNS:
@@ -211,8 +242,13 @@ def table_checks(table: Table, retrieved: date | None,
     return checks
 
 
-def checks_pass(con: duckdb.DuckDBPyConnection, table: Table, stage: str, retrieved: date | None,
-                value_bounds: dict[str, tuple[float, float]] | None = None) -> bool:
+def checks_pass(
+    con: duckdb.DuckDBPyConnection,
+    table: Table,
+    stage: str,
+    retrieved: date | None,
+    value_bounds: dict[str, tuple[float, float]] | None = None,
+) -> bool:
     if first_failing(con, stage, table_checks(table, retrieved, value_bounds)):
         return False
     key = ", ".join(table.key)
@@ -224,8 +260,13 @@ def drop_stage(con: duckdb.DuckDBPyConnection, stage: str) -> None:
     con.execute(f"DROP TABLE IF EXISTS {stage}")
 
 
-def checked(con: duckdb.DuckDBPyConnection, table: Table, stage: str | None, retrieved: date,
-            value_bounds: dict[str, tuple[float, float]] | None = None) -> dict[str, tuple[str, int]] | None:
+def checked(
+    con: duckdb.DuckDBPyConnection,
+    table: Table,
+    stage: str | None,
+    retrieved: date,
+    value_bounds: dict[str, tuple[float, float]] | None = None,
+) -> dict[str, tuple[str, int]] | None:
     """{table: (stage, rows)} for load.load_staged when the table's checks pass; else the stage is dropped and
     the answer is None (the caller parses in Python)."""
     if stage is None:

@@ -36,9 +36,9 @@ VERSION_MACRO = "warehouse_views_version"
 FRED_STALE_AFTER_DAYS: dict[str, int] = {
     "daily": STALE_AFTER_DAYS["fred"],
     "weekly": 14,
-    "monthly": 80,     # CPI for June (dated 06-01) appears mid-July; July's by mid-August
+    "monthly": 80,  # CPI for June (dated 06-01) appears mid-July; July's by mid-August
     "quarterly": 225,  # GDP Q2 (dated 04-01) appears end-July; Q3 by end-October
-    "annual": 540,     # fiscal-year budget totals arrive with the President's budget, ~5 months after FY end
+    "annual": 540,  # fiscal-year budget totals arrive with the President's budget, ~5 months after FY end
 }
 
 _ENTRY = re.compile(r"^--\s*@(view|macro|col|from)\s+([A-Za-z_]\w*)(?:\([^)]*\))?\s*(?::\s*(.*))?$")
@@ -61,8 +61,9 @@ def _values(pairs: dict[str, int]) -> str:
 
 def render(text: str) -> str:
     """Fill the placeholders the SQL files use for settings owned by Python modules."""
-    return (text.replace("{{source_stale_after}}", _values(STALE_AFTER_DAYS))
-                .replace("{{fred_stale_after}}", _values(FRED_STALE_AFTER_DAYS)))
+    return text.replace("{{source_stale_after}}", _values(STALE_AFTER_DAYS)).replace(
+        "{{fred_stale_after}}", _values(FRED_STALE_AFTER_DAYS)
+    )
 
 
 def parse(text: str, file: str = "<sql>") -> list[ViewDef]:
@@ -125,8 +126,9 @@ def _parse_chunk(chunk: str, file: str) -> ViewDef | None:
             else:
                 columns[current[1]] = f"{columns[current[1]]} {extra}".strip()
     if kind is None:
-        raise ValueError(f"{file}: a statement has no '-- @view name: comment' or '-- @macro' header:\n"
-                         f"{chunk.strip()[:200]}")
+        raise ValueError(
+            f"{file}: a statement has no '-- @view name: comment' or '-- @macro' header:\n{chunk.strip()[:200]}"
+        )
     if not comment:
         raise ValueError(f"{file}: {name} has an empty comment")
     return ViewDef(kind, name, chunk.strip(), file, comment, columns, inherits)
@@ -158,8 +160,9 @@ def fingerprint(defs=None) -> str:
     """Changes whenever any view SQL, annotation or inherited base-table comment changes."""
     defs = load_definitions() if defs is None else defs
     base = {t.name: [c.comment for c in t.columns] for t in [*TABLES.values(), INGEST_LOG]}
-    payload = json.dumps([[d.kind, d.name, d.sql, d.comment, d.columns, d.inherits] for d in defs] + [base],
-                         sort_keys=True)
+    payload = json.dumps(
+        [[d.kind, d.name, d.sql, d.comment, d.columns, d.inherits] for d in defs] + [base], sort_keys=True
+    )
     return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
 
@@ -172,8 +175,12 @@ def stored_fingerprint(con: duckdb.DuckDBPyConnection) -> str | None:
 
 def _all_present(con: duckdb.DuckDBPyConnection, defs) -> bool:
     views = {r[0] for r in con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()}
-    macros = {r[0] for r in con.execute(
-        "SELECT function_name FROM duckdb_functions() WHERE NOT internal AND function_type = 'table_macro'").fetchall()}
+    macros = {
+        r[0]
+        for r in con.execute(
+            "SELECT function_name FROM duckdb_functions() WHERE NOT internal AND function_type = 'table_macro'"
+        ).fetchall()
+    }
     return all(d.name in (views if d.kind == "view" else macros) for d in defs)
 
 
@@ -189,8 +196,9 @@ def create_views(con: duckdb.DuckDBPyConnection, *, force: bool = False) -> bool
             try:
                 con.execute(d.sql)
             except duckdb.Error as exc:
-                raise RuntimeError(f"warehouse/sql/{d.file}: creating {d.name} failed: "
-                                   f"{str(exc).strip().splitlines()[0]}") from exc
+                raise RuntimeError(
+                    f"warehouse/sql/{d.file}: creating {d.name} failed: {str(exc).strip().splitlines()[0]}"
+                ) from exc
         con.execute(f"CREATE OR REPLACE MACRO {VERSION_MACRO}() AS '{fp}'")
         apply_comments(con, defs)
         con.execute("COMMIT")
@@ -208,12 +216,15 @@ def view_names(kind: str = "view") -> list[str]:
 
 # Tables created by db.migrate outside schema.py; commented here so no table is left without one.
 EXTRA_TABLE_COMMENTS = {
-    "schema_version": ("Warehouse schema versions applied by migrations (warehouse/db.py), one row per migration.", {
-        "version": "Schema version number (warehouse.db.SCHEMA_VERSION)",
-        "applied_at": "When the version was first applied (local time of the machine that migrated)",
-        "fingerprint": "Hash of every table's DDL and comments at that migration; connect skips migrating when "
-                       "it matches the code",
-    }),
+    "schema_version": (
+        "Warehouse schema versions applied by migrations (warehouse/db.py), one row per migration.",
+        {
+            "version": "Schema version number (warehouse.db.SCHEMA_VERSION)",
+            "applied_at": "When the version was first applied (local time of the machine that migrated)",
+            "fingerprint": "Hash of every table's DDL and comments at that migration; connect skips migrating when "
+            "it matches the code",
+        },
+    ),
 }
 
 
@@ -240,9 +251,14 @@ def apply_comments(con: duckdb.DuckDBPyConnection, defs) -> None:
             con.execute(f"COMMENT ON MACRO TABLE {d.name} IS {quote(d.comment)}")
             continue
         con.execute(f"COMMENT ON VIEW {d.name} IS {quote(d.comment)}")
-        actual = [r[0] for r in con.execute(
-            "SELECT column_name FROM duckdb_columns() WHERE table_name = ? AND schema_name = 'main' "
-            "ORDER BY column_index", [d.name]).fetchall()]
+        actual = [
+            r[0]
+            for r in con.execute(
+                "SELECT column_name FROM duckdb_columns() WHERE table_name = ? AND schema_name = 'main' "
+                "ORDER BY column_index",
+                [d.name],
+            ).fetchall()
+        ]
         unknown = sorted(set(d.columns) - set(actual))
         if unknown:
             raise ValueError(f"warehouse/sql/{d.file}: {d.name} documents columns it does not have: {unknown}")
@@ -250,9 +266,12 @@ def apply_comments(con: duckdb.DuckDBPyConnection, defs) -> None:
             text = _column_comment(by_name, d.name, col)
             if text:
                 con.execute(f'COMMENT ON COLUMN {d.name}."{col}" IS {quote(text)}')
-    con.execute(f"COMMENT ON MACRO {VERSION_MACRO} IS "
-                + quote("Fingerprint of the view SQL and comments last applied; create_views skips work when it "
-                        "matches the code."))
+    con.execute(
+        f"COMMENT ON MACRO {VERSION_MACRO} IS "
+        + quote(
+            "Fingerprint of the view SQL and comments last applied; create_views skips work when it matches the code."
+        )
+    )
     for table, (comment, columns) in EXTRA_TABLE_COMMENTS.items():
         if con.execute("SELECT 1 FROM duckdb_tables() WHERE table_name = ?", [table]).fetchall():
             con.execute(f"COMMENT ON TABLE {table} IS {quote(comment)}")

@@ -17,9 +17,14 @@ def evidence_tables(rec) -> list[Table]:
     out = []
     if head:
         debt = head.get("debt_now_usd_bn")
-        t = Table(title="10y response by estimator and the posterior (bp; 90% intervals; per $100bn at today's "
-                        f"marketable debt {f'${debt:,.0f}bn' if debt else 'unknown'})", title_justify="left",
-                  box=box.SIMPLE_HEAVY, show_edge=False, header_style="bold")
+        t = Table(
+            title="10y response by estimator and the posterior (bp; 90% intervals; per $100bn at today's "
+            f"marketable debt {f'${debt:,.0f}bn' if debt else 'unknown'})",
+            title_justify="left",
+            box=box.SIMPLE_HEAVY,
+            show_edge=False,
+            header_style="bold",
+        )
         for col in ("estimator", "per 1% of debt", "per $100bn today", "n", "what it identifies"):
             t.add_column(col, justify="left" if col in ("estimator", "what it identifies") else "right")
         for r in head["rows"]:
@@ -28,21 +33,35 @@ def evidence_tables(rec) -> list[Table]:
         out.append(t)
     q = ev.get("qe1_replication")
     if q and q.get("sum_bp") is not None:
-        console.print(f"QE1 replication: 10y one-day moves over the eight GRRS (2011) dates sum to {q['sum_bp']:+.0f} "
-                      f"bp in DGS10 vs the paper's {q['paper_bp']:+.0f} (tolerance {q['tolerance_bp']:.0f}: "
-                      f"{'within' if q['within_tolerance'] else 'OUTSIDE'})", highlight=False)
+        console.print(
+            f"QE1 replication: 10y one-day moves over the eight GRRS (2011) dates sum to {q['sum_bp']:+.0f} "
+            f"bp in DGS10 vs the paper's {q['paper_bp']:+.0f} (tolerance {q['tolerance_bp']:.0f}: "
+            f"{'within' if q['within_tolerance'] else 'OUTSIDE'})",
+            highlight=False,
+        )
     jp = ev.get("japan_interventions")
     if jp:
-        console.print(f"Japan MoF intervention days (sign check only): 10y rose over two days on {jp['y10_rose']} "
-                      f"of {jp['n']}; Fed custody fell in the week of {jp['custody_fell']} of {jp['n']}",
-                      highlight=False)
+        console.print(
+            f"Japan MoF intervention days (sign check only): 10y rose over two days on {jp['y10_rose']} "
+            f"of {jp['n']}; Fed custody fell in the week of {jp['custody_fell']} of {jp['n']}",
+            highlight=False,
+        )
     lit = ev.get("literature")
     if lit:
-        t = Table(title="literature in this unit (bp per 1% of marketable debt at the study's own market size)",
-                  title_justify="left", box=box.SIMPLE_HEAVY, show_edge=False, header_style="bold")
+        t = Table(
+            title="literature in this unit (bp per 1% of marketable debt at the study's own market size)",
+            title_justify="left",
+            box=box.SIMPLE_HEAVY,
+            show_edge=False,
+            header_style="bold",
+        )
         for col in ("study", "measure", "tenor", "study's figure", "market, $bn", "per 1% of debt", "note"):
-            t.add_column(col, justify="right" if col in ("per 1% of debt", "market, $bn") else "left",
-                         overflow="fold", ratio=3 if col == "note" else None)
+            t.add_column(
+                col,
+                justify="right" if col in ("per 1% of debt", "market, $bn") else "left",
+                overflow="fold",
+                ratio=3 if col == "note" else None,
+            )
         for r in lit:
             c = r["bp_per_1pct_debt"]
             native = "-" if r["native"][1] is None else f"{r['native'][1]:.1f} {r['native_unit']}"

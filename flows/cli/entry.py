@@ -13,8 +13,13 @@ from flows.cli.help_types import readable_help_types
 
 readable_help_types()
 
-app = typer.Typer(cls=TshockGroup, no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
-                  help="treasury-shock: foreign Treasury selling → yields, prices and the federal interest bill.")
+app = typer.Typer(
+    cls=TshockGroup,
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    help="treasury-shock: foreign Treasury selling → yields, prices and the federal interest bill.",
+)
 
 app.command("refresh")(refresh.refresh)
 app.add_typer(refresh.snapshot_app, name="snapshot")

@@ -14,8 +14,16 @@ def readable_help_types() -> None:
         return
     words = {"<str>": "TEXT", "<int>": "INTEGER", "<float>": "NUMBER", "<list[str]>": "TEXT", "<Path>": "PATH"}
     # Parameters that name files or folders say so, across every command group (`--db <str>` → `--db PATH`).
-    by_name = {"db": "PATH", "output": "PATH", "offline": "DIR", "reports_dir": "DIR", "directory": "DIR",
-               "scenario": "NAME", "source": "NAME", "spec": "FILE"}
+    by_name = {
+        "db": "PATH",
+        "output": "PATH",
+        "offline": "DIR",
+        "reports_dir": "DIR",
+        "directory": "DIR",
+        "scenario": "NAME",
+        "source": "NAME",
+        "spec": "FILE",
+    }
 
     def show(orig):
         def display(self, ctx):
@@ -27,6 +35,7 @@ def readable_help_types() -> None:
                 return by_name[self.name]
             text = orig(self, ctx)
             return words.get(text, text.strip("<>").upper() if isinstance(text, str) else text)
+
         return display
 
     for cls in (base, core.TyperArgument, core.TyperOption):

@@ -11,7 +11,9 @@ import typer
 
 from flows.cli.errors import UserError
 
-DbOption = Annotated[str | None, typer.Option("--db", help="Warehouse file (default: $TSHOCK_DB or data/warehouse.duckdb)")]
+DbOption = Annotated[
+    str | None, typer.Option("--db", help="Warehouse file (default: $TSHOCK_DB or data/warehouse.duckdb)")
+]
 DEFAULT_REPORTS = "reports"
 
 
@@ -26,7 +28,9 @@ def check_offline_dir(offline: str | None) -> str | None:
         return None
     p = Path(offline)
     if not offline.strip() or not p.is_dir():  # Path("") is the current directory
-        raise UserError(f"--offline {offline or repr(offline)}: no such directory (expected a snapshot laid out like ../shared/snapshot)")
+        raise UserError(
+            f"--offline {offline or repr(offline)}: no such directory (expected a snapshot laid out like ../shared/snapshot)"
+        )
     return str(p.resolve())
 
 

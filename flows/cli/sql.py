@@ -60,8 +60,12 @@ def open_warehouse(db: str | None, write: bool) -> duckdb.DuckDBPyConnection:
     con, copy = connect_reader(path, sandbox=True)
     if copy is not None:
         stamp = dt.datetime.fromtimestamp(copy.stat().st_mtime).strftime("%Y-%m-%d %H:%M")
-        err.print(f"note: a write is running on {path}; reading its read copy {copy.name} (published {stamp})",
-                  markup=False, highlight=False, soft_wrap=True)
+        err.print(
+            f"note: a write is running on {path}; reading its read copy {copy.name} (published {stamp})",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
     return con
 
 
@@ -70,13 +74,17 @@ def explain_sql_error(exc: duckdb.Error, statement: str, path: str) -> UserError
 
     text = str(exc).strip()
     if isinstance(exc, duckdb.PermissionException) or SANDBOX_MARK.search(text):
-        return UserError(f"{first_line(text)}: `tshock sql` without --write reads only the warehouse {path} "
-                         "(no COPY/EXPORT/ATTACH/INSTALL/LOAD/SET, no other files). Save results with --output "
-                         "FILE; use --write for anything else.")
+        return UserError(
+            f"{first_line(text)}: `tshock sql` without --write reads only the warehouse {path} "
+            "(no COPY/EXPORT/ATTACH/INSTALL/LOAD/SET, no other files). Save results with --output "
+            "FILE; use --write for anything else."
+        )
     if READ_ONLY_MARK in text:
         kind = text.split('type "', 1)[1].split('"', 1)[0] if 'type "' in text else statement.split()[0].upper()
-        return UserError(f"{kind} would change the warehouse, and `tshock sql` opens {path} read-only. "
-                         "Re-run with --write to allow it (needs the write lock: no refresh may be running).")
+        return UserError(
+            f"{kind} would change the warehouse, and `tshock sql` opens {path} read-only. "
+            "Re-run with --write to allow it (needs the write lock: no refresh may be running)."
+        )
     lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
     msg = lines[0] if lines else type(exc).__name__
     hint = next((ln for ln in lines[1:] if ln.startswith("Did you mean")), None)
@@ -92,15 +100,17 @@ def run_statements(con: duckdb.DuckDBPyConnection, query: str, path: str) -> duc
     except duckdb.Error as exc:
         raise explain_sql_error(exc, query, path) from None
     if not statements:
-        raise UserError("empty query: give a SQL statement, e.g. tshock sql \"FROM freshness\"")
+        raise UserError('empty query: give a SQL statement, e.g. tshock sql "FROM freshness"')
     for st in statements:
         try:
             con.execute(st.query)
         except duckdb.CatalogException as exc:
             error = explain_sql_error(exc, st.query.strip(), path)
             if views_out_of_date(con):
-                error = UserError(f"{error} (the views in {path} are older than this code: any read-write open "
-                                  "updates them, e.g. `tshock refresh` or `tshock sql --write \"CHECKPOINT\"`)")
+                error = UserError(
+                    f"{error} (the views in {path} are older than this code: any read-write open "
+                    'updates them, e.g. `tshock refresh` or `tshock sql --write "CHECKPOINT"`)'
+                )
             raise error from None
         except duckdb.Error as exc:
             raise explain_sql_error(exc, st.query.strip(), path) from None
@@ -150,18 +160,21 @@ def render_table(con: duckdb.DuckDBPyConnection, out=None, max_rows: int = 100) 
     table = Table(box=box.SIMPLE_HEAVY, show_edge=False, header_style="bold")
     numeric = ("INT", "DOUBLE", "FLOAT", "DECIMAL", "BIGINT", "HUGEINT", "REAL")
     for name, type_ in cols:
-        table.add_column(escape(name), justify="right" if type_.upper().startswith(numeric) else "left", overflow="fold")
+        table.add_column(
+            escape(name), justify="right" if type_.upper().startswith(numeric) else "left", overflow="fold"
+        )
     for row in rows:
         table.add_row(*(table_cell(v) for v in row))
     target = out or console
     target.print(table)
     if more:
-        err.print(f"… showing the first {max_rows} rows; use --max-rows N, --format csv or --output FILE for all",
-                  highlight=False)
+        err.print(
+            f"… showing the first {max_rows} rows; use --max-rows N, --format csv or --output FILE for all",
+            highlight=False,
+        )
     else:
         err.print(f"({len(rows)} row{'s' if len(rows) != 1 else ''})", highlight=False)
     return len(rows)
-
 
 
 def emit(con: duckdb.DuckDBPyConnection, fmt: str, output: str | None, max_rows: int) -> None:
@@ -189,15 +202,28 @@ def emit(con: duckdb.DuckDBPyConnection, fmt: str, output: str | None, max_rows:
 
 
 def sql(
-    query: Annotated[str | None, typer.Argument(help="SQL to run (several statements: the last one's result is "
-                                                     "shown). Omit for an interactive shell.")] = None,
-    fmt: Annotated[str | None, typer.Option("--format", "-f", help="table | csv | json | parquet (default: from "
-                                                                   "--output's extension, else table)")] = None,
+    query: Annotated[
+        str | None,
+        typer.Argument(
+            help="SQL to run (several statements: the last one's result is shown). Omit for an interactive shell."
+        ),
+    ] = None,
+    fmt: Annotated[
+        str | None,
+        typer.Option(
+            "--format", "-f", help="table | csv | json | parquet (default: from --output's extension, else table)"
+        ),
+    ] = None,
     output: Annotated[str | None, typer.Option("--output", "-o", help="Write the result to this file")] = None,
-    write: Annotated[bool, typer.Option("--write", help="Open read-write so INSERT/CREATE/… may change the "
-                                                        "warehouse (takes the write lock)")] = False,
-    max_rows: Annotated[int, typer.Option("--max-rows", min=1, max=MAX_ROWS,
-                                          help="Rows shown by --format table")] = 100,
+    write: Annotated[
+        bool,
+        typer.Option(
+            "--write", help="Open read-write so INSERT/CREATE/… may change the warehouse (takes the write lock)"
+        ),
+    ] = False,
+    max_rows: Annotated[
+        int, typer.Option("--max-rows", min=1, max=MAX_ROWS, help="Rows shown by --format table")
+    ] = 100,
     db: DbOption = None,
 ):
     """Query the warehouse with SQL. Read-only unless --write. Views and comments: `tshock db describe`."""
@@ -220,8 +246,10 @@ def sql(
         publish_read_copy(resolve_db(db))  # readers of the copy see what --write changed
 
 
-REPL_HELP = ("End statements with ';'. Commands: .tables (list tables and views), .describe NAME, .help, .quit. "
-             "Output is shown as a table (first 100 rows).")
+REPL_HELP = (
+    "End statements with ';'. Commands: .tables (list tables and views), .describe NAME, .help, .quit. "
+    "Output is shown as a table (first 100 rows)."
+)
 
 
 def repl(db: str | None, write: bool) -> None:
@@ -236,8 +264,10 @@ def repl(db: str | None, write: bool) -> None:
     interactive = sys.stdin.isatty()
     if interactive:
         mode = "read-write" if write else "read-only"
-        err.print(f"tshock sql: {path} ({mode}; a refresh cannot write while this shell is open). {REPL_HELP}",
-                  highlight=False)
+        err.print(
+            f"tshock sql: {path} ({mode}; a refresh cannot write while this shell is open). {REPL_HELP}",
+            highlight=False,
+        )
     buffer: list[str] = []
     try:
         while True:
@@ -328,8 +358,11 @@ def print_object(con: duckdb.DuckDBPyConnection, name: str) -> None:
     table.add_column("type", no_wrap=True)
     table.add_column("comment", overflow="fold")
     for c in o.columns:
-        comment = c.comment.replace("[", "\\[") if c.comment else (
-            "[dim]see the view of the same columns[/dim]" if o.kind == "macro" else "[red]no comment[/red]")
+        comment = (
+            c.comment.replace("[", "\\[")
+            if c.comment
+            else ("[dim]see the view of the same columns[/dim]" if o.kind == "macro" else "[red]no comment[/red]")
+        )
         table.add_row(c.name, c.type, comment)
     console.print(table)
 

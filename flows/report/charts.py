@@ -19,17 +19,19 @@ from matplotlib import rcParams  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import FormatStrFormatter, FuncFormatter, MaxNLocator, MultipleLocator  # noqa: E402
 
-rcParams.update({
-    "svg.hashsalt": "tshock",  # stable ids → byte-identical charts for identical numbers
-    "svg.fonttype": "path",  # glyphs as paths: no font files, nothing to fetch
-    "font.size": 9,
-    "axes.spines.top": False,
-    "axes.spines.right": False,
-    "axes.grid": True,
-    "grid.alpha": 0.3,
-    "axes.titlesize": 10,
-    "axes.titleweight": "bold",
-})
+rcParams.update(
+    {
+        "svg.hashsalt": "tshock",  # stable ids → byte-identical charts for identical numbers
+        "svg.fonttype": "path",  # glyphs as paths: no font files, nothing to fetch
+        "font.size": 9,
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+        "axes.grid": True,
+        "grid.alpha": 0.3,
+        "axes.titlesize": 10,
+        "axes.titleweight": "bold",
+    }
+)
 
 BASE = "#6b7280"  # baseline: grey
 SCEN = "#b91c1c"  # scenario: red
@@ -46,7 +48,7 @@ def to_svg(fig: Figure, prefix: str, title: str) -> str:
     buf = io.StringIO()
     fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
     text = buf.getvalue()
-    text = text[text.index("<svg"):]
+    text = text[text.index("<svg") :]
     ids = set(_ID.findall(text))
     text = _REF.sub(lambda m: m.group(1) + (f"{prefix}-{m.group(2)}" if m.group(2) in ids else m.group(2)), text)
     # matplotlib leaves the root <svg> unlabeled; screen readers get the chart's title.
@@ -77,14 +79,14 @@ def yield_fan(result: dict) -> str:
         ax.plot(x, base + path["p50"], color=SCEN, lw=1.6, label="scenario median")
         ax.set_title(f"{TENOR_TITLES.get(tenor, tenor)} yield, %")
     legend_ax = axes[len(tenors)] if len(tenors) < len(axes) else None
-    for ax in axes[len(tenors):]:
+    for ax in axes[len(tenors) :]:
         ax.axis("off")
     for i in range(max(0, len(tenors) - 3), min(3, len(tenors))):
         axes[i].xaxis.set_tick_params(labelbottom=True)  # top-row panels with no panel below keep their years
     if legend_ax is not None and tenors:
         handles, labels = axes[0].get_legend_handles_labels()
         legend_ax.legend(handles, labels, loc="center", frameon=False, fontsize=10)
-    for ax in axes[:len(tenors)]:
+    for ax in axes[: len(tenors)]:
         ax.xaxis.set_major_locator(MultipleLocator(2))
         ax.xaxis.set_major_formatter(FormatStrFormatter("%d"))
     fig.suptitle(f"Yields after the shock ({result['draws']} draws)", fontweight="bold")
@@ -94,17 +96,18 @@ def yield_fan(result: dict) -> str:
 
 def _fy_frame(result: dict) -> pd.DataFrame:
     rows = result["interest"]["by_fiscal_year"]
-    return pd.DataFrame({
-        "fy": [r["fiscal_year"] for r in rows],
-        "months": [r["months"] for r in rows],
-        "base": [r["baseline_interest_usd_bn"] for r in rows],
-        "cbo": [r["cbo_net_interest_usd_bn"] for r in rows],
-        "model": [r.get("model_interest_usd_bn") for r in rows],
-        **{f"s_{q}": [r["scenario_interest_usd_bn"][q] for r in rows] for q in ("p5", "p50", "p95")},
-        "share_base": [r["baseline_interest_share_outlays_pct"] for r in rows],
-        **{f"share_{q}": [r["scenario_interest_share_outlays_pct"][q] for r in rows]
-           for q in ("p5", "p50", "p95")},
-    })
+    return pd.DataFrame(
+        {
+            "fy": [r["fiscal_year"] for r in rows],
+            "months": [r["months"] for r in rows],
+            "base": [r["baseline_interest_usd_bn"] for r in rows],
+            "cbo": [r["cbo_net_interest_usd_bn"] for r in rows],
+            "model": [r.get("model_interest_usd_bn") for r in rows],
+            **{f"s_{q}": [r["scenario_interest_usd_bn"][q] for r in rows] for q in ("p5", "p50", "p95")},
+            "share_base": [r["baseline_interest_share_outlays_pct"] for r in rows],
+            **{f"share_{q}": [r["scenario_interest_share_outlays_pct"][q] for r in rows] for q in ("p5", "p50", "p95")},
+        }
+    )
 
 
 def interest_bill(result: dict) -> str:
@@ -133,8 +136,7 @@ def interest_share(result: dict) -> str:
     threshold = result["first_fy_interest_over_20pct_outlays"]["threshold_pct"]
     fig = Figure(figsize=(10, 3.4))
     ax = fig.subplots()
-    ax.fill_between(df["fy"], df["share_p5"], df["share_p95"], color=BAND, alpha=0.55, lw=0,
-                    label="scenario p5–p95")
+    ax.fill_between(df["fy"], df["share_p5"], df["share_p95"], color=BAND, alpha=0.55, lw=0, label="scenario p5–p95")
     ax.plot(df["fy"], df["share_base"], color=BASE, marker="o", ms=3, lw=1.5, label="baseline")
     ax.plot(df["fy"], df["share_p50"], color=SCEN, marker="o", ms=3, lw=1.8, label="scenario median")
     ax.axhline(threshold, color="#111827", lw=1, ls="--", label=f"{threshold:g}% of outlays")
@@ -154,8 +156,13 @@ def maturity_wall(profile: pd.DataFrame | None, years: int = 30) -> str | None:
     fig = Figure(figsize=(10, 3.6))
     ax = fig.subplots()
     bottom = np.zeros(len(df))
-    for cls, col in (("Bills", "bills_usd_bn"), ("Notes", "notes_usd_bn"), ("Bonds", "bonds_usd_bn"),
-                     ("TIPS", "tips_usd_bn"), ("FRN", "frn_usd_bn")):
+    for cls, col in (
+        ("Bills", "bills_usd_bn"),
+        ("Notes", "notes_usd_bn"),
+        ("Bonds", "bonds_usd_bn"),
+        ("TIPS", "tips_usd_bn"),
+        ("FRN", "frn_usd_bn"),
+    ):
         vals = df[col].fillna(0).to_numpy(dtype=float)
         ax.bar(df["maturity_year"], vals, bottom=bottom, color=CLASS_COLORS[cls], label=cls, width=0.8)
         bottom += vals
@@ -180,9 +187,14 @@ def holdings_history(history: pd.DataFrame | None) -> str | None:
         ax.plot(pd.to_datetime(h["month"]), h["holdings_usd_bn"], label=country, **style)
         if country == "Japan":
             last = h.iloc[-1]
-            ax.annotate(f"{last['holdings_usd_bn']:,.0f} ({pd.Timestamp(last['month']):%Y-%m})",
-                        (pd.Timestamp(last["month"]), last["holdings_usd_bn"]), textcoords="offset points",
-                        xytext=(-10, 8), ha="right", color=SCEN)
+            ax.annotate(
+                f"{last['holdings_usd_bn']:,.0f} ({pd.Timestamp(last['month']):%Y-%m})",
+                (pd.Timestamp(last["month"]), last["holdings_usd_bn"]),
+                textcoords="offset points",
+                xytext=(-10, 8),
+                ha="right",
+                color=SCEN,
+            )
     ax.set_title("Holdings of U.S. Treasuries (TIC Major Foreign Holders), $ billions")
     ax.legend(frameon=False, loc="upper left")
     fig.subplots_adjust(left=0.06, right=0.99, top=0.9, bottom=0.1)
@@ -210,8 +222,15 @@ def scenario_comparison(results: list[dict]) -> str | None:
         y = len(results) - 1 - i
         right.plot([q["p5"], q["p95"]], [y, y], color=color, lw=2.2, solid_capstyle="butt")
         right.plot([q["p50"]], [y], "o", color=color, ms=6)
-        right.annotate(f"{q['p50']:+,.0f}", (q["p50"], y), textcoords="offset points", xytext=(0, 6),
-                       ha="center", fontsize=8, color=color)
+        right.annotate(
+            f"{q['p50']:+,.0f}",
+            (q["p50"], y),
+            textcoords="offset points",
+            xytext=(0, 6),
+            ha="center",
+            fontsize=8,
+            color=color,
+        )
     left.axhline(0, color=BASE, lw=0.8)
     left.set_title("10-year yield shift over the baseline, bp\n(line median, band p5–p95)")
     left.xaxis.set_major_locator(MultipleLocator(2))

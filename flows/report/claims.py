@@ -34,9 +34,16 @@ class Claim:
     scenarios: list[str] = field(default_factory=list)  # the scenario pages that show this claim
 
     def as_dict(self) -> dict:
-        return {"number": self.number, "claim": self.claim, "product": self.product, "naive": self.naive,
-                "answer": self.answer, "verdict": self.verdict, "because": self.because,
-                "scenarios": self.scenarios}
+        return {
+            "number": self.number,
+            "claim": self.claim,
+            "product": self.product,
+            "naive": self.naive,
+            "answer": self.answer,
+            "verdict": self.verdict,
+            "because": self.because,
+            "scenarios": self.scenarios,
+        }
 
 
 def brief_path() -> Path:
@@ -68,8 +75,13 @@ def load_claims(path: Path | None = None) -> tuple[list[Claim], str]:
     if not claims and path != PACKAGED:
         return load_claims(PACKAGED)
     shared = REPO.parent / "shared" / "BRIEF.md"
-    where = ("packaged copy of the brief" if path == PACKAGED
-             else "../shared/BRIEF.md" if path.resolve() == shared.resolve() else str(path))
+    where = (
+        "packaged copy of the brief"
+        if path == PACKAGED
+        else "../shared/BRIEF.md"
+        if path.resolve() == shared.resolve()
+        else str(path)
+    )
     return claims, where
 
 
@@ -86,9 +98,13 @@ def _param(calibration: dict | None, name: str, unit: str, tenor: str | None = N
     params = (calibration or {}).get("params", [])
     for kind in ("posterior", "data"):
         for p in params:
-            if (p["name"] == name and p["unit"] == unit and p["kind"] == kind
-                    and (tenor is None or p.get("tenor") == tenor)
-                    and (h is None or p.get("horizon_months") in (h, None))):
+            if (
+                p["name"] == name
+                and p["unit"] == unit
+                and p["kind"] == kind
+                and (tenor is None or p.get("tenor") == tenor)
+                and (h is None or p.get("horizon_months") in (h, None))
+            ):
                 return p
     return None
 
@@ -101,13 +117,24 @@ def _cum(result: dict | None) -> dict | None:
     return _get(result, "interest", "cumulative_10y_delta_usd_bn")
 
 
-FIRE, SLOW, FED, BOTH, PAR, ARTICLE = ("japan-fire-sale", "japan-orderly-unwind", "japan-with-fed-backstop",
-                                       "japan-and-china", "parallel-plus-10bp", "article-claims")
+FIRE, SLOW, FED, BOTH, PAR, ARTICLE = (
+    "japan-fire-sale",
+    "japan-orderly-unwind",
+    "japan-with-fed-backstop",
+    "japan-and-china",
+    "parallel-plus-10bp",
+    "article-claims",
+)
 SELLING = [FIRE, SLOW, BOTH, FED, ARTICLE]
 
 
-def build_claims(claims: list[Claim], results: dict[str, dict], calibration: dict | None,
-                 backtests: dict[str, dict], holdings: pd.DataFrame | None) -> list[Claim]:
+def build_claims(
+    claims: list[Claim],
+    results: dict[str, dict],
+    calibration: dict | None,
+    backtests: dict[str, dict],
+    holdings: pd.DataFrame | None,
+) -> list[Claim]:
     """Answer claims 1-11 once for the run (numbers beyond 11 are shown with the brief's text only)."""
     answers = {1: _c1, 2: _c2, 3: _c3, 4: _c4, 5: _c5, 6: _c6, 7: _c7, 8: _c8, 9: _c9, 10: _c10, 11: _c11}
     ctx = {"res": results, "fire": results.get(FIRE), "cal": calibration, "bt": backtests, "holdings": holdings}
@@ -118,8 +145,9 @@ def build_claims(claims: list[Claim], results: dict[str, dict], calibration: dic
             out.append(Claim(c.number, c.claim, c.product, "", ["not quantified by this report"], "not assessed"))
             continue
         naive, answer, verdict, because, scenarios = fn(ctx)
-        out.append(Claim(c.number, c.claim, c.product, naive, answer, verdict, because,
-                         [s for s in scenarios if s in results]))
+        out.append(
+            Claim(c.number, c.claim, c.product, naive, answer, verdict, because, [s for s in scenarios if s in results])
+        )
     return out
 
 
@@ -141,8 +169,10 @@ def _c1(ctx):
             last, peak = j.iloc[-1], j.loc[j["holdings_usd_bn"].idxmax()]
             held = float(last["holdings_usd_bn"])
             when = {k: pd.Timestamp(v["month"]).strftime("%Y-%m") for k, v in (("last", last), ("peak", peak))}
-            lines.append(f"TIC: Japan holds {bn(held, 1)} ({when['last']}), peak {bn(peak['holdings_usd_bn'], 1)} "
-                         f"({when['peak']}).")
+            lines.append(
+                f"TIC: Japan holds {bn(held, 1)} ({when['last']}), peak {bn(peak['holdings_usd_bn'], 1)} "
+                f"({when['peak']})."
+            )
             if "share_of_foreign_total" in j and pd.notna(last.get("share_of_foreign_total")):
                 lines.append(f"That is {share(last['share_of_foreign_total'])} of all foreign holdings.")
     elif mtm:
@@ -164,9 +194,11 @@ def _c2(ctx):
         v, b = _missing(FIRE)
         return naive, [b], v, "", [FIRE, ARTICLE]
     ex, ten = _get(fire, "prices", "brief_example"), _get(fire, "prices", "10y")
-    lines = [f"Calibrated fire sale (all of Japan's holdings in one month): a 10-year par bond "
-             f"{interval(ten['price_change_pct'], 'pct', 1, True)} at its peak move; the brief's 1-year 3% bond "
-             f"{interval(ex['model_price_per_100'], 'num', 2)} per 100 (exact bond math)."]
+    lines = [
+        f"Calibrated fire sale (all of Japan's holdings in one month): a 10-year par bond "
+        f"{interval(ten['price_change_pct'], 'pct', 1, True)} at its peak move; the brief's 1-year 3% bond "
+        f"{interval(ex['model_price_per_100'], 'num', 2)} per 100 (exact bond math)."
+    ]
     fall = -ten["price_change_pct"]["p50"]
     worst = -ten["price_change_pct"]["p5"]
     if fall >= 10:
@@ -175,25 +207,42 @@ def _c2(ctx):
         verdict = "overstated at the median; inside the 90% interval"
     else:
         verdict = "overstated"
-    return naive, lines, verdict, f"10-year price {pct(-fall, 1, True)} (p50), {pct(-worst, 1, True)} (p5)", \
-        [FIRE, ARTICLE]
+    return (
+        naive,
+        lines,
+        verdict,
+        f"10-year price {pct(-fall, 1, True)} (p50), {pct(-worst, 1, True)} (p5)",
+        [FIRE, ARTICLE],
+    )
 
 
 def _c3(ctx):
     fire, article = ctx["fire"], ctx["res"].get(ARTICLE)
     ex = _get(fire or article, "prices", "brief_example") or {}
-    naive = (f"103/90 − 1 = {pct(ex.get('claim_return_pct', 100 * (103 / 90 - 1)), 2)} instead of 3%: "
-             f"a {bp(ex.get('claim_yield_shift_bp', 1144.4))} jump in the 1-year yield")
+    naive = (
+        f"103/90 − 1 = {pct(ex.get('claim_return_pct', 100 * (103 / 90 - 1)), 2)} instead of 3%: "
+        f"a {bp(ex.get('claim_yield_shift_bp', 1144.4))} jump in the 1-year yield"
+    )
     lines = ["The arithmetic is exact: a 1-year 3% annual bond bought at 90 and redeemed at 100 returns 14.44%."]
     if not fire:
         return naive, lines, "holds (arithmetic); the move depends on a run of japan-fire-sale", "", [FIRE, ARTICLE]
     one = ex["model_1y_peak_shift_bp"]
-    lines.append(f"Calibrated 1-year peak move in a fire sale: {interval(one, 'bp')}, against the article's "
-                 f"{bp(ex['claim_yield_shift_bp'])} (an assumption, not an estimate).")
-    verdict = "holds as arithmetic; the move is overstated" if one["p95"] < ex["claim_yield_shift_bp"] else \
-        "holds as arithmetic; the move is within the calibrated range"
-    return naive, lines, verdict, f"1-year move {bp(one['p50'])} (p50) vs {bp(ex['claim_yield_shift_bp'])}", \
-        [FIRE, ARTICLE]
+    lines.append(
+        f"Calibrated 1-year peak move in a fire sale: {interval(one, 'bp')}, against the article's "
+        f"{bp(ex['claim_yield_shift_bp'])} (an assumption, not an estimate)."
+    )
+    verdict = (
+        "holds as arithmetic; the move is overstated"
+        if one["p95"] < ex["claim_yield_shift_bp"]
+        else "holds as arithmetic; the move is within the calibrated range"
+    )
+    return (
+        naive,
+        lines,
+        verdict,
+        f"1-year move {bp(one['p50'])} (p50) vs {bp(ex['claim_yield_shift_bp'])}",
+        [FIRE, ARTICLE],
+    )
 
 
 def _c4(ctx):
@@ -207,17 +256,26 @@ def _c4(ctx):
     lines = []
     level = {k: y10["baseline_pct"] + v / 100 for k, v in q12.items()} if q12 else None
     if level:
-        lines.append(f"$100bn at the fire sale's 10-year yield a year in, {interval(level, 'pct', 2)}, costs "
-                     f"{interval(level, 'bn', 1)} a year (at today's {pct(y10['baseline_pct'], 2)}: "
-                     f"{bn(y10['baseline_pct'], 1)}).")
+        lines.append(
+            f"$100bn at the fire sale's 10-year yield a year in, {interval(level, 'pct', 2)}, costs "
+            f"{interval(level, 'bn', 1)} a year (at today's {pct(y10['baseline_pct'], 2)}: "
+            f"{bn(y10['baseline_pct'], 1)})."
+        )
     rows = [x for x in fire["interest"]["by_fiscal_year"] if x["months"] == 12]
     if rows:
-        lines.append(f"Rolling the real debt stock at the scenario's yields: FY{rows[0]['fiscal_year']} interest "
-                     f"{interval(rows[0]['delta_interest_usd_bn'], 'bn', 0, True)} on CBO's "
-                     f"{bn(rows[0]['baseline_interest_usd_bn'])}; over ten years {interval(_cum(fire), 'bn', 0, True)}.")
+        lines.append(
+            f"Rolling the real debt stock at the scenario's yields: FY{rows[0]['fiscal_year']} interest "
+            f"{interval(rows[0]['delta_interest_usd_bn'], 'bn', 0, True)} on CBO's "
+            f"{bn(rows[0]['baseline_interest_usd_bn'])}; over ten years {interval(_cum(fire), 'bn', 0, True)}."
+        )
     cost = level["p50"] if level else None
-    return naive, lines, "holds as arithmetic; the 14.4% rate is overstated" if cost and cost < 14.4 else \
-        "holds as arithmetic", (f"{bn(cost, 1)} per $100bn a year (p50)" if cost else ""), [FIRE, SLOW, ARTICLE]
+    return (
+        naive,
+        lines,
+        "holds as arithmetic; the 14.4% rate is overstated" if cost and cost < 14.4 else "holds as arithmetic",
+        (f"{bn(cost, 1)} per $100bn a year (p50)" if cost else ""),
+        [FIRE, SLOW, ARTICLE],
+    )
 
 
 def _c5(ctx):
@@ -231,28 +289,42 @@ def _c5(ctx):
     cbo_rows = [x for x in fire["interest"]["by_fiscal_year"] if x.get("cbo_published_share_outlays_pct") is not None]
     if fy and cbo_rows:
         top = max(cbo_rows, key=lambda x: x["cbo_published_share_outlays_pct"])
-        lines.append(f"CBO's January 2025 baseline: net interest {pct(fy['cbo_published_share_outlays_pct'])} of "
-                     f"outlays in FY2030, at most {pct(top['cbo_published_share_outlays_pct'])} (FY{top['fiscal_year']}) "
-                     "in the years it covers" + (": never above 20%." if top["cbo_published_share_outlays_pct"] < 20
-                                                 else "."))
+        lines.append(
+            f"CBO's January 2025 baseline: net interest {pct(fy['cbo_published_share_outlays_pct'])} of "
+            f"outlays in FY2030, at most {pct(top['cbo_published_share_outlays_pct'])} (FY{top['fiscal_year']}) "
+            "in the years it covers" + (": never above 20%." if top["cbo_published_share_outlays_pct"] < 20 else ".")
+        )
     f = fire["first_fy_interest_over_20pct_outlays"]
     if fy:
-        lines.append(f"{fire['name']}: FY2030 share {interval(fy['scenario_interest_share_outlays_pct'], 'pct', 1)}; "
-                     f"first year above 20% {year(f['scenario_p50'])} ({share(f['share_of_draws_crossing'])} of "
-                     "draws cross within the horizon).")
+        lines.append(
+            f"{fire['name']}: FY2030 share {interval(fy['scenario_interest_share_outlays_pct'], 'pct', 1)}; "
+            f"first year above 20% {year(f['scenario_p50'])} ({share(f['share_of_draws_crossing'])} of "
+            "draws cross within the horizon)."
+        )
     for name in (BOTH, ARTICLE):
         other = ctx["res"].get(name)
         if other and name != fire["name"]:
             g = other["first_fy_interest_over_20pct_outlays"]
-            lines.append(f"{name}: first year above 20% {year(g['scenario_p50'])} "
-                         f"({share(g['share_of_draws_crossing'])} of draws).")
+            lines.append(
+                f"{name}: first year above 20% {year(g['scenario_p50'])} "
+                f"({share(g['share_of_draws_crossing'])} of draws)."
+            )
     base = fy["baseline_interest_share_outlays_pct"] if fy else None
     p95 = fy["scenario_interest_share_outlays_pct"]["p95"] if fy else None
-    verdict = ("wrong for CBO's own baseline" if base is not None and base < 20 and (p95 is None or p95 < 20)
-               else "depends on the sale: the fire sale's 90% interval reaches 20%" if base is not None and base < 20
-               else "holds")
-    return naive, lines, verdict, f"FY2030 baseline {pct(base)} of outlays" if base is not None else "", \
-        [FIRE, BOTH, ARTICLE]
+    verdict = (
+        "wrong for CBO's own baseline"
+        if base is not None and base < 20 and (p95 is None or p95 < 20)
+        else "depends on the sale: the fire sale's 90% interval reaches 20%"
+        if base is not None and base < 20
+        else "holds"
+    )
+    return (
+        naive,
+        lines,
+        verdict,
+        f"FY2030 baseline {pct(base)} of outlays" if base is not None else "",
+        [FIRE, BOTH, ARTICLE],
+    )
 
 
 def _c6(ctx):
@@ -262,8 +334,10 @@ def _c6(ctx):
         v, b = _missing(PAR)
         return naive, [b], v, "", [PAR]
     cost = _cum(par)["p50"]
-    lines = [f"Not estimated: a risk premium is a scenario knob (`risk_premium_bp`). Yardstick: every +10 bp on all "
-             f"yields adds {bn(cost, 0, True)} to interest over ten years."]
+    lines = [
+        f"Not estimated: a risk premium is a scenario knob (`risk_premium_bp`). Yardstick: every +10 bp on all "
+        f"yields adds {bn(cost, 0, True)} to interest over ten years."
+    ]
     return naive, lines, "depends on the size of the premium", f"{bn(cost, 0, True)} per +10 bp over ten years", [PAR]
 
 
@@ -273,16 +347,26 @@ def _c7(ctx):
     lines = []
     both = ctx["res"].get(BOTH)
     if both:
-        lines.append(f"{BOTH}: followers sell {interval(both['sales']['contagion_sales_usd_bn'], 'bn')} "
-                     f"(contagion multiplier {num(both['sales']['contagion_multiplier'], 1)}).")
+        lines.append(
+            f"{BOTH}: followers sell {interval(both['sales']['contagion_sales_usd_bn'], 'bn')} "
+            f"(contagion multiplier {num(both['sales']['contagion_multiplier'], 1)})."
+        )
     if not c:
         return naive, lines or ["no contagion estimate"], "not assessed", "", [BOTH]
     usd = lambda v: f"{'−' if v < 0 else ''}${num(abs(v), 2)}"  # noqa: E731
-    lines.insert(0, f"Calibrated co-movement: other holders sell {usd(c['estimate'])} [{usd(c['ci_low'])}, "
-                    f"{usd(c['ci_high'])}] per $1 Japan and China sell ({c['kind']}; co-movement, not a causal "
-                    "estimate).")
-    verdict = ("holds as co-movement" if c["ci_low"] > 0 else "wrong: others buy when Japan and China sell"
-               if c["ci_high"] < 0 else "not established: the interval includes zero")
+    lines.insert(
+        0,
+        f"Calibrated co-movement: other holders sell {usd(c['estimate'])} [{usd(c['ci_low'])}, "
+        f"{usd(c['ci_high'])}] per $1 Japan and China sell ({c['kind']}; co-movement, not a causal "
+        "estimate).",
+    )
+    verdict = (
+        "holds as co-movement"
+        if c["ci_low"] > 0
+        else "wrong: others buy when Japan and China sell"
+        if c["ci_high"] < 0
+        else "not established: the interval includes zero"
+    )
     return naive, lines, verdict, f"{usd(c['estimate'])} per $1 [{usd(c['ci_low'])}, {usd(c['ci_high'])}]", [BOTH]
 
 
@@ -292,30 +376,39 @@ def _c8(ctx):
     naive = "Fed QE caps yields, at the risk of inflation"
     lines = []
     if p:
-        lines.append(f"Calibrated: 10-year breakeven inflation {bp(p['estimate'], 1)} [{num(p['ci_low'], 1)}, "
-                     f"{num(p['ci_high'], 1)}] per $100bn of Fed purchases.")
+        lines.append(
+            f"Calibrated: 10-year breakeven inflation {bp(p['estimate'], 1)} [{num(p['ci_low'], 1)}, "
+            f"{num(p['ci_high'], 1)}] per $100bn of Fed purchases."
+        )
     if not (fire and fed):
         v, b = _missing(FED)
         return naive, lines + [b], v, "", [FED]
     a, b_ = fire["yields"]["10y"]["peak_shift_bp"], fed["yields"]["10y"]["peak_shift_bp"]
     be = fed["backstop"]["breakeven_10y_peak_bp"]
-    lines.append(f"Half the selling absorbed by the Fed: 10-year peak {interval(b_, 'bp')} vs {interval(a, 'bp')} "
-                 f"without; breakeven peak {interval(be, 'bp', 1)}; ten-year interest {bn(_cum(fed)['p50'], 0, True)} "
-                 f"vs {bn(_cum(fire)['p50'], 0, True)} (medians).")
+    lines.append(
+        f"Half the selling absorbed by the Fed: 10-year peak {interval(b_, 'bp')} vs {interval(a, 'bp')} "
+        f"without; breakeven peak {interval(be, 'bp', 1)}; ten-year interest {bn(_cum(fed)['p50'], 0, True)} "
+        f"vs {bn(_cum(fire)['p50'], 0, True)} (medians)."
+    )
     verdict = "holds" if b_["p50"] < a["p50"] and be["p50"] > 0 else "depends on the breakeven effect"
     return naive, lines, verdict, f"10y peak {bp(b_['p50'])} vs {bp(a['p50'])}; breakeven {bp(be['p50'], 1)}", [FED]
 
 
 def _c9(ctx):
-    names = {"mortgage30": "30-year mortgage rate", "japan10y": "Japan 10-year yield",
-             "breakeven10y": "U.S. 10-year breakeven"}
+    names = {
+        "mortgage30": "30-year mortgage rate",
+        "japan10y": "Japan 10-year yield",
+        "breakeven10y": "U.S. 10-year breakeven",
+    }
     fire = ctx["fire"]
     lines = []
     for key, label in names.items():
         s = _get(fire, "spillover", key)
         if s:
-            lines.append(f"{label}: {num(s['pass_through_bp_per_bp'], 2)} bp per bp of the U.S. 10-year → peak "
-                         f"{interval(s['peak_bp'], 'bp')} in the fire sale.")
+            lines.append(
+                f"{label}: {num(s['pass_through_bp_per_bp'], 2)} bp per bp of the U.S. 10-year → peak "
+                f"{interval(s['peak_bp'], 'bp')} in the fire sale."
+            )
     m = _get(fire, "spillover", "mortgage30")
     naive = "mortgages, business loans and other sovereigns pay more"
     if not m:
@@ -328,14 +421,21 @@ def _c10(ctx):
     fire, slow = ctx["fire"], ctx["res"].get(SLOW)
     naive = "orderly unwinding differs from panic selling"
     if not (fire and slow):
-        return naive, ["run japan-fire-sale and japan-orderly-unwind together to compare the speed of sale"], \
-            "depends on runs of both", "", [FIRE, SLOW]
+        return (
+            naive,
+            ["run japan-fire-sale and japan-orderly-unwind together to compare the speed of sale"],
+            "depends on runs of both",
+            "",
+            [FIRE, SLOW],
+        )
     lines = []
     for label, res in (("fire sale (1 month)", fire), ("orderly unwind (60 months)", slow)):
         y = res["yields"]["10y"]
         last = y["shift_at_month_bp"][list(y["shift_at_month_bp"])[-1]]
-        lines.append(f"{label}: 10-year peak {interval(y['peak_shift_bp'], 'bp')}, end of horizon "
-                     f"{bp(last['p50'])}; ten-year interest {interval(_cum(res), 'bn', 0, True)}.")
+        lines.append(
+            f"{label}: 10-year peak {interval(y['peak_shift_bp'], 'bp')}, end of horizon "
+            f"{bp(last['p50'])}; ten-year interest {interval(_cum(res), 'bn', 0, True)}."
+        )
     a, b = fire["yields"]["10y"]["peak_shift_bp"]["p50"], slow["yields"]["10y"]["peak_shift_bp"]["p50"]
     verdict = "holds" if a > 1.05 * b else "not shown by this calibration (no transitory effect)"
     return naive, lines, verdict, f"10y peak {bp(a)} vs {bp(b)} (medians)", [FIRE, SLOW]
@@ -355,9 +455,11 @@ def _c11(ctx):
         if row is None:
             continue
         sales = _get(bt, "net_sales_usd_bn", "total")
-        lines.append(f"{label}: net foreign sales {bn(sales, 0, True)}; 10-year actual {bp(row['actual_bp'])} vs "
-                     f"attributed to the flows {bp(row['attributed_bp'])} "
-                     f"[{num(row['ci_low'], 0, True)}, {num(row['ci_high'], 0, True)}].")
+        lines.append(
+            f"{label}: net foreign sales {bn(sales, 0, True)}; 10-year actual {bp(row['actual_bp'])} vs "
+            f"attributed to the flows {bp(row['attributed_bp'])} "
+            f"[{num(row['ci_low'], 0, True)}, {num(row['ci_high'], 0, True)}]."
+        )
         shares.append(f"{label.split(' (')[0]}: {bp(row['attributed_bp'])} of {bp(row['actual_bp'])}")
     naive = "past crises: rising yields, panic, fiscal pressure"
     return naive, lines or ["no backtests in this run"], "depends on the episode", "; ".join(shares), [FIRE]

@@ -46,9 +46,16 @@ def path_rows(result: dict) -> list[dict]:
     out = []
     for tenor, y in result["yields"].items():
         p = y["path_bp"]
-        out.extend({"scenario": result["name"], "tenor": tenor, "month": m,
-                    "month_end": ends[m] if m < len(ends) else None, **{q: p[q][m] for q in Q}}
-                   for m in range(len(p["p50"])))
+        out.extend(
+            {
+                "scenario": result["name"],
+                "tenor": tenor,
+                "month": m,
+                "month_end": ends[m] if m < len(ends) else None,
+                **{q: p[q][m] for q in Q},
+            }
+            for m in range(len(p["p50"]))
+        )
     return out
 
 

@@ -13,10 +13,12 @@ def _response_part(u: dict) -> str:
     if not r:
         return ""
     post, prior = r["posterior"], r["prior"]
-    return (f" The 10-year response (per 1% of debt, month of the sale) is {num(post['estimate'], 1)} bp "
-            f"[{num(post['ci_low'], 1)}, {num(post['ci_high'], 1)}]: {pct(100 * r['data_share_of_precision'], 0)} "
-            f"of its precision comes from the data, {pct(100 * r['prior_share_of_precision'], 0)} from the "
-            f"literature priors (prior alone [{num(prior['ci_low'], 0)}, {num(prior['ci_high'], 0)}]).")
+    return (
+        f" The 10-year response (per 1% of debt, month of the sale) is {num(post['estimate'], 1)} bp "
+        f"[{num(post['ci_low'], 1)}, {num(post['ci_high'], 1)}]: {pct(100 * r['data_share_of_precision'], 0)} "
+        f"of its precision comes from the data, {pct(100 * r['prior_share_of_precision'], 0)} from the "
+        f"literature priors (prior alone [{num(prior['ci_low'], 0)}, {num(prior['ci_high'], 0)}])."
+    )
 
 
 def width_lines(result: dict) -> dict[str, str]:
@@ -24,14 +26,17 @@ def width_lines(result: dict) -> dict[str, str]:
     u = result.get("uncertainty") or {}
     if u.get("all_draws_agree", False) or not u.get("sources"):
         what = "an imposed price fall" if result.get("imposed") else "a fixed shift"
-        line = (f"No width: this scenario is {what}, nothing in it is drawn, so every draw gives the same number; "
-                "the baseline is CBO's.")
+        line = (
+            f"No width: this scenario is {what}, nothing in it is drawn, so every draw gives the same number; "
+            "the baseline is CBO's."
+        )
         return dict.fromkeys(HEADLINES, line)
     names = ", ".join(s["name"] for s in u["sources"])
     resp = _response_part(u)
     same = " Interest, prices and shares use the same draws as the yields (one draw of the whole response surface per draw)."
-    return {"interest": f"Width from the draws of: {names}.{resp}{same}",
-            "yield": f"Width from the draws of: {names}.{resp}",
-            "price": f"Exact bond math on the yield draws: the width is the 10-year yield's.{resp}",
-            "first_year": f"Share of draws whose interest crosses 20% of outlays on top of CBO's baseline; "
-                          f"drawn: {names}."}
+    return {
+        "interest": f"Width from the draws of: {names}.{resp}{same}",
+        "yield": f"Width from the draws of: {names}.{resp}",
+        "price": f"Exact bond math on the yield draws: the width is the 10-year yield's.{resp}",
+        "first_year": f"Share of draws whose interest crosses 20% of outlays on top of CBO's baseline; drawn: {names}.",
+    }

@@ -42,8 +42,12 @@ def interval(q: dict | None, kind: str = "num", digits: int = 0, sign: bool = Fa
     """'{p5, p50, p95}' → 'p50 [p5, p95]' in the unit of `kind` (num, bp, pct, bn)."""
     if not q:
         return "n/a"
-    f = {"num": lambda v: num(v, digits, sign), "bp": lambda v: num(v, digits, sign=True),
-         "pct": lambda v: num(v, digits, sign), "bn": lambda v: bn(v, digits, sign)}[kind]
+    f = {
+        "num": lambda v: num(v, digits, sign),
+        "bp": lambda v: num(v, digits, sign=True),
+        "pct": lambda v: num(v, digits, sign),
+        "bn": lambda v: bn(v, digits, sign),
+    }[kind]
     unit = {"bp": " bp", "pct": "%"}.get(kind, "")
     return f"{f(q['p50'])}{unit} [{f(q['p5'])}, {f(q['p95'])}]"
 

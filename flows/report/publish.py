@@ -103,8 +103,11 @@ def exchange(a: Path, b: Path) -> bool:
 
 
 def scenario_dirs(day_dir: Path) -> list[Path]:
-    return sorted(p for p in day_dir.iterdir() if p.is_dir() and (p / "results.json").is_file()) \
-        if day_dir.is_dir() else []
+    return (
+        sorted(p for p in day_dir.iterdir() if p.is_dir() and (p / "results.json").is_file())
+        if day_dir.is_dir()
+        else []
+    )
 
 
 def carry_over(staged: Path, day_dir: Path) -> list[str]:
@@ -129,9 +132,16 @@ def sweep_entries(day_dir: Path, prefix: str = "") -> list[dict]:
             meta = json.loads((d / "sweep.json").read_text(encoding="utf-8"))
         except (OSError, ValueError):
             meta = {}
-        out.append({"name": meta.get("name", d.name.removeprefix("sweep-")), "href": f"{prefix}{d.name}/index.html",
-                    "csv": f"{prefix}{d.name}/sweep.csv", "description": meta.get("description", ""),
-                    "cells": len(meta.get("cells", [])), "base": meta.get("base", "")})
+        out.append(
+            {
+                "name": meta.get("name", d.name.removeprefix("sweep-")),
+                "href": f"{prefix}{d.name}/index.html",
+                "csv": f"{prefix}{d.name}/sweep.csv",
+                "description": meta.get("description", ""),
+                "cells": len(meta.get("cells", [])),
+                "base": meta.get("base", ""),
+            }
+        )
     return out
 
 
@@ -140,14 +150,25 @@ def write_day_index(day_dir: Path, run_date: date, manifest: dict | None = None)
     from flows.report.downloads import CSV_FILES
 
     results = [json.loads((d / "results.json").read_text(encoding="utf-8")) for d in scenario_dirs(day_dir)]
-    rows = [headline(r) | {"href": f"{d.name}/index.html", "folder": d.name}
-            for d, r in zip(scenario_dirs(day_dir), results, strict=True)]
+    rows = [
+        headline(r) | {"href": f"{d.name}/index.html", "folder": d.name}
+        for d, r in zip(scenario_dirs(day_dir), results, strict=True)
+    ]
     compare_svg = scenario_comparison(results)
     if compare_svg:
         (day_dir / "comparison.svg").write_text(compare_svg, encoding="utf-8")
-    html = environment().get_template("day.html.j2").render(day=run_date.isoformat(), rows=rows,
-                                                            manifest=manifest or {}, compare_svg=compare_svg,
-                                                            csv_files=CSV_FILES, sweeps=sweep_entries(day_dir))
+    html = (
+        environment()
+        .get_template("day.html.j2")
+        .render(
+            day=run_date.isoformat(),
+            rows=rows,
+            manifest=manifest or {},
+            compare_svg=compare_svg,
+            csv_files=CSV_FILES,
+            sweeps=sweep_entries(day_dir),
+        )
+    )
     return _write_atomic(day_dir / "index.html", html)
 
 
@@ -188,12 +209,20 @@ def write_index(reports_dir: Path) -> Path:
         rows = []
         for s in scenario_dirs(d):
             try:
-                rows.append(headline(json.loads((s / "results.json").read_text(encoding="utf-8")))
-                            | {"href": f"{d.name}/{s.name}/index.html"})
+                rows.append(
+                    headline(json.loads((s / "results.json").read_text(encoding="utf-8")))
+                    | {"href": f"{d.name}/{s.name}/index.html"}
+                )
             except (OSError, ValueError, KeyError):
                 rows.append({"name": s.name, "href": f"{d.name}/{s.name}/index.html", "broken": True})
-        days.append({"day": d.name, "href": f"{d.name}/index.html", "rows": rows,
-                     "sweeps": sweep_entries(d, prefix=f"{d.name}/")})
+        days.append(
+            {
+                "day": d.name,
+                "href": f"{d.name}/index.html",
+                "rows": rows,
+                "sweeps": sweep_entries(d, prefix=f"{d.name}/"),
+            }
+        )
     html = environment().get_template("index.html.j2").render(days=days)
     return _write_atomic(reports_dir / "index.html", html)
 

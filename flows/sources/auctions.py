@@ -55,13 +55,21 @@ _MISSING = {"", "null"}
 
 # --------------------------------------------------------------------------- extract
 
+
 def extract_offline(snapshot_dir: Path) -> list[Payload]:
     folder = Path(snapshot_dir) / "fiscaldata"
     out = []
     for path in sorted(folder.glob("Auctions_Query_*.csv")):
         relpath = f"fiscaldata/{path.name}"
-        out.append(Payload(source=SOURCE, relpath=relpath, url="snapshot:" + relpath,
-                           body=read_snapshot_file(snapshot_dir, path), offline=True))
+        out.append(
+            Payload(
+                source=SOURCE,
+                relpath=relpath,
+                url="snapshot:" + relpath,
+                body=read_snapshot_file(snapshot_dir, path),
+                offline=True,
+            )
+        )
     return out
 
 
@@ -91,22 +99,32 @@ def live_state(con) -> dict[str, date]:
 
 # --------------------------------------------------------------------------- transform
 
+
 def transform(relpath: str, body: bytes, fetched_on: date | None = None) -> dict[str, pd.DataFrame]:
     if PurePosixPath(relpath).name.startswith("Auctions_Query") and relpath.startswith(CSV_PREFIX):
         records, ordered = _csv_records(relpath, body), True
     elif relpath.startswith(RELPATH_PREFIX):
         records, ordered = _api_records(relpath, body), False
     else:
-        raise ParseError(relpath, "not an auctions file (Auctions_Query CSV or auctions_query API page)",
-                         field="relpath", value=relpath)
+        raise ParseError(
+            relpath,
+            "not an auctions file (Auctions_Query CSV or auctions_query API page)",
+            field="relpath",
+            value=relpath,
+        )
 
     rows = [_clean(relpath, rec, where) for where, rec in records]
     if ordered:
         # The website download promises newest auction first.
         for (where, _), prev, cur in zip(records[1:], rows, rows[1:], strict=False):
             if cur["auction_date"] > prev["auction_date"]:
-                raise ParseError(relpath, "auction dates must run newest first", field="Auction Date",
-                                 value=cur["auction_date"].isoformat(), line=where)
+                raise ParseError(
+                    relpath,
+                    "auction dates must run newest first",
+                    field="Auction Date",
+                    value=cur["auction_date"].isoformat(),
+                    line=where,
+                )
     frame = pd.DataFrame(rows, columns=COLUMNS, dtype=object)
     frame = drop_repeats(relpath, frame, ["cusip", "auction_date"], "cusip")
     for col in DATES:
@@ -135,8 +153,13 @@ def _csv_records(relpath: str, body: bytes) -> list[tuple[int, dict[str, str]]]:
         if not any(cell.strip() for cell in row):
             continue
         if len(row) != len(header):
-            raise ParseError(relpath, f"expected {len(header)} fields, found {len(row)}", field="row",
-                             value=",".join(row)[:80], line=lineno)
+            raise ParseError(
+                relpath,
+                f"expected {len(header)} fields, found {len(row)}",
+                field="row",
+                value=",".join(row)[:80],
+                line=lineno,
+            )
         out.append((lineno, {col: row[i] for col, i in where.items()}))
     return out
 
@@ -148,8 +171,7 @@ def _api_records(relpath: str, body: bytes) -> list[tuple[int, dict[str, str | N
         raise ParseError(relpath, f"not valid JSON ({exc})") from None
     data = doc.get("data") if isinstance(doc, dict) else None
     if not isinstance(data, list):
-        raise ParseError(relpath, "expected a JSON object with a 'data' list", field="data",
-                         value=type(data).__name__)
+        raise ParseError(relpath, "expected a JSON object with a 'data' list", field="data", value=type(data).__name__)
     out = []
     for n, rec in enumerate(data, start=1):
         if not isinstance(rec, dict):
@@ -206,8 +228,7 @@ def _price(relpath: str, text: str, where: int) -> float:
     except ValueError:
         raise ParseError(relpath, "not a number", field="price_per_100", value=text, line=where) from None
     if not math.isfinite(value) or value <= 0:
-        raise ParseError(relpath, "price per $100 must be a positive number", field="price_per_100",
-                         value=text, line=where)
+        raise ParseError(
+            relpath, "price per $100 must be a positive number", field="price_per_100", value=text, line=where
+        )
     return value
-
-

@@ -47,8 +47,9 @@ class ParseError(ValueError):
 
     stale = False  # True for files the source still serves but no longer updates (refused, not quarantined)
 
-    def __init__(self, file: str, message: str, *, field: str | None = None, value: object = None,
-                 line: int | None = None):
+    def __init__(
+        self, file: str, message: str, *, field: str | None = None, value: object = None, line: int | None = None
+    ):
         self.file, self.field, self.value, self.line = file, field, value, line
         where = file + (f" line {line}" if line is not None else "")
         what = (f" field {field!r}" if field else "") + (f" value {_excerpt(value)}" if value is not None else "")
@@ -59,7 +60,7 @@ def _excerpt(value: object, limit: int = 80) -> str:
     """A value as a parse error quotes it, at most `limit` characters: the message goes to the quarantine note
     and ingest_log, and a hostile file's line can be megabytes long."""
     text = repr(value)
-    return text if len(text) <= limit else f"{text[:limit - 1]}… ({len(text):,} characters)"
+    return text if len(text) <= limit else f"{text[: limit - 1]}… ({len(text):,} characters)"
 
 
 class StaleSourceError(ParseError):
@@ -88,11 +89,12 @@ def read_snapshot_file(snapshot_dir: Path, path: Path) -> bytes:
     try:
         st = os.fstat(fd)  # of what was opened, not of the name: nothing can be swapped in between
         if not stat.S_ISREG(st.st_mode):
-            raise UnsafeSnapshotFile(f"{relpath}: not a regular file ({_kind(st.st_mode)}); refused without "
-                                     "reading it")
+            raise UnsafeSnapshotFile(f"{relpath}: not a regular file ({_kind(st.st_mode)}); refused without reading it")
         if st.st_size > MAX_SNAPSHOT_FILE_BYTES:
-            raise UnsafeSnapshotFile(f"{relpath}: {st.st_size:,} bytes, over the "
-                                     f"{MAX_SNAPSHOT_FILE_BYTES // 2**20} MB limit for one snapshot file")
+            raise UnsafeSnapshotFile(
+                f"{relpath}: {st.st_size:,} bytes, over the "
+                f"{MAX_SNAPSHOT_FILE_BYTES // 2**20} MB limit for one snapshot file"
+            )
         with os.fdopen(fd, "rb", closefd=False) as fh:
             body = fh.read(MAX_SNAPSHOT_FILE_BYTES + 1)
     finally:
@@ -103,8 +105,13 @@ def read_snapshot_file(snapshot_dir: Path, path: Path) -> bytes:
 
 
 def _kind(mode: int) -> str:
-    for test, name in ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"),
-                       (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"), (stat.S_ISDIR, "a directory")):
+    for test, name in (
+        (stat.S_ISFIFO, "a FIFO"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+        (stat.S_ISDIR, "a directory"),
+    ):
         if test(mode):
             return name
     return "not a plain file"
@@ -133,8 +140,12 @@ def drop_repeats(relpath: str, frame, key: list[str], field: str):
     clash = frame.duplicated(key, keep=False)
     if clash.any():
         first = frame[clash].iloc[0]
-        raise ParseError(relpath, f"two different rows for one ({', '.join(key)})", field=field,
-                         value=" ".join(str(first[k]) for k in key))
+        raise ParseError(
+            relpath,
+            f"two different rows for one ({', '.join(key)})",
+            field=field,
+            value=" ".join(str(first[k]) for k in key),
+        )
     return frame
 
 

@@ -67,22 +67,40 @@ class Dataset:
 
 
 DEBT_TO_PENNY = Dataset(
-    "debt_to_penny", "v2/accounting/od/debt_to_penny", "debt_to_penny",
-    {"record_date": "record_date", "debt_held_public_amt": "debt_held_public_usd",
-     "intragov_hold_amt": "intragov_hold_usd", "tot_pub_debt_out_amt": "total_public_debt_usd"},
+    "debt_to_penny",
+    "v2/accounting/od/debt_to_penny",
+    "debt_to_penny",
+    {
+        "record_date": "record_date",
+        "debt_held_public_amt": "debt_held_public_usd",
+        "intragov_hold_amt": "intragov_hold_usd",
+        "tot_pub_debt_out_amt": "total_public_debt_usd",
+    },
     sum_check=("debt_held_public_amt", "intragov_hold_amt", "tot_pub_debt_out_amt"),
 )
 AVG_INTEREST_RATES = Dataset(
-    "avg_interest_rates", "v2/accounting/od/avg_interest_rates", "avg_interest_rates",
-    {"record_date": "record_date", "security_type_desc": "security_type_desc", "security_desc": "security_desc",
-     "avg_interest_rate_amt": "avg_interest_rate_pct"},
+    "avg_interest_rates",
+    "v2/accounting/od/avg_interest_rates",
+    "avg_interest_rates",
+    {
+        "record_date": "record_date",
+        "security_type_desc": "security_type_desc",
+        "security_desc": "security_desc",
+        "avg_interest_rate_amt": "avg_interest_rate_pct",
+    },
 )
 MSPD_TABLE_1 = Dataset(
-    "mspd_table_1", "v1/debt/mspd/mspd_table_1", "mspd_summary",
-    {"record_date": "record_date", "security_type_desc": "security_type_desc",
-     "security_class_desc": "security_class_desc",  # "_" on total rows, kept as is (part of the key)
-     "debt_held_public_mil_amt": "debt_held_public_usd_mn", "intragov_hold_mil_amt": "intragov_hold_usd_mn",
-     "total_mil_amt": "total_usd_mn"},
+    "mspd_table_1",
+    "v1/debt/mspd/mspd_table_1",
+    "mspd_summary",
+    {
+        "record_date": "record_date",
+        "security_type_desc": "security_type_desc",
+        "security_class_desc": "security_class_desc",  # "_" on total rows, kept as is (part of the key)
+        "debt_held_public_mil_amt": "debt_held_public_usd_mn",
+        "intragov_hold_mil_amt": "intragov_hold_usd_mn",
+        "total_mil_amt": "total_usd_mn",
+    },
     sum_check=("debt_held_public_mil_amt", "intragov_hold_mil_amt", "total_mil_amt"),
 )
 FLAT_DATASETS = (DEBT_TO_PENNY, AVG_INTEREST_RATES, MSPD_TABLE_1)
@@ -91,14 +109,19 @@ MSPD_DETAIL_CSV = "MSPD_DetailSecty"
 DETAIL_TABLES = ("marketable_securities", "marketable_totals")
 
 # live-state key -> warehouse table whose newest record_date says how far we got
-STATE_TABLES = {"debt_to_penny": "debt_to_penny", "avg_interest_rates": "avg_interest_rates",
-                "mspd_table_1": "mspd_summary", "mspd_table_3": "marketable_securities"}
+STATE_TABLES = {
+    "debt_to_penny": "debt_to_penny",
+    "avg_interest_rates": "avg_interest_rates",
+    "mspd_table_1": "mspd_summary",
+    "mspd_table_3": "marketable_securities",
+}
 
 _API_FILE = re.compile(r"(debt_to_penny|avg_interest_rates|mspd_table_1|mspd_table_3)(__.*)?\.json")
 _CSV_FILE = re.compile(MSPD_DETAIL_CSV + r".*\.csv")
 
 
 # ---- extract ------------------------------------------------------------------------------------------
+
 
 def extract_offline(snapshot_dir: Path) -> list[Payload]:
     """This source's files in load order: re-saved copies first, then API JSON, then the full-field MSPD CSVs,
@@ -110,13 +133,21 @@ def extract_offline(snapshot_dir: Path) -> list[Payload]:
     out = []
     for path in files:
         relpath = path.relative_to(snapshot_dir).as_posix()
-        out.append(Payload(source=SOURCE, relpath=relpath, url="snapshot:" + relpath, body=read_snapshot_file(snapshot_dir, path),
-                           offline=True))
+        out.append(
+            Payload(
+                source=SOURCE,
+                relpath=relpath,
+                url="snapshot:" + relpath,
+                body=read_snapshot_file(snapshot_dir, path),
+                offline=True,
+            )
+        )
     return out
 
 
-def fetch_pages(http: Http, endpoint: str, params: dict, relpath_prefix: str,
-                source: str = SOURCE) -> Iterator[Payload]:
+def fetch_pages(
+    http: Http, endpoint: str, params: dict, relpath_prefix: str, source: str = SOURCE
+) -> Iterator[Payload]:
     """Every page of a Fiscal Data API query, one Payload per page named f"{relpath_prefix}__page{n}.json".
 
     `endpoint` is relative to API_BASE (e.g. "v2/accounting/od/debt_to_penny") or a full URL. Requests
@@ -164,9 +195,12 @@ def extract_live(http: Http, state: dict[str, date]) -> Iterator[Payload]:
     for record_date in mspd_record_dates(http, state.get("mspd_table_3")):
         day = record_date.isoformat()
         # One statement per request keeps each CUSIP's tranches on one page (tranche_no restarts per payload).
-        yield from fetch_pages(http, MSPD_TABLE_3_ENDPOINT,
-                               {"filter": f"record_date:eq:{day}", "sort": "src_line_nbr"},
-                               f"{SOURCE}/mspd_table_3__record_date-{day}")
+        yield from fetch_pages(
+            http,
+            MSPD_TABLE_3_ENDPOINT,
+            {"filter": f"record_date:eq:{day}", "sort": "src_line_nbr"},
+            f"{SOURCE}/mspd_table_3__record_date-{day}",
+        )
 
 
 def mspd_record_dates(http: Http, since: date | None) -> list[date]:
@@ -181,8 +215,9 @@ def mspd_record_dates(http: Http, since: date | None) -> list[date]:
             try:
                 dates.add(parse_date(value, page.url, "record_date", line=i))
             except ParseError as exc:  # these pages are never loaded: a bad one is a failed fetch
-                raise UnreadablePage(page.url, "bad record_date in the statement-date list", field="record_date",
-                                     value=exc.value, line=i) from None
+                raise UnreadablePage(
+                    page.url, "bad record_date in the statement-date list", field="record_date", value=exc.value, line=i
+                ) from None
     return sorted(dates)
 
 
@@ -195,6 +230,7 @@ def live_state(con) -> dict[str, date]:
 
 
 # ---- transform ----------------------------------------------------------------------------------------
+
 
 def read_envelope(body: bytes, where: str, error: type[ParseError] = ParseError) -> dict:
     """The parsed Fiscal Data response; `error` (naming `where`) unless it is JSON with a `data` list."""
@@ -265,5 +301,10 @@ def _check_sum(relpath: str, line: int, fields: tuple[str, str, str], raw: dict[
     if public is None or intragov is None or total is None:
         return  # early records publish only the total
     if abs(public + intragov - total) > SUM_TOLERANCE:
-        raise ParseError(relpath, f"{fields[0]} + {fields[1]} = {public + intragov} differs from the total",
-                         field=fields[2], value=str(total), line=line)
+        raise ParseError(
+            relpath,
+            f"{fields[0]} + {fields[1]} = {public + intragov} differs from the total",
+            field=fields[2],
+            value=str(total),
+            line=line,
+        )

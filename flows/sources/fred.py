@@ -55,6 +55,7 @@ _API_PREFIX = "api_observations_"
 
 # --------------------------------------------------------------------------- configuration
 
+
 def load_series_config(path: Path = CONFIG_PATH) -> dict[str, dict]:
     """Tracked series: {series_id: {title, units, frequency, role}} from the TOML `[series.<ID>]` tables."""
     with open(path, "rb") as fh:
@@ -72,8 +73,12 @@ def load_series_config(path: Path = CONFIG_PATH) -> dict[str, dict]:
         if spec["frequency"] not in FREQUENCIES:
             raise ValueError(f"{path}: series {sid} frequency {spec['frequency']!r} not in {sorted(FREQUENCIES)}")
         plausible = spec.get("plausible", [-math.inf, math.inf])
-        if (not isinstance(plausible, list) or len(plausible) != 2
-                or not all(isinstance(v, int | float) for v in plausible) or not plausible[0] < plausible[1]):
+        if (
+            not isinstance(plausible, list)
+            or len(plausible) != 2
+            or not all(isinstance(v, int | float) for v in plausible)
+            or not plausible[0] < plausible[1]
+        ):
             raise ValueError(f"{path}: series {sid} plausible must be [low, high]")
         if not isinstance(spec.get("leading_zeros_missing", False), bool):
             raise ValueError(f"{path}: series {sid} leading_zeros_missing must be true or false")
@@ -95,6 +100,7 @@ def series_frame(config: Mapping[str, Mapping] | None = None) -> pd.DataFrame:
 
 
 # --------------------------------------------------------------------------- extract
+
 
 def extract_offline(snapshot_dir: Path) -> list[Payload]:
     """Legacy formats, re-saved copies, current fredgraph CSVs, fresher CSVs, API bodies, live increments.
@@ -119,8 +125,15 @@ def extract_offline(snapshot_dir: Path) -> list[Payload]:
     for group in groups:
         for path in group:
             relpath = path.relative_to(snapshot_dir).as_posix()
-            out.append(Payload(source=SOURCE, relpath=relpath, url="snapshot:" + relpath,
-                               body=read_snapshot_file(snapshot_dir, path), offline=True))
+            out.append(
+                Payload(
+                    source=SOURCE,
+                    relpath=relpath,
+                    url="snapshot:" + relpath,
+                    body=read_snapshot_file(snapshot_dir, path),
+                    offline=True,
+                )
+            )
     return out
 
 
@@ -134,9 +147,15 @@ def incremental_start(newest: date | None) -> date | None:
     return None if newest is None else newest - REVISION_WINDOW
 
 
-def extract_live(http: Http, state: dict[str, date], *, series: Iterable[str] | None = None,
-                 api_key: str | None = None, fredgraph_url: str = fred_live.FREDGRAPH_URL,
-                 api_settings: ApiSettings | None = None) -> Iterator[Payload]:
+def extract_live(
+    http: Http,
+    state: dict[str, date],
+    *,
+    series: Iterable[str] | None = None,
+    api_key: str | None = None,
+    fredgraph_url: str = fred_live.FREDGRAPH_URL,
+    api_settings: ApiSettings | None = None,
+) -> Iterator[Payload]:
     """Every tracked series, through fredapi (all vintages, XML) when FRED_API_KEY is set, else keyless CSV.
 
     One failing series does not stop the others: their payloads are yielded first, then SeriesFetchErrors
@@ -159,6 +178,7 @@ def live_state(con: duckdb.DuckDBPyConnection) -> dict[str, date]:
 
 
 # --------------------------------------------------------------------------- transform
+
 
 def transform(relpath: str, body: bytes, fetched_on: date | None = None) -> dict[str, pd.DataFrame]:
     path = PurePosixPath(relpath)
@@ -193,15 +213,17 @@ def check_plausible(relpath: str, frames: dict[str, pd.DataFrame]) -> None:
         bad = rows["value"].notna() & ((rows["value"] < low) | (rows["value"] > high))
         if bad.any():
             row = rows[bad].iloc[0]
-            raise ValidationError(f"{relpath}: {sid} = {row['value']:g} on {pd.Timestamp(row['date']).date()} is "
-                                  f"implausible (allowed {low:g}..{high:g}, flows/fred_series.toml)")
+            raise ValidationError(
+                f"{relpath}: {sid} = {row['value']:g} on {pd.Timestamp(row['date']).date()} is "
+                f"implausible (allowed {low:g}..{high:g}, flows/fred_series.toml)"
+            )
 
 
 def _name_id(relpath: str) -> str | None:
     """Series id from the file name: `<ID>.csv`, `<ID>__anything.csv`, `api_observations_<ID>[__…].json`."""
     stem = PurePosixPath(relpath).stem
     if stem.startswith(_API_PREFIX):
-        stem = stem[len(_API_PREFIX):]
+        stem = stem[len(_API_PREFIX) :]
     sid = stem.split("__", 1)[0]
     return sid.upper() if _SERIES_ID.fullmatch(sid) else None
 
@@ -210,7 +232,7 @@ def _decode(relpath: str, body: bytes) -> str:
     try:
         return body.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise ParseError(relpath, "not UTF-8 text", field="bytes", value=body[exc.start:exc.end]) from None
+        raise ParseError(relpath, "not UTF-8 text", field="bytes", value=body[exc.start : exc.end]) from None
 
 
 def _parse_date(relpath: str, raw: str, *, line: int | None = None, field: str = "date") -> str:
@@ -232,8 +254,7 @@ def _parse_value(relpath: str, raw: str, *, line: int | None = None, field: str 
         value = float(raw)
         if math.isfinite(value):
             return value
-    raise ParseError(relpath, "not a number or a FRED missing marker ('' or '.')", field=field, value=raw,
-                     line=line)
+    raise ParseError(relpath, "not a number or a FRED missing marker ('' or '.')", field=field, value=raw, line=line)
 
 
 def _csv_layout(relpath: str, header: str, resaved: bool) -> tuple[str, str]:
@@ -246,8 +267,7 @@ def _csv_layout(relpath: str, header: str, resaved: bool) -> tuple[str, str]:
     header_id = None
     if resaved:
         if (first.lower(), second.lower()) != ("date", "value"):
-            raise ParseError(relpath, "re-saved file must have header Date,Value", field="header", value=header,
-                             line=1)
+            raise ParseError(relpath, "re-saved file must have header Date,Value", field="header", value=header, line=1)
         fmt = "resaved_csv"
     elif (first, second) == ("DATE", "VALUE"):
         fmt = "fred_zip_2017"
@@ -255,11 +275,17 @@ def _csv_layout(relpath: str, header: str, resaved: bool) -> tuple[str, str]:
         fmt = "fredgraph_csv" if first == "observation_date" else "fredgraph_csv_legacy"
         header_id = second.upper()
     else:
-        raise ParseError(relpath, "expected observation_date,<ID> | DATE,<ID> | DATE,VALUE", field="header",
-                         value=header, line=1)
+        raise ParseError(
+            relpath, "expected observation_date,<ID> | DATE,<ID> | DATE,VALUE", field="header", value=header, line=1
+        )
     if header_id and name_id and header_id != name_id:
-        raise ParseError(relpath, f"series id in the header differs from the file name's {name_id!r}",
-                         field="header", value=second, line=1)
+        raise ParseError(
+            relpath,
+            f"series id in the header differs from the file name's {name_id!r}",
+            field="header",
+            value=second,
+            line=1,
+        )
     series_id = header_id or name_id
     if series_id is None:
         raise ParseError(relpath, "no series id in the header or the file name", field="relpath")
@@ -279,8 +305,9 @@ def _parse_csv(relpath: str, body: bytes, fetched_on: date | None, *, resaved: b
             raise ParseError(relpath, "expected 2 fields", field="row", value=line, line=lineno)
         d = _parse_date(relpath, fields[0].strip(), line=lineno)
         if dates and d <= dates[-1]:  # ISO strings order like dates
-            raise ParseError(relpath, f"dates must be strictly increasing (previous {dates[-1]})", field="date",
-                             value=d, line=lineno)
+            raise ParseError(
+                relpath, f"dates must be strictly increasing (previous {dates[-1]})", field="date", value=d, line=lineno
+            )
         dates.append(d)
         values.append(_parse_value(relpath, fields[1].strip(), line=lineno))
     if series_id in leading_zeros_missing():
@@ -291,8 +318,15 @@ def _parse_csv(relpath: str, body: bytes, fetched_on: date | None, *, resaved: b
     return _frame(series_id, dates, values, [vintage] * n, [None] * n, fmt, resaved)
 
 
-def stage(con: duckdb.DuckDBPyConnection, relpath: str, body: bytes, fetched_on: date | None, raw: Path,
-          sha256: str, retrieved: date) -> dict[str, tuple[str, int]] | None:
+def stage(
+    con: duckdb.DuckDBPyConnection,
+    relpath: str,
+    body: bytes,
+    fetched_on: date | None,
+    raw: Path,
+    sha256: str,
+    retrieved: date,
+) -> dict[str, tuple[str, int]] | None:
     """A fredgraph CSV read by DuckDB into a checked staged relation (warehouse/stage.py), or None: JSON/XML
     bodies, and any CSV the SQL checks doubt, go through `transform`, whose errors name line, field and value."""
     path = PurePosixPath(relpath)
@@ -306,12 +340,24 @@ def stage(con: duckdb.DuckDBPyConnection, relpath: str, body: bytes, fetched_on:
         return None
     if series_id is None or len(lines) < 2:
         return None
-    layout = SeriesCsv(date_pattern=_ISO_DATE.pattern, number_pattern=_NUMBER.pattern, missing=tuple(_MISSING),
-                       constants={"series_id": series_id, "realtime_end": None, "source_format": fmt,
-                                  "resaved": resaved},
-                       vintage_column="realtime_start", blank_leading_zeros=series_id in leading_zeros_missing())
-    name = stage_series_csv(con, Path(raw), TABLES[TABLE], layout, data_rows=len(lines) - 1, vintage=fetched_on,
-                            sha256=sha256, stage=f"stage_{TABLE}")
+    layout = SeriesCsv(
+        date_pattern=_ISO_DATE.pattern,
+        number_pattern=_NUMBER.pattern,
+        missing=tuple(_MISSING),
+        constants={"series_id": series_id, "realtime_end": None, "source_format": fmt, "resaved": resaved},
+        vintage_column="realtime_start",
+        blank_leading_zeros=series_id in leading_zeros_missing(),
+    )
+    name = stage_series_csv(
+        con,
+        Path(raw),
+        TABLES[TABLE],
+        layout,
+        data_rows=len(lines) - 1,
+        vintage=fetched_on,
+        sha256=sha256,
+        stage=f"stage_{TABLE}",
+    )
     bounds = plausible_bounds().get(series_id)
     return checked(con, TABLES[TABLE], name, retrieved, {"value": bounds} if bounds else None)
 
@@ -365,8 +411,12 @@ def _check_extent(relpath: str, meta: Mapping, n: int) -> None:
         return  # the extent fields are optional in the format; without them there is nothing to check
     expected = max(0, min(limit, count - offset))
     if n != expected:
-        raise ParseError(relpath, f"{n} observations but count={count}, offset={offset}, limit={limit} "
-                         f"promise {expected}", field="count", value=count)
+        raise ParseError(
+            relpath,
+            f"{n} observations but count={count}, offset={offset}, limit={limit} promise {expected}",
+            field="count",
+            value=count,
+        )
 
 
 def _api_frame(relpath: str, records: list[tuple[str, Mapping]], fmt: str) -> pd.DataFrame:
@@ -385,8 +435,9 @@ def _api_frame(relpath: str, records: list[tuple[str, Mapping]], fmt: str) -> pd
         start = _parse_date(relpath, raw["realtime_start"], field=f"{where}.realtime_start")
         end = _parse_date(relpath, raw["realtime_end"], field=f"{where}.realtime_end")
         if end < start:
-            raise ParseError(relpath, f"realtime_end before realtime_start {start}", field=f"{where}.realtime_end",
-                             value=end)
+            raise ParseError(
+                relpath, f"realtime_end before realtime_start {start}", field=f"{where}.realtime_end", value=end
+            )
         if (d, start) in seen:
             raise ParseError(relpath, "duplicate (date, realtime_start)", field=where, value=(d, start))
         seen.add((d, start))
@@ -404,16 +455,25 @@ def _dates(values: list[str | None]) -> pd.Series:
     return pd.Series(pd.to_datetime(values, format="%Y-%m-%d")).astype("datetime64[us]")
 
 
-def _frame(series_id: str, dates: list[str], values: list[float], starts: list[str | None],
-           ends: list[str | None], fmt: str, resaved: bool) -> pd.DataFrame:
+def _frame(
+    series_id: str,
+    dates: list[str],
+    values: list[float],
+    starts: list[str | None],
+    ends: list[str | None],
+    fmt: str,
+    resaved: bool,
+) -> pd.DataFrame:
     n = len(dates)
-    frame = pd.DataFrame({
-        "series_id": pd.Series([series_id] * n, dtype=object),
-        "date": _dates(dates),
-        "value": pd.Series(values, dtype="float64"),
-        "realtime_start": _dates(starts),
-        "realtime_end": _dates(ends),
-        "source_format": pd.Series([fmt] * n, dtype=object),
-        "resaved": pd.Series([resaved] * n, dtype=bool),
-    })
+    frame = pd.DataFrame(
+        {
+            "series_id": pd.Series([series_id] * n, dtype=object),
+            "date": _dates(dates),
+            "value": pd.Series(values, dtype="float64"),
+            "realtime_start": _dates(starts),
+            "realtime_end": _dates(ends),
+            "source_format": pd.Series([fmt] * n, dtype=object),
+            "resaved": pd.Series([resaved] * n, dtype=bool),
+        }
+    )
     return frame[COLUMNS]

@@ -51,8 +51,10 @@ class SeriesFetchErrors(FetchError):
 
     def __init__(self, failures: list[Failure]):
         self.failures = list(failures)
-        super().__init__(f"{len(self.failures)} FRED series failed: "
-                         + "; ".join(f"{f.series_id}: {f.reason}" for f in self.failures))
+        super().__init__(
+            f"{len(self.failures)} FRED series failed: "
+            + "; ".join(f"{f.series_id}: {f.reason}" for f in self.failures)
+        )
 
 
 def csv_relpath(series_id: str, start: date | None) -> str:
@@ -68,8 +70,10 @@ def xml_relpath(series_id: str, start: date | None, offset: int = 0) -> str:
 
 # --------------------------------------------------------------------------- keyless fredgraph CSV
 
-def fetch_keyless(source: str, http: Http, ids: list[str], starts: dict[str, date | None],
-                  base_url: str = FREDGRAPH_URL) -> Iterator[Payload]:
+
+def fetch_keyless(
+    source: str, http: Http, ids: list[str], starts: dict[str, date | None], base_url: str = FREDGRAPH_URL
+) -> Iterator[Payload]:
     failures = []
     for sid in ids:
         start = starts.get(sid)
@@ -88,18 +92,29 @@ def fetch_keyless(source: str, http: Http, ids: list[str], starts: dict[str, dat
 
 # --------------------------------------------------------------------------- FRED API (keyed)
 
+
 def api_http(api_key: str, settings: ApiSettings, url: str = API_URL) -> Http:
     """The shared client with the API's settings; the key is among its secrets, so it is redacted everywhere."""
     timeout = Timeout(connect=min(DEFAULT_TIMEOUT.connect_timeout, settings.timeout_s), read=settings.timeout_s)
-    return Http(retries=settings.retries, backoff=settings.backoff_s, timeout=timeout, secrets=[api_key],
-                rate_limits={urlsplit(url).hostname or "": settings.per_second}, pause=settings.sleep)
+    return Http(
+        retries=settings.retries,
+        backoff=settings.backoff_s,
+        timeout=timeout,
+        secrets=[api_key],
+        rate_limits={urlsplit(url).hostname or "": settings.per_second},
+        pause=settings.sleep,
+    )
 
 
 def observations_params(sid: str, start: date | None, offset: int = 0) -> dict[str, str | int]:
     """The query in the order fredapi wrote it, so stored URLs stay as they were; no file_type: XML is the
     API's default and what the transform parses."""
-    return ({"series_id": sid} | ({"observation_start": start.isoformat()} if start else {}) | ALL_VINTAGES
-            | ({"offset": offset} if offset else {}))
+    return (
+        {"series_id": sid}
+        | ({"observation_start": start.isoformat()} if start else {})
+        | ALL_VINTAGES
+        | ({"offset": offset} if offset else {})
+    )
 
 
 def shown_url(sid: str, start: date | None, offset: int = 0, url: str = API_URL) -> str:
@@ -119,15 +134,15 @@ def _page_extent(body: bytes) -> tuple[int, int, int] | None:
         return None
 
 
-def _fetch_series(http: Http, api_key: str, sid: str, start: date | None,
-                  url: str) -> list[tuple[int, str, bytes]]:
+def _fetch_series(http: Http, api_key: str, sid: str, start: date | None, url: str) -> list[tuple[int, str, bytes]]:
     """All pages of one series' observations as (offset, redacted url, XML bytes). A body that is not
     FRED's XML ends the paging and is kept as it came: the transform says exactly what is wrong with it."""
     pages: list[tuple[int, str, bytes]] = []
     offset = 0
     while True:
-        body = http.get(url, observations_params(sid, start, offset) | {"api_key": api_key},
-                        error_detail=api_error_message)
+        body = http.get(
+            url, observations_params(sid, start, offset) | {"api_key": api_key}, error_detail=api_error_message
+        )
         pages.append((offset, shown_url(sid, start, offset, url), body))
         extent = _page_extent(body)
         if extent is None or extent[1] + extent[2] >= extent[0]:
@@ -135,8 +150,9 @@ def _fetch_series(http: Http, api_key: str, sid: str, start: date | None,
         offset = extent[1] + extent[2]
 
 
-def fetch_api(source: str, ids: list[str], starts: dict[str, date | None], api_key: str,
-              settings: ApiSettings) -> Iterator[Payload]:
+def fetch_api(
+    source: str, ids: list[str], starts: dict[str, date | None], api_key: str, settings: ApiSettings
+) -> Iterator[Payload]:
     url = API_URL  # read at call time: tests point it at a local server
     http = api_http(api_key, settings, url)
     failures = []

@@ -57,8 +57,14 @@ CSV_HEADERS = {
     "Outstanding Amount (in Millions)": "outstanding_amt",
     "Source Line Number": "src_line_nbr",
 }
-REQUIRED_FIELDS = ("record_date", "security_type_desc", "security_class1_desc", "security_class2_desc",
-                   "maturity_date", "outstanding_amt")
+REQUIRED_FIELDS = (
+    "record_date",
+    "security_type_desc",
+    "security_class1_desc",
+    "security_class2_desc",
+    "maturity_date",
+    "outstanding_amt",
+)
 
 # API field -> marketable_securities column, for the optional amount/rate fields.
 DETAIL_FIELDS = {
@@ -87,6 +93,7 @@ NO_COUPON = frozenset({"Bills", "FRN"})
 
 # ---- Fiscal Data value conventions (shared with fiscaldata.py) ------------------------------------------
 
+
 def parse_amount(text: object, file: str, field: str, *, line: int | None = None) -> Decimal | None:
     """A Fiscal Data number string: "null" (or empty, or JSON null) = NULL, "*" = rounds to zero, else a
     decimal."""
@@ -108,8 +115,7 @@ def parse_amount(text: object, file: str, field: str, *, line: int | None = None
     return value
 
 
-def parse_date(text: object, file: str, field: str, *, line: int | None = None,
-               required: bool = True) -> date | None:
+def parse_date(text: object, file: str, field: str, *, line: int | None = None, required: bool = True) -> date | None:
     """A Fiscal Data ISO date (YYYY-MM-DD); "null" (or JSON null) is allowed only when not required."""
     s = text.strip() if isinstance(text, str) else None
     if (text is None or s in NULLS) and not required:
@@ -149,6 +155,7 @@ def frame(table: str, rows: list[dict]) -> pd.DataFrame:
 
 # ---- MSPD detail --------------------------------------------------------------------------------------
 
+
 def csv_rows(relpath: str, body: bytes) -> list[tuple[int | None, dict[str, str]]]:
     """The website CSV as (line number, API-named row) pairs, sorted by Source Line Number."""
     try:
@@ -182,8 +189,9 @@ def by_source_line(relpath: str, rows: list[tuple[int | None, dict]]) -> list[tu
     for line, row in rows:
         text = row.get("src_line_nbr")
         if not isinstance(text, str) or not text.strip().isdigit():
-            raise ParseError(relpath, "source line number is not an integer", field="src_line_nbr",
-                             value=text, line=line)
+            raise ParseError(
+                relpath, "source line number is not an integer", field="src_line_nbr", value=text, line=line
+            )
         key = (str(row.get("record_date")), int(text))
         if key in seen:
             raise ParseError(relpath, "duplicate source line number", field="src_line_nbr", value=text, line=line)
@@ -215,8 +223,13 @@ def detail_frames(relpath: str, rows: list[tuple[int | None, dict]], source_form
             sec_class = _security_class(relpath, class1, line)
             key = (record_date, class2)
             if cusip_class.setdefault(key, class1) != class1:
-                raise ParseError(relpath, f"CUSIP {class2} appears under two classes", field="security_class1_desc",
-                                 value=class1, line=line)
+                raise ParseError(
+                    relpath,
+                    f"CUSIP {class2} appears under two classes",
+                    field="security_class1_desc",
+                    value=class1,
+                    line=line,
+                )
             tranche_no = tranches[key] = tranches.get(key, 0) + 1
             securities.append(_security(relpath, row, line, record_date, sec_class, tranche_no, source_format))
             continue
@@ -224,21 +237,29 @@ def detail_frames(relpath: str, rows: list[tuple[int | None, dict]], source_form
         if (record_date, label) in total_keys:
             raise ParseError(relpath, "duplicate subtotal row", field="security_class2_desc", value=label, line=line)
         total_keys.add((record_date, label))
-        totals.append({
-            "record_date": record_date, "label": label, "security_class": total_class,
-            "outstanding_usd_mn": to_float(parse_amount(row["outstanding_amt"], relpath, "outstanding_amt",
-                                                        line=line)),
-        })
-    return {"marketable_securities": frame("marketable_securities", securities),
-            "marketable_totals": frame("marketable_totals", totals)}
+        totals.append(
+            {
+                "record_date": record_date,
+                "label": label,
+                "security_class": total_class,
+                "outstanding_usd_mn": to_float(
+                    parse_amount(row["outstanding_amt"], relpath, "outstanding_amt", line=line)
+                ),
+            }
+        )
+    return {
+        "marketable_securities": frame("marketable_securities", securities),
+        "marketable_totals": frame("marketable_totals", totals),
+    }
 
 
 def _security_class(relpath: str, class1: object, line: int | None) -> str:
     try:
         return SECURITY_CLASSES[class1]
     except (KeyError, TypeError):
-        raise ParseError(relpath, "unknown marketable security class", field="security_class1_desc",
-                         value=class1, line=line) from None
+        raise ParseError(
+            relpath, "unknown marketable security class", field="security_class1_desc", value=class1, line=line
+        ) from None
 
 
 def _total_label(relpath: str, class1: object, class2: object, line: int | None) -> tuple[str, str]:
@@ -246,21 +267,35 @@ def _total_label(relpath: str, class1: object, class2: object, line: int | None)
         return class2, _security_class(relpath, class1, line)
     if class2 in NULLS and class1 in CLASS1_TOTALS:
         return class1, CLASS1_TOTALS[class1]
-    raise ParseError(relpath, "marketable row is neither a CUSIP (912…, 9 characters) nor a known subtotal",
-                     field="security_class2_desc", value=class2, line=line)
+    raise ParseError(
+        relpath,
+        "marketable row is neither a CUSIP (912…, 9 characters) nor a known subtotal",
+        field="security_class2_desc",
+        value=class2,
+        line=line,
+    )
 
 
-def _security(relpath: str, row: dict, line: int | None, record_date: date, sec_class: str, tranche_no: int,
-              source_format: str) -> dict:
+def _security(
+    relpath: str, row: dict, line: int | None, record_date: date, sec_class: str, tranche_no: int, source_format: str
+) -> dict:
     cusip = row["security_class2_desc"]
     outstanding = parse_amount(row["outstanding_amt"], relpath, "outstanding_amt", line=line)
     if tranche_no == 1 and outstanding is None:
         # The CUSIP total sits on the first tranche; a null here means rows are out of order or a page
         # boundary split the CUSIP, and per-CUSIP sums would silently drop it.
-        raise ParseError(relpath, f"first tranche of CUSIP {cusip} has no outstanding amount",
-                         field="outstanding_amt", value=row["outstanding_amt"], line=line)
+        raise ParseError(
+            relpath,
+            f"first tranche of CUSIP {cusip} has no outstanding amount",
+            field="outstanding_amt",
+            value=row["outstanding_amt"],
+            line=line,
+        )
     out = {
-        "record_date": record_date, "cusip": cusip, "tranche_no": tranche_no, "security_class": sec_class,
+        "record_date": record_date,
+        "cusip": cusip,
+        "tranche_no": tranche_no,
+        "security_class": sec_class,
         "security_class1_desc": row["security_class1_desc"],
         "issue_date": parse_date(row.get("issue_date", "null"), relpath, "issue_date", line=line, required=False),
         "maturity_date": parse_date(row["maturity_date"], relpath, "maturity_date", line=line),

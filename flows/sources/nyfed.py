@@ -56,8 +56,16 @@ HEADER_MAP: dict[str, str] = {
     "isaggregated": "is_aggregated",
 }
 REQUIRED = ("as_of_date", "cusip", "security_type", "par_value_usd")
-NUMBERS = ("spread_pct", "coupon_pct", "current_face_value_usd", "par_value_usd", "inflation_compensation_usd",
-           "percent_outstanding", "change_from_prior_week_usd", "change_from_prior_year_usd")
+NUMBERS = (
+    "spread_pct",
+    "coupon_pct",
+    "current_face_value_usd",
+    "par_value_usd",
+    "inflation_compensation_usd",
+    "percent_outstanding",
+    "change_from_prior_week_usd",
+    "change_from_prior_year_usd",
+)
 
 _CUSIP = re.compile(r"[0-9A-Z]{9}")
 _ISO = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -65,13 +73,21 @@ _ISO = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 # --------------------------------------------------------------------------- extract
 
+
 def extract_offline(snapshot_dir: Path) -> list[Payload]:
     folder = Path(snapshot_dir) / "fred" / "nyfed_soma"
     out = []
     for path in sorted(folder.glob("SOMA_*.csv")):
         relpath = f"fred/nyfed_soma/{path.name}"
-        out.append(Payload(source=SOURCE, relpath=relpath, url="snapshot:" + relpath,
-                           body=read_snapshot_file(snapshot_dir, path), offline=True))
+        out.append(
+            Payload(
+                source=SOURCE,
+                relpath=relpath,
+                url="snapshot:" + relpath,
+                body=read_snapshot_file(snapshot_dir, path),
+                offline=True,
+            )
+        )
     return out
 
 
@@ -117,6 +133,7 @@ def live_state(con) -> dict[str, date]:
 
 # --------------------------------------------------------------------------- transform
 
+
 def fold(name: str) -> str:
     """'Spread (%)' -> 'spread', 'Par Value ($)' -> 'parvalue', 'asOfDate' -> 'asofdate'."""
     name = re.sub(r"\([^)]*\)", "", name.lstrip("\ufeff"))
@@ -141,8 +158,13 @@ def transform(relpath: str, body: bytes, fetched_on: date | None = None) -> dict
         if not any(cell.strip() for cell in row):
             continue
         if len(row) != len(header):
-            raise ParseError(relpath, f"expected {len(header)} fields, found {len(row)}", field="row",
-                             value=",".join(row)[:80], line=lineno)
+            raise ParseError(
+                relpath,
+                f"expected {len(header)} fields, found {len(row)}",
+                field="row",
+                value=",".join(row)[:80],
+                line=lineno,
+            )
         raw = {col: row[i].strip() for i, col in enumerate(columns)}
         records.append(_record(relpath, raw, header, columns, lineno))
 
@@ -170,8 +192,7 @@ def _map_header(relpath: str, header: list[str]) -> list[str]:
     return columns
 
 
-def _record(relpath: str, raw: dict[str, str], header: list[str], columns: list[str],
-            lineno: int) -> dict[str, object]:
+def _record(relpath: str, raw: dict[str, str], header: list[str], columns: list[str], lineno: int) -> dict[str, object]:
     source_name = dict(zip(columns, header, strict=True))
     out: dict[str, object] = {col: None for col in COLUMNS}
     for col, text in raw.items():
@@ -181,8 +202,9 @@ def _record(relpath: str, raw: dict[str, str], header: list[str], columns: list[
             # The website writes CUSIPs as '912796N39' so spreadsheets keep them as text.
             cusip = text.strip("'").strip().upper()
             if not _CUSIP.fullmatch(cusip):
-                raise ParseError(relpath, "CUSIP must be 9 letters/digits", field=source_name[col],
-                                 value=text, line=lineno)
+                raise ParseError(
+                    relpath, "CUSIP must be 9 letters/digits", field=source_name[col], value=text, line=lineno
+                )
             out[col] = cusip
         elif col in ("as_of_date", "maturity_date"):
             out[col] = _iso_date(relpath, source_name[col], text, lineno)
@@ -215,5 +237,3 @@ def _number(relpath: str, field: str, text: str, lineno: int) -> float:
     if not math.isfinite(value):
         raise ParseError(relpath, "not a finite number", field=field, value=text, line=lineno)
     return value
-
-

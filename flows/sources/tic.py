@@ -56,12 +56,13 @@ FLOW_FIELDS = {
     "for_st_treas_pos": "st_holdings_usd_mn",
     "for_st_treas_net": "st_net_purchases_usd_mn",
 }
+
+
 class StaleSourceError(base.StaleSourceError):
     """A TIC file that is still served but no longer updated (a ParseError with `stale = True`, which the
     loader records as stale instead of quarantining); carries the file's newest month and footer date."""
 
-    def __init__(self, file: str, message: str, *, newest_month: date | None = None,
-                 frozen_since: date | None = None):
+    def __init__(self, file: str, message: str, *, newest_month: date | None = None, frozen_since: date | None = None):
         super().__init__(file, message)
         self.newest_month, self.frozen_since = newest_month, frozen_since
 
@@ -87,17 +88,26 @@ def _iso_month(relpath: str, text: str, *, field: str, line: int) -> date:
 
 # --- slt_table5: current 13 months, wide ---------------------------------------------------------
 
+
 def parse_slt_table5(relpath: str, body: bytes, fetched_on: date | None = None) -> pd.DataFrame:
     rows = split_rows(relpath, decode(relpath, body))
     header_at = next((i for i, r in enumerate(rows) if r and r[0].strip() == "Country"), None)
     if header_at is None:
         raise ParseError(relpath, "no 'Country' header row with YYYY-MM month columns", field="Country")
     header = rows[header_at]
-    months = [_iso_month(relpath, c, field=f"header column {j}", line=header_at + 1)
-              for j, c in enumerate(header[1:], start=1) if c.strip()]
+    months = [
+        _iso_month(relpath, c, field=f"header column {j}", line=header_at + 1)
+        for j, c in enumerate(header[1:], start=1)
+        if c.strip()
+    ]
     if not months or any(a <= b for a, b in zip(months, months[1:], strict=False)):
-        raise ParseError(relpath, "header months must run newest first without repeats", field="Country",
-                         value="\t".join(header[1:]).strip(), line=header_at + 1)
+        raise ParseError(
+            relpath,
+            "header months must run newest first without repeats",
+            field="Country",
+            value="\t".join(header[1:]).strip(),
+            line=header_at + 1,
+        )
     vintage, basis = vintage_for(months[0], fetched_on)
     records, seen, terminated = [], set(), False
     for i in range(header_at + 1, len(rows)):
@@ -107,7 +117,7 @@ def parse_slt_table5(relpath: str, body: bytes, fetched_on: date | None = None) 
             terminated = True
             break
         cells = row[1:]
-        if len(cells) < len(months) or any(c.strip() for c in cells[len(months):]):
+        if len(cells) < len(months) or any(c.strip() for c in cells[len(months) :]):
             raise ParseError(relpath, f"expected {len(months)} month cells", field=label, value=row, line=line)
         country = normalise_country(label)
         for month, cell in zip(months, cells, strict=False):
@@ -117,31 +127,39 @@ def parse_slt_table5(relpath: str, body: bytes, fetched_on: date | None = None) 
             if key in seen:
                 raise ParseError(relpath, "duplicate (month, country)", field=label, value=str(key), line=line)
             seen.add(key)
-            records.append({
-                "month": month, "country": country, "row_kind": holdings_row_kind(country),
-                "holdings_usd_bn": number(relpath, cell, field=f"{label} {month:%Y-%m}", line=line),
-                "source_file": "slt_table5.txt", "vintage": vintage, "vintage_basis": basis,
-                "series_note": None,
-            })
+            records.append(
+                {
+                    "month": month,
+                    "country": country,
+                    "row_kind": holdings_row_kind(country),
+                    "holdings_usd_bn": number(relpath, cell, field=f"{label} {month:%Y-%m}", line=line),
+                    "source_file": "slt_table5.txt",
+                    "vintage": vintage,
+                    "vintage_basis": basis,
+                    "series_note": None,
+                }
+            )
     if not terminated or "Grand Total" not in {r["country"] for r in records}:
-        raise ParseError(relpath, "truncated: country rows must end with Grand Total and a blank/Notes line",
-                         field="Grand Total")
+        raise ParseError(
+            relpath, "truncated: country rows must end with Grand Total and a blank/Notes line", field="Grand Total"
+        )
     return frame(HOLDINGS, records)
 
 
 # --- slt_table3: long format, holdings and net purchases -----------------------------------------
 
+
 def parse_slt_table3(relpath: str, body: bytes, fetched_on: date | None = None) -> pd.DataFrame:
     rows = split_rows(relpath, decode(relpath, body))
     names_at = next((i for i, r in enumerate(rows) if r and r[0].strip() == "country"), None)
     if names_at is None:
-        raise ParseError(relpath, "no machine column-name row (country, country_code, date, for_treas_pos…)",
-                         field="country")
+        raise ParseError(
+            relpath, "no machine column-name row (country, country_code, date, for_treas_pos…)", field="country"
+        )
     names = [c.strip() for c in rows[names_at]]
     missing = [n for n in ("country_code", "date", *FLOW_FIELDS) if n not in names]
     if missing:
-        raise ParseError(relpath, "column-name row lacks required columns", field=", ".join(missing),
-                         line=names_at + 1)
+        raise ParseError(relpath, "column-name row lacks required columns", field=", ".join(missing), line=names_at + 1)
     at = {n: names.index(n) for n in ("country", "country_code", "date", *FLOW_FIELDS)}
     raw, terminated = [], False
     for i in range(names_at + 1, len(rows)):
@@ -153,41 +171,57 @@ def parse_slt_table3(relpath: str, body: bytes, fetched_on: date | None = None) 
             raise ParseError(relpath, f"row has {len(row)} fields, expected {len(names)}", value=row, line=line)
         label, code_text = row[at["country"]].strip(), row[at["country_code"]].strip()
         if not code_text.isdigit():
-            raise ParseError(relpath, "country code is not an integer", field="country_code", value=code_text,
-                             line=line)
+            raise ParseError(
+                relpath, "country code is not an integer", field="country_code", value=code_text, line=line
+            )
         when = row[at["date"]].strip()
         month = _iso_month(relpath, when, field="date", line=line)
-        values = {ours: number(relpath, row[at[theirs]], field=f"{theirs} ({label} {when})", line=line)
-                  for theirs, ours in FLOW_FIELDS.items()}
+        values = {
+            ours: number(relpath, row[at[theirs]], field=f"{theirs} ({label} {when})", line=line)
+            for theirs, ours in FLOW_FIELDS.items()
+        }
         raw.append((line, label, int(code_text), month, values))
     if not terminated or not any(code == 99996 for _, _, code, _, _ in raw):
-        raise ParseError(relpath, "truncated: data rows must include Grand Total (99996) and end with a "
-                         "blank/Notes line", field="country_code")
+        raise ParseError(
+            relpath,
+            "truncated: data rows must include Grand Total (99996) and end with a blank/Notes line",
+            field="country_code",
+        )
     vintage, basis = vintage_for(max(r[3] for r in raw), fetched_on)
     records, seen, last = [], set(), {}
     for line, label, code, month, values in raw:
         if (month, code) in seen:
-            raise ParseError(relpath, "duplicate (month, country_code)", field=label,
-                             value=f"{month:%Y-%m} {code}", line=line)
+            raise ParseError(
+                relpath, "duplicate (month, country_code)", field=label, value=f"{month:%Y-%m} {code}", line=line
+            )
         if code in last and month >= last[code]:
-            raise ParseError(relpath, "months must run newest first within a country", field=label,
-                             value=f"{month:%Y-%m}", line=line)
+            raise ParseError(
+                relpath, "months must run newest first within a country", field=label, value=f"{month:%Y-%m}", line=line
+            )
         seen.add((month, code))
         last[code] = month
         country = normalise_country(label)
-        records.append({"month": month, "country": country, "country_code": code,
-                        "row_kind": flows_row_kind(country, code), **values,
-                        "vintage": vintage, "vintage_basis": basis})
+        records.append(
+            {
+                "month": month,
+                "country": country,
+                "country_code": code,
+                "row_kind": flows_row_kind(country, code),
+                **values,
+                "vintage": vintage,
+                "vintage_basis": basis,
+            }
+        )
     return frame(FLOWS, records)
 
 
 # --- mfh.txt: frozen legacy table ----------------------------------------------------------------
 
+
 def refuse_mfh(relpath: str, body: bytes) -> None:
     """Recognise mfh.txt (newest month, footer date) and raise StaleSourceError; ParseError if unrecognisable."""
     lines = decode(relpath, body).splitlines()
-    months_at = next((i for i, ln in enumerate(lines) if ln.split() and all(t in MONTHS for t in ln.split())),
-                     None)
+    months_at = next((i for i, ln in enumerate(lines) if ln.split() and all(t in MONTHS for t in ln.split())), None)
     years = lines[months_at + 1].split() if months_at is not None and months_at + 1 < len(lines) else []
     if months_at is None or not years or years[0] != "Country" or not years[1:] or not years[1].isdigit():
         raise ParseError(relpath, "not the mfh.txt layout: no month row followed by a 'Country' year row")
@@ -199,11 +233,16 @@ def refuse_mfh(relpath: str, body: bytes) -> None:
         since = f"{frozen:%B %Y}"
     except (ValueError, TypeError):
         frozen, since = None, f"the month after {newest:%B %Y}"
-    raise StaleSourceError(relpath, f"frozen upstream since {since} (newest month {newest:%Y-%m}); "
-                           "use slt_table5.txt", newest_month=newest, frozen_since=frozen)
+    raise StaleSourceError(
+        relpath,
+        f"frozen upstream since {since} (newest month {newest:%Y-%m}); use slt_table5.txt",
+        newest_month=newest,
+        frozen_since=frozen,
+    )
 
 
 # --- the module contract -------------------------------------------------------------------------
+
 
 def transform(relpath: str, body: bytes, fetched_on: date | None = None) -> dict[str, pd.DataFrame]:
     name = PurePosixPath(relpath).name
@@ -229,10 +268,21 @@ def extract_offline(snapshot_dir: Path) -> list[Payload]:
     """Every file under tic/: history first, then other history vintages, slt_table5, slt_table3, mfh.txt."""
     folder = Path(snapshot_dir) / SOURCE
     # Every visible entry but folders: a FIFO, device or outside link is refused by read_snapshot_file in one line
-    files = sorted((p for p in folder.iterdir() if not p.name.startswith(".") and not p.is_dir()),
-                   key=_load_order) if folder.is_dir() else []
-    return [Payload(source=SOURCE, relpath=f"{SOURCE}/{p.name}", url=f"snapshot:{SOURCE}/{p.name}",
-                    body=read_snapshot_file(snapshot_dir, p), offline=True) for p in files]
+    files = (
+        sorted((p for p in folder.iterdir() if not p.name.startswith(".") and not p.is_dir()), key=_load_order)
+        if folder.is_dir()
+        else []
+    )
+    return [
+        Payload(
+            source=SOURCE,
+            relpath=f"{SOURCE}/{p.name}",
+            url=f"snapshot:{SOURCE}/{p.name}",
+            body=read_snapshot_file(snapshot_dir, p),
+            offline=True,
+        )
+        for p in files
+    ]
 
 
 def extract_live(http: Http, state: dict[str, date]) -> Iterator[Payload]:

@@ -37,11 +37,31 @@ FOOTER = "Department of the Treasury"
 _STAMP = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4}|\d{2})")
 _FOOTNOTE_START = re.compile(r"(\d{1,2})/\s")
 _SERIES_MARK = re.compile(r"Series\s+(\d{1,2})/")
-_COMPARISON = re.compile(r"Series\s+([IVXLC]+)\s+estimate\s+for\s+([A-Za-z]+)\s+(\d{4})\s+is\s+shown\s+for\s+"
-                         r"comparison\s+only", re.IGNORECASE)
-_MONTH_NAMES = {m: i for i, m in enumerate(
-    ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
-     "november", "december"), start=1)}
+_COMPARISON = re.compile(
+    r"Series\s+([IVXLC]+)\s+estimate\s+for\s+([A-Za-z]+)\s+(\d{4})\s+is\s+shown\s+for\s+"
+    r"comparison\s+only",
+    re.IGNORECASE,
+)
+_MONTH_NAMES = {
+    m: i
+    for i, m in enumerate(
+        (
+            "january",
+            "february",
+            "march",
+            "april",
+            "may",
+            "june",
+            "july",
+            "august",
+            "september",
+            "october",
+            "november",
+            "december",
+        ),
+        start=1,
+    )
+}
 
 
 def _cell(row: list[str], j: int) -> str:
@@ -61,28 +81,29 @@ def _stamp(relpath: str, rows: list[list[str]], footer_at: int) -> date:
             try:
                 return date(year + 2000 if year < 100 else year, month, day)
             except ValueError:
-                raise ParseError(relpath, "impossible vintage date", field="vintage stamp", value=m.group(0),
-                                 line=i + 1) from None
-    raise ParseError(relpath, "no M/D/YYYY vintage stamp under the footer", field="vintage stamp",
-                     line=footer_at + 2)
+                raise ParseError(
+                    relpath, "impossible vintage date", field="vintage stamp", value=m.group(0), line=i + 1
+                ) from None
+    raise ParseError(relpath, "no M/D/YYYY vintage stamp under the footer", field="vintage stamp", line=footer_at + 2)
 
 
 def _footnotes(rows: list[list[str]], footer_at: int) -> dict[str, str]:
     notes: dict[str, list[str]] = {}
     current = None
-    for row in rows[footer_at + 1:]:
+    for row in rows[footer_at + 1 :]:
         text = _cell(row, 0)
         m = _FOOTNOTE_START.match(text)
         if m:
             current = m.group(1)
-            notes[current] = [text[m.end():]]
+            notes[current] = [text[m.end() :]]
         elif current and text:
             notes[current].append(text)
     return {k: " ".join(" ".join(v).split()) for k, v in notes.items()}
 
 
-def _kept_duplicate(relpath: str, rows, month_at: int, cols: list[int], mon: str, year: int,
-                    notes: dict[str, str]) -> tuple[int, str]:
+def _kept_duplicate(
+    relpath: str, rows, month_at: int, cols: list[int], mon: str, year: int, notes: dict[str, str]
+) -> tuple[int, str]:
     """Which of two same-month columns is the series kept, and the note for its rows."""
     where = f"{mon} {year} columns"
     if month_at < 2:
@@ -91,23 +112,38 @@ def _kept_duplicate(relpath: str, rows, month_at: int, cols: list[int], mon: str
     marks = [m.group(1) for j in cols if (m := _SERIES_MARK.match(_cell(top, j)))]
     series = [_cell(bottom, j) for j in cols]
     if len(marks) != 1 or not all(series):
-        raise ParseError(relpath, "duplicate month columns lack 'Series N/' labels", field=where,
-                         value=[_cell(top, j) for j in cols] + series, line=month_at - 1)
+        raise ParseError(
+            relpath,
+            "duplicate month columns lack 'Series N/' labels",
+            field=where,
+            value=[_cell(top, j) for j in cols] + series,
+            line=month_at - 1,
+        )
     note = notes.get(marks[0], "")
     m = _COMPARISON.search(note)
     if not m:
-        raise ParseError(relpath, f"footnote {marks[0]}/ does not say which series is for comparison only",
-                         field=where, value=note[:120] or None)
+        raise ParseError(
+            relpath,
+            f"footnote {marks[0]}/ does not say which series is for comparison only",
+            field=where,
+            value=note[:120] or None,
+        )
     if _MONTH_NAMES.get(m.group(2).lower()) != MONTHS[mon] or int(m.group(3)) != year:
         raise ParseError(relpath, f"footnote {marks[0]}/ is about another month", field=where, value=m.group(0))
     dropped = m.group(1).upper()
     kept = [j for j, s in zip(cols, series, strict=True) if s.upper() != dropped]
     if len(kept) != 1:
-        raise ParseError(relpath, f"footnote {marks[0]}/ names Series {dropped}, matching no single column",
-                         field=where, value=series)
+        raise ParseError(
+            relpath,
+            f"footnote {marks[0]}/ names Series {dropped}, matching no single column",
+            field=where,
+            value=series,
+        )
     kept_series = series[cols.index(kept[0])]
-    return kept[0], (f"series break {marks[0]}/: Series {kept_series} kept; Series {dropped} estimate "
-                     "(shown for comparison only) dropped")
+    return kept[0], (
+        f"series break {marks[0]}/: Series {kept_series} kept; Series {dropped} estimate "
+        "(shown for comparison only) dropped"
+    )
 
 
 def _columns(relpath: str, rows, month_at: int, notes: dict[str, str]):
@@ -118,26 +154,44 @@ def _columns(relpath: str, rows, month_at: int, notes: dict[str, str]):
         years_at += 1
     years_row = rows[years_at] if years_at < len(rows) else []
     if _cell(years_row, 0) != "Country":
-        raise ParseError(relpath, "month row is not followed by the 'Country' year row", field="Country",
-                         value=years_row[:3] or None, line=years_at + 1)
+        raise ParseError(
+            relpath,
+            "month row is not followed by the 'Country' year row",
+            field="Country",
+            value=years_row[:3] or None,
+            line=years_at + 1,
+        )
     cols = [j for j in range(1, len(months_row)) if _cell(months_row, j)]
     years = {_cell(years_row, j) for j in cols}
-    if len(years) != 1 or not next(iter(years)).isdigit() or any(
-            _cell(years_row, j) for j in range(1, len(years_row)) if j not in cols):
-        raise ParseError(relpath, "a block's year row must give one calendar year under every month",
-                         field="Country", value=sorted(years), line=years_at + 1)
+    if (
+        len(years) != 1
+        or not next(iter(years)).isdigit()
+        or any(_cell(years_row, j) for j in range(1, len(years_row)) if j not in cols)
+    ):
+        raise ParseError(
+            relpath,
+            "a block's year row must give one calendar year under every month",
+            field="Country",
+            value=sorted(years),
+            line=years_at + 1,
+        )
     year = int(years.pop())
     nums = [MONTHS[_cell(months_row, j)] for j in cols]
-    if any(a < b for a, b in zip(nums, nums[1:], strict=False)) or any(
-            nums.count(n) > 2 for n in nums):
-        raise ParseError(relpath, "months must run Dec→Jan left to right", field=f"{year} month row",
-                         value=[_cell(months_row, j) for j in cols], line=month_at + 1)
+    if any(a < b for a, b in zip(nums, nums[1:], strict=False)) or any(nums.count(n) > 2 for n in nums):
+        raise ParseError(
+            relpath,
+            "months must run Dec→Jan left to right",
+            field=f"{year} month row",
+            value=[_cell(months_row, j) for j in cols],
+            line=month_at + 1,
+        )
     kept = []
     for n in sorted(set(nums), reverse=True):
         same = [j for j, k in zip(cols, nums, strict=True) if k == n]
         mon = _cell(months_row, same[0])
-        j, note = (same[0], None) if len(same) == 1 else _kept_duplicate(
-            relpath, rows, month_at, same, mon, year, notes)
+        j, note = (
+            (same[0], None) if len(same) == 1 else _kept_duplicate(relpath, rows, month_at, same, mon, year, notes)
+        )
         kept.append((j, month_end(year, n), note))
     return year, years_at, kept
 
@@ -157,8 +211,9 @@ def parse_mfhhis01(relpath: str, body: bytes) -> pd.DataFrame:
         year, years_at, cols = _columns(relpath, rows, month_at, notes)
         month_cols = {j for j in range(1, len(rows[month_at])) if _cell(rows[month_at], j)}
         if last_year is not None and year >= last_year:
-            raise ParseError(relpath, "year blocks must run newest first", field="Country", value=year,
-                             line=years_at + 1)
+            raise ParseError(
+                relpath, "year blocks must run newest first", field="Country", value=year, line=years_at + 1
+            )
         last_year = year
         # The block runs to the next block's Series header rows (or its month row) or the footer.
         end = month_rows[b + 1] if b + 1 < len(month_rows) else footer_at
@@ -171,16 +226,16 @@ def parse_mfhhis01(relpath: str, body: bytes) -> pd.DataFrame:
             values = [c.strip() for c in row[1:]]
             if not label:
                 if any(v and set(v) != {"-"} for v in values):
-                    raise ParseError(relpath, "values without a country label", field=f"{year} block",
-                                     value=row, line=line)
+                    raise ParseError(
+                        relpath, "values without a country label", field=f"{year} block", value=row, line=line
+                    )
                 continue
             if label.lower().startswith("of which"):
                 memo = True
                 continue
             stray = [row[j] for j in range(1, len(row)) if j not in month_cols and row[j].strip()]
             if stray:
-                raise ParseError(relpath, "value in a column with no month", field=label, value=stray,
-                                 line=line)
+                raise ParseError(relpath, "value in a column with no month", field=label, value=stray, line=line)
             country = normalise_country(label)
             if memo and not country.startswith("Foreign Official"):
                 country = "Foreign Official: " + country
@@ -190,16 +245,27 @@ def parse_mfhhis01(relpath: str, body: bytes) -> pd.DataFrame:
                 if not cell:
                     continue  # blank = country not listed that year
                 if (month, country) in seen:
-                    raise ParseError(relpath, "duplicate (month, country)", field=label,
-                                     value=f"{month:%Y-%m} {country}", line=line)
+                    raise ParseError(
+                        relpath, "duplicate (month, country)", field=label, value=f"{month:%Y-%m} {country}", line=line
+                    )
                 seen.add((month, country))
-                records.append({
-                    "month": month, "country": country, "row_kind": holdings_row_kind(country, memo),
-                    "holdings_usd_bn": number(relpath, cell, field=f"{label} {month:%b %Y}", line=line),
-                    "source_file": SOURCE_FILE, "vintage": vintage, "vintage_basis": "stamp",
-                    "series_note": note,
-                })
+                records.append(
+                    {
+                        "month": month,
+                        "country": country,
+                        "row_kind": holdings_row_kind(country, memo),
+                        "holdings_usd_bn": number(relpath, cell, field=f"{label} {month:%b %Y}", line=line),
+                        "source_file": SOURCE_FILE,
+                        "vintage": vintage,
+                        "vintage_basis": "stamp",
+                        "series_note": note,
+                    }
+                )
         if not has_total:
-            raise ParseError(relpath, f"block {year} has no Grand Total row (truncated or reshaped)",
-                             field="Grand Total", line=years_at + 1)
+            raise ParseError(
+                relpath,
+                f"block {year} has no Grand Total row (truncated or reshaped)",
+                field="Grand Total",
+                line=years_at + 1,
+            )
     return frame(HOLDINGS, records)

@@ -18,8 +18,10 @@ from warehouse.countries import TIC_ALIASES
 from warehouse.schema import TABLES
 
 HOLDINGS, FLOWS = "foreign_holdings", "foreign_flows"
-MONTHS = {m: i for i, m in enumerate(
-    ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), start=1)}
+MONTHS = {
+    m: i
+    for i, m in enumerate(("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), start=1)
+}
 
 GROUPS = frozenset({"Oil Exporters", "Caribbean Banking Centers"})
 IO_ROWS = frozenset({"International", "Total Regional Organizations", "Total IROs"})
@@ -29,6 +31,7 @@ _OF_WHICH = re.compile(r"^of which:\s*", re.IGNORECASE)
 _ALIASES = TIC_ALIASES  # source spellings -> stored labels: warehouse/countries.py
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 _NOT_AVAILABLE = "n.a."
+
 
 def normalise_country(raw: str) -> str:
     """One label per country/aggregate across mfhhis01, slt_table5, slt_table3 and mfh.txt."""
@@ -66,7 +69,9 @@ def flows_row_kind(country: str, code: int) -> str:
         return "region"
     return "country"
 
+
 # --- text helpers ---------------------------------------------------------------------------------
+
 
 def decode(relpath: str, body: bytes) -> str:
     if not body or not body.strip():
@@ -105,6 +110,7 @@ def number(relpath: str, cell: str, *, field: str, line: int) -> float | None:
 
 def month_end(year: int, month: int) -> date:
     return date(year, month, calendar.monthrange(year, month)[1])
+
 
 def frame(table: str, records: list[dict]) -> pd.DataFrame:
     cols = TABLES[table].parsed_columns

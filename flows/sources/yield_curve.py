@@ -37,8 +37,21 @@ YEARLY_RELPATH = "treasury/daily-treasury-rates_{year}.csv"
 # Header name -> tenor in months. Treasury spells the 6-week bill "1.5 Month" in the yearly download;
 # "1.5 Mo" is accepted in case the archive adopts the short style when it is extended.
 TENOR_MONTHS: dict[str, float] = {
-    "1 Mo": 1, "1.5 Month": 1.5, "1.5 Mo": 1.5, "2 Mo": 2, "3 Mo": 3, "4 Mo": 4, "6 Mo": 6,
-    "1 Yr": 12, "2 Yr": 24, "3 Yr": 36, "5 Yr": 60, "7 Yr": 84, "10 Yr": 120, "20 Yr": 240, "30 Yr": 360,
+    "1 Mo": 1,
+    "1.5 Month": 1.5,
+    "1.5 Mo": 1.5,
+    "2 Mo": 2,
+    "3 Mo": 3,
+    "4 Mo": 4,
+    "6 Mo": 6,
+    "1 Yr": 12,
+    "2 Yr": 24,
+    "3 Yr": 36,
+    "5 Yr": 60,
+    "7 Yr": 84,
+    "10 Yr": 120,
+    "20 Yr": 240,
+    "30 Yr": 360,
 }
 
 _DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4}|\d{2})")
@@ -46,6 +59,7 @@ _YEARLY_NAME = re.compile(r"daily-treasury-rates_(\d{4})\.csv")
 
 
 # --------------------------------------------------------------------------- extract
+
 
 def extract_offline(snapshot_dir: Path) -> list[Payload]:
     """The archive first, then the yearly files by ascending year, so newer files win on overlaps."""
@@ -58,8 +72,15 @@ def extract_offline(snapshot_dir: Path) -> list[Payload]:
     out = []
     for path in [*archives, *yearly]:
         relpath = f"treasury/{path.name}"
-        out.append(Payload(source=SOURCE, relpath=relpath, url="snapshot:" + relpath,
-                           body=read_snapshot_file(snapshot_dir, path), offline=True))
+        out.append(
+            Payload(
+                source=SOURCE,
+                relpath=relpath,
+                url="snapshot:" + relpath,
+                body=read_snapshot_file(snapshot_dir, path),
+                offline=True,
+            )
+        )
     return out
 
 
@@ -89,6 +110,7 @@ def live_state(con) -> dict[str, date]:
 
 # --------------------------------------------------------------------------- transform
 
+
 def transform(relpath: str, body: bytes, fetched_on: date | None = None) -> dict[str, pd.DataFrame]:
     name = PurePosixPath(relpath).name
     if not (name.startswith("yield-curve-rates") or name.startswith("daily-treasury-rates")):
@@ -117,15 +139,22 @@ def transform(relpath: str, body: bytes, fetched_on: date | None = None) -> dict
         if not any(cell.strip() for cell in row):
             continue
         if len(row) != len(header):
-            raise ParseError(relpath, f"expected {len(header)} fields, found {len(row)}", line=lineno,
-                             field="row", value=",".join(row)[:80])
+            raise ParseError(
+                relpath,
+                f"expected {len(header)} fields, found {len(row)}",
+                line=lineno,
+                field="row",
+                value=",".join(row)[:80],
+            )
         day = _parse_date(relpath, row[0].strip(), lineno)
         if file_year is not None and day.year != file_year:
-            raise ParseError(relpath, f"date outside the file's year {file_year}", field="Date",
-                             value=row[0], line=lineno)
+            raise ParseError(
+                relpath, f"date outside the file's year {file_year}", field="Date", value=row[0], line=lineno
+            )
         if previous is not None and day >= previous:
-            raise ParseError(relpath, "dates must run newest first without repeats", field="Date",
-                             value=row[0], line=lineno)
+            raise ParseError(
+                relpath, "dates must run newest first without repeats", field="Date", value=row[0], line=lineno
+            )
         previous = day
         for cell, months, column in zip(row[1:], tenors, header[1:], strict=True):
             cell = cell.strip()
@@ -135,12 +164,14 @@ def transform(relpath: str, body: bytes, fetched_on: date | None = None) -> dict
             tenor_out.append(months)
             values.append(_parse_yield(relpath, column, cell, lineno))
 
-    frame = pd.DataFrame({
-        "date": pd.to_datetime(pd.Series(dates, dtype="object")),
-        "tenor_months": pd.Series(tenor_out, dtype="float64"),
-        "yield_pct": pd.Series(values, dtype="float64"),
-        "source_file": pd.Series([name] * len(dates), dtype="object"),
-    })
+    frame = pd.DataFrame(
+        {
+            "date": pd.to_datetime(pd.Series(dates, dtype="object")),
+            "tenor_months": pd.Series(tenor_out, dtype="float64"),
+            "yield_pct": pd.Series(values, dtype="float64"),
+            "source_file": pd.Series([name] * len(dates), dtype="object"),
+        }
+    )
     frame = frame.sort_values(["date", "tenor_months"], ignore_index=True)
     return {TABLE: frame[COLUMNS]}
 
@@ -149,8 +180,9 @@ def transform(relpath: str, body: bytes, fetched_on: date | None = None) -> dict
 _YIELD = r"[+-]?(?:\d+(?:\.\d+)?|\.\d+)"
 
 
-def stage(con, relpath: str, body: bytes, fetched_on: date | None, raw: Path, sha256: str,
-          retrieved: date) -> dict[str, tuple[str, int]] | None:
+def stage(
+    con, relpath: str, body: bytes, fetched_on: date | None, raw: Path, sha256: str, retrieved: date
+) -> dict[str, tuple[str, int]] | None:
     """The file read by DuckDB into a checked staged relation (warehouse/stage.py), or None: then `transform`
     parses it and names what is wrong."""
     name = PurePosixPath(relpath).name
@@ -171,18 +203,28 @@ def stage(con, relpath: str, body: bytes, fetched_on: date | None, raw: Path, sh
     except (ParseError, IndexError):
         return None
     m = _YEARLY_NAME.fullmatch(name)
-    layout = WideCsv(column_numbers=tuple(tenors), number_pattern=_YIELD, date_column="date",
-                     number_column="tenor_months", value_column="yield_pct", constants={"source_file": name},
-                     century_pivot=90, year=int(m.group(1)) if m else None, newest_first=True)
-    staged = stage_wide_csv(con, Path(raw), TABLES[TABLE], layout, data_rows=len(lines) - 1, sha256=sha256,
-                            stage=f"stage_{TABLE}")
+    layout = WideCsv(
+        column_numbers=tuple(tenors),
+        number_pattern=_YIELD,
+        date_column="date",
+        number_column="tenor_months",
+        value_column="yield_pct",
+        constants={"source_file": name},
+        century_pivot=90,
+        year=int(m.group(1)) if m else None,
+        newest_first=True,
+    )
+    staged = stage_wide_csv(
+        con, Path(raw), TABLES[TABLE], layout, data_rows=len(lines) - 1, sha256=sha256, stage=f"stage_{TABLE}"
+    )
     return checked(con, TABLES[TABLE], staged, retrieved)
 
 
 def _tenor_columns(relpath: str, header: list[str]) -> list[float]:
     if not header or header[0] != "Date":
-        raise ParseError(relpath, "first column must be 'Date'", field="header", value=header[0] if header else "",
-                         line=1)
+        raise ParseError(
+            relpath, "first column must be 'Date'", field="header", value=header[0] if header else "", line=1
+        )
     if len(header) < 2:
         raise ParseError(relpath, "no tenor columns", field="header", value=",".join(header), line=1)
     tenors = []
@@ -191,8 +233,9 @@ def _tenor_columns(relpath: str, header: list[str]) -> list[float]:
             raise ParseError(relpath, "unknown tenor column", field="header", value=column, line=1)
         tenors.append(float(TENOR_MONTHS[column]))
     if len(set(tenors)) != len(tenors):
-        raise ParseError(relpath, "the same tenor appears in two columns", field="header",
-                         value=",".join(header), line=1)
+        raise ParseError(
+            relpath, "the same tenor appears in two columns", field="header", value=",".join(header), line=1
+        )
     return tenors
 
 

@@ -18,13 +18,19 @@ from flows.report.render import lookup
 from tests.flows.test_run import offline_run
 
 CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--no-first-run"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(CHROMIUM is None, reason="Debian chromium is not installed (apt-get install chromium; "
-                                                ".ci/run installs it)"),
+    pytest.mark.skipif(
+        CHROMIUM is None, reason="Debian chromium is not installed (apt-get install chromium; .ci/run installs it)"
+    ),
 ]
 
 
@@ -63,13 +69,19 @@ def test_report_renders_offline_with_the_numbers_of_results_json(browser, report
 
     data = json.loads((folder / "results.json").read_text())
     metrics = page.eval_on_selector_all(
-        "[data-metric]", "els => els.map(e => [e.dataset.metric, e.dataset.value, e.dataset.kind, "
-                         "e.dataset.digits, e.innerText])")
+        "[data-metric]",
+        "els => els.map(e => [e.dataset.metric, e.dataset.value, e.dataset.kind, e.dataset.digits, e.innerText])",
+    )
     paths = {m[0] for m in metrics}
-    for required in ("interest.cumulative_10y_delta_usd_bn.p50", "interest.cumulative_10y_delta_usd_bn.p5",
-                     "interest.cumulative_10y_delta_usd_bn.p95", "yields.10y.peak_shift_bp.p50",
-                     "prices.10y.price_change_pct.p50", "interest.by_fiscal_year.0.delta_interest_usd_bn.p50",
-                     "first_fy_interest_over_20pct_outlays.share_of_draws_crossing"):
+    for required in (
+        "interest.cumulative_10y_delta_usd_bn.p50",
+        "interest.cumulative_10y_delta_usd_bn.p5",
+        "interest.cumulative_10y_delta_usd_bn.p95",
+        "yields.10y.peak_shift_bp.p50",
+        "prices.10y.price_change_pct.p50",
+        "interest.by_fiscal_year.0.delta_interest_usd_bn.p50",
+        "first_fy_interest_over_20pct_outlays.share_of_draws_crossing",
+    ):
         assert required in paths
     for path, raw, kind, digits, text in metrics:
         value = lookup(data, path)
@@ -118,8 +130,25 @@ def with_sweep(reports, prefect_harness) -> Path:
     from flows.cli import app
     from tests.flows.test_run import _RUN
 
-    res = CliRunner().invoke(app, ["scenario", "sweep", "--size", "100,600", "--months", "1,12", "--draws", "20",
-                                   "--name", "browser", "--db", _RUN["db"], "--reports-dir", str(reports.parent)])
+    res = CliRunner().invoke(
+        app,
+        [
+            "scenario",
+            "sweep",
+            "--size",
+            "100,600",
+            "--months",
+            "1,12",
+            "--draws",
+            "20",
+            "--name",
+            "browser",
+            "--db",
+            _RUN["db"],
+            "--reports-dir",
+            str(reports.parent),
+        ],
+    )
     assert res.exit_code == 0, res.output
     return reports / "sweep-browser"
 
@@ -146,10 +175,12 @@ def test_the_day_page_compares_scenarios_and_links_csvs_and_sweeps(browser, repo
         data = json.loads((reports / name / "results.json").read_text())
         assert [int(r["fiscal_year"]) for r in fy] == [r["fiscal_year"] for r in data["interest"]["by_fiscal_year"]]
         assert float(fy[0]["delta_interest_usd_bn_p50"]) == pytest.approx(
-            data["interest"]["by_fiscal_year"][0]["delta_interest_usd_bn"]["p50"])
+            data["interest"]["by_fiscal_year"][0]["delta_interest_usd_bn"]["p50"]
+        )
         monthly = list(csv.DictReader((reports / name / "monthly.csv").open()))
-        assert len(monthly) == data["horizon_months"] and float(monthly[5]["yield_10y_shift_bp_p50"]) == \
-            pytest.approx(data["yields"]["10y"]["path_bp"]["p50"][5])
+        assert len(monthly) == data["horizon_months"] and float(monthly[5]["yield_10y_shift_bp_p50"]) == pytest.approx(
+            data["yields"]["10y"]["path_bp"]["p50"][5]
+        )
     # the sweep is linked from the day page and from reports/index.html, and its page links back
     assert day.locator("#sweeps a[href='sweep-browser/index.html']").count() == 1
     day.click("#sweeps a[href='sweep-browser/index.html']")
@@ -162,5 +193,7 @@ def test_the_day_page_compares_scenarios_and_links_csvs_and_sweeps(browser, repo
     assert seen["errors"] == []
     day.close()
     page, _ = open_page(browser, reports / "japan-fire-sale" / "index.html")
-    assert page.locator("a[href='fiscal_years.csv']").count() == 1 and page.locator("a[href='monthly.csv']").count() == 1
+    assert (
+        page.locator("a[href='fiscal_years.csv']").count() == 1 and page.locator("a[href='monthly.csv']").count() == 1
+    )
     page.close()

@@ -111,9 +111,7 @@ def test_record_has_every_kind_and_the_headline_cell(record):
         assert p.kind == kind and p.ci_low < p.estimate < p.ci_high
     for kind in ("data_tic_lp", "prior", "posterior"):
         grid = {
-            (p.tenor, p.horizon_months, p.unit)
-            for p in record.params
-            if p.name == "yield_impact" and p.kind == kind
+            (p.tenor, p.horizon_months, p.unit) for p in record.params if p.name == "yield_impact" and p.kind == kind
         }
         assert len(grid) == 5 * 25 * 2, kind
     assert record.sample_start and record.sample_end and record.caveats
@@ -124,9 +122,7 @@ def test_deterministic_same_inputs_same_record(inputs, record):
     # A second run (another code version, so the id must differ) reproduces every other field exactly.
     again = calibrate(inputs, inputs.as_of, "test-2", created_at=FIXED)
     assert again.id != record.id
-    assert again.model_dump(exclude={"id", "code_version"}) == record.model_dump(
-        exclude={"id", "code_version"}
-    )
+    assert again.model_dump(exclude={"id", "code_version"}) == record.model_dump(exclude={"id", "code_version"})
     assert record.id == record_id(data_hash(inputs), "test-1", inputs.as_of)
     assert again.id == record_id(data_hash(inputs), "test-2", inputs.as_of)
 

@@ -28,8 +28,16 @@ def test_qe1_replication_within_the_stated_tolerance(snapshot_dir):
     -24, -21, -16, +12, -51, +1, -2, +7 (reference README): -94, within 15 bp of the paper."""
     fred = _fred_from_csv(snapshot_dir / "fred" / "DGS10.csv", "DGS10")
     q = qe1_replication(fred)
-    assert q["dates"] == ["2008-11-25", "2008-12-01", "2008-12-16", "2009-01-28", "2009-03-18", "2009-08-12",
-                          "2009-09-23", "2009-11-04"]
+    assert q["dates"] == [
+        "2008-11-25",
+        "2008-12-01",
+        "2008-12-16",
+        "2009-01-28",
+        "2009-03-18",
+        "2009-08-12",
+        "2009-09-23",
+        "2009-11-04",
+    ]
     assert q["moves_bp"] == pytest.approx([-24, -21, -16, 12, -51, 1, -2, 7])
     assert q["sum_bp"] == pytest.approx(-94.0)
     assert abs(q["sum_bp"] - GRRS_QE1_10Y_BP) <= QE1_TOLERANCE_BP and q["within_tolerance"]
@@ -41,8 +49,13 @@ def _days():
 
 def _events():
     # three sized announcements on trading days, one on a Sunday (priced on Monday), one with no amount
-    rows = [("2009-03-18", "total", 1000.0), ("2010-11-03", "total", 500.0), ("2011-09-21", "total", 250.0),
-            ("2020-03-15", "total", 800.0), ("2013-05-22", "", np.nan)]
+    rows = [
+        ("2009-03-18", "total", 1000.0),
+        ("2010-11-03", "total", 500.0),
+        ("2011-09-21", "total", 250.0),
+        ("2020-03-15", "total", 800.0),
+        ("2013-05-22", "", np.nan),
+    ]
     ev = pd.DataFrame(rows, columns=["date", "amount_basis", "total_purchases_usd_bn"])
     return ev.assign(date=pd.to_datetime(ev["date"]), program="X", treasury_purchases_usd_bn=np.nan, in_study="")
 
@@ -75,8 +88,10 @@ def test_known_slope_is_recovered_exactly_and_the_placebo_is_centred_on_zero():
     ev = _events()
     sized = ev.loc[ev["amount_basis"] == "total"]
     first_day = {d: days[days.searchsorted(d)] for d in sized["date"]}
-    moves = {first_day[d]: -2.5 * a / 10_000 * 100 for d, a in zip(sized["date"], sized["total_purchases_usd_bn"],
-                                                                  strict=True)}
+    moves = {
+        first_day[d]: -2.5 * a / 10_000 * 100
+        for d, a in zip(sized["date"], sized["total_purchases_usd_bn"], strict=True)
+    }
     est = {(e.tenor, e.window_days): e for e in event_study(_fred(days, moves, noise=3.0, seed=1), debt, ev)}
     # noise on other days only enters the 2-day window and the placebo; the 1-day window is exact up to it
     e1 = est[("10y", 1)]

@@ -28,8 +28,9 @@ def _inputs():
         fred.append(("DGS10", m, 3.0 + 0.25 * i))
     return make_inputs(
         date(2012, 5, 31),
-        holdings=pd.DataFrame(hold, columns=["month", "country", "holdings_usd_bn", "series_note", "source_file",
-                                             "vintage"]),
+        holdings=pd.DataFrame(
+            hold, columns=["month", "country", "holdings_usd_bn", "series_note", "source_file", "vintage"]
+        ),
         fred=pd.DataFrame(fred, columns=["series_id", "date", "value"]),
     )
 

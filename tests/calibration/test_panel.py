@@ -104,9 +104,7 @@ def test_debt_from_gfdebtn_at_quarter_end_times_marketable_share():
     # before the first point: no extrapolation (the cited MSPD anchors of calibration/data do not apply: their
     # total public debt disagrees with this made-up GFDEBTN)
     assert np.isnan(p.loc["2022-11-30", "mkt_debt_bn"])
-    assert p.loc["2023-03-31", "sale_adj_total_pct"] == pytest.approx(
-        4.0 / p.loc["2023-02-28", "mkt_debt_bn"] * 100
-    )
+    assert p.loc["2023-03-31", "sale_adj_total_pct"] == pytest.approx(4.0 / p.loc["2023-02-28", "mkt_debt_bn"] * 100)
 
 
 def test_two_gfdebtn_observations_in_one_quarter_keep_the_later():
@@ -124,17 +122,17 @@ def test_without_mspd_supply_falls_back_to_total_debt_growth():
     i = make_inputs(i.as_of, holdings=i.holdings, flows=i.flows, fred=i.fred)  # no MSPD rows
     panel = build_panel(i)
     assert "mkt_debt_bn" not in panel.frame and "sale_adj_total_pct" not in panel.frame
-    assert panel.frame.loc["2023-03-31", "d_debt_pct"] == pytest.approx(
-        (31_000 / 30_000 - 1) * 100 / 3, rel=0.05
-    )
+    assert panel.frame.loc["2023-03-31", "d_debt_pct"] == pytest.approx((31_000 / 30_000 - 1) * 100 / 3, rel=0.05)
     assert any("GFDEBTN" in n for n in panel.notes)
 
 
 def test_historical_mspd_anchors_fix_the_marketable_level_in_2009():
     """MSPD January 2009 Table I: total marketable $5,749.9bn (the 2026 share of 0.79 would say ~$8.4tn)."""
     i = _inputs()
-    gf = pd.DataFrame([("GFDEBTN", D("2008-10-01"), 10_700_000.0), ("GFDEBTN", D("2009-01-01"), 11_100_000.0)],
-                      columns=["series_id", "date", "value"])
+    gf = pd.DataFrame(
+        [("GFDEBTN", D("2008-10-01"), 10_700_000.0), ("GFDEBTN", D("2009-01-01"), 11_100_000.0)],
+        columns=["series_id", "date", "value"],
+    )
     hold = i.holdings.assign(month=i.holdings["month"] - pd.DateOffset(years=14) + pd.offsets.MonthEnd(0))
     i = make_inputs(i.as_of, holdings=hold, flows=i.flows.iloc[0:0], fred=pd.concat([i.fred, gf]), debt=i.debt)
     p = build_panel(i).frame

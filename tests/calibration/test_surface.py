@@ -57,7 +57,8 @@ def test_posterior_respects_the_reduced_form_lower_bound():
     # a bound far below the prior changes nothing
     loose = fit_surface({"10y": TenorEvidence(peak_lower_bounds=[("tic", -4.0, 3.0)])}, seed=3, **SMALL)
     assert np.median(loose.posterior.response(1)[:, I10, 0]) == pytest.approx(
-        np.median(loose.prior.response(1)[:, I10, 0]), rel=0.1)
+        np.median(loose.prior.response(1)[:, I10, 0]), rel=0.1
+    )
 
 
 def test_deterministic_for_a_seed():
@@ -73,8 +74,16 @@ def test_literature_conversion_uses_the_sample_market():
     assert mid == pytest.approx(91 / 17.25 * 5750 / 1e4)
     assert mid == pytest.approx(3.03, abs=0.01)
     rows = {r["key"]: r for r in table()}
-    assert {"grrs2011", "kvj2011", "dk2013", "warnock2009", "beltran2013_sr", "kcfed2025", "ahmed_rebucci2024",
-            "martin2015"} <= set(rows)
+    assert {
+        "grrs2011",
+        "kvj2011",
+        "dk2013",
+        "warnock2009",
+        "beltran2013_sr",
+        "kcfed2025",
+        "ahmed_rebucci2024",
+        "martin2015",
+    } <= set(rows)
     assert rows["martin2015"]["in_prior"] is False
     d = draw_prior("level", 5000, np.random.default_rng(0))
     assert (d > 0).all()
@@ -87,12 +96,27 @@ def test_each_estimator_enters_by_what_it_identifies():
     from calibration.record import Z90, Param
 
     def p(kind, est, sd, h=0, unit="bp_per_1pct_debt", name="yield_impact"):
-        return Param(name=name, tenor="10y", horizon_months=h, unit=unit, kind=kind, estimate=est,
-                     ci_low=est - Z90 * sd, ci_high=est + Z90 * sd, n_obs=10)
+        return Param(
+            name=name,
+            tenor="10y",
+            horizon_months=h,
+            unit=unit,
+            kind=kind,
+            estimate=est,
+            ci_low=est - Z90 * sd,
+            ci_high=est + Z90 * sd,
+            n_obs=10,
+        )
 
-    ev = evidence_for_surface([p("data_event_study", 2.3, 0.5), p("data_tic_lp", -3.7, 3.5),
-                               p("data_custody_lp", -4.3, 3.2), p("data_tic_lp", 9.0, 3.0, h=6),
-                               p("data_event_study", 2.9, 1.0, unit="bp_per_100bn"),
-                               p("data_event_study", 2.2, 0.6, name="yield_impact_event_1d")])["10y"]
+    ev = evidence_for_surface(
+        [
+            p("data_event_study", 2.3, 0.5),
+            p("data_tic_lp", -3.7, 3.5),
+            p("data_custody_lp", -4.3, 3.2),
+            p("data_tic_lp", 9.0, 3.0, h=6),
+            p("data_event_study", 2.9, 1.0, unit="bp_per_100bn"),
+            p("data_event_study", 2.2, 0.6, name="yield_impact_event_1d"),
+        ]
+    )["10y"]
     assert [(round(b, 6), round(s, 6)) for _, b, s in ev.level] == [(2.3, 0.5)]
     assert sorted(round(b, 6) for _, b, _ in ev.peak_lower_bounds) == [-4.3, -3.7]

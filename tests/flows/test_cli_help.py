@@ -11,10 +11,25 @@ from typer.testing import CliRunner
 from flows.cli import app
 from tests.conftest import REPO
 
-COMMANDS = [["run"], ["serve"], ["refresh"], ["snapshot", "export"], ["sql"], ["db"], ["calibrate"],
-            ["calibrate", "list"], ["calibrate", "show"], ["calibrate", "backtest"], ["scenario", "list"],
-            ["scenario", "run"], ["scenario", "show"], ["scenario", "diff"], ["scenario", "schema"],
-            ["scenario", "backcast"], ["scenario", "sweep"]]
+COMMANDS = [
+    ["run"],
+    ["serve"],
+    ["refresh"],
+    ["snapshot", "export"],
+    ["sql"],
+    ["db"],
+    ["calibrate"],
+    ["calibrate", "list"],
+    ["calibrate", "show"],
+    ["calibrate", "backtest"],
+    ["scenario", "list"],
+    ["scenario", "run"],
+    ["scenario", "show"],
+    ["scenario", "diff"],
+    ["scenario", "schema"],
+    ["scenario", "backcast"],
+    ["scenario", "sweep"],
+]
 
 
 @pytest.mark.parametrize("cmd", COMMANDS, ids=" ".join)
@@ -33,14 +48,23 @@ def test_the_readme_lists_every_command():
     for cmd in COMMANDS:
         if cmd[-1] == "serve" or len(cmd) == 1 or cmd[0] in ("scenario", "snapshot", "calibrate"):
             assert f"tshock {' '.join(cmd)}" in readme, cmd
-    for doc in ("docs/queries.md", "docs/model.md", "docs/calibration.md", "docs/scenarios.md", "docs/api.md",
-                "docs/warehouse.md", "docs/examples/analyst.ipynb"):
+    for doc in (
+        "docs/queries.md",
+        "docs/model.md",
+        "docs/calibration.md",
+        "docs/scenarios.md",
+        "docs/api.md",
+        "docs/warehouse.md",
+        "docs/examples/analyst.ipynb",
+    ):
         assert f"]({doc})" in readme, doc
 
 
 def test_the_reproduce_command_keeps_every_option_used():
     from flows.cli.run import reproduce_command
 
-    assert reproduce_command(None, 200, "w.duckdb", "out", no_refresh=True) == \
-        "uv run tshock run --no-refresh --draws 200 --db w.duckdb --reports-dir out"
+    assert (
+        reproduce_command(None, 200, "w.duckdb", "out", no_refresh=True)
+        == "uv run tshock run --no-refresh --draws 200 --db w.duckdb --reports-dir out"
+    )
     assert reproduce_command("../shared/snapshot", None, None, None) == "uv run tshock run --offline ../shared/snapshot"

@@ -54,8 +54,13 @@ def db_copy(offline_warehouse, tmp_path) -> str:
 def test_done_when_count_as_csv_through_the_real_entry_point(db):
     exe = Path(sys.executable).with_name("tshock")
     cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "flows.cli"]
-    proc = subprocess.run([*cmd, "sql", "select count(*) from foreign_holdings", "--format", "csv", "--db", db],
-                          capture_output=True, text=True, timeout=120, cwd=REPO)
+    proc = subprocess.run(
+        [*cmd, "sql", "select count(*) from foreign_holdings", "--format", "csv", "--db", db],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=REPO,
+    )
     assert proc.returncode == 0, proc.stderr
     header, value = proc.stdout.strip().splitlines()
     assert header == "count_star()"
@@ -63,8 +68,13 @@ def test_done_when_count_as_csv_through_the_real_entry_point(db):
 
 
 def test_table_output_is_the_default(db):
-    code, out, err = run("sql", "SELECT country, holdings_usd_bn FROM foreign_holdings_current "
-                                "WHERE country = 'Japan' AND month = '2026-04-30'", "--db", db)
+    code, out, err = run(
+        "sql",
+        "SELECT country, holdings_usd_bn FROM foreign_holdings_current "
+        "WHERE country = 'Japan' AND month = '2026-04-30'",
+        "--db",
+        db,
+    )
     assert code == 0, err
     assert "Japan" in out and "1209.9" in out
     assert "(1 row)" in err
@@ -77,19 +87,29 @@ def test_table_output_says_when_rows_are_cut(db):
 
 
 def test_json_output(db):
-    code, out, _ = run("sql", "SELECT month, holdings_usd_bn FROM foreign_holdings_current "
-                              "WHERE country = 'Japan' ORDER BY month DESC LIMIT 2", "-f", "json", "--db", db)
+    code, out, _ = run(
+        "sql",
+        "SELECT month, holdings_usd_bn FROM foreign_holdings_current "
+        "WHERE country = 'Japan' ORDER BY month DESC LIMIT 2",
+        "-f",
+        "json",
+        "--db",
+        db,
+    )
     assert code == 0
-    assert json.loads(out) == [{"month": "2026-04-30", "holdings_usd_bn": 1209.9},
-                               {"month": "2026-03-31", "holdings_usd_bn": 1191.6}]
+    assert json.loads(out) == [
+        {"month": "2026-04-30", "holdings_usd_bn": 1209.9},
+        {"month": "2026-03-31", "holdings_usd_bn": 1191.6},
+    ]
 
 
 def test_parquet_needs_output_then_writes_a_readable_file(db, tmp_path):
     code, _, err = run("sql", "SELECT 1", "--format", "parquet", "--db", db)
     assert code == 2 and "--output" in err
     target = tmp_path / "ycm.parquet"
-    code, _, err = run("sql", "SELECT * FROM yield_curve_monthly WHERE tenor_months = 120", "-o", str(target),
-                       "--db", db)
+    code, _, err = run(
+        "sql", "SELECT * FROM yield_curve_monthly WHERE tenor_months = 120", "-o", str(target), "--db", db
+    )
     assert code == 0, err
     import pyarrow.parquet as pq
 
@@ -99,8 +119,14 @@ def test_parquet_needs_output_then_writes_a_readable_file(db, tmp_path):
 
 def test_output_format_follows_the_file_extension(db, tmp_path):
     target = tmp_path / "spreads.csv"
-    code, _, err = run("sql", "SELECT date, spread_2s10s_bp FROM yield_spreads_daily WHERE date = '2024-12-31'",
-                       "--output", str(target), "--db", db)
+    code, _, err = run(
+        "sql",
+        "SELECT date, spread_2s10s_bp FROM yield_spreads_daily WHERE date = '2024-12-31'",
+        "--output",
+        str(target),
+        "--db",
+        db,
+    )
     assert code == 0, err
     assert target.read_text() == "date,spread_2s10s_bp\n2024-12-31,33.0\n"
     assert "wrote 1 rows" in err
@@ -139,13 +165,20 @@ def test_missing_warehouse_is_exit_1_and_nothing_is_created(tmp_path):
 
 def test_lock_held_by_another_process_is_one_line_naming_the_file(db_copy):
     holder = subprocess.Popen(
-        [sys.executable, "-c", textwrap.dedent(f"""
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(f"""
             import duckdb, sys, time
             con = duckdb.connect({db_copy!r})
             print("ready", flush=True)
             sys.stdin.read()
-        """)],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        """),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout.readline().strip() == "ready"
         for args in (("sql", "SELECT 1"), ("sql", "SELECT 1", "--write"), ("db", "describe")):
@@ -177,8 +210,12 @@ def test_describe_unknown_name_suggests(db):
 
 
 def test_repl_reads_statements_until_quit(db):
-    code, out, err = run("sql", "--db", db, stdin="SELECT 41 + 1\n  AS answer;\nDROP VIEW freshness;\n"
-                                                  ".describe debt_daily\n.quit\nSELECT 'never';\n")
+    code, out, err = run(
+        "sql",
+        "--db",
+        db,
+        stdin="SELECT 41 + 1\n  AS answer;\nDROP VIEW freshness;\n.describe debt_daily\n.quit\nSELECT 'never';\n",
+    )
     assert code == 0
     assert "answer" in out and "42" in out
     assert "read-only" in err and "--write" in err  # the refused DROP does not end the session

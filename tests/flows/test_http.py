@@ -15,8 +15,7 @@ SENTINEL = "SENTINELKEY0123456789abcdef"
 def test_unresolvable_host_says_no_network_in_one_line():
     http = Http(retries=0, timeout=Timeout(connect=2, read=2))
     with pytest.raises(FetchError) as info:
-        http.get("https://api.stlouisfed.invalid/fred/series/observations", {"series_id": "DGS10",
-                                                                          "api_key": SENTINEL})
+        http.get("https://api.stlouisfed.invalid/fred/series/observations", {"series_id": "DGS10", "api_key": SENTINEL})
     msg = str(info.value)
     assert "no network" in msg and "\n" not in msg
     assert SENTINEL not in msg and "api_key=***" in msg

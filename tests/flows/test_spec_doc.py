@@ -17,8 +17,14 @@ from tests.conftest import REPO
 def test_scenarios_md_is_current_and_names_every_field():
     assert spec_doc.main(["--check"]) == 0, "run `uv run python -m flows.spec_doc`"
     text = spec_doc.OUT.read_text()
-    for path in ("risk_premium_bp", "assumptions.impact_half_life_months", "sellers[].share_of_holdings",
-                 "fed_backstop.breakeven_passthrough", "issuance_mix", "sizes_usd_bn"):
+    for path in (
+        "risk_premium_bp",
+        "assumptions.impact_half_life_months",
+        "sellers[].share_of_holdings",
+        "fed_backstop.breakeven_passthrough",
+        "issuance_mix",
+        "sizes_usd_bn",
+    ):
         assert f"| `{path}` |" in text, path
     # every documented scenario field has a meaning, a type and a default
     rows = [r for r in spec_doc.field_rows(ScenarioSpec)]

@@ -17,24 +17,34 @@ ANCHOR = pd.Timestamp("2025-09-30")
 
 
 def hand_stock():
-    st = pd.DataFrame({
-        "cusip": ["B", "N1", "N2", "F"], "security_class": ["Bills", "Notes", "Notes", "FRN"],
-        "maturity_date": pd.to_datetime(["2025-11-20", "2028-03-31", "2026-02-28", "2027-05-31"]),
-        "issue_date": pd.to_datetime(["2025-08-20", "2025-03-31", "2021-02-28", "2025-05-31"]),
-        "original_term_months": [3.0, 36.0, 60.0, 24.0], "rate_pct": [4.0, 4.0, 2.0, 0.1],
-        "outstanding_usd_bn": [1000.0, 2000.0, 500.0, 100.0]})
+    st = pd.DataFrame(
+        {
+            "cusip": ["B", "N1", "N2", "F"],
+            "security_class": ["Bills", "Notes", "Notes", "FRN"],
+            "maturity_date": pd.to_datetime(["2025-11-20", "2028-03-31", "2026-02-28", "2027-05-31"]),
+            "issue_date": pd.to_datetime(["2025-08-20", "2025-03-31", "2021-02-28", "2025-05-31"]),
+            "original_term_months": [3.0, 36.0, 60.0, 24.0],
+            "rate_pct": [4.0, 4.0, 2.0, 0.1],
+            "outstanding_usd_bn": [1000.0, 2000.0, 500.0, 100.0],
+        }
+    )
     st.attrs["anchor"] = ANCHOR.date()
     return st
 
 
 def test_flat_realized_curve_reprices_everything_to_it():
     realized = pd.Series([3_600.0 * 1.1], index=pd.to_datetime(["2026-09-30"]))
-    avg = pd.DataFrame({"record_date": pd.to_datetime(["2026-09-30"] * 3),
-                        "security_type_desc": ["Marketable"] * 3,
-                        "security_desc": ["Treasury Notes", "Treasury Floating Rate Notes (FRN)", "Total Marketable"],
-                        "avg_interest_rate_pct": [3.9, 4.2, 3.95]})
-    out = backcast(hand_stock(), fx.curve(date(2026, 9, 30), level=4.0, days=300), realized, date(2026, 9, 30),
-                   avg_rates=avg)
+    avg = pd.DataFrame(
+        {
+            "record_date": pd.to_datetime(["2026-09-30"] * 3),
+            "security_type_desc": ["Marketable"] * 3,
+            "security_desc": ["Treasury Notes", "Treasury Floating Rate Notes (FRN)", "Total Marketable"],
+            "avg_interest_rate_pct": [3.9, 4.2, 3.95],
+        }
+    )
+    out = backcast(
+        hand_stock(), fx.curve(date(2026, 9, 30), level=4.0, days=300), realized, date(2026, 9, 30), avg_rates=avg
+    )
     assert out["months"] == 12 and out["to"] == "2026-09-30"
     m = out["modelled"]
     assert m["by_class_avg_rate_pct"]["Notes"] == pytest.approx(4.0)  # the 2% note matured and was refinanced at 4%
@@ -63,8 +73,14 @@ def test_real_backcast_2023_to_2026_is_within_half_a_point(offline_warehouse):
     rows = rd.stock_rows(offline_warehouse, date(2023, 9, 30))
     curve = rd.curve(offline_warehouse)  # par curve first, FRED DGS* where it has no date
     stock = build_stock(rows)
-    out = backcast(stock, curve, rd.mspd_summary(offline_warehouse), date(2026, 9, 30),
-                   avg_rates=rd.avg_rates(offline_warehouse), stock_rows=rows)
+    out = backcast(
+        stock,
+        curve,
+        rd.mspd_summary(offline_warehouse),
+        date(2026, 9, 30),
+        avg_rates=rd.avg_rates(offline_warehouse),
+        stock_rows=rows,
+    )
     assert out["actual"]["total_marketable_avg_rate_pct"] == 3.518  # Sep-2026, Average Interest Rates
     assert out["modelled"]["total_marketable_usd_bn"] == pytest.approx(31_834.9 - 3.6, abs=1.0)
     assert abs(out["error_pp"]["total"]) < 0.5, out
@@ -79,9 +95,15 @@ def test_real_backcast_class_by_class_to_august_2026(offline_warehouse):
     anchor, to = date(2023, 9, 30), date(2026, 8, 31)
     rows = rd.stock_rows(offline_warehouse, anchor)
     stock = build_stock(rows)
-    out = backcast(stock, rd.curve(offline_warehouse), rd.mspd_summary(offline_warehouse), to,
-                   avg_rates=rd.avg_rates(offline_warehouse), stock_rows=rows,
-                   realized_by_class=rd.class_stock(offline_warehouse, anchor, to))
+    out = backcast(
+        stock,
+        rd.curve(offline_warehouse),
+        rd.mspd_summary(offline_warehouse),
+        to,
+        avg_rates=rd.avg_rates(offline_warehouse),
+        stock_rows=rows,
+        realized_by_class=rd.class_stock(offline_warehouse, anchor, to),
+    )
     assert out["issuance"]["mode"] == "realized class stock"
     by = {r["class"]: r for r in out["by_class"]}
     # MSPD Table 1, 2026-08-31: the modelled stock ends on the realized class totals

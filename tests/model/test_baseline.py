@@ -24,7 +24,10 @@ CBO_SHARES = {2026: 13.8, 2030: 15.3, 2035: 16.9}  # CBO's published net interes
 
 def test_cbo_bill_rate_is_converted_from_discount_to_investment_basis():
     rates = load_cbo_rates().set_index("fiscal_year")
-    assert rates.loc[2027, "treasury_bill_rate_3mo_pct"] == 3.177 and rates.loc[2035, "treasury_note_rate_10yr_pct"] == 3.778
+    assert (
+        rates.loc[2027, "treasury_bill_rate_3mo_pct"] == 3.177
+        and rates.loc[2035, "treasury_note_rate_10yr_pct"] == 3.778
+    )
     # 91-day bill at a 3.177 % discount: price 99.1969, bond-equivalent yield (100 − P)/P · 365/91
     p = 100 * (1 - 0.03177 * 91 / 360)
     assert float(bill_investment_from_discount(3.177)) == pytest.approx((100 - p) / p * 365 / 91 * 100)
@@ -53,10 +56,20 @@ def test_cbo_path_hits_cbos_rates_and_keeps_the_curves_shape():
 
 
 def _run(anchor: date, **over) -> dict:
-    frames = Frames(stock_rows=fx.stock_rows(anchor=anchor), curve=fx.curve(anchor), holdings=fx.holdings(month="2023-06-30"),
-                    soma=fx.soma(anchor))
-    base = {"name": "t", "description": "x", "draws": 60, "seed": 1, "anchor": anchor.isoformat(),
-            "sellers": [{"country": "Japan", "amount_usd_bn": 1000}]}
+    frames = Frames(
+        stock_rows=fx.stock_rows(anchor=anchor),
+        curve=fx.curve(anchor),
+        holdings=fx.holdings(month="2023-06-30"),
+        soma=fx.soma(anchor),
+    )
+    base = {
+        "name": "t",
+        "description": "x",
+        "draws": 60,
+        "seed": 1,
+        "anchor": anchor.isoformat(),
+        "sellers": [{"country": "Japan", "amount_usd_bn": 1000}],
+    }
     return json.loads(run_scenario(parse_spec(base | over), REC, frames).to_json())
 
 
@@ -79,7 +92,8 @@ def test_the_baseline_row_reproduces_cbos_shares_and_the_delta_goes_on_top(ancho
         base = r["baseline_interest_usd_bn"]
         assert r["scenario_interest_usd_bn"]["p50"] == pytest.approx(base + d)
         assert r["scenario_interest_share_outlays_pct"]["p50"] == pytest.approx(
-            100 * (base + d) / (r["baseline_outlays_usd_bn"] + d), rel=1e-3)
+            100 * (base + d) / (r["baseline_outlays_usd_bn"] + d), rel=1e-3
+        )
     past = [r for r in rows if r["cbo_net_interest_usd_bn"] is None]
     assert all(r["baseline_source"] == "model × CBO ratio" and r["extrapolated"] for r in past)
     assert j["baseline"]["path"] == "cbo" and "CBO" in j["baseline"]["description"]
@@ -102,7 +116,9 @@ def test_article_claims_imposes_the_fall_and_prices_the_sale_it_would_take():
     im = j["imposed"]
     ten = im["by_tenor"]["10y"]["shift_bp"]
     assert j["yields"]["10y"]["peak_shift_bp"] == {"p5": ten, "p50": ten, "p95": ten}
-    assert "article's assumption" in im["label"] and im["article_example_1y_3pct_shift_bp"] == pytest.approx(1144.44, abs=0.01)
+    assert "article's assumption" in im["label"] and im["article_example_1y_3pct_shift_bp"] == pytest.approx(
+        1144.44, abs=0.01
+    )
     eq = im["calibrated_equivalent"]
     peak = (REC.surface.level + REC.surface.transitory)[:, 3]
     assert eq["sale_needed_pct_of_debt_at_median"] == pytest.approx(ten / np.median(peak))

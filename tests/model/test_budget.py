@@ -25,10 +25,18 @@ def test_cbo_file_matches_the_published_totals():
     assert list(cbo.index) == list(range(2024, 2036))
     ten = cbo.loc[2026:2035]
     assert ten[["revenues_usd_bn", "outlays_usd_bn", "net_interest_usd_bn", "deficit_usd_bn"]].sum().tolist() == [
-        67_546, 89_306, 13_837, -21_760]
+        67_546,
+        89_306,
+        13_837,
+        -21_760,
+    ]
     five = cbo.loc[2026:2030]
     assert five[["revenues_usd_bn", "outlays_usd_bn", "net_interest_usd_bn", "deficit_usd_bn"]].sum().tolist() == [
-        30_462, 39_851, 5_824, -9_389]
+        30_462,
+        39_851,
+        5_824,
+        -9_389,
+    ]
     assert (cbo["revenues_usd_bn"] - cbo["outlays_usd_bn"] == cbo["deficit_usd_bn"]).all()
     assert (cbo["deficit_usd_bn"] + cbo["net_interest_usd_bn"] == cbo["primary_deficit_usd_bn"]).all()
     assert cbo.loc[2025, "debt_held_by_public_end_usd_bn"] == 30_103 and cbo.loc[2035, "gdp_usd_bn"] == 43_933

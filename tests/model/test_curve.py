@@ -58,17 +58,26 @@ def test_forward_path_of_a_flat_curve_is_flat_and_starts_at_spot():
 
 
 def test_curve_table_looks_up_the_latest_curve_on_or_before_each_date():
-    long = pd.DataFrame({"date": pd.to_datetime(["2020-01-31"] * 2 + ["2020-02-28"]),
-                         "tenor_months": [12.0, 120.0, 12.0], "yield_pct": [1.0, 2.0, 3.0]})
+    long = pd.DataFrame(
+        {
+            "date": pd.to_datetime(["2020-01-31"] * 2 + ["2020-02-28"]),
+            "tenor_months": [12.0, 120.0, 12.0],
+            "yield_pct": [1.0, 2.0, 3.0],
+        }
+    )
     t = CurveTable.from_long(long)
     got = t.at(pd.to_datetime(["2019-06-30", "2020-02-10", "2020-03-31", "2020-03-31"]), [12.0, 66.0, 12.0, 120.0])
     assert got == pytest.approx([1.0, 1.5, 3.0, 2.0])  # 120m forward-filled from January
 
 
 def test_fred_series_fill_dates_the_par_curve_lacks():
-    fred = pd.DataFrame({"series_id": ["DGS10", "DGS10", "DGS3MO", "DEXJPUS"],
-                         "date": pd.to_datetime(["2026-06-30", "2025-12-31", "2026-06-30", "2026-06-30"]),
-                         "value": [4.4, 4.0, 3.9, 150.0]})
+    fred = pd.DataFrame(
+        {
+            "series_id": ["DGS10", "DGS10", "DGS3MO", "DEXJPUS"],
+            "date": pd.to_datetime(["2026-06-30", "2025-12-31", "2026-06-30", "2026-06-30"]),
+            "value": [4.4, 4.0, 3.9, 150.0],
+        }
+    )
     par = pd.DataFrame({"date": pd.to_datetime(["2025-12-31"]), "tenor_months": [120.0], "yield_pct": [4.1]})
     both = combine_curves(par, curve_from_fred(fred))
     assert len(both) == 3
@@ -87,8 +96,7 @@ def test_tenors_that_stop_earlier_move_with_the_fresher_tenors():
     """FRED's 3-month and 10-year run past the 2-year and 30-year: the stale tenors take the change the fresh ones
     show since their last date (linear in maturity between fresh tenors, flat beyond), not their old level."""
     d0, d1 = pd.Timestamp("2026-07-01"), pd.Timestamp("2026-09-30")
-    rows = [(d0, 3.0, 4.0), (d0, 24.0, 4.2), (d0, 120.0, 4.5), (d0, 360.0, 4.9),
-            (d1, 3.0, 4.4), (d1, 120.0, 5.1)]
+    rows = [(d0, 3.0, 4.0), (d0, 24.0, 4.2), (d0, 120.0, 4.5), (d0, 360.0, 4.9), (d1, 3.0, 4.4), (d1, 120.0, 5.1)]
     c = pd.DataFrame(rows, columns=["date", "tenor_months", "yield_pct"])
     b = baseline_curve(c, date(2026, 9, 30))
     got = dict(zip(b.tenors, b.yields_pct, strict=True))

@@ -16,8 +16,12 @@ from model.run import Frames, run_scenario
 from model.spec import SpecError, parse_spec
 from tests.model import fixtures as fx
 
-SURFACE = fx.surface(n=600, level={"3m": 0.5, "2y": 2.0, "5y": 3.0, "10y": 3.5, "30y": 3.0},
-                     transitory={"3m": 1.0, "2y": 5.0, "5y": 7.0, "10y": 8.0, "30y": 6.0}, half_life=6.0)
+SURFACE = fx.surface(
+    n=600,
+    level={"3m": 0.5, "2y": 2.0, "5y": 3.0, "10y": 3.5, "30y": 3.0},
+    transitory={"3m": 1.0, "2y": 5.0, "5y": 7.0, "10y": 8.0, "30y": 6.0},
+    half_life=6.0,
+)
 REC = fx.surface_record(SURFACE)
 
 
@@ -27,8 +31,13 @@ def frames():
 
 
 def spec(months: int = 1, amount: float = 1200.0, **over):
-    base = {"name": "t", "description": "test", "draws": 400, "seed": 5,
-            "sellers": [{"country": "Japan", "amount_usd_bn": amount, "months": months}]}
+    base = {
+        "name": "t",
+        "description": "test",
+        "draws": 400,
+        "seed": 5,
+        "sellers": [{"country": "Japan", "amount_usd_bn": amount, "months": months}],
+    }
     return parse_spec(base | over)
 
 
@@ -77,7 +86,9 @@ def test_a_fire_sale_peaks_higher_than_an_orderly_unwind_and_both_end_at_the_lev
     lvl = np.median(SURFACE.level[:, 3])
     assert last_f == pytest.approx(lvl * pct, rel=0.15)
     assert fire["impact"]["source"] == "surface" and fire["impact"]["draws_in_calibration"] == 600
-    assert fire["interest"]["cumulative_10y_delta_usd_bn"]["p50"] > slow["interest"]["cumulative_10y_delta_usd_bn"]["p50"]
+    assert (
+        fire["interest"]["cumulative_10y_delta_usd_bn"]["p50"] > slow["interest"]["cumulative_10y_delta_usd_bn"]["p50"]
+    )
 
 
 def test_decay_assumptions_are_spec_fields(frames):

@@ -17,22 +17,28 @@ def one_bucket(name="bill_1m"):
 
 
 def paths(rate, h, d=1, b=1, bill3m=0.0, inflation=0.0, deficit=0.0):
-    return Paths(np.full((d, h, b), rate), np.full((d, h), bill3m), np.full((d, h), inflation),
-                 primary_deficit=np.full(h, deficit))
+    return Paths(
+        np.full((d, h, b), rate),
+        np.full((d, h), bill3m),
+        np.full((d, h), inflation),
+        primary_deficit=np.full(h, deficit),
+    )
 
 
 def stock(*secs):
     face, rate, kind, mature = zip(*secs, strict=True)
-    return EngineStock(np.array(face, float), np.array(rate, float), np.array([KIND[k] for k in kind]),
-                       np.array(mature))
+    return EngineStock(
+        np.array(face, float), np.array(rate, float), np.array([KIND[k] for k in kind]), np.array(mature)
+    )
 
 
 def random_case(seed=0, n=200, h=60, d=3, target=False):
     rng = np.random.default_rng(seed)
     st = EngineStock(rng.uniform(1, 80, n), rng.uniform(0, 0.05, n), rng.integers(0, 5, n), rng.integers(0, 2 * h, n))
     b = Buckets.from_mix({k: rng.uniform(0.1, 1) for k in BUCKETS})
-    p = Paths(rng.uniform(0.0, 0.06, (d, h, len(b.names))), rng.uniform(0.03, 0.05, (d, h)),
-              rng.uniform(0.0, 0.05, (d, h)))
+    p = Paths(
+        rng.uniform(0.0, 0.06, (d, h, len(b.names))), rng.uniform(0.03, 0.05, (d, h)), rng.uniform(0.0, 0.05, (d, h))
+    )
     if target:
         p.target_outstanding = np.linspace(st.face.sum(), st.face.sum() * 1.2, h)
     else:
@@ -46,7 +52,9 @@ def test_a_maturing_bill_rolls_into_new_bills_at_the_new_yield():
     assert r.redemptions[0] == pytest.approx([100.0, 100.5, 101.505])
     assert r.outstanding_end[0] == pytest.approx([100.5, 101.505, 102.52005])
     # $100bn of new debt at 3% costs $3bn a year; at 14.4% it costs $14.4bn (the brief's claim 4)
-    at = [roll(stock((100.0, 0.0, "Bills", 0)), Buckets.from_mix({"note_2y": 1.0}), paths(y, 13)) for y in (0.03, 0.144)]
+    at = [
+        roll(stock((100.0, 0.0, "Bills", 0)), Buckets.from_mix({"note_2y": 1.0}), paths(y, 13)) for y in (0.03, 0.144)
+    ]
     assert [12 * x.interest[0, 1] for x in at] == pytest.approx([3.0, 14.4])  # annual rate of month 1's bill
     # over the first year the interest also compounds, since the model borrows to pay it
     assert at[0].interest[0, 1:13].sum() == pytest.approx(100 * ((1 + 0.03 / 12) ** 12 - 1))
@@ -124,32 +132,56 @@ def test_backcast_by_class_issues_each_class_to_its_realized_path():
     gross = r.issuance - (r.redemptions + r.primary_deficit + r.interest)
     assert np.abs(gross).max() < 1e-6  # the implied deficit closes the identity
     with pytest.raises(ModelError, match="exactly one of"):
-        roll(st, b, Paths(p.new_rate, p.bill3m, p.inflation, primary_deficit=np.zeros(h),
-                          target_by_class=p.target_by_class))
+        roll(
+            st,
+            b,
+            Paths(p.new_rate, p.bill3m, p.inflation, primary_deficit=np.zeros(h), target_by_class=p.target_by_class),
+        )
 
 
 def test_engine_stock_maturity_months_count_calendar_months_after_the_anchor():
-    df = pd.DataFrame({"outstanding_usd_bn": [1.0] * 4, "rate_pct": [1.0] * 4,
-                       "security_class": ["Bills", "Notes", "Bonds", "TIPS"],
-                       "maturity_date": pd.to_datetime(["2026-10-01", "2026-10-31", "2026-11-15", "2036-09-30"])})
+    df = pd.DataFrame(
+        {
+            "outstanding_usd_bn": [1.0] * 4,
+            "rate_pct": [1.0] * 4,
+            "security_class": ["Bills", "Notes", "Bonds", "TIPS"],
+            "maturity_date": pd.to_datetime(["2026-10-01", "2026-10-31", "2026-11-15", "2036-09-30"]),
+        }
+    )
     assert EngineStock.from_stock(df, pd.Timestamp("2026-09-30").date()).mature.tolist() == [0, 0, 1, 119]
 
 
 def test_default_mix_uses_recent_coupon_issuance_and_bill_rollover():
     a = pd.Timestamp("2026-09-30")
-    st = pd.DataFrame({"cusip": ["B1", "N1", "N2", "T1"], "security_class": ["Bills", "Notes", "Notes", "TIPS"],
-                       "original_term_months": [3.0, 120.0, 120.0, 120.0],
-                       "issue_date": pd.to_datetime(["2026-07-01", "2026-02-15", "2021-02-15", "2020-01-15"]),
-                       "outstanding_usd_bn": [300.0, 120.0, 1000.0, 50.0]})
+    st = pd.DataFrame(
+        {
+            "cusip": ["B1", "N1", "N2", "T1"],
+            "security_class": ["Bills", "Notes", "Notes", "TIPS"],
+            "original_term_months": [3.0, 120.0, 120.0, 120.0],
+            "issue_date": pd.to_datetime(["2026-07-01", "2026-02-15", "2021-02-15", "2020-01-15"]),
+            "outstanding_usd_bn": [300.0, 120.0, 1000.0, 50.0],
+        }
+    )
     st.attrs["anchor"] = a.date()
     mix = default_mix(st)
     # bills 300/3 = 100 a month, the 10y issued in the last year 120/12 = 10 a month; TIPS: nothing recent,
     # so the class falls back to its rollover pace 50/120
-    assert mix == pytest.approx({"bill_3m": 100 / (110 + 50 / 120), "note_10y": 10 / (110 + 50 / 120),
-                                 "tips_10y": (50 / 120) / (110 + 50 / 120)})
-    tranches = pd.DataFrame({"record_date": [a, a], "cusip": ["B1", "B1"], "maturity_date": [a + pd.Timedelta(days=60)] * 2,
-                             "issue_date": [a - pd.Timedelta(days=122), a - pd.Timedelta(days=31)],
-                             "issued_usd_mn": [60_000.0, 40_000.0]})
+    assert mix == pytest.approx(
+        {
+            "bill_3m": 100 / (110 + 50 / 120),
+            "note_10y": 10 / (110 + 50 / 120),
+            "tips_10y": (50 / 120) / (110 + 50 / 120),
+        }
+    )
+    tranches = pd.DataFrame(
+        {
+            "record_date": [a, a],
+            "cusip": ["B1", "B1"],
+            "maturity_date": [a + pd.Timedelta(days=60)] * 2,
+            "issue_date": [a - pd.Timedelta(days=122), a - pd.Timedelta(days=31)],
+            "issued_usd_mn": [60_000.0, 40_000.0],
+        }
+    )
     split = default_mix(st, tranches)
     # the 26-week original (60%) and its 13-week reopening (40%) each count at their own term
     assert split["bill_6m"] / split["bill_3m"] == pytest.approx((180 / 6) / (120 / 3))

@@ -18,8 +18,12 @@ from model.spec import SpecError, load_spec, parse_spec
 from tests.model import fixtures as fx
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
-REC = fx.surface_record(fx.surface(level={"3m": 0.5, "2y": 2.0, "5y": 3.0, "10y": 3.0, "30y": 2.5},
-                                    transitory={"3m": 1.0, "2y": 4.0, "5y": 5.0, "10y": 5.0, "30y": 4.0}))
+REC = fx.surface_record(
+    fx.surface(
+        level={"3m": 0.5, "2y": 2.0, "5y": 3.0, "10y": 3.0, "30y": 2.5},
+        transitory={"3m": 1.0, "2y": 4.0, "5y": 5.0, "10y": 5.0, "30y": 4.0},
+    )
+)
 
 
 @pytest.fixture(scope="module")
@@ -28,8 +32,13 @@ def frames():
 
 
 def spec(**over):
-    base = {"name": "t", "description": "test", "draws": 100, "seed": 3,
-            "sellers": [{"country": "Japan", "amount_usd_bn": 1000}]}
+    base = {
+        "name": "t",
+        "description": "test",
+        "draws": 100,
+        "seed": 3,
+        "sellers": [{"country": "Japan", "amount_usd_bn": 1000}],
+    }
     base.update(over)
     return parse_spec(base)
 
@@ -42,7 +51,9 @@ def test_zero_shock_gives_exactly_zero_delta(frames):
     j = as_json(run_scenario(spec(sellers=[]), REC, frames))
     assert j["interest"]["cumulative_10y_delta_usd_bn"] == {"p5": 0.0, "p50": 0.0, "p95": 0.0}
     assert j["interest"]["cumulative_10y_delta_point_usd_bn"] == 0.0
-    assert all(r["delta_interest_usd_bn"] == {"p5": 0.0, "p50": 0.0, "p95": 0.0} for r in j["interest"]["by_fiscal_year"])
+    assert all(
+        r["delta_interest_usd_bn"] == {"p5": 0.0, "p50": 0.0, "p95": 0.0} for r in j["interest"]["by_fiscal_year"]
+    )
     assert all(y["peak_shift_bp"]["p95"] == 0.0 for y in j["yields"].values())
     assert j["mark_to_market"]["japan"]["loss_usd_bn"]["p50"] == 0.0
     assert j["prices"]["10y"]["price_change_pct"]["p50"] == pytest.approx(0.0, abs=1e-9)
@@ -72,7 +83,10 @@ def test_same_seed_same_result_other_seed_other_draws(frames):
     assert a.to_json() == b.to_json()
     c = as_json(run_scenario(spec(seed=4), REC, frames))
     assert c["interest"]["cumulative_10y_delta_usd_bn"] != as_json(a)["interest"]["cumulative_10y_delta_usd_bn"]
-    assert c["interest"]["cumulative_10y_delta_point_usd_bn"] == as_json(a)["interest"]["cumulative_10y_delta_point_usd_bn"]
+    assert (
+        c["interest"]["cumulative_10y_delta_point_usd_bn"]
+        == as_json(a)["interest"]["cumulative_10y_delta_point_usd_bn"]
+    )
 
 
 @pytest.fixture(scope="module")
@@ -89,8 +103,10 @@ def test_a_bigger_sale_gives_higher_yields_and_interest(frames, setup, small, ex
     for tenor in ("3m", "2y", "10y", "30y"):
         assert hi["yields"][tenor]["peak_shift_bp"]["p50"] > lo["yields"][tenor]["peak_shift_bp"]["p50"]
         for q in ("p5", "p50", "p95"):
-            assert all(h >= x - 1e-9 for h, x in zip(hi["yields"][tenor]["path_bp"][q],
-                                                     lo["yields"][tenor]["path_bp"][q], strict=True))
+            assert all(
+                h >= x - 1e-9
+                for h, x in zip(hi["yields"][tenor]["path_bp"][q], lo["yields"][tenor]["path_bp"][q], strict=True)
+            )
     for q in ("p5", "p50", "p95"):
         assert hi["interest"]["cumulative_10y_delta_usd_bn"][q] > lo["interest"]["cumulative_10y_delta_usd_bn"][q]
     assert hi["interest"]["cumulative_10y_delta_point_usd_bn"] > lo["interest"]["cumulative_10y_delta_point_usd_bn"]
@@ -108,7 +124,8 @@ def test_the_json_has_the_contracted_keys(frames):
     assert {"baseline", "scenario_p50", "share_of_draws_crossing"} <= set(j["first_fy_interest_over_20pct_outlays"])
     assert {"mortgage30", "japan10y", "breakeven10y"} == set(j["spillover"])
     assert j["spillover"]["mortgage30"]["peak_bp"]["p50"] == pytest.approx(
-        0.7 * j["yields"]["10y"]["peak_shift_bp"]["p50"], rel=0.2)
+        0.7 * j["yields"]["10y"]["peak_shift_bp"]["p50"], rel=0.2
+    )
     assert j["mark_to_market"]["japan"]["loss_usd_bn"]["p50"] > 0
     assert j["mark_to_market"]["soma"]["loss_usd_bn"]["p50"] > 0
     assert j["calibration_id"] == "test-cal" and j["anchor"] == "2026-09-30"
@@ -147,8 +164,17 @@ def test_inputs_the_scenario_needs_are_checked(frames):
         run_scenario(spec(sellers=[{"country": "Japan", "amount_usd_bn": 5000}]), REC, frames)
 
 
-@pytest.mark.parametrize("name", ["japan-fire-sale", "japan-orderly-unwind", "japan-and-china",
-                                  "japan-with-fed-backstop", "article-claims", "parallel-plus-10bp"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "japan-fire-sale",
+        "japan-orderly-unwind",
+        "japan-and-china",
+        "japan-with-fed-backstop",
+        "article-claims",
+        "parallel-plus-10bp",
+    ],
+)
 def test_shipped_scenarios_run(frames, name):
     s = load_spec(SCENARIOS / f"{name}.yaml").model_copy(update={"draws": 100})
     j = as_json(run_scenario(s, REC, frames))
@@ -175,8 +201,9 @@ def test_sellers_lose_at_their_sale_months_and_soma_is_scaled_to_treast(frames):
 
     setup = prepare(s, f)
     d = make_draws(30, s.seed, REC.surface.n_draws)
-    shift = yield_shift(s, sales_schedule(s, setup.amounts), setup.debt_usd_bn, REC, scenario_response(REC),
-                        d.normals, d.index, None)
+    shift = yield_shift(
+        s, sales_schedule(s, setup.amounts), setup.debt_usd_bn, REC, scenario_response(REC), d.normals, d.index, None
+    )
     h = stock_holdings(setup.stock, setup.anchor)
     loss = sum(200.0 * loss_pct_at(h, setup.curve, shift, m, 2.3) / 100 for m in range(3))
     assert seller["loss_usd_bn"]["p50"] == pytest.approx(float(np.median(loss)), rel=1e-9)

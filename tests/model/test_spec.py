@@ -16,8 +16,14 @@ from model.spec import (
 from tests.model import fixtures as fx
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
-SHIPPED = ["japan-fire-sale", "japan-orderly-unwind", "japan-and-china", "japan-with-fed-backstop",
-           "article-claims", "parallel-plus-10bp"]
+SHIPPED = [
+    "japan-fire-sale",
+    "japan-orderly-unwind",
+    "japan-and-china",
+    "japan-with-fed-backstop",
+    "article-claims",
+    "parallel-plus-10bp",
+]
 
 
 def spec(**over):
@@ -47,27 +53,39 @@ def test_defaults():
     assert (s.horizon_months, s.calibration, s.anchor, s.contagion) == (120, "latest", "latest", 0.0)
     assert s.sellers[0].start_month == 0 and s.sellers[0].months == 1
     a = s.assumptions
-    assert (a.baseline_path, a.impact_half_life_months, a.impact_long_run_share, s.price_fall_pct) == ("cbo", None,
-                                                                                                    1.0, 0.0)
+    assert (a.baseline_path, a.impact_half_life_months, a.impact_long_run_share, s.price_fall_pct) == (
+        "cbo",
+        None,
+        1.0,
+        0.0,
+    )
     assert "impact_tail" not in s.model_dump()  # retired: neither dumped nor part of the run id
 
 
-@pytest.mark.parametrize("data,message", [
-    (spec(sellers=[{"country": "Japan", "amount_usd_bn": -5}]), "sellers[0].amount_usd_bn: -5 must be ≥ 0"),
-    (spec(sellers=[{"country": "Atlantis", "amount_usd_bn": 5}]), "sellers[0].country: 'Atlantis' is not valid"),
-    (spec(horizon_months=0), "horizon_months: 0 must be ≥ 1"),
-    (spec(colour="red"), "colour: unknown field (value 'red')"),
-    (spec(sellers=[{"country": "Japan", "amount_usd_bn": 5, "months": 0}]), "sellers[0].months: 0 must be ≥ 1"),
-    (spec(sellers=[{"country": "Japan", "share_of_holdings": 1.5}]), "sellers[0].share_of_holdings: 1.5 must be ≤ 1"),
-    (spec(sellers=[{"country": "Japan"}]), "sellers[0]: give exactly one of amount_usd_bn or share_of_holdings"),
-    (spec(sellers=[{"country": "Japan", "amount_usd_bn": 1, "share_of_holdings": 0.5}]),
-     "sellers[0]: give exactly one of amount_usd_bn or share_of_holdings"),
-    (spec(fed_backstop={"share": 2}), "fed_backstop.share: 2 must be ≤ 1"),
-    (spec(issuance_mix={"note_11y": 1.0}), "issuance_mix: unknown bucket 'note_11y'"),
-    (spec(draws=0), "draws: 0 must be ≥ 1"),
-    (spec(name="Bad Name"), "name: 'Bad Name' is not valid"),
-    ({"description": "x"}, "name: required field is missing"),
-])
+@pytest.mark.parametrize(
+    "data,message",
+    [
+        (spec(sellers=[{"country": "Japan", "amount_usd_bn": -5}]), "sellers[0].amount_usd_bn: -5 must be ≥ 0"),
+        (spec(sellers=[{"country": "Atlantis", "amount_usd_bn": 5}]), "sellers[0].country: 'Atlantis' is not valid"),
+        (spec(horizon_months=0), "horizon_months: 0 must be ≥ 1"),
+        (spec(colour="red"), "colour: unknown field (value 'red')"),
+        (spec(sellers=[{"country": "Japan", "amount_usd_bn": 5, "months": 0}]), "sellers[0].months: 0 must be ≥ 1"),
+        (
+            spec(sellers=[{"country": "Japan", "share_of_holdings": 1.5}]),
+            "sellers[0].share_of_holdings: 1.5 must be ≤ 1",
+        ),
+        (spec(sellers=[{"country": "Japan"}]), "sellers[0]: give exactly one of amount_usd_bn or share_of_holdings"),
+        (
+            spec(sellers=[{"country": "Japan", "amount_usd_bn": 1, "share_of_holdings": 0.5}]),
+            "sellers[0]: give exactly one of amount_usd_bn or share_of_holdings",
+        ),
+        (spec(fed_backstop={"share": 2}), "fed_backstop.share: 2 must be ≤ 1"),
+        (spec(issuance_mix={"note_11y": 1.0}), "issuance_mix: unknown bucket 'note_11y'"),
+        (spec(draws=0), "draws: 0 must be ≥ 1"),
+        (spec(name="Bad Name"), "name: 'Bad Name' is not valid"),
+        ({"description": "x"}, "name: required field is missing"),
+    ],
+)
 def test_errors_name_the_field_and_value(data, message):
     with pytest.raises(SpecError) as e:
         parse_spec(data)
@@ -107,17 +125,21 @@ def test_yaml_text_and_file(tmp_path):
 
 
 def test_shares_resolve_against_holdings_and_oversized_sales_are_refused():
-    s = parse_spec(spec(sellers=[{"country": "Japan", "share_of_holdings": 0.5},
-                                 {"country": "China", "amount_usd_bn": 700}]))
+    s = parse_spec(
+        spec(sellers=[{"country": "Japan", "share_of_holdings": 0.5}, {"country": "China", "amount_usd_bn": 700}])
+    )
     assert check_against_holdings(s, fx.holdings(japan=1200, china=750)) == {0: 600.0, 1: 700.0}
     too_much = parse_spec(spec(sellers=[{"country": "Japan", "amount_usd_bn": 1500}]))
     with pytest.raises(SpecError) as e:
         check_against_holdings(too_much, fx.holdings(japan=1200))
     assert "sellers[0].amount_usd_bn: 1500" in str(e.value) and "1,200.0" in str(e.value)
     # two sellers of the same country add up
-    twice = parse_spec(spec(sellers=[{"country": "Japan", "share_of_holdings": 0.7},
-                                     {"country": "Japan", "share_of_holdings": 0.7}]))
-    with pytest.raises(SpecError, match=r"sellers\[1\].share_of_holdings: 0.7 \(= 840.0 \$bn\) makes Japan's sales 1,680.0"):
+    twice = parse_spec(
+        spec(sellers=[{"country": "Japan", "share_of_holdings": 0.7}, {"country": "Japan", "share_of_holdings": 0.7}])
+    )
+    with pytest.raises(
+        SpecError, match=r"sellers\[1\].share_of_holdings: 0.7 \(= 840.0 \$bn\) makes Japan's sales 1,680.0"
+    ):
         check_against_holdings(twice, fx.holdings())
     nobody = parse_spec(spec(sellers=[{"country": "Norway", "amount_usd_bn": 1}]))
     with pytest.raises(SpecError, match="'Norway' has no holdings"):

@@ -19,8 +19,24 @@ A = pd.Timestamp("2026-09-30")
 def rows(*specs):
     out = []
     for cusip, tranche, cls, issue, maturity, coupon, yld, issued, infl, redeemed, outstanding in specs:
-        out.append([A, cusip, tranche, cls, fx.SOURCE_NAMES[cls], pd.Timestamp(issue) if issue else pd.NaT,
-                    pd.Timestamp(maturity), coupon, yld, issued, infl, redeemed, outstanding, "csv"])
+        out.append(
+            [
+                A,
+                cusip,
+                tranche,
+                cls,
+                fx.SOURCE_NAMES[cls],
+                pd.Timestamp(issue) if issue else pd.NaT,
+                pd.Timestamp(maturity),
+                coupon,
+                yld,
+                issued,
+                infl,
+                redeemed,
+                outstanding,
+                "csv",
+            ]
+        )
     return pd.DataFrame(out, columns=fx.STOCK_COLUMNS)
 
 
@@ -34,12 +50,21 @@ HAND = rows(
     ("91282CFF1", 1, "FRN", "2025-10-31", "2027-10-31", None, 0.15, 10_000, 0, 0, 10_000),
     ("91282CXX1", 1, "Notes", "2023-02-28", "2030-02-28", 3.875, 4.0, 5_000, 0, 1_000, None),
 )
-TOTALS = pd.DataFrame({"record_date": [A] * 6,
-                       "label": ["Total Unmatured Treasury Bills", "Total Unmatured Treasury Notes",
-                                 "Total Unmatured Treasury Bonds", "Total Treasury TIPS",
-                                 "Total Treasury Floating Rate Notes", "Total Marketable"],
-                       "security_class": ["Bills", "Notes", "Bonds", "TIPS", "FRN", "All"],
-                       "outstanding_usd_mn": [100_000, 54_000, 25_000, 20_000, 10_000, 212_500]})
+TOTALS = pd.DataFrame(
+    {
+        "record_date": [A] * 6,
+        "label": [
+            "Total Unmatured Treasury Bills",
+            "Total Unmatured Treasury Notes",
+            "Total Unmatured Treasury Bonds",
+            "Total Treasury TIPS",
+            "Total Treasury Floating Rate Notes",
+            "Total Marketable",
+        ],
+        "security_class": ["Bills", "Notes", "Bonds", "TIPS", "FRN", "All"],
+        "outstanding_usd_mn": [100_000, 54_000, 25_000, 20_000, 10_000, 212_500],
+    }
+)
 
 
 def hand_stock():
@@ -61,10 +86,14 @@ def test_outstanding_is_on_tranche_one_and_class_totals_reproduce_mspd():
 
 def test_reconcile_against_mspd_summary_rows():
     st = build_stock(HAND, curve=fx.long_history())
-    summary = pd.DataFrame({"record_date": [A] * 3, "security_type_desc": ["Marketable"] * 3,
-                            "security_class_desc": ["Bills", "Treasury Inflation-Protected Securities",
-                                                    "Floating Rate Notes"],
-                            "total_usd_mn": [100_000.4, 20_000, 10_000]})
+    summary = pd.DataFrame(
+        {
+            "record_date": [A] * 3,
+            "security_type_desc": ["Marketable"] * 3,
+            "security_class_desc": ["Bills", "Treasury Inflation-Protected Securities", "Floating Rate Notes"],
+            "total_usd_mn": [100_000.4, 20_000, 10_000],
+        }
+    )
     rec = reconcile(st, summary).set_index("security_class")
     assert rec.loc["Bills", "diff_usd_bn"] == pytest.approx(-0.0004)
     assert rec.loc["FRN", "diff_usd_bn"] == pytest.approx(0.0)
@@ -97,10 +126,15 @@ def test_imputation_rules_for_each_class():
 
 
 def test_auction_dates_the_original_issue_when_the_source_lacks_it():
-    auctions = pd.DataFrame({"cusip": ["912810AA1", "912810AA1"], "security_type": ["Bond", "Bond"],
-                             "security_term": ["30-Year", "29-Year 11-Month"],
-                             "auction_date": pd.to_datetime(["2025-08-07", "2025-09-11"]),
-                             "issue_date": pd.to_datetime(["2025-08-15", "2025-09-15"])})
+    auctions = pd.DataFrame(
+        {
+            "cusip": ["912810AA1", "912810AA1"],
+            "security_type": ["Bond", "Bond"],
+            "security_term": ["30-Year", "29-Year 11-Month"],
+            "auction_date": pd.to_datetime(["2025-08-07", "2025-09-11"]),
+            "issue_date": pd.to_datetime(["2025-08-15", "2025-09-15"]),
+        }
+    )
     st = build_stock(HAND, curve=fx.long_history(), auctions=auctions).set_index("cusip")
     assert st.loc["912810AA1", "issue_date"] == pd.Timestamp("2025-08-15")
     assert st.loc["912810AA1", "issue_date_source"] == "auction"
@@ -115,10 +149,18 @@ def test_bad_inputs_raise_model_errors():
 
 
 def test_labels_and_terms():
-    for label, cls in [("Bills Maturity Value", "Bills"), ("Treasury Notes", "Notes"), ("Bonds", "Bonds"),
-                       ("Treasury Inflation-Protected Securities (TIPS)", "TIPS"), ("Floating Rate Notes", "FRN"),
-                       ("Treasury Floating Rate Notes (FRN)", "FRN"), ("NotesBonds", "Notes"),
-                       ("Federal Financing Bank", "FFB"), ("Total Marketable", "Total"), ("Inflation-Protected Securities", "TIPS")]:
+    for label, cls in [
+        ("Bills Maturity Value", "Bills"),
+        ("Treasury Notes", "Notes"),
+        ("Bonds", "Bonds"),
+        ("Treasury Inflation-Protected Securities (TIPS)", "TIPS"),
+        ("Floating Rate Notes", "FRN"),
+        ("Treasury Floating Rate Notes (FRN)", "FRN"),
+        ("NotesBonds", "Notes"),
+        ("Federal Financing Bank", "FFB"),
+        ("Total Marketable", "Total"),
+        ("Inflation-Protected Securities", "TIPS"),
+    ]:
         assert normalise_class(label) == cls, label
     assert normalise_class(None) is None
     assert term_months("10-Year") == 120 and term_months("9-Year 11-Month") == 119

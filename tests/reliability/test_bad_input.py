@@ -12,8 +12,9 @@ import pytest
 from tests.conftest import REPO
 from tests.reliability.helpers import cli, kill_group, one_clear_line
 
-NEEDS_CLI_FIX = pytest.mark.xfail(strict=True, reason="needs the flows/cli.py changes listed in "
-                                                      "docs/reliability.md (lock before Prefect; Exit check)")
+NEEDS_CLI_FIX = pytest.mark.xfail(
+    strict=True, reason="needs the flows/cli.py changes listed in docs/reliability.md (lock before Prefect; Exit check)"
+)
 TIMEOUT_S = 60  # 13 CLI processes start at once on 2 cores (each imports Prefect: ~4 s of CPU apiece)
 
 SNAP = os.environ.get("TSHOCK_SNAPSHOT", str(REPO.parent / "shared" / "snapshot"))  # as in tests/conftest.py
@@ -26,17 +27,32 @@ CASES = {
     "option without value": (["refresh", "--source"], 2, "requires an argument"),
     "unknown command": (["refersh"], 2, "No such command"),
     "export without directory": (["snapshot", "export"], 2, "Missing parameter: directory"),
-    "export from missing warehouse": (["snapshot", "export", "{tmp}/out", "--db", "{tmp}/none.duckdb"], 1,
-                                      "no warehouse at"),
-    "export into a file": (["snapshot", "export", "{tmp}/a_file", "--db", "{warehouse}"], 1,
-                           "cannot export the snapshot"),
+    "export from missing warehouse": (
+        ["snapshot", "export", "{tmp}/out", "--db", "{tmp}/none.duckdb"],
+        1,
+        "no warehouse at",
+    ),
+    "export into a file": (
+        ["snapshot", "export", "{tmp}/a_file", "--db", "{warehouse}"],
+        1,
+        "cannot export the snapshot",
+    ),
     "db is a directory": (["refresh", "--offline", SNAP, "--db", "{tmp}"], 1, "is a directory"),
-    "db under a file": (["refresh", "--offline", SNAP, "--db", "{tmp}/a_file/w.duckdb"], 1,
-                        "cannot create the data directory"),
-    "db unwritable": (["refresh", "--offline", SNAP, "--db", "/proc/no/such/w.duckdb"], 1,
-                      "cannot create the data directory"),
-    "db is random bytes": (["refresh", "--offline", SNAP, "--db", "{tmp}/junk.duckdb"], 1,
-                           "not a valid DuckDB database"),
+    "db under a file": (
+        ["refresh", "--offline", SNAP, "--db", "{tmp}/a_file/w.duckdb"],
+        1,
+        "cannot create the data directory",
+    ),
+    "db unwritable": (
+        ["refresh", "--offline", SNAP, "--db", "/proc/no/such/w.duckdb"],
+        1,
+        "cannot create the data directory",
+    ),
+    "db is random bytes": (
+        ["refresh", "--offline", SNAP, "--db", "{tmp}/junk.duckdb"],
+        1,
+        "not a valid DuckDB database",
+    ),
 }
 
 

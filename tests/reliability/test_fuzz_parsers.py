@@ -30,15 +30,71 @@ FUZZ_CASES = {False: 1_500, True: 12_000}
 # Of each run, this share goes to byte/structure mutations; the rest to one-number changes.
 MUTATION_SHARE = 0.8
 
-settings.register_profile("tshock-fuzz", derandomize=True, deadline=None, database=None, print_blob=True,
-                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
-                                                 HealthCheck.filter_too_much])
+settings.register_profile(
+    "tshock-fuzz",
+    derandomize=True,
+    deadline=None,
+    database=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much],
+)
 
-TOKENS = ["", ".", "n.a.", "null", "*", "NaN", "nan", "inf", "-inf", "1e309", "-0", "0", "-1", "1e-320",
-          "１２", "\x00", "9999-12-31", "0001-01-01", "1677-09-21", "2262-04-12", "2024-02-30", "13/45/2024",
-          "1/1/0", "2024-13", "0000-00", '"', "'", ",", "\t", "\r\n", "\n", "{", "}", "[", "]", ":", "true",
-          "1" * 330, "-", "Grand Total", "Country", "Of which:", "Dec", "99996", "912797SA6", "'912797SA6'",
-          "\ufeff", "é", "Total Marketable", "Marketable", "observation_date", "DATE", "Date", "1 Mo"]
+TOKENS = [
+    "",
+    ".",
+    "n.a.",
+    "null",
+    "*",
+    "NaN",
+    "nan",
+    "inf",
+    "-inf",
+    "1e309",
+    "-0",
+    "0",
+    "-1",
+    "1e-320",
+    "１２",
+    "\x00",
+    "9999-12-31",
+    "0001-01-01",
+    "1677-09-21",
+    "2262-04-12",
+    "2024-02-30",
+    "13/45/2024",
+    "1/1/0",
+    "2024-13",
+    "0000-00",
+    '"',
+    "'",
+    ",",
+    "\t",
+    "\r\n",
+    "\n",
+    "{",
+    "}",
+    "[",
+    "]",
+    ":",
+    "true",
+    "1" * 330,
+    "-",
+    "Grand Total",
+    "Country",
+    "Of which:",
+    "Dec",
+    "99996",
+    "912797SA6",
+    "'912797SA6'",
+    "\ufeff",
+    "é",
+    "Total Marketable",
+    "Marketable",
+    "observation_date",
+    "DATE",
+    "Date",
+    "1 Mo",
+]
 RAW = [b"\xff\xfe", b"\x80", b"\xc3", b"\xef\xbb\xbf", b"\r", b"\x1a"]
 
 
@@ -57,11 +113,28 @@ def memory_warehouse():
     con.close()
 
 
-FORMAT_NAMES = ["tic_slt_table5", "tic_slt_table3", "tic_mfhhis01", "tic_mfh_stale", "fred_csv", "fred_csv_legacy",
-                "fred_zip_2017", "fred_resaved", "fred_api_json", "fred_api_xml", "yield_curve_yearly",
-                "yield_curve_archive", "soma_csv", "auctions_csv", "auctions_api_json", "fiscaldata_mspd_csv",
-                "fiscaldata_debt_to_penny", "fiscaldata_avg_interest_rates", "fiscaldata_mspd_table_1",
-                "fiscaldata_mspd_table_3"]
+FORMAT_NAMES = [
+    "tic_slt_table5",
+    "tic_slt_table3",
+    "tic_mfhhis01",
+    "tic_mfh_stale",
+    "fred_csv",
+    "fred_csv_legacy",
+    "fred_zip_2017",
+    "fred_resaved",
+    "fred_api_json",
+    "fred_api_xml",
+    "yield_curve_yearly",
+    "yield_curve_archive",
+    "soma_csv",
+    "auctions_csv",
+    "auctions_api_json",
+    "fiscaldata_mspd_csv",
+    "fiscaldata_debt_to_penny",
+    "fiscaldata_avg_interest_rates",
+    "fiscaldata_mspd_table_1",
+    "fiscaldata_mspd_table_3",
+]
 
 
 def per_format(slow: bool, share: float, n_formats: int) -> int:
@@ -69,6 +142,7 @@ def per_format(slow: bool, share: float, n_formats: int) -> int:
 
 
 # ---------------------------------------------------------------- mutations
+
 
 def token_bytes() -> st.SearchStrategy[bytes]:
     return st.one_of(st.sampled_from(TOKENS).map(str.encode), st.sampled_from(RAW), st.binary(max_size=6))
@@ -79,15 +153,23 @@ byte_op = st.one_of(
     st.tuples(st.just("delete"), st.integers(0, 1 << 20), st.integers(1, 64)),
     st.tuples(st.just("insert"), st.integers(0, 1 << 20), token_bytes()),
     st.tuples(st.just("truncate"), st.integers(0, 1 << 20), st.just(b"")),
-    st.tuples(st.sampled_from(["dup_line", "drop_line", "swap_lines"]), st.integers(0, 1 << 16),
-              st.integers(0, 1 << 16)),
+    st.tuples(
+        st.sampled_from(["dup_line", "drop_line", "swap_lines"]), st.integers(0, 1 << 16), st.integers(0, 1 << 16)
+    ),
     st.tuples(st.just("flip"), st.integers(0, 1 << 20), st.integers(0, 255)),
 )
 
-json_leaf = st.one_of(st.none(), st.booleans(), st.integers(-10**20, 10**20),
-                      st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=12), st.sampled_from(TOKENS))
-json_value = st.recursive(json_leaf, lambda c: st.lists(c, max_size=3) | st.dictionaries(st.text(max_size=6), c,
-                                                                                          max_size=3), max_leaves=5)
+json_leaf = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(10**20), 10**20),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=12),
+    st.sampled_from(TOKENS),
+)
+json_value = st.recursive(
+    json_leaf, lambda c: st.lists(c, max_size=3) | st.dictionaries(st.text(max_size=6), c, max_size=3), max_leaves=5
+)
 json_op = st.tuples(st.sampled_from(["set", "delete"]), st.integers(0, 1 << 16), json_value)
 
 FIELD = re.compile(rb'[^,\t\r\n"{}\[\]:]+')
@@ -104,15 +186,15 @@ def apply_byte_op(body: bytes, op) -> bytes:
         return body[:s] + b + body[e:]
     if kind == "delete":
         s = a % n
-        return body[:s] + body[s + b:]
+        return body[:s] + body[s + b :]
     if kind == "insert":
         s = a % (n + 1)
         return body[:s] + b + body[s:]
     if kind == "truncate":
-        return body[:a % n]
+        return body[: a % n]
     if kind == "flip":
         s = a % n
-        return body[:s] + bytes([b]) + body[s + 1:]
+        return body[:s] + bytes([b]) + body[s + 1 :]
     lines = body.splitlines(keepends=True) or [b""]
     i, j = a % len(lines), b % len(lines)
     if kind == "dup_line":
@@ -154,6 +236,7 @@ def apply_json_op(doc, op):
 
 # ---------------------------------------------------------------- the pipeline under test
 
+
 def ingest_bytes(con, fmt: Format, body: bytes, fetched_on: date | None, *, load: bool = True) -> str:
     """transform, then load (or only the loader's validation, which is pure pandas and 4x cheaper): only
     ParseError and ValidationError may come out; any other exception escapes and fails the test."""
@@ -170,8 +253,15 @@ def ingest_bytes(con, fmt: Format, body: bytes, fetched_on: date | None, *, load
             return "refused"
         return "validated"
     sha = hashlib.sha256(body).hexdigest()
-    log = {"source": fmt.source, "relpath": fmt.relpath, "url": "fuzz", "fetched_at": pd.Timestamp("2026-01-01"),
-           "sha256": sha, "bytes": len(body), "offline": fetched_on is None}
+    log = {
+        "source": fmt.source,
+        "relpath": fmt.relpath,
+        "url": "fuzz",
+        "fetched_at": pd.Timestamp("2026-01-01"),
+        "sha256": sha,
+        "bytes": len(body),
+        "offline": fetched_on is None,
+    }
     try:
         load_frames(con, frames, file=fmt.relpath, sha256=sha, log_row=log)
     except ValidationError:
@@ -209,6 +299,7 @@ def test_mutated_files_raise_only_parse_errors(name, fmts, memory_warehouse, slo
 
 # ---------------------------------------------------------------- one changed number
 
+
 def value_diff(before: pd.DataFrame, after: pd.DataFrame, table: str) -> list[tuple[dict, str, object, object]]:
     key = list(TABLES[table].key)
     left, right = before.set_index(key).sort_index(), after.set_index(key).sort_index()
@@ -230,10 +321,15 @@ def test_a_changed_number_is_parsed_as_that_number_or_refused(name, fmts, slow):
     # Negative numbers may be refused (a price must be positive): only positive ones must mostly load.
     outcomes = {"exact": 0, "parse_error": 0, "negative_refused": 0}
 
-    @settings(settings.get_profile("tshock-fuzz"),
-              max_examples=per_format(slow, 1 - MUTATION_SHARE, len(FORMAT_NAMES) - 1))
-    @given(cell=st.integers(0, len(fmt.cells) - 1), digits=st.integers(1, 10**9), places=st.integers(0, 4),
-           negative=st.booleans())
+    @settings(
+        settings.get_profile("tshock-fuzz"), max_examples=per_format(slow, 1 - MUTATION_SHARE, len(FORMAT_NAMES) - 1)
+    )
+    @given(
+        cell=st.integers(0, len(fmt.cells) - 1),
+        digits=st.integers(1, 10**9),
+        places=st.integers(0, 4),
+        negative=st.booleans(),
+    )
     def run(cell, digits, places, negative):
         render, column, old = fmt.cells[cell]
         token = ("-" if negative else "") + (f"{digits / 10**places:.{places}f}" if places else str(digits))

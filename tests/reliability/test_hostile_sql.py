@@ -81,29 +81,31 @@ def test_read_only_sql_touches_no_file_but_the_warehouse(case, warehouse, tmp_pa
 
 
 def test_write_is_still_the_escape_hatch(warehouse, tmp_path, capsys):
-    code, _, err = run_main(["sql", f"COPY (SELECT 42 AS answer) TO '{tmp_path}/a.csv'", "--write",
-                             "--db", str(warehouse)], capsys)
+    code, _, err = run_main(
+        ["sql", f"COPY (SELECT 42 AS answer) TO '{tmp_path}/a.csv'", "--write", "--db", str(warehouse)], capsys
+    )
     assert code == 0, err
     assert (tmp_path / "a.csv").read_text().split() == ["answer", "42"]
 
 
 def test_reads_still_work_in_the_sandbox(warehouse, capsys):
-    code, out, err = run_main(["sql", "SELECT count(*) AS n FROM ingest_log", "-f", "csv", "--db", str(warehouse)],
-                              capsys)
+    code, out, err = run_main(
+        ["sql", "SELECT count(*) AS n FROM ingest_log", "-f", "csv", "--db", str(warehouse)], capsys
+    )
     assert code == 0, err
     assert int(out.split()[1]) > 50
 
 
 def test_a_column_named_like_markup_is_shown_as_written(warehouse, capsys):
-    code, out, err = run_main(["sql", 'SELECT 1 AS "[/]", \'[bold]x[/bold]\' AS "[red]"', "--db", str(warehouse)],
-                              capsys)
+    code, out, err = run_main(
+        ["sql", 'SELECT 1 AS "[/]", \'[bold]x[/bold]\' AS "[red]"', "--db", str(warehouse)], capsys
+    )
     assert code == 0, err
     assert "[/]" in out and "[red]" in out and "[bold]x[/bold]" in out
 
 
 def test_max_rows_too_large_is_one_line(warehouse, capsys):
-    code, out, err = run_main(["sql", "SELECT 1", "--max-rows", "99999999999999999999", "--db", str(warehouse)],
-                              capsys)
+    code, out, err = run_main(["sql", "SELECT 1", "--max-rows", "99999999999999999999", "--db", str(warehouse)], capsys)
     assert code == 2 and out == ""
     assert "'--max-rows'" in one_clear_line(err) and "1000000" in err
 
@@ -118,8 +120,9 @@ def test_unwritable_output_is_one_line(target, warehouse, tmp_path, capsys):
 
 
 @pytest.mark.parametrize("fmt", ["csv", "json", "parquet"])
-def test_a_full_disk_during_output_leaves_the_old_file_and_no_partial_one(fmt, warehouse, tmp_path, capsys,
-                                                                          monkeypatch):
+def test_a_full_disk_during_output_leaves_the_old_file_and_no_partial_one(
+    fmt, warehouse, tmp_path, capsys, monkeypatch
+):
     target = tmp_path / f"result.{fmt}"
     target.write_bytes(b"the previous result\n")
 
@@ -130,8 +133,9 @@ def test_a_full_disk_during_output_leaves_the_old_file_and_no_partial_one(fmt, w
             fh_or_path.write("half a result\n")
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(cli_sql, {"csv": "write_csv", "json": "write_json", "parquet": "write_parquet"}[fmt],
-                        fail_midway)
+    monkeypatch.setattr(
+        cli_sql, {"csv": "write_csv", "json": "write_json", "parquet": "write_parquet"}[fmt], fail_midway
+    )
     code, out, err = run_main(["sql", "SELECT * FROM yield_curve", "-o", str(target), "--db", str(warehouse)], capsys)
     line = one_clear_line(err)
     assert code == 2 and "the disk is full" in line
@@ -142,8 +146,9 @@ def test_a_full_disk_during_output_leaves_the_old_file_and_no_partial_one(fmt, w
 def test_json_output_streams_and_is_valid(warehouse, tmp_path, capsys):
     """`-f json` no longer builds the whole result in memory (30M rows did): it streams batch by batch."""
     target = tmp_path / "r.json"
-    code, _, err = run_main(["sql", "SELECT range AS i FROM range(25003)", "-o", str(target), "--db", str(warehouse)],
-                            capsys)
+    code, _, err = run_main(
+        ["sql", "SELECT range AS i FROM range(25003)", "-o", str(target), "--db", str(warehouse)], capsys
+    )
     assert code == 0, err
     rows = json.loads(target.read_text())
     assert len(rows) == 25003 and rows[-1] == {"i": 25002}
@@ -155,8 +160,9 @@ def test_parquet_output_round_trips(warehouse, tmp_path, capsys):
     import pyarrow.parquet as pq
 
     target = tmp_path / "r.parquet"
-    code, _, err = run_main(["sql", "SELECT range AS i FROM range(250003)", "-o", str(target), "--db",
-                             str(warehouse)], capsys)
+    code, _, err = run_main(
+        ["sql", "SELECT range AS i FROM range(250003)", "-o", str(target), "--db", str(warehouse)], capsys
+    )
     assert code == 0, err
     assert pq.read_table(target).num_rows == 250003
 

@@ -8,13 +8,24 @@ import pytest
 from warehouse.db import connect
 from warehouse.load import ValidationError, load_frames
 
-LOG = {"source": "test", "relpath": "treasury/x.csv", "url": "snapshot:x", "fetched_at": pd.Timestamp("2026-01-01"),
-       "sha256": "a" * 64, "bytes": 1, "offline": True}
+LOG = {
+    "source": "test",
+    "relpath": "treasury/x.csv",
+    "url": "snapshot:x",
+    "fetched_at": pd.Timestamp("2026-01-01"),
+    "sha256": "a" * 64,
+    "bytes": 1,
+    "offline": True,
+}
 
 
 def curve(*rows):
-    return pd.DataFrame([{"date": pd.Timestamp(d), "tenor_months": float(t), "yield_pct": y, "source_file": "x.csv"}
-                         for d, t, y in rows])
+    return pd.DataFrame(
+        [
+            {"date": pd.Timestamp(d), "tenor_months": float(t), "yield_pct": y, "source_file": "x.csv"}
+            for d, t, y in rows
+        ]
+    )
 
 
 @pytest.fixture
@@ -59,8 +70,16 @@ def test_implausible_yield_names_value_and_keeps_prior_data(con):
 
 def test_failure_in_second_table_rolls_back_the_first(con):
     good = curve(("2024-01-02", 120, 3.95))
-    bad = pd.DataFrame([{"record_date": "not a date", "debt_held_public_usd": 1.0, "intragov_hold_usd": 1.0,
-                         "total_public_debt_usd": 2.0}])
+    bad = pd.DataFrame(
+        [
+            {
+                "record_date": "not a date",
+                "debt_held_public_usd": 1.0,
+                "intragov_hold_usd": 1.0,
+                "total_public_debt_usd": 2.0,
+            }
+        ]
+    )
     with pytest.raises(ValidationError, match="does not fit its column type"):
         load_frames(con, {"yield_curve": good, "debt_to_penny": bad}, file="x", sha256="a" * 64, log_row=LOG)
     assert count(con) == 0 and count(con, "debt_to_penny") == 0 and count(con, "ingest_log") == 0

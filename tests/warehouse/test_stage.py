@@ -27,7 +27,7 @@ def staged_frame(module, relpath: str, body: bytes, tmp_path: Path, fetched_on=N
         staged = module.stage(con, relpath, body, fetched_on, raw, "sha", TODAY)
         if staged is None:
             return None
-        (table, (name, rows)), = staged.items()
+        ((table, (name, rows)),) = staged.items()
         cols = TABLES[table].parsed_columns
         frame = con.execute(f"SELECT {', '.join(cols)} FROM {name}").df()
         assert len(frame) == rows
@@ -38,16 +38,32 @@ def staged_frame(module, relpath: str, body: bytes, tmp_path: Path, fetched_on=N
 
 def same_rows(staged: pd.DataFrame, parsed: pd.DataFrame, key: list[str]) -> None:
     """Same rows as the parser's frame (missing = NULL/NaN alike; dates compared as days)."""
+
     def norm(frame):
         frame = frame.sort_values(key, ignore_index=True).astype(object)
-        return frame.map(lambda v: None if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NaT
-                         else pd.Timestamp(v).date() if isinstance(v, pd.Timestamp | date) else v)
+        return frame.map(
+            lambda v: (
+                None
+                if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NaT
+                else pd.Timestamp(v).date()
+                if isinstance(v, pd.Timestamp | date)
+                else v
+            )
+        )
+
     pd.testing.assert_frame_equal(norm(staged), norm(parsed))
 
 
-@pytest.mark.parametrize("relpath", ["fred/DGS10.csv", "fred/WMTSECL1.csv", "fred/CPIAUCSL.csv",
-                                     "fred/legacy_format/TREAST__DATE-header_2021-06.csv",
-                                     "fred/MTSDS133FMS.csv"])
+@pytest.mark.parametrize(
+    "relpath",
+    [
+        "fred/DGS10.csv",
+        "fred/WMTSECL1.csv",
+        "fred/CPIAUCSL.csv",
+        "fred/legacy_format/TREAST__DATE-header_2021-06.csv",
+        "fred/MTSDS133FMS.csv",
+    ],
+)
 def test_fred_csv_staged_equals_parsed(relpath, tmp_path):
     path = SNAPSHOT / relpath
     if not path.exists():
@@ -58,8 +74,9 @@ def test_fred_csv_staged_equals_parsed(relpath, tmp_path):
     same_rows(staged[1], fred.transform(relpath, body)[fred.TABLE], ["date"])
 
 
-@pytest.mark.parametrize("relpath", ["treasury/daily-treasury-rates_2024.csv",
-                                     "treasury/yield-curve-rates-1990-2024.csv"])
+@pytest.mark.parametrize(
+    "relpath", ["treasury/daily-treasury-rates_2024.csv", "treasury/yield-curve-rates-1990-2024.csv"]
+)
 def test_yield_curve_staged_equals_parsed(relpath, tmp_path):
     body = (SNAPSHOT / relpath).read_bytes()
     staged = staged_frame(yield_curve, relpath, body, tmp_path)
@@ -67,27 +84,33 @@ def test_yield_curve_staged_equals_parsed(relpath, tmp_path):
     same_rows(staged[1], yield_curve.transform(relpath, body)[yield_curve.TABLE], ["date", "tenor_months"])
 
 
-@pytest.mark.parametrize("body", [
-    b"observation_date,DGS10\n2024-01-02,4.1\n2024-01-03,9.\n",  # a number cut short
-    b"observation_date,DGS10\n2024-01-02, 4.1\n",  # spaces the parser strips
-    b"observation_date,DGS10\n2024-01-02,4.1\n\n2024-01-04,4.2\n",  # a blank line
-    b"observation_date,DGS10\n2024-01-03,4.1\n2024-01-02,4.2\n",  # dates out of order
-    b"observation_date,DGS10\n2024-02-30,4.1\n",  # not a calendar date
-    b"observation_date,DGS10\n2024-01-02,4.1,7\n",  # three fields
-    b"observation_date,DGS10\n2024-01-02,1e999\n",  # not finite
-    b"observation_date,DGS10\n2024-01-02,4.1\x0c2024-01-03,4.2\n",  # a line break only Python sees
-    b"observation_date,DGS10\n2024-01-02,4.1\n2099-01-03,4.2\n",  # from the future
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"observation_date,DGS10\n2024-01-02,4.1\n2024-01-03,9.\n",  # a number cut short
+        b"observation_date,DGS10\n2024-01-02, 4.1\n",  # spaces the parser strips
+        b"observation_date,DGS10\n2024-01-02,4.1\n\n2024-01-04,4.2\n",  # a blank line
+        b"observation_date,DGS10\n2024-01-03,4.1\n2024-01-02,4.2\n",  # dates out of order
+        b"observation_date,DGS10\n2024-02-30,4.1\n",  # not a calendar date
+        b"observation_date,DGS10\n2024-01-02,4.1,7\n",  # three fields
+        b"observation_date,DGS10\n2024-01-02,1e999\n",  # not finite
+        b"observation_date,DGS10\n2024-01-02,4.1\x0c2024-01-03,4.2\n",  # a line break only Python sees
+        b"observation_date,DGS10\n2024-01-02,4.1\n2099-01-03,4.2\n",  # from the future
+    ],
+)
 def test_fred_csv_doubts_go_to_the_parser(body, tmp_path):
     assert staged_frame(fred, "fred/DGS10.csv", body, tmp_path) is None
 
 
-@pytest.mark.parametrize("body", [
-    b"Date,1 Mo,2 Mo\n01/03/2024,5.5,5.4\n01/02/2024,5.5,9.\n",  # cut short
-    b"Date,1 Mo,2 Mo\n01/02/2024,5.5,5.4\n01/03/2024,5.5,5.4\n",  # oldest first
-    b"Date,1 Mo,2 Mo\n02/30/2024,5.5,5.4\n",  # not a calendar date
-    b"Date,1 Mo,2 Mo\n01/02/2023,5.5,5.4\n",  # outside the file's year
-    b"Date,1 Mo,2 Mo\n01/02/2024,5.5,95\n",  # implausible yield
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"Date,1 Mo,2 Mo\n01/03/2024,5.5,5.4\n01/02/2024,5.5,9.\n",  # cut short
+        b"Date,1 Mo,2 Mo\n01/02/2024,5.5,5.4\n01/03/2024,5.5,5.4\n",  # oldest first
+        b"Date,1 Mo,2 Mo\n02/30/2024,5.5,5.4\n",  # not a calendar date
+        b"Date,1 Mo,2 Mo\n01/02/2023,5.5,5.4\n",  # outside the file's year
+        b"Date,1 Mo,2 Mo\n01/02/2024,5.5,95\n",  # implausible yield
+    ],
+)
 def test_yield_curve_doubts_go_to_the_parser(body, tmp_path):
     assert staged_frame(yield_curve, "treasury/daily-treasury-rates_2024.csv", body, tmp_path) is None

@@ -20,8 +20,9 @@ def frame(con: duckdb.DuckDBPyConnection, sql: str, params: Params = None) -> pd
     return con.execute(sql, params if params is not None else []).df()
 
 
-def frame_or_empty(con: duckdb.DuckDBPyConnection, sql: str, params: Params = None,
-                   columns: Sequence[str] = ()) -> pd.DataFrame:
+def frame_or_empty(
+    con: duckdb.DuckDBPyConnection, sql: str, params: Params = None, columns: Sequence[str] = ()
+) -> pd.DataFrame:
     """The query's frame; an empty frame with `columns` when a table it reads does not exist yet."""
     try:
         return frame(con, sql, params)

@@ -23,8 +23,14 @@ import pandas as pd
 from warehouse.read.base import frame_or_empty
 
 HOLDINGS_COLUMNS = ["month", "country", "holdings_usd_bn", "series_note", "source_file", "vintage"]
-FLOWS_COLUMNS = ["month", "country_code", "holdings_usd_mn", "net_purchases_usd_mn", "lt_valuation_change_usd_mn",
-                 "vintage"]
+FLOWS_COLUMNS = [
+    "month",
+    "country_code",
+    "holdings_usd_mn",
+    "net_purchases_usd_mn",
+    "lt_valuation_change_usd_mn",
+    "vintage",
+]
 FRED_COLUMNS = ["series_id", "date", "value"]
 CURVE_COLUMNS = ["date", "tenor_months", "yield_pct"]
 DEBT_COLUMNS = ["record_date", "measure", "usd_bn"]
@@ -93,11 +99,13 @@ def flows_known_on(con: duckdb.DuckDBPyConnection, as_of: date, codes: Iterable[
     return frame_or_empty(con, _FLOWS_SQL, {"as_of": as_of, "codes": list(codes)}, FLOWS_COLUMNS)
 
 
-def fred_known_on(con: duckdb.DuckDBPyConnection, as_of: date, series: Iterable[str],
-                  unrevised: Iterable[str]) -> pd.DataFrame:
+def fred_known_on(
+    con: duckdb.DuckDBPyConnection, as_of: date, series: Iterable[str], unrevised: Iterable[str]
+) -> pd.DataFrame:
     """FRED observations of `series` as known on as_of (never-revised `unrevised` known from their own date)."""
-    return frame_or_empty(con, _FRED_SQL, {"as_of": as_of, "series": list(series), "unrevised": list(unrevised)},
-                          FRED_COLUMNS)
+    return frame_or_empty(
+        con, _FRED_SQL, {"as_of": as_of, "series": list(series), "unrevised": list(unrevised)}, FRED_COLUMNS
+    )
 
 
 def curve_until(con: duckdb.DuckDBPyConnection, as_of: date, tenor_months: Iterable[float]) -> pd.DataFrame:

@@ -39,15 +39,20 @@ def newest_record_date(con: duckdb.DuckDBPyConnection, table: str) -> date | Non
 
 def newest_fred_dates(con: duckdb.DuckDBPyConnection) -> dict[str, date]:
     """Newest date with a value, per FRED series; missing-value rows do not count as data."""
-    rows = rows_or_empty(con, "SELECT series_id, CAST(max(date) AS DATE) FROM fred_observations "
-                              "WHERE value IS NOT NULL AND NOT isnan(value) GROUP BY series_id")
+    rows = rows_or_empty(
+        con,
+        "SELECT series_id, CAST(max(date) AS DATE) FROM fred_observations "
+        "WHERE value IS NOT NULL AND NOT isnan(value) GROUP BY series_id",
+    )
     return {sid: newest for sid, newest in rows if newest is not None}
 
 
 def newest_tic_months(con: duckdb.DuckDBPyConnection) -> dict[str, date | None]:
     """Newest stored month per TIC file: {'mfhhis01.txt', 'slt_table5.txt', 'slt_table3.txt'} -> month."""
-    out = {name: value_or_none(con, "SELECT max(month) FROM foreign_holdings WHERE source_file = ?", [name])
-           for name in ("mfhhis01.txt", "slt_table5.txt")}
+    out = {
+        name: value_or_none(con, "SELECT max(month) FROM foreign_holdings WHERE source_file = ?", [name])
+        for name in ("mfhhis01.txt", "slt_table5.txt")
+    }
     out["slt_table3.txt"] = value_or_none(con, "SELECT max(month) FROM foreign_flows")
     return out
 
@@ -68,8 +73,9 @@ def first_holdings_vintage(con: duckdb.DuckDBPyConnection) -> date | None:
 
 def newest_loaded(con: duckdb.DuckDBPyConnection, source: str) -> date | None:
     """The newest data date ingest_log records for a source's loaded payloads."""
-    return con.execute("SELECT max(newest_date) FROM ingest_log WHERE source = ? AND status = 'loaded'",
-                       [source]).fetchone()[0]
+    return con.execute(
+        "SELECT max(newest_date) FROM ingest_log WHERE source = ? AND status = 'loaded'", [source]
+    ).fetchone()[0]
 
 
 def exportable_payloads(con: duckdb.DuckDBPyConnection) -> list[tuple]:

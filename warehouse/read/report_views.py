@@ -17,13 +17,20 @@ def freshness(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 def newest_maturity_wall(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """maturity_profile_yearly of the newest statement, by maturity year."""
-    return frame(con, """SELECT * FROM maturity_profile_yearly
+    return frame(
+        con,
+        """SELECT * FROM maturity_profile_yearly
                          WHERE record_date = (SELECT max(record_date) FROM maturity_profile_yearly)
-                         ORDER BY maturity_year""")
+                         ORDER BY maturity_year""",
+    )
 
 
 def holdings_history(con: duckdb.DuckDBPyConnection, countries: tuple[str, ...] = REPORT_HOLDERS) -> pd.DataFrame:
     """Monthly holdings ($bn) and share of all foreign holdings of the named countries (latest vintage)."""
-    return frame(con, """SELECT month, country, holdings_usd_bn, share_of_foreign_total
+    return frame(
+        con,
+        """SELECT month, country, holdings_usd_bn, share_of_foreign_total
                          FROM foreign_holdings_monthly WHERE country IN (SELECT unnest(?::VARCHAR[]))
-                         ORDER BY month, country""", [list(countries)])
+                         ORDER BY month, country""",
+        [list(countries)],
+    )

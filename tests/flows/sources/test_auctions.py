@@ -18,8 +18,9 @@ from warehouse.db import ddl
 from warehouse.schema import TABLES
 
 CSV = "fiscaldata/Auctions_Query_19791115_20251215.csv"
-HEADER = ("CUSIP,Security Type,Security Term,Auction Date,Issue Date,Maturity Date,Price per $100,"
-          "Download PDF - Announcement")
+HEADER = (
+    "CUSIP,Security Type,Security Term,Auction Date,Issue Date,Maturity Date,Price per $100,Download PDF - Announcement"
+)
 
 
 @pytest.fixture(scope="module")
@@ -29,20 +30,40 @@ def frame(snapshot_dir):
 
 def api_page(*records: dict) -> bytes:
     """A Fiscal Data response in the API's own shape: compact, strings everywhere, "null" for missing."""
-    doc = {"data": list(records),
-           "meta": {"count": len(records), "total-count": len(records), "total-pages": 1},
-           "links": {"self": "&page%5Bnumber%5D=1&page%5Bsize%5D=100", "first": "&page%5Bnumber%5D=1",
-                     "prev": None, "next": None, "last": "&page%5Bnumber%5D=1"}}
+    doc = {
+        "data": list(records),
+        "meta": {"count": len(records), "total-count": len(records), "total-pages": 1},
+        "links": {
+            "self": "&page%5Bnumber%5D=1&page%5Bsize%5D=100",
+            "first": "&page%5Bnumber%5D=1",
+            "prev": None,
+            "next": None,
+            "last": "&page%5Bnumber%5D=1",
+        },
+    }
     return json.dumps(doc, separators=(",", ":")).encode()
 
 
 # Two real rows of the CSV, written the way the API returns them.
 API_ROWS = [
-    {"cusip": "91282CPP0", "security_type": "Note", "security_term": "3-Year", "auction_date": "2025-12-08",
-     "issue_date": "2025-12-15", "maturity_date": "2028-12-15", "price_per100": "99.678628"},
-    {"cusip": "912810UP1", "security_type": "Bond", "security_term": "29-Year 11-Month",
-     "auction_date": "2025-12-11", "issue_date": "2025-12-15", "maturity_date": "2055-11-15",
-     "price_per100": "null"},
+    {
+        "cusip": "91282CPP0",
+        "security_type": "Note",
+        "security_term": "3-Year",
+        "auction_date": "2025-12-08",
+        "issue_date": "2025-12-15",
+        "maturity_date": "2028-12-15",
+        "price_per100": "99.678628",
+    },
+    {
+        "cusip": "912810UP1",
+        "security_type": "Bond",
+        "security_term": "29-Year 11-Month",
+        "auction_date": "2025-12-11",
+        "issue_date": "2025-12-15",
+        "maturity_date": "2055-11-15",
+        "price_per100": "null",
+    },
 ]
 
 
@@ -102,8 +123,10 @@ def test_bom_is_stripped_from_the_first_column_name(snapshot_dir):
 
 
 def test_apostrophes_around_cusips_and_exact_repeats():
-    body = (HEADER + "\n'912797SB4',Bill,13-Week,2025-12-08,2025-12-11,2026-03-12,99.077361,A.pdf\n"
-            "912797SB4,Bill,13-Week,2025-12-08,2025-12-11,2026-03-12,99.077361,A.pdf").encode()
+    body = (
+        HEADER + "\n'912797SB4',Bill,13-Week,2025-12-08,2025-12-11,2026-03-12,99.077361,A.pdf\n"
+        "912797SB4,Bill,13-Week,2025-12-08,2025-12-11,2026-03-12,99.077361,A.pdf"
+    ).encode()
     out = au.transform("fiscaldata/Auctions_Query_20251208_20251208.csv", body)["auctions"]
     assert list(out["cusip"]) == ["912797SB4"]
 
@@ -124,19 +147,22 @@ def test_api_page_with_no_rows_is_empty_not_an_error():
 GOOD = "912797SB4,Bill,13-Week,2025-12-08,2025-12-11,2026-03-12,99.077361,A.pdf"
 
 
-@pytest.mark.parametrize(("body", "field"), [
-    ("CUSIP,Security Type,Security Term,Auction Date,Issue Date,Maturity Date\n", "Price per $100"),
-    (HEADER + "\n91279,Bill,13-Week,2025-12-08,2025-12-11,2026-03-12,99.07,A.pdf", "cusip"),
-    (HEADER + "\nnull,Bill,13-Week,2025-12-08,2025-12-11,2026-03-12,99.07,A.pdf", "cusip"),
-    (HEADER + "\n912797SB4,Bill,13-Week,12/08/2025,2025-12-11,2026-03-12,99.07,A.pdf", "auction_date"),
-    (HEADER + "\n912797SB4,Bill,13-Week,2025-12-08,2025-13-11,2026-03-12,99.07,A.pdf", "issue_date"),
-    (HEADER + "\n912797SB4,Bill,13-Week,2025-12-08,2025-12-11,2026-03-12,n/a,A.pdf", "price_per_100"),
-    (HEADER + "\n912797SB4,Bill,13-Week,2025-12-08,2025-12-11,2026-03-12,-1,A.pdf", "price_per_100"),
-    (HEADER + "\n912797SB4,null,13-Week,2025-12-08,2025-12-11,2026-03-12,99.07,A.pdf", "security_type"),
-    (HEADER + "\n912797SB4,Bill,13-Week,2025-12-08,2025-12-11", "row"),
-    (HEADER + "\n" + GOOD + "\n" + GOOD.replace("99.077361", "99.1"), "cusip"),  # conflicting duplicate
-    (HEADER + "\n" + GOOD.replace("2025-12-08", "2025-12-01") + "\n" + GOOD, "Auction Date"),  # oldest first
-])
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ("CUSIP,Security Type,Security Term,Auction Date,Issue Date,Maturity Date\n", "Price per $100"),
+        (HEADER + "\n91279,Bill,13-Week,2025-12-08,2025-12-11,2026-03-12,99.07,A.pdf", "cusip"),
+        (HEADER + "\nnull,Bill,13-Week,2025-12-08,2025-12-11,2026-03-12,99.07,A.pdf", "cusip"),
+        (HEADER + "\n912797SB4,Bill,13-Week,12/08/2025,2025-12-11,2026-03-12,99.07,A.pdf", "auction_date"),
+        (HEADER + "\n912797SB4,Bill,13-Week,2025-12-08,2025-13-11,2026-03-12,99.07,A.pdf", "issue_date"),
+        (HEADER + "\n912797SB4,Bill,13-Week,2025-12-08,2025-12-11,2026-03-12,n/a,A.pdf", "price_per_100"),
+        (HEADER + "\n912797SB4,Bill,13-Week,2025-12-08,2025-12-11,2026-03-12,-1,A.pdf", "price_per_100"),
+        (HEADER + "\n912797SB4,null,13-Week,2025-12-08,2025-12-11,2026-03-12,99.07,A.pdf", "security_type"),
+        (HEADER + "\n912797SB4,Bill,13-Week,2025-12-08,2025-12-11", "row"),
+        (HEADER + "\n" + GOOD + "\n" + GOOD.replace("99.077361", "99.1"), "cusip"),  # conflicting duplicate
+        (HEADER + "\n" + GOOD.replace("2025-12-08", "2025-12-01") + "\n" + GOOD, "Auction Date"),  # oldest first
+    ],
+)
 def test_malformed_csv_raises_parse_error(body, field):
     with pytest.raises(ParseError) as err:
         au.transform(CSV, body.encode())
@@ -144,11 +170,18 @@ def test_malformed_csv_raises_parse_error(body, field):
     assert "Auctions_Query" in str(err.value)
 
 
-@pytest.mark.parametrize("body", [
-    b"", b"\xff\xfe\x00", b"[1, 2]", b'{"data": {"cusip": "x"}}', b"{not json",
-    api_page({k: v for k, v in API_ROWS[0].items() if k != "auction_date"}),
-    api_page({**API_ROWS[0], "cusip": ["912797SB4"]}),
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"",
+        b"\xff\xfe\x00",
+        b"[1, 2]",
+        b'{"data": {"cusip": "x"}}',
+        b"{not json",
+        api_page({k: v for k, v in API_ROWS[0].items() if k != "auction_date"}),
+        api_page({**API_ROWS[0], "cusip": ["912797SB4"]}),
+    ],
+)
 def test_malformed_api_pages_raise_parse_error(body):
     with pytest.raises(ParseError):
         au.transform("fiscaldata/auctions_query__all__page1.json", body)
@@ -161,6 +194,7 @@ def test_unknown_relpath_is_rejected():
 
 # --------------------------------------------------------------------------- live path
 
+
 class FakeFetchPages:
     """Records the call extract_live makes and yields one page per call, like fiscaldata.fetch_pages."""
 
@@ -170,8 +204,9 @@ class FakeFetchPages:
     def __call__(self, http, endpoint, params, relpath_prefix, source):
         self.calls.append((endpoint, dict(params), relpath_prefix, source))
         relpath = f"{relpath_prefix}__page1.json"
-        yield Payload(source=source, relpath=relpath, url="https://example.invalid/" + endpoint,
-                      body=api_page(*API_ROWS))
+        yield Payload(
+            source=source, relpath=relpath, url="https://example.invalid/" + endpoint, body=api_page(*API_ROWS)
+        )
 
 
 @pytest.fixture
@@ -187,8 +222,15 @@ def test_live_full_pull_asks_for_our_fields(fake_fetch):
     payloads = list(au.extract_live(object(), {}))
     endpoint, params, prefix, source = fake_fetch.calls[0]
     assert endpoint == "v1/accounting/od/auctions_query" and source == "auctions"
-    assert params["fields"].split(",") == ["cusip", "security_type", "security_term", "auction_date",
-                                           "issue_date", "maturity_date", "price_per100"]
+    assert params["fields"].split(",") == [
+        "cusip",
+        "security_type",
+        "security_term",
+        "auction_date",
+        "issue_date",
+        "maturity_date",
+        "price_per100",
+    ]
     assert "filter" not in params
     assert payloads[0].relpath == "fiscaldata/auctions_query__all__page1.json"
     assert len(au.transform(payloads[0].relpath, payloads[0].body)["auctions"]) == 2
@@ -218,8 +260,7 @@ def test_live_with_the_real_fetch_pages():
     url, params = http.calls[0]
     assert url.endswith("/v1/accounting/od/auctions_query")
     assert params["filter"] == "auction_date:gt:2025-12-05"
-    assert list(au.transform(payloads[0].relpath, payloads[0].body)["auctions"]["cusip"]) == \
-        ["91282CPP0", "912810UP1"]
+    assert list(au.transform(payloads[0].relpath, payloads[0].body)["auctions"]["cusip"]) == ["91282CPP0", "912810UP1"]
 
 
 def test_live_state_uses_the_newest_priced_auction():
@@ -227,7 +268,9 @@ def test_live_state_uses_the_newest_priced_auction():
     assert au.live_state(con) == {}
     con.execute(ddl(TABLES["auctions"]))
     assert au.live_state(con) == {}
-    con.execute("INSERT INTO auctions VALUES "
-                "('91282CPP0', 'Note', '3-Year', '2025-12-08', '2025-12-15', '2028-12-15', 99.678628, 'x'), "
-                "('912810UP1', 'Bond', '29-Year 11-Month', '2025-12-11', '2025-12-15', '2055-11-15', NULL, 'x')")
+    con.execute(
+        "INSERT INTO auctions VALUES "
+        "('91282CPP0', 'Note', '3-Year', '2025-12-08', '2025-12-15', '2028-12-15', 99.678628, 'x'), "
+        "('912810UP1', 'Bond', '29-Year 11-Month', '2025-12-11', '2025-12-15', '2055-11-15', NULL, 'x')"
+    )
     assert au.live_state(con) == {"auctions": date(2025, 12, 8)}

@@ -23,9 +23,13 @@ from warehouse.schema import TABLES
 CSV_AUG = "fiscaldata/MSPD_DetailSecty_20230831_20230831.csv"
 CSV_SEP = "fiscaldata/MSPD_DetailSecty_20230930_20230930.csv"
 JSON_2026 = "fiscaldata/mspd_table_3__record_date-2026-09-30__fields6.json"
-UNMATURED = {"Bills": "Total Unmatured Treasury Bills", "Notes": "Total Unmatured Treasury Notes",
-             "Bonds": "Total Unmatured Treasury Bonds", "TIPS": "Total Treasury TIPS",
-             "FRN": "Total Treasury Floating Rate Notes"}
+UNMATURED = {
+    "Bills": "Total Unmatured Treasury Bills",
+    "Notes": "Total Unmatured Treasury Notes",
+    "Bonds": "Total Unmatured Treasury Bonds",
+    "TIPS": "Total Treasury TIPS",
+    "FRN": "Total Treasury Floating Rate Notes",
+}
 
 
 def parse(snapshot_dir, relpath):
@@ -42,6 +46,7 @@ def class_sums(frames) -> dict[str, float]:
 
 
 # ---- real snapshot ------------------------------------------------------------------------------------
+
 
 def test_offline_payloads_are_this_sources_files_in_load_order(snapshot_dir):
     payloads = fiscaldata.extract_offline(snapshot_dir)
@@ -103,9 +108,14 @@ def test_mspd_csv_2023_08_31_totals_and_cusip_rows(snapshot_dir):
     frames = parse(snapshot_dir, CSV_AUG)
     t, sec = totals(frames), frames["marketable_securities"]
     assert t["Total Marketable"] == pytest.approx(25_477_563.02, abs=0.01)
-    expected = {"Total Treasury Bills": 5_073_922.41, "Total Treasury Notes": 13_702_547.27,
-                "Total Treasury Bonds": 4_226_927.27, "Total Treasury TIPS": 1_917_117.91,
-                "Total Treasury Floating Rate Notes": 551_555.96, "Federal Financing Bank": 5_492.21}
+    expected = {
+        "Total Treasury Bills": 5_073_922.41,
+        "Total Treasury Notes": 13_702_547.27,
+        "Total Treasury Bonds": 4_226_927.27,
+        "Total Treasury TIPS": 1_917_117.91,
+        "Total Treasury Floating Rate Notes": 551_555.96,
+        "Federal Financing Bank": 5_492.21,
+    }
     for label, value in expected.items():
         assert t[label] == pytest.approx(value, abs=0.01), label
     assert t["Total Matured Treasury Bills"] == 0  # "*" rounds to zero
@@ -157,13 +167,20 @@ def test_mspd_json_2026_09_30_field_subset(snapshot_dir):
     per_class = sec.groupby("security_class")["cusip"].nunique().to_dict()
     assert per_class == {"Bills": 49, "Notes": 241, "Bonds": 112, "TIPS": 53, "FRN": 8}
     assert sec["cusip"].nunique() == 463
-    classes = ["Total Treasury Bills", "Total Treasury Notes", "Total Treasury Bonds", "Total Treasury TIPS",
-               "Total Treasury Floating Rate Notes", "Federal Financing Bank"]
+    classes = [
+        "Total Treasury Bills",
+        "Total Treasury Notes",
+        "Total Treasury Bonds",
+        "Total Treasury TIPS",
+        "Total Treasury Floating Rate Notes",
+        "Federal Financing Bank",
+    ]
     assert sum(t[c] for c in classes) == pytest.approx(t["Total Marketable"], abs=1e-6)
     assert t["Total Marketable"] == pytest.approx(31_834_878.4434023, abs=1e-6)
     summary = parse(snapshot_dir, "fiscaldata/mspd_table_1__sort-desc_size30.json")["mspd_summary"]
-    tm = summary[(summary.record_date == pd.Timestamp("2026-09-30"))
-                 & (summary.security_type_desc == "Total Marketable")]["total_usd_mn"]
+    tm = summary[
+        (summary.record_date == pd.Timestamp("2026-09-30")) & (summary.security_type_desc == "Total Marketable")
+    ]["total_usd_mn"]
     assert tm.tolist() == [pytest.approx(t["Total Marketable"], abs=1e-6)]
     sums = class_sums(frames)
     for cls, label in UNMATURED.items():
@@ -177,59 +194,88 @@ def test_mspd_json_2026_09_30_field_subset(snapshot_dir):
 
 # ---- hand-written edge cases and ParseError ------------------------------------------------------------
 
+
 def envelope(rows, *, page=1, pages=1, size=2, next_link="auto") -> bytes:
     link = lambda n: f"&page%5Bnumber%5D={n}&page%5Bsize%5D={size}"  # noqa: E731
     nxt = (link(page + 1) if page < pages else None) if next_link == "auto" else next_link
-    return json.dumps({
-        "data": rows,
-        "meta": {"count": len(rows), "total-count": len(rows) * pages, "total-pages": pages},
-        "links": {"self": link(page), "first": link(1), "prev": None if page == 1 else link(page - 1),
-                  "next": nxt, "last": link(pages)},
-    }, separators=(",", ":")).encode()
+    return json.dumps(
+        {
+            "data": rows,
+            "meta": {"count": len(rows), "total-count": len(rows) * pages, "total-pages": pages},
+            "links": {
+                "self": link(page),
+                "first": link(1),
+                "prev": None if page == 1 else link(page - 1),
+                "next": nxt,
+                "last": link(pages),
+            },
+        },
+        separators=(",", ":"),
+    ).encode()
 
 
 def penny(day, public="1.25", intragov="2.50", total="3.75"):
-    return {"record_date": day, "debt_held_public_amt": public, "intragov_hold_amt": intragov,
-            "tot_pub_debt_out_amt": total, "src_line_nbr": "1"}
+    return {
+        "record_date": day,
+        "debt_held_public_amt": public,
+        "intragov_hold_amt": intragov,
+        "tot_pub_debt_out_amt": total,
+        "src_line_nbr": "1",
+    }
 
 
 def summary_row(cls="Bills", public="*", intragov="0.5", total="0.5"):
-    return {"record_date": "2026-09-30", "security_type_desc": "Marketable", "security_class_desc": cls,
-            "debt_held_public_mil_amt": public, "intragov_hold_mil_amt": intragov, "total_mil_amt": total}
+    return {
+        "record_date": "2026-09-30",
+        "security_type_desc": "Marketable",
+        "security_class_desc": cls,
+        "debt_held_public_mil_amt": public,
+        "intragov_hold_mil_amt": intragov,
+        "total_mil_amt": total,
+    }
 
 
 def test_star_is_zero_and_null_string_is_null():
-    df = fiscaldata.transform("fiscaldata/mspd_table_1__x.json",
-                              envelope([summary_row(), summary_row("Notes", "null", "null", "7")]))["mspd_summary"]
+    df = fiscaldata.transform(
+        "fiscaldata/mspd_table_1__x.json", envelope([summary_row(), summary_row("Notes", "null", "null", "7")])
+    )["mspd_summary"]
     assert df["debt_held_public_usd_mn"].iloc[0] == 0.0
     assert df["intragov_hold_usd_mn"].isna().iloc[1] and df["total_usd_mn"].iloc[1] == 7.0
 
 
-@pytest.mark.parametrize(("relpath", "body", "needle"), [
-    ("fiscaldata/debt_to_penny__x.json", envelope([penny("2026-10-05", public="1,25")]),
-     "'debt_held_public_amt' value '1,25'"),
-    ("fiscaldata/debt_to_penny__x.json", envelope([penny("10/05/2026")]), "'record_date' value '10/05/2026'"),
-    ("fiscaldata/debt_to_penny__x.json", envelope([penny("2026-02-30")]), "not a calendar date"),
-    ("fiscaldata/debt_to_penny__x.json", envelope([penny("2026-10-05", total="3.80")]), "'tot_pub_debt_out_amt'"),
-    ("fiscaldata/debt_to_penny__x.json", envelope([penny("2026-10-05"), penny("2026-10-05")]), "duplicate key"),
-    ("fiscaldata/debt_to_penny__x.json", envelope([{"record_date": "2026-10-05"}]), "'debt_held_public_amt'"),
-    ("fiscaldata/mspd_table_1__x.json", envelope([summary_row(total="0.6")]), "differs from the total"),
-    ("fiscaldata/mspd_table_1__x.json", envelope([summary_row(cls="null")]), "'security_class_desc'"),
-    ("fiscaldata/avg_interest_rates__x.json", b"<!DOCTYPE html><html>Service Unavailable", "not JSON"),
-    ("fiscaldata/avg_interest_rates__x.json", b'{"error":"Invalid query"}', "no 'data' list"),
-    ("fiscaldata/avg_interest_rates__x.json", b'{"data":["x"]}', "not an object"),
-    ("fiscaldata/Auctions_Query_19791115_20251215.csv", b"CUSIP\n", "not a Fiscal Data file"),
-])
+@pytest.mark.parametrize(
+    ("relpath", "body", "needle"),
+    [
+        (
+            "fiscaldata/debt_to_penny__x.json",
+            envelope([penny("2026-10-05", public="1,25")]),
+            "'debt_held_public_amt' value '1,25'",
+        ),
+        ("fiscaldata/debt_to_penny__x.json", envelope([penny("10/05/2026")]), "'record_date' value '10/05/2026'"),
+        ("fiscaldata/debt_to_penny__x.json", envelope([penny("2026-02-30")]), "not a calendar date"),
+        ("fiscaldata/debt_to_penny__x.json", envelope([penny("2026-10-05", total="3.80")]), "'tot_pub_debt_out_amt'"),
+        ("fiscaldata/debt_to_penny__x.json", envelope([penny("2026-10-05"), penny("2026-10-05")]), "duplicate key"),
+        ("fiscaldata/debt_to_penny__x.json", envelope([{"record_date": "2026-10-05"}]), "'debt_held_public_amt'"),
+        ("fiscaldata/mspd_table_1__x.json", envelope([summary_row(total="0.6")]), "differs from the total"),
+        ("fiscaldata/mspd_table_1__x.json", envelope([summary_row(cls="null")]), "'security_class_desc'"),
+        ("fiscaldata/avg_interest_rates__x.json", b"<!DOCTYPE html><html>Service Unavailable", "not JSON"),
+        ("fiscaldata/avg_interest_rates__x.json", b'{"error":"Invalid query"}', "no 'data' list"),
+        ("fiscaldata/avg_interest_rates__x.json", b'{"data":["x"]}', "not an object"),
+        ("fiscaldata/Auctions_Query_19791115_20251215.csv", b"CUSIP\n", "not a Fiscal Data file"),
+    ],
+)
 def test_malformed_api_json_raises_parse_error_naming_file_field_value(relpath, body, needle):
     with pytest.raises(ParseError) as err:
         fiscaldata.transform(relpath, body)
     assert relpath in str(err.value) and needle in str(err.value)
 
 
-CSV_HEADER = ("Record Date,Security Type Description,Security Class 1 Description,Security Class 2 Description,"
-              "Interest Rate,Yield,Issue Date,Maturity Date,Issued Amount (in Millions),"
-              "Amount Adjusted for Inflation (in Millions),Redeemed Amount (in Millions),"
-              "Outstanding Amount (in Millions),Source Line Number")
+CSV_HEADER = (
+    "Record Date,Security Type Description,Security Class 1 Description,Security Class 2 Description,"
+    "Interest Rate,Yield,Issue Date,Maturity Date,Issued Amount (in Millions),"
+    "Amount Adjusted for Inflation (in Millions),Redeemed Amount (in Millions),"
+    "Outstanding Amount (in Millions),Source Line Number"
+)
 
 
 def detail_csv(*rows: str) -> bytes:
@@ -240,31 +286,39 @@ GOOD_BILL = "2023-08-31,Marketable,Bills Maturity Value,912797GR2,null,4.98,2023
 
 
 def test_detail_csv_edge_cases_parse():
-    frames = fiscaldata.transform("fiscaldata/MSPD_DetailSecty_x.csv", detail_csv(
-        "2023-08-31,Nonmarketable,Domestic Series,Zero-coupon Treasury Bond,null,null,null,null,"
-        "null,null,null,null,3",
-        "2023-08-31,Marketable,Bills Maturity Value,912797GR2,9.99,5.2,2023-07-11,2023-09-05,2,0,0,null,2",
-        GOOD_BILL,
-        "2023-08-31,Marketable,Bills Maturity Value,Total Matured Treasury Bills,null,null,null,null,"
-        "null,null,null,*,4"))
+    frames = fiscaldata.transform(
+        "fiscaldata/MSPD_DetailSecty_x.csv",
+        detail_csv(
+            "2023-08-31,Nonmarketable,Domestic Series,Zero-coupon Treasury Bond,null,null,null,null,"
+            "null,null,null,null,3",
+            "2023-08-31,Marketable,Bills Maturity Value,912797GR2,9.99,5.2,2023-07-11,2023-09-05,2,0,0,null,2",
+            GOOD_BILL,
+            "2023-08-31,Marketable,Bills Maturity Value,Total Matured Treasury Bills,null,null,null,null,"
+            "null,null,null,*,4",
+        ),
+    )
     sec = frames["marketable_securities"]
     assert sec["tranche_no"].tolist() == [1, 2] and sec["yield_pct"].tolist() == [4.98, 5.2]
     assert sec["interest_rate_pct"].isna().all()  # bills carry no coupon even if the cell has one
     assert frames["marketable_totals"][["label", "security_class", "outstanding_usd_mn"]].values.tolist() == [
-        ["Total Matured Treasury Bills", "Bills", 0.0]]
+        ["Total Matured Treasury Bills", "Bills", 0.0]
+    ]
 
 
-@pytest.mark.parametrize(("body", "needle"), [
-    (detail_csv(GOOD_BILL.replace("Bills Maturity Value", "Treasury Stuff")), "'Treasury Stuff'"),
-    (detail_csv(GOOD_BILL.replace("912797GR2", "SOMETHING")), "'SOMETHING'"),
-    (detail_csv(GOOD_BILL.replace("2023-09-05", "null")), "'maturity_date' value 'null'"),
-    (detail_csv(GOOD_BILL.replace(",5,1", ",null,1")), "first tranche of CUSIP 912797GR2"),
-    (detail_csv(GOOD_BILL.replace(",5,1", ",5,x")), "'src_line_nbr' value 'x'"),
-    (detail_csv(GOOD_BILL, GOOD_BILL), "duplicate source line number"),
-    (detail_csv(GOOD_BILL + ",extra"), "line 2"),
-    (detail_csv(GOOD_BILL).replace(b"Yield,", b"Yld,"), "'Yield'"),
-    (b"\xff\xfe" + detail_csv(GOOD_BILL), "not UTF-8"),
-])
+@pytest.mark.parametrize(
+    ("body", "needle"),
+    [
+        (detail_csv(GOOD_BILL.replace("Bills Maturity Value", "Treasury Stuff")), "'Treasury Stuff'"),
+        (detail_csv(GOOD_BILL.replace("912797GR2", "SOMETHING")), "'SOMETHING'"),
+        (detail_csv(GOOD_BILL.replace("2023-09-05", "null")), "'maturity_date' value 'null'"),
+        (detail_csv(GOOD_BILL.replace(",5,1", ",null,1")), "first tranche of CUSIP 912797GR2"),
+        (detail_csv(GOOD_BILL.replace(",5,1", ",5,x")), "'src_line_nbr' value 'x'"),
+        (detail_csv(GOOD_BILL, GOOD_BILL), "duplicate source line number"),
+        (detail_csv(GOOD_BILL + ",extra"), "line 2"),
+        (detail_csv(GOOD_BILL).replace(b"Yield,", b"Yld,"), "'Yield'"),
+        (b"\xff\xfe" + detail_csv(GOOD_BILL), "not UTF-8"),
+    ],
+)
 def test_malformed_detail_csv_raises_parse_error(body, needle):
     relpath = "fiscaldata/MSPD_DetailSecty_bad.csv"
     with pytest.raises(ParseError) as err:
@@ -273,6 +327,7 @@ def test_malformed_detail_csv_raises_parse_error(body, needle):
 
 
 # ---- pagination, retries and live extraction against a local server ----------------------------------
+
 
 class FiscalServer:
     """127.0.0.1 server; `routes[path]` is a function (request number, query) -> (status, headers, body, delay)."""
@@ -331,11 +386,18 @@ def two_pages(n, query):
 
 def test_fetch_pages_follows_next_until_null(server, http):
     server.routes["/od/debt_to_penny"] = two_pages
-    pages = list(fiscaldata.fetch_pages(http, server.url + "/od/debt_to_penny",
-                                        {"filter": "record_date:gt:2026-09-30", "sort": "record_date"},
-                                        "fiscaldata/debt_to_penny__since-2026-09-30"))
-    assert [p.relpath for p in pages] == ["fiscaldata/debt_to_penny__since-2026-09-30__page1.json",
-                                          "fiscaldata/debt_to_penny__since-2026-09-30__page2.json"]
+    pages = list(
+        fiscaldata.fetch_pages(
+            http,
+            server.url + "/od/debt_to_penny",
+            {"filter": "record_date:gt:2026-09-30", "sort": "record_date"},
+            "fiscaldata/debt_to_penny__since-2026-09-30",
+        )
+    )
+    assert [p.relpath for p in pages] == [
+        "fiscaldata/debt_to_penny__since-2026-09-30__page1.json",
+        "fiscaldata/debt_to_penny__since-2026-09-30__page2.json",
+    ]
     assert [q["page[number]"] for _, q in server.requests] == ["1", "2"]
     assert all(q["filter"] == "record_date:gt:2026-09-30" and q["page[size]"] for _, q in server.requests)
     assert server.requests[0][1]["page[size]"] == "10000" and server.requests[1][1]["page[size]"] == "2"
@@ -358,11 +420,14 @@ def test_fetch_pages_bad_body_raises_parse_error_naming_url(server, http, body):
     assert server.url + "/x?sort=record_date" in str(err.value)
 
 
-@pytest.mark.parametrize("first", [
-    (429, {"Retry-After": "0"}, b"slow down", 0),
-    (500, {}, b"oops", 0),
-    (200, {}, b"late", 0.8),  # longer than the 0.3 s read timeout
-])
+@pytest.mark.parametrize(
+    "first",
+    [
+        (429, {"Retry-After": "0"}, b"slow down", 0),
+        (500, {}, b"oops", 0),
+        (200, {}, b"late", 0.8),  # longer than the 0.3 s read timeout
+    ],
+)
 def test_http_retries_then_succeeds(server, http, first):
     ok = (200, {}, envelope([penny("2026-10-01")]), 0)
     server.routes["/x"] = lambda n, q: first if n == 1 else ok
@@ -390,26 +455,36 @@ class FakeHttp:
     def get(self, url, params=None):
         self.calls.append((url.removeprefix(fiscaldata.API_BASE), dict(params or {})))
         if url.endswith("mspd_table_1") and params.get("fields") == "record_date":
-            return envelope([{"record_date": "2026-10-31"}, {"record_date": "2026-10-31"},
-                             {"record_date": "2026-11-30"}], size=10000)
+            return envelope(
+                [{"record_date": "2026-10-31"}, {"record_date": "2026-10-31"}, {"record_date": "2026-11-30"}],
+                size=10000,
+            )
         return envelope([], size=10000)
 
 
 def test_extract_live_is_incremental_and_fetches_mspd_detail_per_new_date():
     fake = FakeHttp()
-    state = {"debt_to_penny": date(2026, 10, 5), "avg_interest_rates": date(2026, 9, 30),
-             "mspd_table_1": date(2026, 9, 30), "mspd_table_3": date(2026, 9, 30)}
+    state = {
+        "debt_to_penny": date(2026, 10, 5),
+        "avg_interest_rates": date(2026, 9, 30),
+        "mspd_table_1": date(2026, 9, 30),
+        "mspd_table_3": date(2026, 9, 30),
+    }
     relpaths = [p.relpath for p in fiscaldata.extract_live(fake, state)]
-    assert relpaths == ["fiscaldata/debt_to_penny__since-2026-10-05__page1.json",
-                        "fiscaldata/avg_interest_rates__since-2026-09-30__page1.json",
-                        "fiscaldata/mspd_table_1__since-2026-09-30__page1.json",
-                        "fiscaldata/mspd_table_3__record_date-2026-10-31__page1.json",
-                        "fiscaldata/mspd_table_3__record_date-2026-11-30__page1.json"]
+    assert relpaths == [
+        "fiscaldata/debt_to_penny__since-2026-10-05__page1.json",
+        "fiscaldata/avg_interest_rates__since-2026-09-30__page1.json",
+        "fiscaldata/mspd_table_1__since-2026-09-30__page1.json",
+        "fiscaldata/mspd_table_3__record_date-2026-10-31__page1.json",
+        "fiscaldata/mspd_table_3__record_date-2026-11-30__page1.json",
+    ]
     endpoint, params = fake.calls[0]
     assert endpoint == "v2/accounting/od/debt_to_penny" and params["filter"] == "record_date:gt:2026-10-05"
     assert params["sort"] == "record_date" and params["page[size]"] == 10000
-    assert fake.calls[-1] == ("v1/debt/mspd/mspd_table_3", {"filter": "record_date:eq:2026-11-30",
-                              "sort": "src_line_nbr", "page[size]": 10000, "page[number]": 1})
+    assert fake.calls[-1] == (
+        "v1/debt/mspd/mspd_table_3",
+        {"filter": "record_date:eq:2026-11-30", "sort": "src_line_nbr", "page[size]": 10000, "page[number]": 1},
+    )
 
 
 def test_extract_live_empty_state_pulls_full_history():

@@ -40,14 +40,25 @@ def value_on(frame: pd.DataFrame, day: str) -> float:
 
 # --------------------------------------------------------------------------- offline: the real snapshot
 
+
 def test_every_fred_file_in_snapshot_parses_in_load_order(snapshot_dir):
     payloads = fred.extract_offline(snapshot_dir)
     relpaths = [p.relpath for p in payloads]
     assert not any("nyfed_soma" in r for r in relpaths)
     # 35 files under fred/ (legacy, re-saved, fredgraph CSVs, API bodies) + 3 fresher copies in fred/fresher/.
     assert len(relpaths) == 38
-    kinds = ["legacy" if "legacy_format/" in r else "resaved" if "resaved/" in r else "fresher" if "fresher/" in r
-             else "json" if r.endswith(".json") else "csv" for r in relpaths]
+    kinds = [
+        "legacy"
+        if "legacy_format/" in r
+        else "resaved"
+        if "resaved/" in r
+        else "fresher"
+        if "fresher/" in r
+        else "json"
+        if r.endswith(".json")
+        else "csv"
+        for r in relpaths
+    ]
     assert kinds == sorted(kinds, key=["legacy", "resaved", "csv", "fresher", "json"].index)
     # A fresher download replays after the file it extends, so it is compared with it (an incremental refresh).
     assert relpaths.index("fred/fresher/DGS10.csv") > relpaths.index("fred/DGS10.csv")
@@ -62,29 +73,32 @@ def test_every_fred_file_in_snapshot_parses_in_load_order(snapshot_dir):
     assert seen == set(fred.load_series_config())
 
 
-@pytest.mark.parametrize(("relpath", "rows", "missing", "fmt"), [
-    ("fred/DGS10.csv", 16846, 719, "fredgraph_csv"),
-    ("fred/CPIAUCSL.csv", 954, 1, "fredgraph_csv"),
-    ("fred/DEXJPUS.csv", 14500, 569, "fredgraph_csv"),
-    ("fred/DFF.csv", 26336, 0, "fredgraph_csv"),
-    ("fred/DGS1.csv", 16779, 716, "fredgraph_csv"),
-    ("fred/T10YIE.csv", 6104, 251, "fredgraph_csv"),
-    ("fred/MTSDS133FMS.csv", 529, 0, "fredgraph_csv_legacy"),
-    ("fred/legacy_format/DGS10__DATE-header_2024-08.csv", 16332, 696, "fredgraph_csv_legacy"),
-    ("fred/legacy_format/TREAST__DATE-header_2021-06.csv", 964, 0, "fredgraph_csv_legacy"),
-    ("fred/legacy_format/FYFR__DATE-VALUE_2017-zip.csv", 116, 0, "fred_zip_2017"),
-    ("fred/legacy_format/FYOINT__DATE-VALUE_2017-zip.csv", 77, 0, "fred_zip_2017"),
-    ("fred/legacy_format/FYONET__DATE-VALUE_2017-zip.csv", 116, 0, "fred_zip_2017"),
-    ("fred/resaved/THREEFYTP10.csv", 9131, 0, "resaved_csv"),
-    ("fred/WMTSECL1.csv", 1228, 237, "fredgraph_csv"),  # the 237 zeros before 2007-07 are "no data yet"
-    ("fred/VIXCLS.csv", 9549, 302, "fredgraph_csv"),
-    ("fred/DTWEXBGS.csv", 5320, 208, "fredgraph_csv"),
-    ("fred/fresher/DGS10.csv", 16890, 720, "fredgraph_csv"),
-    ("fred/fresher/DGS3MO.csv", 11766, 492, "fredgraph_csv"),
-    ("fred/fresher/DTWEXBGS.csv", 5400, 212, "fredgraph_csv"),
-    ("fred/api_observations_DGS10.json", 6949, 287, "api_json"),
-    ("fred/api_observations_GDP.json", 322, 4, "api_json"),
-])
+@pytest.mark.parametrize(
+    ("relpath", "rows", "missing", "fmt"),
+    [
+        ("fred/DGS10.csv", 16846, 719, "fredgraph_csv"),
+        ("fred/CPIAUCSL.csv", 954, 1, "fredgraph_csv"),
+        ("fred/DEXJPUS.csv", 14500, 569, "fredgraph_csv"),
+        ("fred/DFF.csv", 26336, 0, "fredgraph_csv"),
+        ("fred/DGS1.csv", 16779, 716, "fredgraph_csv"),
+        ("fred/T10YIE.csv", 6104, 251, "fredgraph_csv"),
+        ("fred/MTSDS133FMS.csv", 529, 0, "fredgraph_csv_legacy"),
+        ("fred/legacy_format/DGS10__DATE-header_2024-08.csv", 16332, 696, "fredgraph_csv_legacy"),
+        ("fred/legacy_format/TREAST__DATE-header_2021-06.csv", 964, 0, "fredgraph_csv_legacy"),
+        ("fred/legacy_format/FYFR__DATE-VALUE_2017-zip.csv", 116, 0, "fred_zip_2017"),
+        ("fred/legacy_format/FYOINT__DATE-VALUE_2017-zip.csv", 77, 0, "fred_zip_2017"),
+        ("fred/legacy_format/FYONET__DATE-VALUE_2017-zip.csv", 116, 0, "fred_zip_2017"),
+        ("fred/resaved/THREEFYTP10.csv", 9131, 0, "resaved_csv"),
+        ("fred/WMTSECL1.csv", 1228, 237, "fredgraph_csv"),  # the 237 zeros before 2007-07 are "no data yet"
+        ("fred/VIXCLS.csv", 9549, 302, "fredgraph_csv"),
+        ("fred/DTWEXBGS.csv", 5320, 208, "fredgraph_csv"),
+        ("fred/fresher/DGS10.csv", 16890, 720, "fredgraph_csv"),
+        ("fred/fresher/DGS3MO.csv", 11766, 492, "fredgraph_csv"),
+        ("fred/fresher/DTWEXBGS.csv", 5400, 212, "fredgraph_csv"),
+        ("fred/api_observations_DGS10.json", 6949, 287, "api_json"),
+        ("fred/api_observations_GDP.json", 322, 4, "api_json"),
+    ],
+)
 def test_row_and_missing_counts_match_manifest(snapshot_dir, relpath, rows, missing, fmt):
     frame = parse(snapshot_dir, relpath)
     assert len(frame) == rows
@@ -181,14 +195,16 @@ def test_series_frame_from_config():
 
 # --------------------------------------------------------------------------- edge fixtures and ParseError
 
-XML = (b'<?xml version="1.0" encoding="utf-8" ?>\n<observations realtime_start="1776-07-04" '
-       b'realtime_end="9999-12-31" observation_start="1600-01-01" observation_end="9999-12-31" units="lin" '
-       b'output_type="4" file_type="xml" order_by="observation_date" sort_order="asc" count="3" offset="0" '
-       b'limit="100000">\n'
-       b'  <observation realtime_start="2026-04-30" realtime_end="2026-05-28" date="2026-01-01" value="31800.1"/>\n'
-       b'  <observation realtime_start="2026-05-28" realtime_end="9999-12-31" date="2026-01-01" value="31865.721"/>\n'
-       b'  <observation realtime_start="2026-07-30" realtime_end="9999-12-31" date="2026-04-01" value="."/>\n'
-       b'</observations>\n')
+XML = (
+    b'<?xml version="1.0" encoding="utf-8" ?>\n<observations realtime_start="1776-07-04" '
+    b'realtime_end="9999-12-31" observation_start="1600-01-01" observation_end="9999-12-31" units="lin" '
+    b'output_type="4" file_type="xml" order_by="observation_date" sort_order="asc" count="3" offset="0" '
+    b'limit="100000">\n'
+    b'  <observation realtime_start="2026-04-30" realtime_end="2026-05-28" date="2026-01-01" value="31800.1"/>\n'
+    b'  <observation realtime_start="2026-05-28" realtime_end="9999-12-31" date="2026-01-01" value="31865.721"/>\n'
+    b'  <observation realtime_start="2026-07-30" realtime_end="9999-12-31" date="2026-04-01" value="."/>\n'
+    b"</observations>\n"
+)
 
 
 def test_api_xml_keeps_every_vintage():
@@ -233,51 +249,76 @@ def test_a_fresher_csv_is_an_incremental_refresh_and_a_changed_value_a_revision(
         assert _ingest(con, tmp_path, "fred/fresher/DGS10.csv", fresher) == (44, 0, 16846)
         rows = con.execute("SELECT count(*), count(DISTINCT date) FROM fred_observations").fetchone()
         assert rows == (16890, 16890)
-        assert con.execute("SELECT value, realtime_start FROM fred_observations_current WHERE series_id = 'DGS10' "
-                           "AND date = '2026-09-28'").fetchone() == (5.24, date(2026, 9, 28))
+        assert con.execute(
+            "SELECT value, realtime_start FROM fred_observations_current WHERE series_id = 'DGS10' "
+            "AND date = '2026-09-28'"
+        ).fetchone() == (5.24, date(2026, 9, 28))
         # The shared rows keep the vintage of the file that first carried them.
-        assert con.execute("SELECT realtime_start FROM fred_observations_current WHERE series_id = 'DGS10' "
-                           "AND date = '2026-07-28'").fetchone() == (date(2026, 7, 28),)
+        assert con.execute(
+            "SELECT realtime_start FROM fred_observations_current WHERE series_id = 'DGS10' AND date = '2026-07-28'"
+        ).fetchone() == (date(2026, 7, 28),)
         # A later download that revises one value: that value becomes a new vintage, counted as changed.
         revised = fresher.replace(b"2026-09-28,5.24", b"2026-09-28,5.25") + b"2026-09-29,5.20\n"
         assert _ingest(con, tmp_path, "fred/increments/DGS10__from_2026-08-28.csv", revised) == (1, 1, 16889)
-        assert con.execute("SELECT value, realtime_start FROM fred_observations_current WHERE series_id = 'DGS10' "
-                           "AND date = '2026-09-28'").fetchone() == (5.25, date(2026, 9, 29))
-        assert con.execute("SELECT value FROM fred_as_of('DGS10', DATE '2026-09-28') WHERE date = '2026-09-28'"
-                           ).fetchone() == (5.24,)
+        assert con.execute(
+            "SELECT value, realtime_start FROM fred_observations_current WHERE series_id = 'DGS10' "
+            "AND date = '2026-09-28'"
+        ).fetchone() == (5.25, date(2026, 9, 29))
+        assert con.execute(
+            "SELECT value FROM fred_as_of('DGS10', DATE '2026-09-28') WHERE date = '2026-09-28'"
+        ).fetchone() == (5.24,)
         assert con.execute("SELECT count(*) FROM fred_observations").fetchone() == (16892,)
     finally:
         con.close()
 
 
-@pytest.mark.parametrize(("relpath", "body", "needle"), [
-    ("fred/DGS10.csv", b"observation_date,DGS10\n2026-07-27,4.65\n2026-07-28,n/a\n", "line 3"),
-    ("fred/DGS10.csv", b"observation_date,DGS10\n2026-07-27,nan\n", "'nan'"),
-    ("fred/DGS10.csv", b"observation_date,DGS10\n2026-07-28,4.6\n2026-07-27,4.6\n", "strictly increasing"),
-    ("fred/DGS10.csv", b"observation_date,DGS10\n2026-07-28,4.6\n2026-07-28,4.6\n", "strictly increasing"),
-    ("fred/DGS10.csv", b"observation_date,DGS2\n2026-07-28,4.6\n", "file name"),
-    ("fred/legacy_format/DGS10__DATE-header.csv", b"DATE,DGS2\n2026-07-28,4.6\n", "file name"),
-    ("fred/DGS10.csv", b"Date,Value\n2026-07-28,4.6\n", "header"),
-    ("fred/DGS10.csv", b"observation_date,DGS10\n2026-13-01,4.6\n", "2026-13-01"),
-    ("fred/DGS10.csv", b"observation_date,DGS10\n2026-07-28,4.6,1\n", "2 fields"),
-    ("fred/DGS10.csv", b"", "empty"),
-    ("fred/DGS10.csv", b"observation_date,DGS10\n2026-07-28,\xff\n", "UTF-8"),
-    ("fred/resaved/FYOINT.csv", b"DATE,FYOINT\n2025-09-30,1\n", "Date,Value"),
-    ("fred/api_observations_GDP.json", b"{not json", "invalid JSON"),
-    ("fred/api_observations_GDP.json", b'{"count": 1}', "observations"),
-    ("fred/api_observations_GDP.json", b'{"observations": [{"date": "2026-04-01", "value": "x1", '
-     b'"realtime_start": "2026-07-30", "realtime_end": "2026-07-30"}]}', "observations[0].value"),
-    ("fred/api_observations_GDP.json", b'{"observations": [{"date": "2026-04-01", "value": "1"}]}', "realtime_start"),
-    ("fred/api_observations_GDP.json", b'{"count": 2, "offset": 0, "limit": 100000, "observations": [{"date": '
-     b'"2026-04-01", "value": "1", "realtime_start": "2026-07-30", "realtime_end": "2026-07-30"}]}', "count"),
-    ("fred/api_observations_GDP.xml", XML.replace(b'value="31865.721"', b'value="31800.1"')
-     .replace(b'realtime_start="2026-05-28" realtime_end="9999', b'realtime_start="2026-04-30" realtime_end="9999'),
-     "duplicate"),
-    ("fred/api_observations_GDP.xml", XML[:200], "invalid XML"),
-    ("fred/api_observations_GDP.xml", b"<error code='400' message='Bad Request'/>", "observations"),
-    ("fred/nyfed_soma/SOMA_Mar302022.csv", b"x", "SOMA"),
-    ("fred/DGS10.parquet", b"x", "unknown"),
-])
+@pytest.mark.parametrize(
+    ("relpath", "body", "needle"),
+    [
+        ("fred/DGS10.csv", b"observation_date,DGS10\n2026-07-27,4.65\n2026-07-28,n/a\n", "line 3"),
+        ("fred/DGS10.csv", b"observation_date,DGS10\n2026-07-27,nan\n", "'nan'"),
+        ("fred/DGS10.csv", b"observation_date,DGS10\n2026-07-28,4.6\n2026-07-27,4.6\n", "strictly increasing"),
+        ("fred/DGS10.csv", b"observation_date,DGS10\n2026-07-28,4.6\n2026-07-28,4.6\n", "strictly increasing"),
+        ("fred/DGS10.csv", b"observation_date,DGS2\n2026-07-28,4.6\n", "file name"),
+        ("fred/legacy_format/DGS10__DATE-header.csv", b"DATE,DGS2\n2026-07-28,4.6\n", "file name"),
+        ("fred/DGS10.csv", b"Date,Value\n2026-07-28,4.6\n", "header"),
+        ("fred/DGS10.csv", b"observation_date,DGS10\n2026-13-01,4.6\n", "2026-13-01"),
+        ("fred/DGS10.csv", b"observation_date,DGS10\n2026-07-28,4.6,1\n", "2 fields"),
+        ("fred/DGS10.csv", b"", "empty"),
+        ("fred/DGS10.csv", b"observation_date,DGS10\n2026-07-28,\xff\n", "UTF-8"),
+        ("fred/resaved/FYOINT.csv", b"DATE,FYOINT\n2025-09-30,1\n", "Date,Value"),
+        ("fred/api_observations_GDP.json", b"{not json", "invalid JSON"),
+        ("fred/api_observations_GDP.json", b'{"count": 1}', "observations"),
+        (
+            "fred/api_observations_GDP.json",
+            b'{"observations": [{"date": "2026-04-01", "value": "x1", '
+            b'"realtime_start": "2026-07-30", "realtime_end": "2026-07-30"}]}',
+            "observations[0].value",
+        ),
+        (
+            "fred/api_observations_GDP.json",
+            b'{"observations": [{"date": "2026-04-01", "value": "1"}]}',
+            "realtime_start",
+        ),
+        (
+            "fred/api_observations_GDP.json",
+            b'{"count": 2, "offset": 0, "limit": 100000, "observations": [{"date": '
+            b'"2026-04-01", "value": "1", "realtime_start": "2026-07-30", "realtime_end": "2026-07-30"}]}',
+            "count",
+        ),
+        (
+            "fred/api_observations_GDP.xml",
+            XML.replace(b'value="31865.721"', b'value="31800.1"').replace(
+                b'realtime_start="2026-05-28" realtime_end="9999', b'realtime_start="2026-04-30" realtime_end="9999'
+            ),
+            "duplicate",
+        ),
+        ("fred/api_observations_GDP.xml", XML[:200], "invalid XML"),
+        ("fred/api_observations_GDP.xml", b"<error code='400' message='Bad Request'/>", "observations"),
+        ("fred/nyfed_soma/SOMA_Mar302022.csv", b"x", "SOMA"),
+        ("fred/DGS10.parquet", b"x", "unknown"),
+    ],
+)
 def test_malformed_payloads_raise_parse_error(relpath, body, needle):
     with pytest.raises(ParseError) as info:
         fred.transform(relpath, body)
@@ -294,8 +335,10 @@ def test_parse_error_names_file_line_and_value():
 def test_live_state_is_newest_non_null_date_per_series(snapshot_dir):
     con = duckdb.connect()
     assert fred.live_state(con) == {}
-    frames = [parse(snapshot_dir, "fred/CPIAUCSL.csv"),
-              fred.transform("fred/DGS10.csv", b"observation_date,DGS10\n2026-07-27,4.65\n2026-07-28,\n")[OBS]]
+    frames = [
+        parse(snapshot_dir, "fred/CPIAUCSL.csv"),
+        fred.transform("fred/DGS10.csv", b"observation_date,DGS10\n2026-07-27,4.65\n2026-07-28,\n")[OBS],
+    ]
     obs = pd.concat(frames)  # noqa: F841  (read by DuckDB by name)
     columns = ", ".join(f"{c.name} {c.type}" for c in TABLES[OBS].columns if c.name in obs.columns)
     con.execute(f"CREATE TABLE fred_observations ({columns})")
@@ -306,6 +349,7 @@ def test_live_state_is_newest_non_null_date_per_series(snapshot_dir):
 
 
 # --------------------------------------------------------------------------- live, keyless: local http.server
+
 
 class FredServer:
     """fredgraph.csv and FRED API stand-in: per series id a script of (status, headers, body, delay) answers."""
@@ -360,8 +404,11 @@ def test_keyless_full_and_incremental_pulls(fred_server, monkeypatch):
     monkeypatch.setenv("FRED_API_KEY", "")
     fred_server.scripts = {"DGS10": [csv_ok("DGS10")], "CPIAUCSL": [csv_ok("CPIAUCSL", "2026-06-01,332.568\n")]}
     http = Http(retries=0)
-    payloads = list(fred.extract_live(http, {"DGS10": date(2026, 7, 28)}, series=["DGS10", "CPIAUCSL"],
-                                      fredgraph_url=fred_server.url))
+    payloads = list(
+        fred.extract_live(
+            http, {"DGS10": date(2026, 7, 28)}, series=["DGS10", "CPIAUCSL"], fredgraph_url=fred_server.url
+        )
+    )
     assert [p.relpath for p in payloads] == ["fred/increments/DGS10__from_2026-06-27.csv", "fred/CPIAUCSL.csv"]
     assert payloads[0].url.endswith("?id=DGS10&cosd=2026-06-27") and payloads[1].url.endswith("?id=CPIAUCSL")
     frame = fred.transform(payloads[0].relpath, payloads[0].body, date(2026, 7, 29))[OBS]
@@ -409,6 +456,7 @@ def test_keyless_rate_limit_spaces_requests(fred_server):
 
 # --------------------------------------------------------------------------- live, FRED API: local http.server
 
+
 def api_answer(answer, slow_s: float) -> tuple:
     """Script shorthand: XML bytes answer 200; (status, body) an error (429 with Retry-After: 1);
     (None, _) answers only after `slow_s`, past the client's read timeout."""
@@ -426,20 +474,24 @@ def api(monkeypatch, fred_server):
     Every attempt is recorded where the server receives it (path with query); `sent` holds the times each
     series' request leaves the client."""
     monkeypatch.setenv("FRED_API_KEY", SENTINEL)
-    monkeypatch.setattr(fred_live, "API_URL", fred_server.url.replace("/graph/fredgraph.csv", "/fred/series/observations"))
+    monkeypatch.setattr(
+        fred_live, "API_URL", fred_server.url.replace("/graph/fredgraph.csv", "/fred/series/observations")
+    )
     waits: list[float] = []
     sent: list[float] = []
     request = urllib3.PoolManager.request
-    monkeypatch.setattr(urllib3.PoolManager, "request", lambda *a, **kw: sent.append(time.monotonic()) or request(*a, **kw))
+    monkeypatch.setattr(
+        urllib3.PoolManager, "request", lambda *a, **kw: sent.append(time.monotonic()) or request(*a, **kw)
+    )
 
     def run(scripts, state=None, series=None, per_second=1000.0, retries=2, timeout_s=0.3):
         fred_server.scripts = {sid: [api_answer(a, 3 * timeout_s) for a in script] for sid, script in scripts.items()}
-        settings = ApiSettings(timeout_s=timeout_s, retries=retries, backoff_s=0.25, per_second=per_second,
-                               sleep=waits.append)
+        settings = ApiSettings(
+            timeout_s=timeout_s, retries=retries, backoff_s=0.25, per_second=per_second, sleep=waits.append
+        )
         got, error = [], None
         try:
-            for payload in fred.extract_live(None, state or {}, series=series or list(scripts),
-                                             api_settings=settings):
+            for payload in fred.extract_live(None, state or {}, series=series or list(scripts), api_settings=settings):
                 got.append(payload)
         except FetchError as exc:
             error = exc
@@ -467,8 +519,9 @@ def test_fredapi_all_vintages_429_then_xml(api, caplog):
     assert query["api_key"] == [SENTINEL] and "observation_start" not in query
     assert fred_live.api_http(SENTINEL, ApiSettings(timeout_s=7.0)).timeout.read_timeout == 7.0
     assert payload.relpath == "fred/api_observations_GDP.xml" and payload.body == XML and not payload.offline
-    assert payload.url.endswith("/fred/series/observations?series_id=GDP&realtime_start=1776-07-04"
-                                "&realtime_end=9999-12-31&api_key=***")
+    assert payload.url.endswith(
+        "/fred/series/observations?series_id=GDP&realtime_start=1776-07-04&realtime_end=9999-12-31&api_key=***"
+    )
     assert_no_key(payload.url, payload.relpath, payload.body, caplog.text)
     assert "429" in caplog.text
     frame = fred.transform(payload.relpath, payload.body)[OBS]
@@ -477,13 +530,19 @@ def test_fredapi_all_vintages_429_then_xml(api, caplog):
 
 def test_fredapi_incremental_and_paged(api):
     page1 = XML.replace(b'count="3" offset="0" limit="100000"', b'count="3" offset="0" limit="2"')
-    page1 = page1.replace(b'  <observation realtime_start="2026-07-30"', b'  <x ').split(b"  <x ")[0] + b"</observations>"
-    page2 = (b'<observations count="3" offset="2" limit="2"><observation realtime_start="2026-07-30" '
-             b'realtime_end="9999-12-31" date="2026-04-01" value="32475.21"/></observations>')
+    page1 = (
+        page1.replace(b'  <observation realtime_start="2026-07-30"', b"  <x ").split(b"  <x ")[0] + b"</observations>"
+    )
+    page2 = (
+        b'<observations count="3" offset="2" limit="2"><observation realtime_start="2026-07-30" '
+        b'realtime_end="9999-12-31" date="2026-04-01" value="32475.21"/></observations>'
+    )
     got, error, calls, _, _ = api({"GDP": [page1, page2]}, state={"GDP": date(2026, 4, 1)})
     assert error is None
-    assert [p.relpath for p in got] == ["fred/increments/api_observations_GDP__from_2026-03-01.xml",
-                                        "fred/increments/api_observations_GDP__from_2026-03-01__offset_2.xml"]
+    assert [p.relpath for p in got] == [
+        "fred/increments/api_observations_GDP__from_2026-03-01.xml",
+        "fred/increments/api_observations_GDP__from_2026-03-01__offset_2.xml",
+    ]
     assert [p.body for p in got] == [page1, page2]  # the bytes FRED sent, as they came
     queries = [query_of(path) for _, path in calls]
     assert [q.get("offset") for q in queries] == [None, ["2"]]
@@ -495,8 +554,9 @@ def test_fredapi_incremental_and_paged(api):
 def test_fredapi_failures_are_redacted_unchained_and_do_not_stop_others(api, caplog):
     leaky = f'<error code="400" message="Bad Request. api_key {SENTINEL} is not registered."/>'.encode()
     started = time.monotonic()
-    got, error, calls, waits, _ = api({"DGS10": [(503, b"")], "GDP": [XML], "BAD": [(400, leaky)],
-                                       "SLOW": [(None, b"")]})
+    got, error, calls, waits, _ = api(
+        {"DGS10": [(503, b"")], "GDP": [XML], "BAD": [(400, leaky)], "SLOW": [(None, b"")]}
+    )
     assert [p.relpath for p in got] == ["fred/api_observations_GDP.xml"]
     assert isinstance(error, SeriesFetchErrors)
     failures = {f.series_id: f for f in error.failures}
@@ -510,8 +570,9 @@ def test_fredapi_failures_are_redacted_unchained_and_do_not_stop_others(api, cap
     # urllib3's bounded exponential backoff (none before the first retry, then 0.25 * 2**(n-1)), twice.
     assert waits == [0.0, 0.5, 0.0, 0.5]
     assert error.__cause__ is None and error.__context__ is None
-    assert_no_key(error, repr(error), error.args, caplog.text,
-                  *(v for f in error.failures for v in (f.url, f.relpath, f.reason)))
+    assert_no_key(
+        error, repr(error), error.args, caplog.text, *(v for f in error.failures for v in (f.url, f.relpath, f.reason))
+    )
 
 
 def test_fetch_error_itself_carries_no_chained_http_error(api, fred_server):

@@ -16,9 +16,11 @@ from warehouse.schema import TABLES
 
 RELPATH = "fred/nyfed_soma/SOMA_Mar302022.csv"
 TREASURY = ("Bills", "NotesBonds", "TIPS", "FRNs")
-HEADER = ('"As Of Date","CUSIP","Security Type","Security Description","Term","Maturity Date","Issuer",'
-          '"Spread (%)","Coupon (%)","Current Face Value","Par Value","Inflation Compensation",'
-          '"Percent Outstanding","Change From Prior Week","Change From Prior Year","is Aggregated"')
+HEADER = (
+    '"As Of Date","CUSIP","Security Type","Security Description","Term","Maturity Date","Issuer",'
+    '"Spread (%)","Coupon (%)","Current Face Value","Par Value","Inflation Compensation",'
+    '"Percent Outstanding","Change From Prior Week","Change From Prior Year","is Aggregated"'
+)
 BILL = '"2022-03-30","\'912796N39\'","Bills",,,"2022-03-31",,,,,"15682348400",,"0.1332569860220079","0",,'
 
 
@@ -36,7 +38,13 @@ def test_offline_finds_the_file(snapshot_dir):
 def test_row_counts_by_security_type(frame):
     assert len(frame) == 1075
     assert frame["security_type"].value_counts().to_dict() == {
-        "CMBS": 648, "NotesBonds": 323, "TIPS": 49, "Bills": 41, "FRNs": 8, "Agency Debts": 6}
+        "CMBS": 648,
+        "NotesBonds": 323,
+        "TIPS": 49,
+        "Bills": 41,
+        "FRNs": 8,
+        "Agency Debts": 6,
+    }
 
 
 def test_columns_types_and_key(frame):
@@ -96,10 +104,12 @@ def test_empty_fields_are_null_not_empty_strings(frame):
 
 def test_api_style_headers_fold_to_the_same_columns():
     # We hold no sample of the API's CSV: accept unit-less, camelCase and "($)" spellings of known names.
-    body = (b"asOfDate,cusip,securityType,maturityDate,coupon,spread,parValue ($),inflationCompensation,"
-            b"percentOutstanding,changeFromPriorWeek,changeFromPriorYear\n"
-            b"2022-03-30,912828X39,TIPS,2022-04-15,0.125,,9977809000,1554043751.75,0.2245748317886443,0,"
-            b"667000000\n")
+    body = (
+        b"asOfDate,cusip,securityType,maturityDate,coupon,spread,parValue ($),inflationCompensation,"
+        b"percentOutstanding,changeFromPriorWeek,changeFromPriorYear\n"
+        b"2022-03-30,912828X39,TIPS,2022-04-15,0.125,,9977809000,1554043751.75,0.2245748317886443,0,"
+        b"667000000\n"
+    )
     out = nyfed.transform("fred/nyfed_soma/SOMA_2022-03-30.csv", body)["soma_holdings"]
     assert list(out.columns) == TABLES["soma_holdings"].parsed_columns
     assert out["cusip"].iloc[0] == "912828X39" and out["par_value_usd"].iloc[0] == 9_977_809_000
@@ -112,18 +122,21 @@ def test_exact_repeated_rows_are_dropped():
     assert len(out) == 1
 
 
-@pytest.mark.parametrize(("body", "field"), [
-    (HEADER.replace('"Par Value"', '"Par Amount"') + "\n" + BILL, "header"),  # unknown column
-    (HEADER.replace('"Par Value",', "") + "\n", "par_value_usd"),  # a required column absent
-    (HEADER + ',"CUSIP"\n' + BILL + ",x", "header"),  # a column twice
-    (HEADER + "\n" + BILL.replace("'912796N39'", "'9127'"), "CUSIP"),
-    (HEADER + "\n" + BILL.replace('"2022-03-31"', '"03/31/2022"'), "Maturity Date"),
-    (HEADER + "\n" + BILL.replace('"2022-03-30"', '""'), "As Of Date"),
-    (HEADER + "\n" + BILL.replace('"15682348400"', '"n/a"'), "Par Value"),
-    (HEADER + "\n" + BILL.replace('"0.1332569860220079"', '"inf"'), "Percent Outstanding"),
-    (HEADER + "\n" + BILL[:-2], "row"),
-    (HEADER + "\n" + BILL + "\n" + BILL.replace('"0",', '"5",'), "CUSIP"),  # conflicting duplicate key
-])
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        (HEADER.replace('"Par Value"', '"Par Amount"') + "\n" + BILL, "header"),  # unknown column
+        (HEADER.replace('"Par Value",', "") + "\n", "par_value_usd"),  # a required column absent
+        (HEADER + ',"CUSIP"\n' + BILL + ",x", "header"),  # a column twice
+        (HEADER + "\n" + BILL.replace("'912796N39'", "'9127'"), "CUSIP"),
+        (HEADER + "\n" + BILL.replace('"2022-03-31"', '"03/31/2022"'), "Maturity Date"),
+        (HEADER + "\n" + BILL.replace('"2022-03-30"', '""'), "As Of Date"),
+        (HEADER + "\n" + BILL.replace('"15682348400"', '"n/a"'), "Par Value"),
+        (HEADER + "\n" + BILL.replace('"0.1332569860220079"', '"inf"'), "Percent Outstanding"),
+        (HEADER + "\n" + BILL[:-2], "row"),
+        (HEADER + "\n" + BILL + "\n" + BILL.replace('"0",', '"5",'), "CUSIP"),  # conflicting duplicate key
+    ],
+)
 def test_malformed_files_raise_parse_error(body, field):
     with pytest.raises(ParseError) as err:
         nyfed.transform(RELPATH, body.encode())
@@ -144,6 +157,7 @@ def test_unknown_relpath_is_rejected(snapshot_dir):
 
 # --------------------------------------------------------------------------- live path
 
+
 class FakeHttp:
     def __init__(self, body: bytes):
         self.body, self.calls = body, []
@@ -153,11 +167,14 @@ class FakeHttp:
         return self.body
 
 
-@pytest.mark.parametrize(("today", "wednesday"), [
-    (date(2022, 3, 30), date(2022, 3, 30)),  # a Wednesday itself
-    (date(2022, 3, 31), date(2022, 3, 30)),
-    (date(2022, 4, 5), date(2022, 3, 30)),  # Tuesday: still last week's
-])
+@pytest.mark.parametrize(
+    ("today", "wednesday"),
+    [
+        (date(2022, 3, 30), date(2022, 3, 30)),  # a Wednesday itself
+        (date(2022, 3, 31), date(2022, 3, 30)),
+        (date(2022, 4, 5), date(2022, 3, 30)),  # Tuesday: still last week's
+    ],
+)
 def test_latest_wednesday(today, wednesday):
     assert nyfed.latest_wednesday(today) == wednesday
 
@@ -185,6 +202,8 @@ def test_live_state_reads_the_newest_as_of_date():
     assert nyfed.live_state(con) == {}
     con.execute(ddl(TABLES["soma_holdings"]))
     assert nyfed.live_state(con) == {}
-    con.execute("INSERT INTO soma_holdings (as_of_date, cusip, security_type, payload_sha256) VALUES "
-                "('2022-03-23', '912796N39', 'Bills', 'x'), ('2022-03-30', '912796N39', 'Bills', 'x')")
+    con.execute(
+        "INSERT INTO soma_holdings (as_of_date, cusip, security_type, payload_sha256) VALUES "
+        "('2022-03-23', '912796N39', 'Bills', 'x'), ('2022-03-30', '912796N39', 'Bills', 'x')"
+    )
     assert nyfed.live_state(con) == {"soma": date(2022, 3, 30)}

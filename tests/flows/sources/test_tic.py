@@ -57,6 +57,7 @@ def body(raw, rel, old, new, count=1):
 
 # --- extract ----------------------------------------------------------------------------------
 
+
 def test_extract_offline_returns_every_tic_file_in_load_order(snapshot_dir, raw):
     payloads = tic.extract_offline(snapshot_dir)
     assert [p.relpath for p in payloads] == [HIST, VINTAGE, SLT5, SLT3, MFH]
@@ -109,6 +110,7 @@ def test_live_state_reads_newest_months(hist, slt3):
 
 # --- frames follow the contract ---------------------------------------------------------------
 
+
 def test_frames_match_the_warehouse_contract(hist, slt5, slt3):
     for df, table in ((hist, "foreign_holdings"), (slt5, "foreign_holdings"), (slt3, "foreign_flows")):
         assert list(df.columns) == TABLES[table].parsed_columns
@@ -119,6 +121,7 @@ def test_frames_match_the_warehouse_contract(hist, slt5, slt3):
 
 
 # --- mfhhis01 ---------------------------------------------------------------------------------
+
 
 def test_mfhhis01_known_values_and_stamp(hist):
     assert value(hist, "2025-12-31", "Japan") == 1185.5
@@ -217,6 +220,7 @@ def test_mfhhis01_crlf_and_lf_parse_identically(raw, hist):
 
 # --- slt_table5 -------------------------------------------------------------------------------
 
+
 def test_slt5_values_and_estimated_vintage(slt5):
     assert value(slt5, "2026-04-30", "Japan") == 1209.9
     assert len(slt5) == 325 and slt5.month.nunique() == 13
@@ -226,7 +230,10 @@ def test_slt5_values_and_estimated_vintage(slt5):
     assert value(slt5, "2026-04-30", "Foreign Official: Treasury Bills") == 457.3
     assert value(slt5, "2026-04-30", "Foreign Official: T-Bonds & Notes") == 3449.2
     assert set(slt5[slt5.row_kind == "memo"].country) == {
-        "Foreign Official", "Foreign Official: Treasury Bills", "Foreign Official: T-Bonds & Notes"}
+        "Foreign Official",
+        "Foreign Official: Treasury Bills",
+        "Foreign Official: T-Bonds & Notes",
+    }
     additive = slt5[~slt5.row_kind.isin(["memo", "total"])].groupby("month").holdings_usd_bn.sum()
     total = slt5[slt5.row_kind == "total"].set_index("month").holdings_usd_bn
     assert (additive - total).round(1).abs().max() <= 0.2
@@ -240,13 +247,19 @@ def test_slt5_equals_history_where_they_overlap(hist, slt5):
 
 # --- slt_table3 -------------------------------------------------------------------------------
 
+
 def test_slt3_counts_codes_and_kinds(slt3):
     assert len(slt3) == 6916 and slt3.country_code.nunique() == 91 and slt3.month.nunique() == 76
     assert slt3.month.min() == pd.Timestamp("2020-01-31") and slt3.month.max() == pd.Timestamp("2026-04-30")
     assert set(slt3[slt3.country == "Japan"].country_code) == {42609}
     assert value(slt3, "2026-04-30", "Japan", "holdings_usd_mn") == 1209889.0
     assert slt3.row_kind.value_counts().to_dict() == {
-        "country": 5776, "region": 532, "memo": 304, "io": 228, "total": 76}
+        "country": 5776,
+        "region": 532,
+        "memo": 304,
+        "io": 228,
+        "total": 76,
+    }
     codes = slt3.drop_duplicates("country_code").set_index("country_code")
     assert codes.loc[99990, "country"] == "Foreign Official" and codes.loc[99991, "country"] == "Foreign Non-Official"
     assert codes.loc[99996, "row_kind"] == "total" and codes.loc[79995, "row_kind"] == "io"
@@ -276,12 +289,14 @@ def test_slt3_agrees_with_slt5(slt3, slt5):
 
 # --- mfh.txt ----------------------------------------------------------------------------------
 
+
 def test_mfh_is_refused_as_stale(raw):
     with pytest.raises(tic.StaleSourceError) as err:
         tic.transform(MFH, raw[MFH])
     assert isinstance(err.value, ParseError) and isinstance(err.value, base.StaleSourceError) and err.value.stale
-    assert str(err.value) == ("tic/mfh.txt: frozen upstream since March 2023 (newest month 2023-01); "
-                              "use slt_table5.txt")
+    assert str(err.value) == (
+        "tic/mfh.txt: frozen upstream since March 2023 (newest month 2023-01); use slt_table5.txt"
+    )
     assert err.value.newest_month == date(2023, 1, 31) and err.value.frozen_since == date(2023, 3, 15)
 
 
@@ -293,31 +308,61 @@ def test_unrecognisable_mfh_is_a_parse_error_not_stale():
 
 # --- country names ----------------------------------------------------------------------------
 
-@pytest.mark.parametrize("raw_name, expected", [
-    ("China, Mainland", "China"), ('"China, Mainland"', "China"), ("Korea, South ", "South Korea"),
-    ("Korea", "South Korea"), ("United Kingdom 2/", "United Kingdom"), ("Belgium  5/", "Belgium"),
-    ("Carib Bnkng Ctrs 4/", "Caribbean Banking Centers"), ("Oil Exporters 3/", "Oil Exporters"),
-    ("  For. Official", "Foreign Official"), ("Of Which: Foreign Official", "Foreign Official"),
-    ("Of Which: Foreign Official Treasury Bills", "Foreign Official: Treasury Bills"),
-    ("Of Which: Foreign Official T-Bonds & Notes", "Foreign Official: T-Bonds & Notes"),
-    ("Of Which: Foreign Non-Official", "Foreign Non-Official"), ("Memo: Euro Area", "Euro Area"),
-    ("Cayman  Islands", "Cayman Islands"), ("Japan", "Japan"),
-])
+
+@pytest.mark.parametrize(
+    "raw_name, expected",
+    [
+        ("China, Mainland", "China"),
+        ('"China, Mainland"', "China"),
+        ("Korea, South ", "South Korea"),
+        ("Korea", "South Korea"),
+        ("United Kingdom 2/", "United Kingdom"),
+        ("Belgium  5/", "Belgium"),
+        ("Carib Bnkng Ctrs 4/", "Caribbean Banking Centers"),
+        ("Oil Exporters 3/", "Oil Exporters"),
+        ("  For. Official", "Foreign Official"),
+        ("Of Which: Foreign Official", "Foreign Official"),
+        ("Of Which: Foreign Official Treasury Bills", "Foreign Official: Treasury Bills"),
+        ("Of Which: Foreign Official T-Bonds & Notes", "Foreign Official: T-Bonds & Notes"),
+        ("Of Which: Foreign Non-Official", "Foreign Non-Official"),
+        ("Memo: Euro Area", "Euro Area"),
+        ("Cayman  Islands", "Cayman Islands"),
+        ("Japan", "Japan"),
+    ],
+)
 def test_normalise_country(raw_name, expected):
     assert tic.normalise_country(raw_name) == expected
 
 
 def test_country_names_agree_across_files(hist, slt5, slt3):
-    big = {"Japan", "China", "United Kingdom", "South Korea", "Taiwan", "Belgium", "Luxembourg", "Cayman Islands",
-           "Ireland", "Switzerland", "Hong Kong", "Saudi Arabia", "United Arab Emirates", "Grand Total"}
+    big = {
+        "Japan",
+        "China",
+        "United Kingdom",
+        "South Korea",
+        "Taiwan",
+        "Belgium",
+        "Luxembourg",
+        "Cayman Islands",
+        "Ireland",
+        "Switzerland",
+        "Hong Kong",
+        "Saudi Arabia",
+        "United Arab Emirates",
+        "Grand Total",
+    }
     for df in (hist[hist.month.dt.year == 2025], slt5, slt3):
         assert big <= set(df.country)
     assert set(slt5.country) - {"All Other"} <= set(hist.country)
-    assert set(slt5.country) - {"All Other", "Foreign Official: Treasury Bills",
-                                "Foreign Official: T-Bonds & Notes"} <= set(slt3.country)
+    assert set(slt5.country) - {
+        "All Other",
+        "Foreign Official: Treasury Bills",
+        "Foreign Official: T-Bonds & Notes",
+    } <= set(slt3.country)
 
 
 # --- malformed input --------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("rel", [HIST, SLT5, SLT3])
 def test_truncated_files_raise_parse_error(raw, rel):
@@ -378,7 +423,7 @@ def test_only_parse_errors_escape_on_damaged_bytes(raw):
         data = raw[rel]
         for k in range(1, 12):
             at = len(data) * k // 12
-            for damaged in (data[:at], data[:at] + b"\xff\xfe\t" + data[at + 5:]):
+            for damaged in (data[:at], data[:at] + b"\xff\xfe\t" + data[at + 5 :]):
                 try:
                     tic.transform(rel, damaged)
                 except ParseError:

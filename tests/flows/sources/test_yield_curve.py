@@ -44,11 +44,14 @@ def test_columns_and_types_follow_the_contract(frames):
         assert frame["yield_pct"].notna().all()
 
 
-@pytest.mark.parametrize(("relpath", "dates", "rows"), [
-    (Y2023, 250, 250 * 13),
-    (Y2024, 250, 250 * 13),
-    (Y2025, 245, 245 * 14 - 31),  # "1.5 Month" empty on the 31 days before 2025-02-18
-])
+@pytest.mark.parametrize(
+    ("relpath", "dates", "rows"),
+    [
+        (Y2023, 250, 250 * 13),
+        (Y2024, 250, 250 * 13),
+        (Y2025, 245, 245 * 14 - 31),  # "1.5 Month" empty on the 31 days before 2025-02-18
+    ],
+)
 def test_yearly_row_counts(frames, relpath, dates, rows):
     frame = frames[relpath]
     assert frame["date"].nunique() == dates
@@ -130,19 +133,22 @@ def test_short_tenor_name_in_archive_style_is_accepted():
     assert list(frame["tenor_months"]) == [1.0, 1.5]
 
 
-@pytest.mark.parametrize(("body", "field"), [
-    (b'Date,"1 Mo","9 Mo"\n01/03/2024,5.5,5.1\n', "header"),  # unknown tenor column
-    (b'Day,"1 Mo"\n01/03/2024,5.5\n', "header"),
-    (b'Date,"1 Mo","1 Mo"\n01/03/2024,5.5,5.5\n', "header"),
-    (b'Date,"1 Mo"\n2024-01-03,5.5\n', "Date"),
-    (b'Date,"1 Mo"\n02/30/2024,5.5\n', "Date"),
-    (b'Date,"1 Mo"\n01/03/2024,N/A\n', "1 Mo"),
-    (b'Date,"1 Mo"\n01/03/2024,nan\n', "1 Mo"),
-    (b'Date,"1 Mo"\n01/03/2024,5.5,5.6\n', "row"),
-    (b'Date,"1 Mo"\n01/02/2024,5.5\n01/03/2024,5.4\n', "Date"),  # oldest first
-    (b'Date,"1 Mo"\n01/03/2024,5.5\n01/03/2024,5.4\n', "Date"),  # repeated date
-    (b'Date,"1 Mo"\n01/03/2023,5.5\n', "Date"),  # not the file's year
-])
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        (b'Date,"1 Mo","9 Mo"\n01/03/2024,5.5,5.1\n', "header"),  # unknown tenor column
+        (b'Day,"1 Mo"\n01/03/2024,5.5\n', "header"),
+        (b'Date,"1 Mo","1 Mo"\n01/03/2024,5.5,5.5\n', "header"),
+        (b'Date,"1 Mo"\n2024-01-03,5.5\n', "Date"),
+        (b'Date,"1 Mo"\n02/30/2024,5.5\n', "Date"),
+        (b'Date,"1 Mo"\n01/03/2024,N/A\n', "1 Mo"),
+        (b'Date,"1 Mo"\n01/03/2024,nan\n', "1 Mo"),
+        (b'Date,"1 Mo"\n01/03/2024,5.5,5.6\n', "row"),
+        (b'Date,"1 Mo"\n01/02/2024,5.5\n01/03/2024,5.4\n', "Date"),  # oldest first
+        (b'Date,"1 Mo"\n01/03/2024,5.5\n01/03/2024,5.4\n', "Date"),  # repeated date
+        (b'Date,"1 Mo"\n01/03/2023,5.5\n', "Date"),  # not the file's year
+    ],
+)
 def test_malformed_yearly_files_raise_parse_error(body, field):
     with pytest.raises(ParseError) as err:
         yc.transform("treasury/daily-treasury-rates_2024.csv", body)
@@ -170,6 +176,7 @@ def test_truncated_real_file_still_parses_its_complete_rows(snapshot_dir):
 
 # --------------------------------------------------------------------------- live path
 
+
 class FakeHttp:
     """Stands in for flows.http.Http: serves bodies by URL and records what was asked."""
 
@@ -182,9 +189,11 @@ class FakeHttp:
 
 
 def test_live_full_pull_uses_archive_then_yearly_files(snapshot_dir):
-    bodies = {yc.ARCHIVE_URL: read_snapshot(snapshot_dir, ARCHIVE),
-              yc.YEARLY_URL.format(year=2025): read_snapshot(snapshot_dir, Y2025),
-              yc.YEARLY_URL.format(year=2026): b'Date,"1 Mo","1.5 Month"\n01/02/2026,3.70,3.71\n'}
+    bodies = {
+        yc.ARCHIVE_URL: read_snapshot(snapshot_dir, ARCHIVE),
+        yc.YEARLY_URL.format(year=2025): read_snapshot(snapshot_dir, Y2025),
+        yc.YEARLY_URL.format(year=2026): b'Date,"1 Mo","1.5 Month"\n01/02/2026,3.70,3.71\n',
+    }
     http = FakeHttp(bodies)
     payloads = list(yc.extract_live(http, {}, today=date(2026, 1, 5)))
     assert [p.relpath for p in payloads] == [ARCHIVE, Y2025, "treasury/daily-treasury-rates_2026.csv"]
@@ -196,8 +205,10 @@ def test_live_full_pull_uses_archive_then_yearly_files(snapshot_dir):
 
 
 def test_live_incremental_refetches_the_newest_stored_year(snapshot_dir):
-    bodies = {yc.YEARLY_URL.format(year=y): read_snapshot(snapshot_dir, f"treasury/daily-treasury-rates_{y}.csv")
-              for y in (2024, 2025)}
+    bodies = {
+        yc.YEARLY_URL.format(year=y): read_snapshot(snapshot_dir, f"treasury/daily-treasury-rates_{y}.csv")
+        for y in (2024, 2025)
+    }
     http = FakeHttp(bodies)
     payloads = list(yc.extract_live(http, {"yield_curve": date(2024, 12, 30)}, today=date(2025, 12, 26)))
     assert [p.relpath for p in payloads] == [Y2024, Y2025]
@@ -217,6 +228,7 @@ def test_live_state_reads_the_newest_date():
     assert yc.live_state(con) == {}  # no table yet
     con.execute(ddl(TABLES["yield_curve"]))
     assert yc.live_state(con) == {}
-    con.execute("INSERT INTO yield_curve VALUES ('2025-12-23', 120, 4.18, 'f', 'x'), "
-                "('2025-12-24', 120, 4.15, 'f', 'x')")
+    con.execute(
+        "INSERT INTO yield_curve VALUES ('2025-12-23', 120, 4.18, 'f', 'x'), ('2025-12-24', 120, 4.15, 'f', 'x')"
+    )
     assert yc.live_state(con) == {"yield_curve": date(2025, 12, 24)}
