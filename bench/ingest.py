@@ -39,7 +39,7 @@ def duckdb_baseline(snapshot: Path) -> float:
 
 def refresh_once(snapshot: Path, db: Path) -> float:
     from flows.ingest import SOURCES
-    from flows.refresh import refresh_source
+    from flows.pipeline.refresh import refresh_source
 
     t0 = time.perf_counter()
     for source in SOURCES:

@@ -51,7 +51,7 @@ SPEC = ("model.spec", "SpecError")
 DATA = (("model", "ModelError"), ("warehouse.repository", "RecordNotFound"),
         ("calibration.estimate", "CalibrationError"))
 ENVIRONMENT = (("warehouse.db", "WarehouseError"), ("flows.http", "FetchError"),
-               ("flows.prefect_server", "ServerStartError"))
+               ("flows.pipeline.prefect_server", "ServerStartError"))
 
 
 def one_line(exc: BaseException, command: str | None) -> tuple[str, int] | None:

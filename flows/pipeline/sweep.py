@@ -3,7 +3,7 @@ tasks on threads (default) or a Dask cluster, stored cell by cell so an identica
 
 Steps (`run_sweep`):
 1. **plan** (read-only connection, closed before anything runs): the calibration, the anchor, the model's
-   frames and their data hash (`flows.scenario`), one `ScenarioSpec` per cell, and the cells already in
+   frames and their data hash (`flows.pipeline.scenario`), one `ScenarioSpec` per cell, and the cells already in
    `sweep_cells` under the same key (spec, calibration id, data hash, model code version).
 2. **fan-out**: the Prefect flow `tshock-sweep` maps the task `sweep-cells` over batches of the missing cells
    (`batch_size`: Prefect's per-task cost on a Dask worker is worth batching cheap cells). Each task
@@ -13,46 +13,46 @@ Steps (`run_sweep`):
    Every cell uses the base scenario's seed: the same draws in every cell and on every runner, so results do
    not depend on where a cell ran, and neighbouring cells differ by their inputs, not by sampling noise.
 3. **store** (read-write, after the fan-out): the new cells and the sweep record in one transaction.
-4. **report** (`flows.report_sweep`): heat maps, CSV and JSON under reports/YYYY-MM-DD/sweep-<name>/.
+4. **report** (`flows.report.sweep`): heat maps, CSV and JSON under reports/YYYY-MM-DD/sweep-<name>/.
 
 Runners: the flow's default `ThreadPoolTaskRunner`; `dask_address` → `DaskTaskRunner(address=...)`;
 `dask_local=N` → a temporary `LocalCluster` of N single-threaded worker processes. Dask workers run Prefect's task
-engine and report to the parent's Prefect API, so without a configured PREFECT_API_URL a temporary server is
-started here and its URL handed to the flow's settings (workers would otherwise each boot their own). Workers of
+engine and report to the parent's Prefect API, so without a configured PREFECT_API_URL the temporary server is
+started here (flows/pipeline/prefect_server.py, booting while the parent seeds its input cache) and its URL
+handed to the flow's settings (workers would otherwise each boot their own). Workers of
 a cluster on other machines must see the warehouse file at the same path and reach a Prefect server: set
 PREFECT_API_URL to one they can reach (e.g. `prefect server start --host 0.0.0.0`).
 """
 
 from __future__ import annotations
 
-import itertools
 import json
 import os
 import threading
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
-import duckdb
 from prefect import flow, task, unmapped
 from prefect.cache_policies import NO_CACHE
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from calibration.store import RecordNotFound, load_calibration
-from flows import progress
-from flows.scenario import ScenarioDataError, frames_hash, read_frames, resolve_anchor, resolve_spec
-from flows.versioning import code_version
+from flows.pipeline import prefect_server, progress
+from flows.pipeline.records import load_calibration, store_sweep
+from flows.pipeline.scenario import ScenarioDataError, frames_hash, read_frames, resolve_anchor, resolve_spec
+from flows.pipeline.versioning import code_version
 from model import ModelError
 from model.run import Frames, Setup, prepare, run_scenario
-from model.spec import ScenarioSpec, SpecError, check_against_holdings, parse_spec, read_yaml
+from model.spec import ScenarioSpec, SpecError, check_against_holdings, parse_spec
+from model.sweep_grid import Cell, SweepGrid, build_cells
 from warehouse import repository
 from warehouse.db import WarehouseError, session
 from warehouse.identity import identity_hash
+from warehouse.repository import RecordNotFound
 
 os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "warning")  # read by distributed at import, here and in workers
-MAX_CELLS = 5000
 DASK_CONNECT_TIMEOUT_S = 10
 
 
@@ -60,78 +60,10 @@ class SweepError(ModelError):
     """The sweep cannot run as asked (an unreachable Dask scheduler, cells failing); the message says why."""
 
 
-# --- the grid --------------------------------------------------------------------------------------------------
-
-class SweepGrid(BaseModel):
-    """A sweep file (sweeps/*.yaml) or the CLI's --size/--months/… options."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_.-]*$", max_length=60, description="Sweep name (lower case "
-                      "letters, digits, '-', '_', '.'); names its report folder")
-    description: str = Field("", description="What the grid explores, shown on the sweep's page")
-    base: str | dict[str, Any] = Field("japan-fire-sale", description="Scenario every cell starts from: a shipped "
-                                       "name, a YAML file (relative to the sweep file) or an inline spec")
-    seller: str | None = Field(None, description="Who sells (default: the base's first seller, else Japan)")
-    sizes_usd_bn: list[Annotated[float, Field(ge=0, le=100_000)]] = Field(
-        min_length=1, description="Sale sizes, $ billions of face value (one grid axis)")
-    months: list[Annotated[int, Field(ge=1, le=600)]] = Field(
-        min_length=1, description="Months each sale is spread over (1 = a fire sale; one grid axis)")
-    contagion: list[Annotated[float, Field(ge=0, le=5)]] = Field(
-        default_factory=lambda: [0.0], min_length=1, description="Contagion scales (as the spec's `contagion`)")
-    backstop_share: list[Annotated[float, Field(ge=0, le=1)]] = Field(
-        default_factory=lambda: [0.0], min_length=1, description="Fed backstop shares (as `fed_backstop.share`)")
-    draws: int | None = Field(None, ge=1, le=100_000, description="Monte Carlo draws per cell (null = the base's)")
-    seed: int | None = Field(None, ge=0, description="Random seed for every cell (null = the base's)")
-    calibration: str | None = Field(None, description="Calibration id or prefix (null = the base's, normally "
-                                    "the latest)")
-
-    @field_validator("sizes_usd_bn", "months", "contagion", "backstop_share")
-    @classmethod
-    def _distinct(cls, v: list) -> list:
-        seen = [x for i, x in enumerate(v) if x in v[:i]]
-        if seen:
-            raise ValueError(f"{seen[0]:g} is listed twice")
-        return v
-
-    @model_validator(mode="after")
-    def _size(self) -> SweepGrid:
-        n = len(self.sizes_usd_bn) * len(self.months) * len(self.contagion) * len(self.backstop_share)
-        if n > MAX_CELLS:
-            raise ValueError(f"{n} cells: at most {MAX_CELLS} per sweep")
-        return self
-
-
-def _grid_error(e: ValidationError) -> SpecError:
-    parts = []
-    for err in e.errors():
-        where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in err["loc"]).lstrip(".") or "sweep"
-        value = err.get("input")
-        shown = f"{value:g}" if isinstance(value, float) else repr(value) if isinstance(value, str) else value
-        reason = str((err.get("ctx") or {}).get("error", err["msg"]))
-        parts.append(f"{where}: {reason}" if isinstance(value, dict) or value is None
-                     else f"{where}: {shown} is not valid: {reason}")
-    return SpecError("; ".join(parts))
-
-
-def parse_grid(data: Any, where: str = "sweep") -> SweepGrid:
-    if not isinstance(data, dict):
-        raise SpecError(f"{where}: expected a mapping of fields, got {type(data).__name__}")
-    try:
-        return SweepGrid.model_validate(data)
-    except ValidationError as e:
-        raise _grid_error(e) from None
-
-
-def load_grid(path: str | Path) -> tuple[SweepGrid, Path]:
-    """A sweep file → (grid, the directory relative `base` paths are resolved against)."""
-    p = Path(path)
-    if not p.is_file():
-        raise SpecError(f"sweep: {p} is not a file" if p.exists() else f"sweep: file {p} does not exist")
-    return parse_grid(read_yaml(p), str(p)), p.resolve().parent
-
-
 def base_spec(grid: SweepGrid, relative_to: Path | None = None) -> ScenarioSpec:
+    """The grid's base scenario: inline, a YAML file (relative to the sweep file) or a shipped name, resolved as
+    `tshock scenario run` resolves one (the shipped scenarios, the report-name rule); the cells are model work
+    (model/sweep_grid.py)."""
     try:
         if isinstance(grid.base, dict):
             return parse_spec(grid.base)
@@ -141,61 +73,6 @@ def base_spec(grid: SweepGrid, relative_to: Path | None = None) -> ScenarioSpec:
         return resolve_spec(str(p))
     except SpecError as e:
         raise SpecError(f"base: {e}") from None
-
-
-@dataclass
-class Cell:
-    size_usd_bn: float
-    months: int
-    contagion: float
-    backstop_share: float
-    spec: ScenarioSpec
-    key: str = ""
-
-    @property
-    def label(self) -> str:
-        return self.spec.name
-
-
-def cell_spec(base: ScenarioSpec, grid: SweepGrid, size: float, months: int, contagion: float,
-              share: float) -> ScenarioSpec:
-    """The base scenario with one seller selling `size` over `months`, the contagion scale and the backstop share.
-
-    Name and description depend only on the cell (not on the sweep's name), so equal cells of different sweeps
-    share a key."""
-    first = base.sellers[0] if base.sellers else None
-    country = grid.seller or (first.country if first else "Japan")
-    who = "-".join(country.lower().split())
-    name = f"{base.name[:40]}-{who[:16]}-{size:g}bn-{months}m-c{contagion:g}-b{share:g}"
-    data = base.model_dump(mode="json")
-    data.update(
-        name=name, description=(f"Sweep cell of {base.name}: {country} sells ${size:g}bn over {months} month(s), "
-                                f"contagion ×{contagion:g}, Fed backstop {share:.0%}."),
-        sellers=[{"country": country, "amount_usd_bn": size, "start_month": first.start_month if first else 0,
-                  "months": months}],
-        contagion=contagion, fed_backstop={**data["fed_backstop"], "share": share})
-    for k in ("draws", "seed", "calibration"):
-        if getattr(grid, k) is not None:
-            data[k] = getattr(grid, k)
-    try:
-        return parse_spec(data)
-    except SpecError as e:
-        raise SpecError(str(e).replace("sellers[0].country", "seller").replace("sellers[0].", "")) from None
-
-
-def build_cells(grid: SweepGrid, base: ScenarioSpec) -> list[Cell]:
-    """Cells in table order: contagion, backstop, size, months."""
-    if len(base.sellers) > 1:
-        # A cell replaces the base's sale with one seller's: the other sellers would vanish without a word.
-        who = ", ".join(s.country for s in base.sellers)
-        raise SpecError(f"base: {base.name} has {len(base.sellers)} sellers ({who}); a sweep varies one seller's "
-                        "sale, so give a base with one seller (or none) and name it with `seller`")
-    too_long = [m for m in grid.months if m > base.horizon_months]
-    if too_long:
-        raise SpecError(f"months: {too_long[0]} is longer than the base scenario's horizon_months "
-                        f"{base.horizon_months}")
-    return [Cell(s, m, c, b, cell_spec(base, grid, s, m, c, b))
-            for c, b, s, m in itertools.product(grid.contagion, grid.backstop_share, grid.sizes_usd_bn, grid.months)]
 
 
 def cell_key(spec: ScenarioSpec, calibration_id: str, data_hash: str, version: str) -> str:
@@ -380,43 +257,6 @@ def check_scheduler(address: str) -> None:
         raise SweepError(f"--dask {address}: cannot reach the Dask scheduler ({str(e).splitlines()[0]})") from None
 
 
-class _ApiServer:
-    """Prefect's temporary server, booted off the main thread while the parent seeds its input cache."""
-
-    def __init__(self) -> None:
-        from prefect.settings import PREFECT_API_URL
-
-        self.server = None
-        self.thread: threading.Thread | None = None
-        self.error: BaseException | None = None
-        if PREFECT_API_URL.value():
-            return
-        self.thread = threading.Thread(target=self._boot, name="prefect-temporary-server", daemon=True)
-        self.thread.start()
-
-    def _boot(self) -> None:
-        try:
-            # seconds to import, so off the main thread too
-            from prefect.server.api.server import SubprocessASGIServer
-
-            self.server = SubprocessASGIServer()
-            self.server.start()
-        except BaseException as e:  # noqa: BLE001 - re-raised by settings() in the caller's thread
-            self.error = e
-
-    def settings(self):
-        from contextlib import nullcontext
-
-        from prefect.settings import PREFECT_API_URL, temporary_settings
-
-        if self.thread is None:
-            return nullcontext()
-        self.thread.join()
-        if self.error is not None:
-            raise self.error
-        return temporary_settings({PREFECT_API_URL: self.server.api_url})
-
-
 # --- the whole sweep -------------------------------------------------------------------------------------------
 
 @dataclass
@@ -431,7 +271,7 @@ class SweepRun:
     report_dir: Path | None = None
 
     def rows(self) -> list[dict]:
-        from flows.report_sweep import cell_row
+        from flows.report.sweep import cell_row
 
         return [cell_row(c, self.results[c.key], reused=c.key not in self.computed) for c in self.plan.cells]
 
@@ -454,14 +294,14 @@ def compute(plan: Plan, db: str, runner=None, runner_name: str = "threads", batc
     todo = [c for c in plan.cells if c.key not in plan.stored]
     if not todo:
         return {}
-    api = _ApiServer()
+    server = prefect_server.start_for_flow()  # boots while the input cache is seeded
     remember_inputs((str(Path(db).resolve()), plan.anchor, plan.calibration_id, plan.data_hash), plan.record,
                     plan.frames)
     progress.start("cells", f"{len(todo)} to compute on {runner_name}")
     size = batch or batch_size(len(todo), todo[0].spec.draws)
     batches = [{"label": todo[i].label + (f"+{len(todo[i:i + size]) - 1}" if size > 1 else ""),
                 "spec_jsons": [c.spec.model_dump_json() for c in todo[i:i + size]]} for i in range(0, len(todo), size)]
-    with api.settings():
+    with server.flow_settings() if server is not None else nullcontext():
         run = sweep_flow.with_options(task_runner=runner) if runner is not None else sweep_flow
         out = run(db=db, batches=batches, calibration_id=plan.calibration_id, anchor=plan.anchor,
                   data_hash=plan.data_hash)
@@ -474,28 +314,6 @@ def compute(plan: Plan, db: str, runner=None, runner_name: str = "threads", batc
         raise exc(f"cell {c.label}: {o['error']}{more}{hint if o['kind'] == 'warehouse' else ''}")
     progress.done("cells", f"{len(todo)} computed")
     return {c.key: o["results"] for c, o in zip(todo, out, strict=True)}
-
-
-def store_sweep(con: duckdb.DuckDBPyConnection, run: SweepRun) -> bool:
-    """New cells and the sweep record in one transaction; False when this sweep id was already stored."""
-    p = run.plan
-    cells = {c.key: c for c in p.cells}
-    rows = []
-    for key in run.computed:
-        c, r = cells[key], run.results[key]
-        y, i = r["yields"]["10y"]["peak_shift_bp"], r["interest"]["cumulative_10y_delta_usd_bn"]
-        rows.append({"cell_key": key, "sweep_id": p.sweep_id, "size_usd_bn": c.size_usd_bn, "months": c.months,
-                     "contagion": c.contagion, "backstop_share": c.backstop_share,
-                     "yield_10y_delta_bp_p5": y["p5"], "yield_10y_delta_bp_p50": y["p50"],
-                     "yield_10y_delta_bp_p95": y["p95"], "interest_10y_delta_usd_bn_p5": i["p5"],
-                     "interest_10y_delta_usd_bn_p50": i["p50"], "interest_10y_delta_usd_bn_p95": i["p95"],
-                     "results_json": json.dumps(r, allow_nan=False), "calibration_id": p.calibration_id,
-                     "data_hash": p.data_hash, "code_version": p.code_version})
-    sweep = {"sweep_id": p.sweep_id, "created_at": run.created_at.replace(tzinfo=None), "name": p.grid.name,
-             "grid_json": p.grid_json(), "calibration_id": p.calibration_id, "data_hash": p.data_hash,
-             "code_version": p.code_version, "anchor": p.anchor, "cell_keys": json.dumps([c.key for c in p.cells]),
-             "cells_computed": len(run.computed), "cells_reused": len(p.cells) - len(run.computed)}
-    return repository.store_sweep(con, sweep, rows)
 
 
 def run_sweep(db: str, grid: SweepGrid, *, relative_to: Path | None = None, dask_address: str | None = None,
@@ -521,7 +339,7 @@ def run_sweep(db: str, grid: SweepGrid, *, relative_to: Path | None = None, dask
                                                                "; identical sweep already stored"))
     run.elapsed_s = time.perf_counter() - t0
     if reports_dir is not None:
-        from flows.report_sweep import write_report
+        from flows.report.sweep import write_report
 
         progress.start("report", grid.name)
         run.report_dir = write_report(run.summary(), Path(reports_dir), today or date.today())

@@ -35,7 +35,7 @@ def install() -> None:
 
 
 def _run_uvicorn_with_watchdog(self):
-    """Prefect's own `_run_uvicorn_command` (prefect 3.x), with `-m flows.server_child <pid>` for `-m uvicorn`."""
+    """Prefect's own `_run_uvicorn_command` (prefect 3.x), with `-m flows.pipeline.server_child <pid>` for `-m uvicorn`."""
     import subprocess
 
     import prefect
@@ -43,7 +43,7 @@ def _run_uvicorn_with_watchdog(self):
 
     server_env = {"PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1", "PREFECT__SERVER_FINAL": "1"}
     return subprocess.Popen(
-        args=[sys.executable, "-m", "flows.server_child", str(os.getpid()),
+        args=[sys.executable, "-m", "flows.pipeline.server_child", str(os.getpid()),
               "--app-dir", str(prefect.__module_path__.parent), "--factory", "prefect.server.api.server:create_app",
               "--host", "127.0.0.1", "--port", str(self.port), "--log-level", "error", "--lifespan", "on"],
         env={**os.environ, **server_env, **get_current_settings().to_environment_variables(exclude_unset=True)},
