@@ -65,13 +65,21 @@ def measure(args: list[str], env: dict, *, terminal: bool, stop_after_first: boo
     started = time.perf_counter()
     if terminal:
         leader, follower = pty.openpty()
-        proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=follower, stderr=follower, env=env,
-                                cwd=REPO, start_new_session=True)
+        proc = subprocess.Popen(
+            args, stdin=subprocess.DEVNULL, stdout=follower, stderr=follower, env=env, cwd=REPO, start_new_session=True
+        )
         os.close(follower)
         fds = [leader]
     else:
-        proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                env=env, cwd=REPO, start_new_session=True)
+        proc = subprocess.Popen(
+            args,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+            cwd=REPO,
+            start_new_session=True,
+        )
         fds = [proc.stdout.fileno(), proc.stderr.fileno()]
     first = None
     open_fds = list(fds)
@@ -115,8 +123,12 @@ def main() -> None:
         scratch = work / "scratch.duckdb"  # commands that write get a copy
         shutil.copy(db, scratch)
         run_id = a_run_id(db)
-        env = {**os.environ, "COLUMNS": "160", "TSHOCK_REPORTS": str(work / "reports"),
-               "PREFECT_HOME": str(work / "prefect")}
+        env = {
+            **os.environ,
+            "COLUMNS": "160",
+            "TSHOCK_REPORTS": str(work / "reports"),
+            "PREFECT_HOME": str(work / "prefect"),
+        }
         d, s = ["--db", str(db)], ["--db", str(scratch)]
         cases = [  # (label, arguments, stop once it has printed)
             ("--help", ["--help"], False),
@@ -136,13 +148,16 @@ def main() -> None:
         ]
         if opts.only:
             cases = [c for c in cases if any(w in c[0] for w in opts.only)]
-        print(f"{'command':<38} {'terminal s':>10} {'ratio':>6} {'pipes s':>8} {'ratio':>6} {'total s':>8} "
-              f"{'exit':>7}  load average (1, 5, 15 min)")
+        print(
+            f"{'command':<38} {'terminal s':>10} {'ratio':>6} {'pipes s':>8} {'ratio':>6} {'total s':>8} "
+            f"{'exit':>7}  load average (1, 5, 15 min)"
+        )
         for label, args, stop in cases:
             row = []
             for terminal in (True, False):
-                first, total, code = measure([*tshock(), *args], env, terminal=terminal, stop_after_first=stop,
-                                             timeout=opts.timeout)
+                first, total, code = measure(
+                    [*tshock(), *args], env, terminal=terminal, stop_after_first=stop, timeout=opts.timeout
+                )
                 row.append((first, total, code))
             load = " ".join(f"{x:.2f}" for x in os.getloadavg())
             (ft, tt, ct), (fp, _, _) = row

@@ -30,8 +30,10 @@ def duckdb_baseline(snapshot: Path) -> float:
         if p.suffix == ".json":
             con.execute(f"CREATE TABLE t{i} AS SELECT * FROM read_json_auto('{p}')")
         else:
-            con.execute(f"CREATE TABLE t{i} AS SELECT * FROM read_csv('{p}', all_varchar=true, null_padding=true, "
-                        "ignore_errors=true, strict_mode=false)")
+            con.execute(
+                f"CREATE TABLE t{i} AS SELECT * FROM read_csv('{p}', all_varchar=true, null_padding=true, "
+                "ignore_errors=true, strict_mode=false)"
+            )
     elapsed = time.perf_counter() - t0
     con.close()
     return elapsed

@@ -66,10 +66,13 @@ def plain_loop(db: str, grid, expected: dict) -> tuple[float, None, bool]:
 
     t = time.perf_counter()
     plan = plan_sweep(db, grid, reuse=False)
-    remember_inputs((str(Path(db).resolve()), plan.anchor, plan.calibration_id, plan.data_hash), plan.record,
-                    plan.frames)
-    out = {c.key: compute_cell(db, c.spec.model_dump_json(), plan.calibration_id, plan.anchor, plan.data_hash)
-           for c in plan.cells}
+    remember_inputs(
+        (str(Path(db).resolve()), plan.anchor, plan.calibration_id, plan.data_hash), plan.record, plan.frames
+    )
+    out = {
+        c.key: compute_cell(db, c.spec.model_dump_json(), plan.calibration_id, plan.anchor, plan.data_hash)
+        for c in plan.cells
+    }
     return time.perf_counter() - t, None, out == expected
 
 
@@ -78,11 +81,15 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--db", default=os.environ.get("TSHOCK_DB", "data/warehouse.duckdb"))
     ap.add_argument("--draws", type=int, default=200)
     ap.add_argument("--workers", default="2,4", help="Dask cluster sizes, comma-separated")
-    ap.add_argument("--batch", type=int, default=None, help="Cells per Prefect task (default: flows.pipeline.sweep.batch_size)")
+    ap.add_argument(
+        "--batch", type=int, default=None, help="Cells per Prefect task (default: flows.pipeline.sweep.batch_size)"
+    )
     args = ap.parse_args(argv)
     if not Path(args.db).exists():
-        sys.exit(f"no warehouse at {args.db}: tshock refresh --offline ../shared/snapshot --db {args.db}; "
-                 f"tshock calibrate --db {args.db}")
+        sys.exit(
+            f"no warehouse at {args.db}: tshock refresh --offline ../shared/snapshot --db {args.db}; "
+            f"tshock calibrate --db {args.db}"
+        )
 
     from flows.cli.prefect_setup import prefect_defaults
 
@@ -96,19 +103,24 @@ def main(argv: list[str] | None = None) -> None:
     from flows.pipeline.sweep import run_sweep
     from model.sweep_grid import parse_grid
 
-    grid = parse_grid({"name": "bench", "sizes_usd_bn": SIZES, "months": MONTHS, "contagion": CONTAGION,
-                       "draws": args.draws})
+    grid = parse_grid(
+        {"name": "bench", "sizes_usd_bn": SIZES, "months": MONTHS, "contagion": CONTAGION, "draws": args.draws}
+    )
     cells = len(SIZES) * len(MONTHS) * len(CONTAGION)
     print(f"sweep of {cells} cells × {args.draws} draws × 120 months on {args.db}")
-    print(f"CPUs: {os.cpu_count()} reported; {parallel_capacity(os.cpu_count() or 1):.2f} effective when all run "
-          "at once (n × a pure-Python loop's time alone / its time with n in parallel)")
+    print(
+        f"CPUs: {os.cpu_count()} reported; {parallel_capacity(os.cpu_count() or 1):.2f} effective when all run "
+        "at once (n × a pure-Python loop's time alone / its time with n in parallel)"
+    )
     t0 = time.perf_counter()
     server = SubprocessASGIServer()
     server.start()
     from flows.pipeline.sweep import batch_size
 
-    print(f"prefect server started in {time.perf_counter() - t0:.1f} s (not counted below); "
-          f"{args.batch or batch_size(cells, args.draws)} cells per task")
+    print(
+        f"prefect server started in {time.perf_counter() - t0:.1f} s (not counted below); "
+        f"{args.batch or batch_size(cells, args.draws)} cells per task"
+    )
 
     def sweep(**kw):
         t = time.perf_counter()
@@ -134,12 +146,16 @@ def main(argv: list[str] | None = None) -> None:
                     memory[n] = list(client.run(worker_memory).values())
             rows.append((f"dask, {n} workers", s, start_s, on_dask.results == seq.results))
 
-    print(f"\n{'runner':40} {'sweep s':>8} {'speed-up':>9} {'+cluster start s':>17} {'speed-up':>9} "
-          f"{'s/cell':>7}  equal to sequential")
+    print(
+        f"\n{'runner':40} {'sweep s':>8} {'speed-up':>9} {'+cluster start s':>17} {'speed-up':>9} "
+        f"{'s/cell':>7}  equal to sequential"
+    )
     for name, s, start_s, equal in rows:
         with_start = "" if start_s is None else f"{s + start_s:17.1f} {seq_s / (s + start_s):8.2f}×"
-        print(f"{name:40} {s:8.1f} {seq_s / s:8.2f}× {with_start:>27} {s / cells:7.3f}  "
-              f"{'-' if equal is None else 'yes' if equal else 'NO'}")
+        print(
+            f"{name:40} {s:8.1f} {seq_s / s:8.2f}× {with_start:>27} {s / cells:7.3f}  "
+            f"{'-' if equal is None else 'yes' if equal else 'NO'}"
+        )
     print("\nmemory per Dask worker after the sweep (resident / peak, MiB):")
     for n, mem in memory.items():
         each = ", ".join(f"{m['rss_mb']:.0f} / {m['peak_mb']:.0f}" for m in mem)

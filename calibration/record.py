@@ -74,16 +74,33 @@ class CalibrationRecord(BaseModel):
     evidence: dict = Field(default_factory=dict)
     surface: ResponseSurface | None = Field(default=None, exclude=True)
 
-    def get(self, name: str, *, tenor: str | None = None, horizon_months: int | None = None,
-            unit: str | None = None, kind: Kind | str = Kind.POSTERIOR) -> Param:
+    def get(
+        self,
+        name: str,
+        *,
+        tenor: str | None = None,
+        horizon_months: int | None = None,
+        unit: str | None = None,
+        kind: Kind | str = Kind.POSTERIOR,
+    ) -> Param:
         """The parameter asked for; falls back from posterior to the data kinds, then the prior."""
-        fallback = (Kind.POSTERIOR, Kind.DATA, Kind.DATA_TIC_LP, Kind.DATA_CUSTODY_LP, Kind.DATA_EVENT_STUDY,
-                    Kind.PRIOR)
+        fallback = (
+            Kind.POSTERIOR,
+            Kind.DATA,
+            Kind.DATA_TIC_LP,
+            Kind.DATA_CUSTODY_LP,
+            Kind.DATA_EVENT_STUDY,
+            Kind.PRIOR,
+        )
         order = [kind] + [k for k in fallback if k != kind]
         for k in order:
             for p in self.params:
-                if (p.name == name and p.kind == k and (tenor is None or p.tenor == tenor)
-                        and (horizon_months is None or p.horizon_months == horizon_months)
-                        and (unit is None or p.unit == unit)):
+                if (
+                    p.name == name
+                    and p.kind == k
+                    and (tenor is None or p.tenor == tenor)
+                    and (horizon_months is None or p.horizon_months == horizon_months)
+                    and (unit is None or p.unit == unit)
+                ):
                     return p
         raise KeyError(f"calibration {self.id} has no parameter {name} tenor={tenor} h={horizon_months} unit={unit}")

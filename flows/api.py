@@ -32,9 +32,25 @@ from flows.report import downloads
 from warehouse import readers
 from warehouse.db import db_path, reader
 
-__all__ = ["ScenarioRun", "calibration_params", "calibrations", "compare", "curve", "fred", "fred_value", "holdings",
-           "response_surface", "run_scenario", "runs", "scenario_spec", "scenarios", "stored_run", "sweep_cells",
-           "sweeps", "yields"]
+__all__ = [
+    "ScenarioRun",
+    "calibration_params",
+    "calibrations",
+    "compare",
+    "curve",
+    "fred",
+    "fred_value",
+    "holdings",
+    "response_surface",
+    "run_scenario",
+    "runs",
+    "scenario_spec",
+    "scenarios",
+    "stored_run",
+    "sweep_cells",
+    "sweeps",
+    "yields",
+]
 
 DateLike = date | str | None
 Db = str | os.PathLike | None
@@ -47,6 +63,7 @@ def _db(db: Db) -> str:
 
 # --- data -------------------------------------------------------------------------------------------------------
 
+
 def holdings(country: str | list[str] | None = None, as_of: DateLike = None, *, db: Db = None) -> pd.DataFrame:
     """TIC holdings of Treasuries by month and country, $ billions (one row per month and country).
 
@@ -57,14 +74,17 @@ def holdings(country: str | list[str] | None = None, as_of: DateLike = None, *, 
         df = readers.holdings(con, country, as_of)
         if country and df.empty:
             asked = [country] if isinstance(country, str) else list(country)
-            raise LookupError(f"country {', '.join(map(repr, asked))}: no TIC holdings"
-                              + (f" published by {as_of}" if as_of else "")
-                              + f" (known: {', '.join(readers.holder_names(con))})")
+            raise LookupError(
+                f"country {', '.join(map(repr, asked))}: no TIC holdings"
+                + (f" published by {as_of}" if as_of else "")
+                + f" (known: {', '.join(readers.holder_names(con))})"
+            )
         return df
 
 
-def yields(tenors: list[str] | None = None, start: DateLike = None, end: DateLike = None, *,
-           db: Db = None) -> pd.DataFrame:
+def yields(
+    tenors: list[str] | None = None, start: DateLike = None, end: DateLike = None, *, db: Db = None
+) -> pd.DataFrame:
     """Daily Treasury yields, percent: a DatetimeIndex of dates and one column per tenor ("3m", "2y", "10y", …)."""
     with reader(_db(db)) as con:
         df = readers.yields(con, tenors, start, end)
@@ -92,6 +112,7 @@ def fred_value(series_id: str, on: DateLike, as_of: DateLike, *, db: Db = None) 
 
 
 # --- calibration -------------------------------------------------------------------------------------------------
+
 
 def _record(con, ref: str):
     from flows.pipeline.scenario import _calibration
@@ -135,12 +156,23 @@ def response_surface(ref: str = "latest", horizon_months: int = 120, *, db: Db =
         qs = np.percentile(draws, [5, 50, 95], axis=0)  # (3, tenors, h)
     else:
         qs = resp.response(len(hs), np.array([-Z90, 0.0, Z90]))  # a normal's own p5/p50/p95
-    rows = [{"tenor": t, "horizon_months": int(h), "p5": float(qs[0, i, h]), "p50": float(qs[1, i, h]),
-             "p95": float(qs[2, i, h]), "source": resp.source} for i, t in enumerate(TENORS) for h in hs]
+    rows = [
+        {
+            "tenor": t,
+            "horizon_months": int(h),
+            "p5": float(qs[0, i, h]),
+            "p50": float(qs[1, i, h]),
+            "p95": float(qs[2, i, h]),
+            "source": resp.source,
+        }
+        for i, t in enumerate(TENORS)
+        for h in hs
+    ]
     return pd.DataFrame(rows)
 
 
 # --- scenarios ---------------------------------------------------------------------------------------------------
+
 
 def scenarios() -> pd.DataFrame:
     """The shipped scenarios (scenarios/*.yaml): name, sellers, months, contagion, backstop, shocks, draws."""
@@ -162,8 +194,9 @@ def scenario_spec(spec: Any, draws: int | None = None):
     elif isinstance(spec, str | Path):
         data = resolve_spec(str(spec)).model_dump(mode="json")
     else:
-        raise TypeError(f"spec: expected a scenario name, a YAML path, a dict or a ScenarioSpec, got "
-                        f"{type(spec).__name__}")
+        raise TypeError(
+            f"spec: expected a scenario name, a YAML path, a dict or a ScenarioSpec, got {type(spec).__name__}"
+        )
     if draws is not None:
         data["draws"] = draws
     return parse_spec(data)
@@ -193,10 +226,16 @@ class ScenarioRun:
         r = self.results
         rows = [("interest_10y_delta", "$bn", r["interest"]["cumulative_10y_delta_usd_bn"])]
         rows += [(f"yield_{t}_peak_shift", "bp", y["peak_shift_bp"]) for t, y in r["yields"].items()]
-        rows += [(f"price_{t}_change_at_peak", "%", p["price_change_pct"]) for t, p in r["prices"].items()
-                 if isinstance(p, dict) and "price_change_pct" in p]
-        rows += [(f"mark_to_market_{who}_loss", "$bn", m["loss_usd_bn"]) for who, m in r["mark_to_market"].items()
-                 if isinstance(m, dict) and "loss_usd_bn" in m]
+        rows += [
+            (f"price_{t}_change_at_peak", "%", p["price_change_pct"])
+            for t, p in r["prices"].items()
+            if isinstance(p, dict) and "price_change_pct" in p
+        ]
+        rows += [
+            (f"mark_to_market_{who}_loss", "$bn", m["loss_usd_bn"])
+            for who, m in r["mark_to_market"].items()
+            if isinstance(m, dict) and "loss_usd_bn" in m
+        ]
         df = pd.DataFrame([{"metric": m, "unit": u, **{q: v[q] for q in QUANTILES}} for m, u, v in rows])
         df.insert(0, "scenario", self.name)
         return df
@@ -227,8 +266,9 @@ class ScenarioRun:
         return f"<b>{self.name}</b> run {self.run_id}" + self.headline.to_html(index=False, float_format="%.1f")
 
 
-def run_scenario(spec: Any, draws: int | None = None, *, calibration: str | None = None, store: bool = False,
-                 db: Db = None) -> ScenarioRun:
+def run_scenario(
+    spec: Any, draws: int | None = None, *, calibration: str | None = None, store: bool = False, db: Db = None
+) -> ScenarioRun:
     """Run a scenario on the warehouse and a stored calibration; returns a ScenarioRun of tidy frames.
 
     `spec`: a shipped name ("japan-fire-sale"), a YAML path, a dict with the fields of docs/scenarios.md, or a
@@ -259,11 +299,15 @@ def runs(scenario: str | None = None, limit: int = 50, *, db: Db = None) -> pd.D
 def compare(*runs_: ScenarioRun) -> pd.DataFrame:
     """Headline numbers of several runs side by side: one row per metric, columns (scenario, quantile)."""
     df = pd.concat([r.headline for r in runs_], ignore_index=True)
-    return df.pivot_table(index=["metric", "unit"], columns="scenario", values=list(QUANTILES), sort=False) \
-        .swaplevel(axis=1).sort_index(axis=1, level=0, sort_remaining=False)
+    return (
+        df.pivot_table(index=["metric", "unit"], columns="scenario", values=list(QUANTILES), sort=False)
+        .swaplevel(axis=1)
+        .sort_index(axis=1, level=0, sort_remaining=False)
+    )
 
 
 # --- sweeps ------------------------------------------------------------------------------------------------------
+
 
 def sweeps(*, db: Db = None) -> pd.DataFrame:
     """Stored sweeps, newest first."""

@@ -142,29 +142,34 @@ def field_rows(model: type[BaseModel], prefix: str = "") -> list[tuple[str, str,
 
 def table(rows) -> str:
     head = "| field | type | default | limits | meaning |\n|---|---|---|---|---|\n"
-    return head + "".join(f"| `{p}` | {t} | {d} | {lim or '–'} | {m.replace('|', '/')} |\n"
-                          for p, t, d, lim, m in rows)
+    return head + "".join(f"| `{p}` | {t} | {d} | {lim or '–'} | {m.replace('|', '/')} |\n" for p, t, d, lim, m in rows)
 
 
 def render() -> str:
     from model.spec import BUCKETS, KNOWN_COUNTRIES, ScenarioSpec
     from model.sweep_grid import SweepGrid
 
-    parts = [INTRO, "## Scenario fields\n\n", table(field_rows(ScenarioSpec)), "\n",
-             "Rules across fields: each seller gives exactly one of `amount_usd_bn` or `share_of_holdings`; a "
-             "share is resolved against the country's latest TIC holdings, and a country's sellers together may "
-             "not sell more than it holds; every sale (`start_month + months`) and the backstop's start must fall "
-             "within `horizon_months`; `draws × horizon_months` must fit the memory budget.\n\n",
-             "Countries (`sellers[].country`): " + ", ".join(sorted(KNOWN_COUNTRIES)) + " (any case; 'China, "
-             "Mainland', 'Korea, South', 'UK', 'UAE' are aliases). A run also needs the country in the TIC holdings "
-             "at the anchor (slt_table5 lists about 20 holders after 2025; smaller ones are inside All Other).\n\n",
-             "Issuance buckets (`issuance_mix` keys): "
-             + ", ".join(f"`{k}` ({c}, {m} months)" for k, (c, m) in BUCKETS.items()) + ".\n\n",
-             "## Sweep files (`tshock scenario sweep FILE`)\n\n",
-             "A sweep runs a grid of cells, each the base scenario with one seller's sale replaced by the cell's size "
-             "and speed, and the cell's contagion and backstop share. A base with several sellers is refused "
-             "(a sweep varies one seller; the others would be dropped).\n\n",
-             table(field_rows(SweepGrid))]
+    parts = [
+        INTRO,
+        "## Scenario fields\n\n",
+        table(field_rows(ScenarioSpec)),
+        "\n",
+        "Rules across fields: each seller gives exactly one of `amount_usd_bn` or `share_of_holdings`; a "
+        "share is resolved against the country's latest TIC holdings, and a country's sellers together may "
+        "not sell more than it holds; every sale (`start_month + months`) and the backstop's start must fall "
+        "within `horizon_months`; `draws × horizon_months` must fit the memory budget.\n\n",
+        "Countries (`sellers[].country`): " + ", ".join(sorted(KNOWN_COUNTRIES)) + " (any case; 'China, "
+        "Mainland', 'Korea, South', 'UK', 'UAE' are aliases). A run also needs the country in the TIC holdings "
+        "at the anchor (slt_table5 lists about 20 holders after 2025; smaller ones are inside All Other).\n\n",
+        "Issuance buckets (`issuance_mix` keys): "
+        + ", ".join(f"`{k}` ({c}, {m} months)" for k, (c, m) in BUCKETS.items())
+        + ".\n\n",
+        "## Sweep files (`tshock scenario sweep FILE`)\n\n",
+        "A sweep runs a grid of cells, each the base scenario with one seller's sale replaced by the cell's size "
+        "and speed, and the cell's contagion and backstop share. A base with several sellers is refused "
+        "(a sweep varies one seller; the others would be dropped).\n\n",
+        table(field_rows(SweepGrid)),
+    ]
     return "".join(parts)
 
 

@@ -22,24 +22,35 @@ class SweepGrid(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_.-]*$", max_length=60, description="Sweep name (lower case "
-                      "letters, digits, '-', '_', '.'); names its report folder")
+    name: str = Field(
+        pattern=r"^[a-z0-9][a-z0-9_.-]*$",
+        max_length=60,
+        description="Sweep name (lower case letters, digits, '-', '_', '.'); names its report folder",
+    )
     description: str = Field("", description="What the grid explores, shown on the sweep's page")
-    base: str | dict[str, Any] = Field("japan-fire-sale", description="Scenario every cell starts from: a shipped "
-                                       "name, a YAML file (relative to the sweep file) or an inline spec")
+    base: str | dict[str, Any] = Field(
+        "japan-fire-sale",
+        description="Scenario every cell starts from: a shipped "
+        "name, a YAML file (relative to the sweep file) or an inline spec",
+    )
     seller: str | None = Field(None, description="Who sells (default: the base's first seller, else Japan)")
     sizes_usd_bn: list[Annotated[float, Field(ge=0, le=100_000)]] = Field(
-        min_length=1, description="Sale sizes, $ billions of face value (one grid axis)")
+        min_length=1, description="Sale sizes, $ billions of face value (one grid axis)"
+    )
     months: list[Annotated[int, Field(ge=1, le=600)]] = Field(
-        min_length=1, description="Months each sale is spread over (1 = a fire sale; one grid axis)")
+        min_length=1, description="Months each sale is spread over (1 = a fire sale; one grid axis)"
+    )
     contagion: list[Annotated[float, Field(ge=0, le=5)]] = Field(
-        default_factory=lambda: [0.0], min_length=1, description="Contagion scales (as the spec's `contagion`)")
+        default_factory=lambda: [0.0], min_length=1, description="Contagion scales (as the spec's `contagion`)"
+    )
     backstop_share: list[Annotated[float, Field(ge=0, le=1)]] = Field(
-        default_factory=lambda: [0.0], min_length=1, description="Fed backstop shares (as `fed_backstop.share`)")
+        default_factory=lambda: [0.0], min_length=1, description="Fed backstop shares (as `fed_backstop.share`)"
+    )
     draws: int | None = Field(None, ge=1, le=100_000, description="Monte Carlo draws per cell (null = the base's)")
     seed: int | None = Field(None, ge=0, description="Random seed for every cell (null = the base's)")
-    calibration: str | None = Field(None, description="Calibration id or prefix (null = the base's, normally "
-                                    "the latest)")
+    calibration: str | None = Field(
+        None, description="Calibration id or prefix (null = the base's, normally the latest)"
+    )
 
     @field_validator("sizes_usd_bn", "months", "contagion", "backstop_share")
     @classmethod
@@ -64,8 +75,11 @@ def _grid_error(e: ValidationError) -> SpecError:
         value = err.get("input")
         shown = f"{value:g}" if isinstance(value, float) else repr(value) if isinstance(value, str) else value
         reason = str((err.get("ctx") or {}).get("error", err["msg"]))
-        parts.append(f"{where}: {reason}" if isinstance(value, dict) or value is None
-                     else f"{where}: {shown} is not valid: {reason}")
+        parts.append(
+            f"{where}: {reason}"
+            if isinstance(value, dict) or value is None
+            else f"{where}: {shown} is not valid: {reason}"
+        )
     return SpecError("; ".join(parts))
 
 
@@ -100,8 +114,9 @@ class Cell:
         return self.spec.name
 
 
-def cell_spec(base: ScenarioSpec, grid: SweepGrid, size: float, months: int, contagion: float,
-              share: float) -> ScenarioSpec:
+def cell_spec(
+    base: ScenarioSpec, grid: SweepGrid, size: float, months: int, contagion: float, share: float
+) -> ScenarioSpec:
     """The base scenario with one seller selling `size` over `months`, the contagion scale and the backstop share.
 
     Name and description depend only on the cell (not on the sweep's name), so equal cells of different sweeps
@@ -112,11 +127,22 @@ def cell_spec(base: ScenarioSpec, grid: SweepGrid, size: float, months: int, con
     name = f"{base.name[:40]}-{who[:16]}-{size:g}bn-{months}m-c{contagion:g}-b{share:g}"
     data = base.model_dump(mode="json")
     data.update(
-        name=name, description=(f"Sweep cell of {base.name}: {country} sells ${size:g}bn over {months} month(s), "
-                                f"contagion ×{contagion:g}, Fed backstop {share:.0%}."),
-        sellers=[{"country": country, "amount_usd_bn": size, "start_month": first.start_month if first else 0,
-                  "months": months}],
-        contagion=contagion, fed_backstop={**data["fed_backstop"], "share": share})
+        name=name,
+        description=(
+            f"Sweep cell of {base.name}: {country} sells ${size:g}bn over {months} month(s), "
+            f"contagion ×{contagion:g}, Fed backstop {share:.0%}."
+        ),
+        sellers=[
+            {
+                "country": country,
+                "amount_usd_bn": size,
+                "start_month": first.start_month if first else 0,
+                "months": months,
+            }
+        ],
+        contagion=contagion,
+        fed_backstop={**data["fed_backstop"], "share": share},
+    )
     for k in ("draws", "seed", "calibration"):
         if getattr(grid, k) is not None:
             data[k] = getattr(grid, k)
@@ -131,11 +157,16 @@ def build_cells(grid: SweepGrid, base: ScenarioSpec) -> list[Cell]:
     if len(base.sellers) > 1:
         # A cell replaces the base's sale with one seller's: the other sellers would vanish without a word.
         who = ", ".join(s.country for s in base.sellers)
-        raise SpecError(f"base: {base.name} has {len(base.sellers)} sellers ({who}); a sweep varies one seller's "
-                        "sale, so give a base with one seller (or none) and name it with `seller`")
+        raise SpecError(
+            f"base: {base.name} has {len(base.sellers)} sellers ({who}); a sweep varies one seller's "
+            "sale, so give a base with one seller (or none) and name it with `seller`"
+        )
     too_long = [m for m in grid.months if m > base.horizon_months]
     if too_long:
-        raise SpecError(f"months: {too_long[0]} is longer than the base scenario's horizon_months "
-                        f"{base.horizon_months}")
-    return [Cell(s, m, c, b, cell_spec(base, grid, s, m, c, b))
-            for c, b, s, m in itertools.product(grid.contagion, grid.backstop_share, grid.sizes_usd_bn, grid.months)]
+        raise SpecError(
+            f"months: {too_long[0]} is longer than the base scenario's horizon_months {base.horizon_months}"
+        )
+    return [
+        Cell(s, m, c, b, cell_spec(base, grid, s, m, c, b))
+        for c, b, s, m in itertools.product(grid.contagion, grid.backstop_share, grid.sizes_usd_bn, grid.months)
+    ]

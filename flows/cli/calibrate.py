@@ -25,8 +25,10 @@ calibrate_app = typer.Typer(help="Estimate how Treasury yields respond to foreig
 
 HEAD_TENORS = ("10y", "5y", "2y")
 HEAD_HORIZONS = (0, 6, 12, 24)
-UNIT_TITLES = {"bp_per_100bn": "bp per $100bn of net foreign sales",
-               "bp_per_1pct_debt": "bp per 1% of marketable debt sold (what scenarios scale to today's debt)"}
+UNIT_TITLES = {
+    "bp_per_100bn": "bp per $100bn of net foreign sales",
+    "bp_per_1pct_debt": "bp per 1% of marketable debt sold (what scenarios scale to today's debt)",
+}
 
 
 def read_calibration(db: str, ref: str = "latest"):
@@ -77,18 +79,26 @@ def band(p) -> str:
 @calibrate_app.callback(invoke_without_command=True)
 def calibrate(
     ctx: typer.Context,
-    as_of: Annotated[str | None, typer.Option("--as-of", help="Use only data published on or before this date "
-                                                              "(YYYY-MM-DD; default today)")] = None,
-    force: Annotated[bool, typer.Option("--force", help="Estimate again even if an identical calibration "
-                                                        "(same data hash, code and as-of) is stored")] = False,
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", help="Use only data published on or before this date (YYYY-MM-DD; default today)"),
+    ] = None,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force", help="Estimate again even if an identical calibration (same data hash, code and as-of) is stored"
+        ),
+    ] = False,
     db: DbOption = None,
 ):
     """Estimate the yield response to foreign selling as of a date and store it (reused if already stored)."""
     ctx.obj = {"db": db}
     if ctx.invoked_subcommand is not None:
         if as_of is not None or force:
-            raise UserError(f"--as-of/--force belong to `tshock calibrate` itself, not to "
-                            f"`tshock calibrate {ctx.invoked_subcommand}`")
+            raise UserError(
+                f"--as-of/--force belong to `tshock calibrate` itself, not to "
+                f"`tshock calibrate {ctx.invoked_subcommand}`"
+            )
         return
     from flows.cli.console import stage_progress
     from flows.cli.prefect_setup import announce_prefect, prefect_defaults
@@ -104,8 +114,11 @@ def calibrate(
         plan = plan_calibration(path, day, force=force)
     if plan.existing is not None:
         rec = plan.existing
-        console.print(f"reused {rec.id}: same data hash, code version and as-of {rec.as_of} "
-                      f"(stored {rec.created_at:%Y-%m-%d %H:%M} UTC; --force estimates again)", highlight=False)
+        console.print(
+            f"reused {rec.id}: same data hash, code version and as-of {rec.as_of} "
+            f"(stored {rec.created_at:%Y-%m-%d %H:%M} UTC; --force estimates again)",
+            highlight=False,
+        )
         print_headline(rec)
         return
     announce_prefect(console, "calibrate")
@@ -116,25 +129,40 @@ def calibrate(
         result = calibrate_flow(db=path, as_of=plan.as_of, force=force)
     rec = result["record"]
     verb = {"stored": "stored", "reused": "reused", "unchanged": "re-estimated (already stored)"}[result["status"]]
-    console.print(f"{verb} {rec.id}: as of {rec.as_of}, sample {result['sample']}, {len(rec.params)} parameters, "
-                  f"{result['seconds']:.1f} s", highlight=False)
+    console.print(
+        f"{verb} {rec.id}: as of {rec.as_of}, sample {result['sample']}, {len(rec.params)} parameters, "
+        f"{result['seconds']:.1f} s",
+        highlight=False,
+    )
     if result.get("matches_stored") is False:
-        err.print(f"warning: the re-estimated values differ from the stored {rec.id}; the stored record is kept",
-                  highlight=False)
+        err.print(
+            f"warning: the re-estimated values differ from the stored {rec.id}; the stored record is kept",
+            highlight=False,
+        )
     print_headline(rec)
 
 
-KIND_LABELS = {"data_event_study": "event study", "data_custody_lp": "custody LP", "data_tic_lp": "TIC LP",
-               "data": "data", "prior": "prior", "posterior": "posterior"}
+KIND_LABELS = {
+    "data_event_study": "event study",
+    "data_custody_lp": "custody LP",
+    "data_tic_lp": "TIC LP",
+    "data": "data",
+    "prior": "prior",
+    "posterior": "posterior",
+}
 
 
 def print_headline(rec) -> None:
-    parts = [f"{KIND_LABELS[k]} {band(p)}" for k in KIND_LABELS
-             if (p := _find(rec, "yield_impact", "10y", 0, "bp_per_1pct_debt", k)) is not None]
+    parts = [
+        f"{KIND_LABELS[k]} {band(p)}"
+        for k in KIND_LABELS
+        if (p := _find(rec, "yield_impact", "10y", 0, "bp_per_1pct_debt", k)) is not None
+    ]
     console.print("10y, h=0, bp per 1% of marketable debt sold: " + " · ".join(parts), highlight=False)
     if rec.warnings:
-        console.print(f"{len(rec.warnings)} stability/conflict warnings; details: tshock calibrate show {rec.id}",
-                      highlight=False)
+        console.print(
+            f"{len(rec.warnings)} stability/conflict warnings; details: tshock calibrate show {rec.id}", highlight=False
+        )
 
 
 # ------------------------------------------------------------------------------------------------- list
@@ -171,8 +199,15 @@ def list_(
         table.add_column(col, justify="right" if col == "params" else "left", no_wrap=col == "id")
     for r in rows:
         sample = f"{r['sample_start']:%Y-%m}..{r['sample_end']:%Y-%m}" if r["sample_start"] else "-"
-        table.add_row(r["calibration_id"], f"{r['created_at']:%Y-%m-%d %H:%M}", str(r["as_of"]), sample,
-                      str(r["params"]), r["data_hash"], r["code"])
+        table.add_row(
+            r["calibration_id"],
+            f"{r['created_at']:%Y-%m-%d %H:%M}",
+            str(r["as_of"]),
+            sample,
+            str(r["params"]),
+            r["data_hash"],
+            r["code"],
+        )
     console.print(table)
 
 
@@ -191,14 +226,24 @@ def show(
     if as_json:
         out = rec.model_dump(mode="json")
         s = rec.surface
-        out["surface"] = None if s is None else {
-            "n_draws": s.n_draws, "tenors": list(s.tenors), "unit": str(s.unit),
-            "form": "response(h) = level + transitory * 0.5 ** (h / half_life_months)",
-            "stored_in": "calibration_surface_draws (one row per draw and tenor)"}
+        out["surface"] = (
+            None
+            if s is None
+            else {
+                "n_draws": s.n_draws,
+                "tenors": list(s.tenors),
+                "unit": str(s.unit),
+                "form": "response(h) = level + transitory * 0.5 ** (h / half_life_months)",
+                "stored_in": "calibration_surface_draws (one row per draw and tenor)",
+            }
+        )
         write_json(out)
         return
-    console.print(f"[bold]{rec.id}[/bold]  as of {rec.as_of}, created {rec.created_at:%Y-%m-%d %H:%M} UTC, "
-                  f"sample {rec.sample_start:%Y-%m}..{rec.sample_end:%Y-%m}", highlight=False)
+    console.print(
+        f"[bold]{rec.id}[/bold]  as of {rec.as_of}, created {rec.created_at:%Y-%m-%d %H:%M} UTC, "
+        f"sample {rec.sample_start:%Y-%m}..{rec.sample_end:%Y-%m}",
+        highlight=False,
+    )
     console.print(f"data hash {rec.data_hash[:16]}…  code {rec.code_version}", style="dim", highlight=False)
     from flows.cli.calibrate_evidence import evidence_tables
 
@@ -214,18 +259,33 @@ def show(
     for w in rec.warnings or ["none"]:
         console.print(f" • {w}", markup=False, highlight=False, style="yellow" if rec.warnings else None)
     console.print(f"Method: {rec.method}", style="dim", markup=False, highlight=False)
-    console.print("Every parameter (naive, by holder, subsamples, all tenors and horizons): "
-                  f"tshock calibrate show {rec.id} --json", style="dim", highlight=False)
+    console.print(
+        "Every parameter (naive, by holder, subsamples, all tenors and horizons): "
+        f"tshock calibrate show {rec.id} --json",
+        style="dim",
+        highlight=False,
+    )
 
 
 def _find(rec, name: str, tenor, h, unit: str, kind: str):
-    return next((p for p in rec.params if p.name == name and p.tenor == tenor and p.horizon_months == h
-                 and p.unit == unit and p.kind == kind), None)
+    return next(
+        (
+            p
+            for p in rec.params
+            if p.name == name and p.tenor == tenor and p.horizon_months == h and p.unit == unit and p.kind == kind
+        ),
+        None,
+    )
 
 
 def headline_table(rec, unit: str, title: str) -> Table:
-    table = Table(title=f"yield_impact, {title}; 90% intervals", title_justify="left", box=box.SIMPLE_HEAVY,
-                  show_edge=False, header_style="bold")
+    table = Table(
+        title=f"yield_impact, {title}; 90% intervals",
+        title_justify="left",
+        box=box.SIMPLE_HEAVY,
+        show_edge=False,
+        header_style="bold",
+    )
     kinds = ("data_event_study", "data_custody_lp", "data_tic_lp", "prior", "posterior")
     for col in ("tenor", "h (months)", *(KIND_LABELS[k] for k in kinds), "TIC months"):
         table.add_column(col, justify="left" if col == "tenor" else "right")
@@ -233,9 +293,16 @@ def headline_table(rec, unit: str, title: str) -> Table:
         for h in HEAD_HORIZONS:
             ps = {k: _find(rec, "yield_impact", tenor, h, unit, k) for k in kinds}
             d = ps["data_tic_lp"] or _find(rec, "yield_impact", tenor, h, unit, "data")  # older records: "data"
-            table.add_row(tenor, str(h), *(band(ps[k]) for k in kinds[:2]), band(d), band(ps["prior"]),
-                          band(ps["posterior"]), str(d.n_obs) if d and d.n_obs else "-",
-                          end_section=h == HEAD_HORIZONS[-1])
+            table.add_row(
+                tenor,
+                str(h),
+                *(band(ps[k]) for k in kinds[:2]),
+                band(d),
+                band(ps["prior"]),
+                band(ps["posterior"]),
+                str(d.n_obs) if d and d.n_obs else "-",
+                end_section=h == HEAD_HORIZONS[-1],
+            )
     return table
 
 
@@ -254,8 +321,13 @@ RELATIONS = (
 
 
 def relations_table(rec) -> Table:
-    table = Table(title="other relations (10y, h=0 where it applies); 90% intervals", title_justify="left",
-                  box=box.SIMPLE_HEAVY, show_edge=False, header_style="bold")
+    table = Table(
+        title="other relations (10y, h=0 where it applies); 90% intervals",
+        title_justify="left",
+        box=box.SIMPLE_HEAVY,
+        show_edge=False,
+        header_style="bold",
+    )
     for col in ("name", "unit", "data", "prior", "posterior", "months", "what"):
         table.add_column(col, justify="right" if col in ("data", "prior", "posterior", "months") else "left")
     for name, tenor, h, unit, what in RELATIONS:
@@ -304,23 +376,38 @@ def backtest(
 
 def print_backtest(out: dict) -> None:
     w = out["window"]
-    table = Table(title=f"backtest {w['start']}..{w['end']} ({w['months']} month{'s' if w['months'] != 1 else ''}), calibration "
-                        f"{out['calibration_id']} (as of {out['as_of']}); bp, 90% intervals",
-                  title_justify="left", box=box.SIMPLE_HEAVY, show_edge=False, header_style="bold")
+    table = Table(
+        title=f"backtest {w['start']}..{w['end']} ({w['months']} month{'s' if w['months'] != 1 else ''}), calibration "
+        f"{out['calibration_id']} (as of {out['as_of']}); bp, 90% intervals",
+        title_justify="left",
+        box=box.SIMPLE_HEAVY,
+        show_edge=False,
+        header_style="bold",
+    )
     for col in ("tenor", "actual", "attributed", "interval", "data-only", "data interval", "unexplained"):
         table.add_column(col, justify="left" if col == "tenor" else "right")
     for r in out["by_tenor"]:
-        table.add_row(r["tenor"], num(r["actual_bp"]), num(r["attributed_bp"]),
-                      f"[{num(r['ci_low'])}, {num(r['ci_high'])}]", num(r["data_attributed_bp"]),
-                      f"[{num(r['data_ci_low'])}, {num(r['data_ci_high'])}]", num(r["residual_bp"]))
+        table.add_row(
+            r["tenor"],
+            num(r["actual_bp"]),
+            num(r["attributed_bp"]),
+            f"[{num(r['ci_low'])}, {num(r['ci_high'])}]",
+            num(r["data_attributed_bp"]),
+            f"[{num(r['data_ci_low'])}, {num(r['data_ci_high'])}]",
+            num(r["residual_bp"]),
+        )
     console.print(table)
     f = out["net_sales_usd_bn"]
-    console.print(f"net foreign sales in the window, $bn (valuation-adjusted; + = selling): total {num(f['total'])}, "
-                  f"official {num(f['official'])}, Japan {num(f['japan'])}, China {num(f['china'])}; "
-                  f"naive (holdings change) {num(f['naive_total'])}", highlight=False)
+    console.print(
+        f"net foreign sales in the window, $bn (valuation-adjusted; + = selling): total {num(f['total'])}, "
+        f"official {num(f['official'])}, Japan {num(f['japan'])}, China {num(f['china'])}; "
+        f"naive (holdings change) {num(f['naive_total'])}",
+        highlight=False,
+    )
     basis = ", ".join(f"{k} {v}" for k, v in out["flow_basis"].items())
-    console.print(f"flow basis by month: {basis or '-'}; attributed = posterior where the calibration has one",
-                  highlight=False)
+    console.print(
+        f"flow basis by month: {basis or '-'}; attributed = posterior where the calibration has one", highlight=False
+    )
     for n in out["notes"]:
         console.print(f"note: {n}", markup=False, highlight=False, style="yellow")
     console.print(f"Method: {out['method']}", style="dim", markup=False, highlight=False)

@@ -59,8 +59,9 @@ def stage_progress(console: Console, title: str):
         def plain(event: str, stage: str, detail: str) -> None:
             if event in ("start", "done", "failed"):
                 word = {"start": "started", "done": "done", "failed": "FAILED"}[event]
-                console.print(f"[{title}] {stage}: {word} {detail}".rstrip(), markup=False, highlight=False,
-                              soft_wrap=True)  # one line per event, whatever its length (a failure names a URL)
+                console.print(
+                    f"[{title}] {stage}: {word} {detail}".rstrip(), markup=False, highlight=False, soft_wrap=True
+                )  # one line per event, whatever its length (a failure names a URL)
 
         progress.listen(plain)
         try:
@@ -68,8 +69,15 @@ def stage_progress(console: Console, title: str):
         finally:
             progress.clear()
         return
-    bars = Progress(SpinnerColumn(), TextColumn("[bold]{task.fields[stage]}"), TextColumn("{task.description}"),
-                    TextColumn("{task.completed} items"), TimeElapsedColumn(), console=console, transient=False)
+    bars = Progress(
+        SpinnerColumn(),
+        TextColumn("[bold]{task.fields[stage]}"),
+        TextColumn("{task.description}"),
+        TextColumn("{task.completed} items"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    )
     tasks: dict[str, int] = {}
 
     def on_event(event: str, stage: str, detail: str) -> None:
@@ -96,24 +104,37 @@ def refresh_summary(console: Console, results: list[dict], db: str) -> None:
         table.add_column(col, justify="left" if col in ("source", "files", "newest", "freshness") else "right")
     for r in results:
         files = [f"{r['loaded']} loaded"]
-        for key, label in (("skipped", "skipped (seen)"), ("quarantined", "quarantined"),
-                           ("stale_files", "refused as stale"), ("failed", "failed")):
+        for key, label in (
+            ("skipped", "skipped (seen)"),
+            ("quarantined", "quarantined"),
+            ("stale_files", "refused as stale"),
+            ("failed", "failed"),
+        ):
             if r[key]:
                 files.append(f"{r[key]} {label}")
-        table.add_row(r["source"], ", ".join(files), f"{r['rows_new']:,}", f"{r['rows_changed']:,}",
-                      f"{r['rows_unchanged']:,}", r["newest"] or "-",
-                      "-" if r["days_old"] is None else str(r["days_old"]),
-                      {True: "[red]stale[/]", False: "[green]fresh[/]", None: "-"}[r["is_stale"]])
+        table.add_row(
+            r["source"],
+            ", ".join(files),
+            f"{r['rows_new']:,}",
+            f"{r['rows_changed']:,}",
+            f"{r['rows_unchanged']:,}",
+            r["newest"] or "-",
+            "-" if r["days_old"] is None else str(r["days_old"]),
+            {True: "[red]stale[/]", False: "[green]fresh[/]", None: "-"}[r["is_stale"]],
+        )
     console.print(table)
     for r in results:
         for e in r["errors"]:
             console.print(f"[yellow]{r['source']}[/]: {e}", highlight=False)
+
+
 @contextmanager
 def run_progress(out: Console):
     """One line per stage of the run; other modules' progress (sources, estimation steps, model) becomes the
     current stage's detail. Plain start/done lines when output is not a terminal (CI, pipes)."""
     current = {"stage": None, "t0": 0.0}
     if not out.is_terminal:
+
         def plain(event: str, stage: str, detail: str) -> None:
             if stage.startswith("run:"):
                 name = stage[4:]
@@ -122,12 +143,12 @@ def run_progress(out: Console):
                     out.print(f"[run] {name}: started {detail}".rstrip(), markup=False, highlight=False)
                 elif event == "done":
                     secs = time.perf_counter() - current["t0"]
-                    out.print(f"[run] {name}: done in {secs:.1f} s {detail}".rstrip(), markup=False,
-                              highlight=False)
+                    out.print(f"[run] {name}: done in {secs:.1f} s {detail}".rstrip(), markup=False, highlight=False)
             elif event in ("done", "failed") and current["stage"]:
                 word = "FAILED" if event == "failed" else "done"
-                out.print(f"[run]   {current['stage']} · {stage}: {word} {detail}".rstrip(), markup=False,
-                          highlight=False)
+                out.print(
+                    f"[run]   {current['stage']} · {stage}: {word} {detail}".rstrip(), markup=False, highlight=False
+                )
 
         progress.listen(plain)
         try:
@@ -136,8 +157,14 @@ def run_progress(out: Console):
             progress.clear()
         return
 
-    bars = Progress(SpinnerColumn(), TextColumn("[bold]{task.fields[stage]:<12}"),
-                    TextColumn("{task.description}"), TimeElapsedColumn(), console=out, transient=False)
+    bars = Progress(
+        SpinnerColumn(),
+        TextColumn("[bold]{task.fields[stage]:<12}"),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=out,
+        transient=False,
+    )
     rows: dict[str, int] = {}
 
     def live(event: str, stage: str, detail: str) -> None:

@@ -28,8 +28,10 @@ class Policy:
 
 
 DEFAULT = Policy(data_exit=2, fold_data=False, fold_user=False)
-POLICIES = {"run": Policy(data_exit=1, fold_data=True, fold_user=False),
-            "scenario": Policy(data_exit=2, fold_data=True, fold_user=True)}
+POLICIES = {
+    "run": Policy(data_exit=1, fold_data=True, fold_user=False),
+    "scenario": Policy(data_exit=2, fold_data=True, fold_user=True),
+}
 
 # A path the user gave that cannot be a file name: their input, so exit 2 like any other bad argument.
 BAD_PATH_ERRNOS = {36, 22}  # ENAMETOOLONG, EINVAL
@@ -48,10 +50,16 @@ def _is(exc: BaseException, *where: tuple[str, str]) -> bool:
 
 
 SPEC = ("model.spec", "SpecError")
-DATA = (("model", "ModelError"), ("warehouse.repository", "RecordNotFound"),
-        ("calibration.estimate", "CalibrationError"))
-ENVIRONMENT = (("warehouse.db", "WarehouseError"), ("flows.http", "FetchError"),
-               ("flows.pipeline.prefect_server", "ServerStartError"))
+DATA = (
+    ("model", "ModelError"),
+    ("warehouse.repository", "RecordNotFound"),
+    ("calibration.estimate", "CalibrationError"),
+)
+ENVIRONMENT = (
+    ("warehouse.db", "WarehouseError"),
+    ("flows.http", "FetchError"),
+    ("flows.pipeline.prefect_server", "ServerStartError"),
+)
 
 
 def one_line(exc: BaseException, command: str | None) -> tuple[str, int] | None:
@@ -120,7 +128,7 @@ class TshockGroup(TyperGroup):
 def short(text: object, limit: int = 80) -> str:
     """Echo at most `limit` characters of user input (a 300-character path or a hostile value stays readable)."""
     s = str(text)
-    return s if len(s) <= limit else f"{s[:limit // 2]}…{s[-(limit // 2 - 1):]} ({len(s)} characters)"
+    return s if len(s) <= limit else f"{s[: limit // 2]}…{s[-(limit // 2 - 1) :]} ({len(s)} characters)"
 
 
 def os_error_line(exc: OSError) -> str:

@@ -27,8 +27,11 @@ def announce_prefect(out: Console, title: str, *, watchdog: bool = True) -> None
     Then, unless the caller does it itself, start the temporary server, dying with this process
     (flows/pipeline/prefect_server.py; the caller calls its `wait()` before the first flow)."""
     url = os.environ.get("PREFECT_API_URL")
-    what = (f"connecting to the Prefect server at {url}" if url else
-            "starting a temporary Prefect server (set PREFECT_API_URL to use a running one)")
+    what = (
+        f"connecting to the Prefect server at {url}"
+        if url
+        else "starting a temporary Prefect server (set PREFECT_API_URL to use a running one)"
+    )
     say_now(out, f"[{title}] starting: {what}; loading the pipeline")
     if watchdog:
         from flows.pipeline import prefect_server

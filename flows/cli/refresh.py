@@ -17,7 +17,9 @@ snapshot_app = typer.Typer(no_args_is_help=True, help="Export the raw landing zo
 
 def refresh(
     source: Annotated[list[str] | None, typer.Option("--source", "-s", help="Only these sources (repeatable)")] = None,
-    offline: Annotated[str | None, typer.Option("--offline", help="Replay a snapshot directory instead of the network")] = None,
+    offline: Annotated[
+        str | None, typer.Option("--offline", help="Replay a snapshot directory instead of the network")
+    ] = None,
     full: Annotated[bool, typer.Option("--full", help="Re-pull full history and reload payloads already seen")] = False,
     db: DbOption = None,
 ):
@@ -45,8 +47,9 @@ def refresh(
 
         prefect_server.wait()
         with stage_progress(console, "refresh"):
-            results = refresh_results(db=path, sources=list(source) if source else None,
-                                      offline_dir=offline_dir, full=full)
+            results = refresh_results(
+                db=path, sources=list(source) if source else None, offline_dir=offline_dir, full=full
+            )
     finally:
         holder.close()
     refresh_summary(console, results, path)

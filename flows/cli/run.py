@@ -51,8 +51,9 @@ def _check_on_warehouse(path: str, spec) -> None:
         check_against_holdings(spec, holdings, as_of=anchor)
 
 
-def reproduce_command(offline: str | None, draws: int | None, db: str | None, reports_dir: str | None,
-                      no_refresh: bool = False) -> str:
+def reproduce_command(
+    offline: str | None, draws: int | None, db: str | None, reports_dir: str | None, no_refresh: bool = False
+) -> str:
     """The options that shaped the reports, as a command line (the flow appends the --scenario options)."""
     parts = ["uv", "run", "tshock", "run"]
     if offline:
@@ -69,11 +70,25 @@ def reproduce_command(offline: str | None, draws: int | None, db: str | None, re
 
 
 def run_cmd(
-    offline: Annotated[str | None, typer.Option("--offline", help="Replay a snapshot directory instead of the network")] = None,
-    reports_dir: Annotated[str | None, typer.Option("--reports-dir", help="Where dated reports go (default: $TSHOCK_REPORTS or ./reports)")] = None,
-    scenario: Annotated[list[str] | None, typer.Option("--scenario", "-s", help="Only these scenarios (name or YAML file; repeatable). Default: every shipped one")] = None,
-    draws: Annotated[int | None, typer.Option("--draws", min=1, max=100_000, help="Monte Carlo draws for every scenario (overrides the specs)")] = None,
-    no_refresh: Annotated[bool, typer.Option("--no-refresh", help="Skip the refresh: report on the warehouse as it is")] = False,
+    offline: Annotated[
+        str | None, typer.Option("--offline", help="Replay a snapshot directory instead of the network")
+    ] = None,
+    reports_dir: Annotated[
+        str | None, typer.Option("--reports-dir", help="Where dated reports go (default: $TSHOCK_REPORTS or ./reports)")
+    ] = None,
+    scenario: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--scenario", "-s", help="Only these scenarios (name or YAML file; repeatable). Default: every shipped one"
+        ),
+    ] = None,
+    draws: Annotated[
+        int | None,
+        typer.Option("--draws", min=1, max=100_000, help="Monte Carlo draws for every scenario (overrides the specs)"),
+    ] = None,
+    no_refresh: Annotated[
+        bool, typer.Option("--no-refresh", help="Skip the refresh: report on the warehouse as it is")
+    ] = False,
     db: DbOption = None,
 ):
     """The whole pipeline: refresh → views → calibration → scenarios → backtests → dated reports."""
@@ -83,8 +98,10 @@ def run_cmd(
     offline_dir = check_offline_dir(offline)
     path = resolve_db(db)
     if no_refresh and not Path(path).exists():
-        raise UserError(f"--no-refresh: no warehouse at {path} to report on; run without --no-refresh (or with "
-                        "--offline DIR) to fill it first")
+        raise UserError(
+            f"--no-refresh: no warehouse at {path} to report on; run without --no-refresh (or with "
+            "--offline DIR) to fill it first"
+        )
     if scenario:
         with starting("checking the scenarios (loading the model)"):
             names = _check_scenarios(scenario, draws, path if no_refresh else None)
@@ -107,12 +124,21 @@ def run_cmd(
         if booting is not None:
             import_while_waiting(booting)
             booting.wait()
-            console.print(f"[run] Prefect is ready after {time.perf_counter() - started:.1f} s",
-                          markup=False, highlight=False)
-        summary = state_data(run_flow(db=path, offline_dir=offline_dir, reports_dir=str(root.resolve()),
-                                      scenarios=names, draws=draws, refresh=not no_refresh,
-                                      command=reproduce_command(offline, draws, db, reports_dir, no_refresh),
-                                      return_state=True))
+            console.print(
+                f"[run] Prefect is ready after {time.perf_counter() - started:.1f} s", markup=False, highlight=False
+            )
+        summary = state_data(
+            run_flow(
+                db=path,
+                offline_dir=offline_dir,
+                reports_dir=str(root.resolve()),
+                scenarios=names,
+                draws=draws,
+                refresh=not no_refresh,
+                command=reproduce_command(offline, draws, db, reports_dir, no_refresh),
+                return_state=True,
+            )
+        )
     print_summary(console, summary, path, time.perf_counter() - started)
     if any(r["failed"] for r in summary["refresh"]):
         raise typer.Exit(1)
@@ -150,19 +176,27 @@ def print_summary(out: Console, summary: dict, db: str, seconds: float) -> None:
         return p.relative_to(cwd) if p.is_relative_to(cwd) else p
 
     day = Path(summary["day_dir"])
-    table = Table(title=f"tshock run {summary['run_date']}: reports in {shown(summary['day_dir'])}/",
-                  title_justify="left")
+    table = Table(
+        title=f"tshock run {summary['run_date']}: reports in {shown(summary['day_dir'])}/", title_justify="left"
+    )
     for col in ("scenario", "10y peak move, bp", "interest over 10 years, $bn", "first FY > 20%", "report"):
         table.add_column(col, justify="left" if col in ("scenario", "report") else "right")
     for s in summary["scenarios"]:
         h = s["headline"]
         f = h["first_fy_over_20pct"]
-        table.add_row(s["name"], _q(h["peak_10y_shift_bp"]), _q(h["cumulative_10y_delta_usd_bn"]),
-                      f"{f['scenario_p50'] or 'none'} (baseline {f['baseline'] or 'none'})",
-                      str(Path(summary["reports"][s["name"]]).relative_to(day)))
+        table.add_row(
+            s["name"],
+            _q(h["peak_10y_shift_bp"]),
+            _q(h["cumulative_10y_delta_usd_bn"]),
+            f"{f['scenario_p50'] or 'none'} (baseline {f['baseline'] or 'none'})",
+            str(Path(summary["reports"][s["name"]]).relative_to(day)),
+        )
     out.print(table)
-    out.print(f"index: {shown(summary['index'])} · calibration "
-              f"{summary['calibration_id']} ({summary['calibration_status']}) · warehouse {db}", highlight=False)
+    out.print(
+        f"index: {shown(summary['index'])} · calibration "
+        f"{summary['calibration_id']} ({summary['calibration_status']}) · warehouse {db}",
+        highlight=False,
+    )
     stages = " · ".join(f"{k} {v:.1f} s" for k, v in summary["stages"].items())
     out.print(f"stages: {stages} · total {seconds:.1f} s", highlight=False)
     for r in summary["refresh"]:
@@ -171,6 +205,7 @@ def print_summary(out: Console, summary: dict, db: str, seconds: float) -> None:
 
 
 # --- serve -----------------------------------------------------------------------------------------------------
+
 
 def prefect_api_url() -> str | None:
     from prefect.settings import get_current_settings
@@ -184,13 +219,20 @@ def check_server(url: str) -> None:
     try:
         httpx.get(url.rstrip("/") + "/health", timeout=5).raise_for_status()
     except httpx.HTTPError as exc:
-        raise UserError(f"no Prefect server answers at PREFECT_API_URL={url} ({type(exc).__name__}): start "
-                        "one with `uv run prefect server start` in another terminal, then run `tshock serve` "
-                        "again") from None
+        raise UserError(
+            f"no Prefect server answers at PREFECT_API_URL={url} ({type(exc).__name__}): start "
+            "one with `uv run prefect server start` in another terminal, then run `tshock serve` "
+            "again"
+        ) from None
 
 
 def serve_cmd(
-    reports_dir: Annotated[str | None, typer.Option("--reports-dir", help="Where the scheduled runs write reports (default: $TSHOCK_REPORTS or ./reports)")] = None,
+    reports_dir: Annotated[
+        str | None,
+        typer.Option(
+            "--reports-dir", help="Where the scheduled runs write reports (default: $TSHOCK_REPORTS or ./reports)"
+        ),
+    ] = None,
     db: DbOption = None,
 ):
     """Register the scheduled deployments with a running Prefect server and execute their runs (Ctrl-C stops)."""
@@ -198,9 +240,11 @@ def serve_cmd(
     with starting("reading Prefect's settings"):
         url = prefect_api_url()
     if not url:
-        raise UserError("tshock serve needs a running Prefect server and PREFECT_API_URL is not set. Start one "
-                        "with `uv run prefect server start` (UI at http://127.0.0.1:4200), then "
-                        "`export PREFECT_API_URL=http://127.0.0.1:4200/api` and run `tshock serve` again")
+        raise UserError(
+            "tshock serve needs a running Prefect server and PREFECT_API_URL is not set. Start one "
+            "with `uv run prefect server start` (UI at http://127.0.0.1:4200), then "
+            "`export PREFECT_API_URL=http://127.0.0.1:4200/api` and run `tshock serve` again"
+        )
     with starting(f"checking the Prefect server at {url}, loading the pipeline"):
         check_server(url)
         from prefect import serve
@@ -212,9 +256,13 @@ def serve_cmd(
     for col in ("deployment", "schedule", "what it runs"):
         table.add_column(col)
     for d in deps:
-        table.add_row(f"{d.flow_name}/{d.name}", ", ".join(f"{s.schedule.cron} ({s.schedule.timezone})"
-                                                            for s in d.schedules), d.description or "")
+        table.add_row(
+            f"{d.flow_name}/{d.name}",
+            ", ".join(f"{s.schedule.cron} ({s.schedule.timezone})" for s in d.schedules),
+            d.description or "",
+        )
     console.print(table)
-    err.print("serving; the schedules and runs show in the Prefect UI under Deployments. Ctrl-C stops.",
-              highlight=False)
+    err.print(
+        "serving; the schedules and runs show in the Prefect UI under Deployments. Ctrl-C stops.", highlight=False
+    )
     serve(*deps, print_starting_message=False)

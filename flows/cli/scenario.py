@@ -39,40 +39,60 @@ def _table(title: str | None = None) -> Table:
 
 # --- rendering a run -------------------------------------------------------------------------------------------
 
+
 def render_run(r: dict, *, stored: bool | None = None) -> None:
     spec = r.get("spec", {})
     note = "" if stored is None else (" (stored)" if stored else " (identical run already stored)")
     console.print(f"[bold]{r['name']}[/bold]  run {r['run_id']}{note}", highlight=False)
-    console.print(f"anchor {r['anchor']} (curve as of {r['curve_as_of']}) · calibration {r['calibration_id']} · "
-                  f"{r['draws']} draws, seed {r['seed']} · horizon {r['horizon_months']} months · data "
-                  f"{r['data_hash'][:12]} · code {r['code_version']}", highlight=False, markup=False)
+    console.print(
+        f"anchor {r['anchor']} (curve as of {r['curve_as_of']}) · calibration {r['calibration_id']} · "
+        f"{r['draws']} draws, seed {r['seed']} · horizon {r['horizon_months']} months · data "
+        f"{r['data_hash'][:12]} · code {r['code_version']}",
+        highlight=False,
+        markup=False,
+    )
     imp = r["impact"]
     per = imp.get("yield_10y_bp_per_1pct_debt")
     if per:
         h0, h24 = per["h0"]["p50"], per.get("h24", per["h0"])["p50"]
         lr = imp.get("yield_10y_long_run_bp_per_1pct_debt")
-        response = (f"10y response per 1 % of debt (median): {h0:.1f} bp in the month of the sale, {h24:.1f} bp "
-                    f"after 24 months" + (f", {lr['p50']:.1f} bp long run" if lr else "")
-                    + f" ({imp['source']})")
+        response = (
+            f"10y response per 1 % of debt (median): {h0:.1f} bp in the month of the sale, {h24:.1f} bp "
+            f"after 24 months" + (f", {lr['p50']:.1f} bp long run" if lr else "") + f" ({imp['source']})"
+        )
     else:
         response = imp.get("note", "no flow response used")
-    console.print(f"impact: {imp['basis']}; 1 % of debt = ${imp['one_pct_of_debt_usd_bn']:,.0f}bn; {response}",
-                  highlight=False, markup=False)
+    console.print(
+        f"impact: {imp['basis']}; 1 % of debt = ${imp['one_pct_of_debt_usd_bn']:,.0f}bn; {response}",
+        highlight=False,
+        markup=False,
+    )
     base = r.get("baseline", {})
     if base:
         console.print(f"baseline: {base['description']}", highlight=False, markup=False)
     if r.get("imposed"):
         t = r["imposed"]["by_tenor"]
-        console.print(f"imposed (the article's assumption): {r['imposed']['price_fall_pct']:g} % price fall → "
-                      + ", ".join(f"{k} {v['shift_bp']:+,.0f} bp" for k, v in t.items()), highlight=False,
-                      markup=False)
+        console.print(
+            f"imposed (the article's assumption): {r['imposed']['price_fall_pct']:g} % price fall → "
+            + ", ".join(f"{k} {v['shift_bp']:+,.0f} bp" for k, v in t.items()),
+            highlight=False,
+            markup=False,
+        )
     s = r["sales"]
-    sellers = "; ".join(f"{x['country']} ${x['amount_usd_bn']:,.1f}bn over {x['months']} month(s) from month "
-                        f"{x['start_month']}" for x in s["sellers"]) or "no sale"
-    console.print(f"sale: {sellers} ({s['sellers_total_pct_of_debt']:.2f} % of marketable debt); contagion "
-                  f"{spec.get('contagion', 0)}, Fed backstop {spec.get('fed_backstop', {}).get('share', 0):.0%}, "
-                  f"risk premium {spec.get('risk_premium_bp', 0)} bp, parallel {spec.get('parallel_shock_bp', 0)} bp",
-                  highlight=False, markup=False)
+    sellers = (
+        "; ".join(
+            f"{x['country']} ${x['amount_usd_bn']:,.1f}bn over {x['months']} month(s) from month {x['start_month']}"
+            for x in s["sellers"]
+        )
+        or "no sale"
+    )
+    console.print(
+        f"sale: {sellers} ({s['sellers_total_pct_of_debt']:.2f} % of marketable debt); contagion "
+        f"{spec.get('contagion', 0)}, Fed backstop {spec.get('fed_backstop', {}).get('share', 0):.0%}, "
+        f"risk premium {spec.get('risk_premium_bp', 0)} bp, parallel {spec.get('parallel_shock_bp', 0)} bp",
+        highlight=False,
+        markup=False,
+    )
 
     head = _table("headline (scenario − baseline; p5 / p50 / p95 over the draws)")
     for c in ("", "p5", "p50", "p95"):
@@ -86,32 +106,52 @@ def render_run(r: dict, *, stored: bool | None = None) -> None:
             head.add_row(f"{t} par bond price change at peak, %", *q3(p["price_change_pct"], 2))
     for who, m in r["mark_to_market"].items():
         if isinstance(m, dict) and "loss_usd_bn" in m:
-            head.add_row(f"{who} mark-to-market loss ({m.get('revalued_at', 'at the peak')}), $bn",
-                         *q3(m["loss_usd_bn"]))
+            head.add_row(
+                f"{who} mark-to-market loss ({m.get('revalued_at', 'at the peak')}), $bn", *q3(m["loss_usd_bn"])
+            )
     console.print(head)
     f = r["first_fy_interest_over_20pct_outlays"]
-    console.print(f"first fiscal year with interest > 20 % of outlays: baseline {f['baseline'] or 'none'}, scenario "
-                  f"median {f['scenario_p50'] or 'none within the horizon'} ({f['share_of_draws_crossing']:.0%} of "
-                  "draws cross)", highlight=False)
+    console.print(
+        f"first fiscal year with interest > 20 % of outlays: baseline {f['baseline'] or 'none'}, scenario "
+        f"median {f['scenario_p50'] or 'none within the horizon'} ({f['share_of_draws_crossing']:.0%} of "
+        "draws cross)",
+        highlight=False,
+    )
 
     fy = _table("federal interest by fiscal year, $bn (baseline = CBO's net interest; the model's own beside it)")
-    for c in ("FY", "baseline (CBO)", "model", "model − CBO", "scenario p50", "Δ p5", "Δ p50", "Δ p95",
-              "% outlays base", "% outlays p50"):
+    for c in (
+        "FY",
+        "baseline (CBO)",
+        "model",
+        "model − CBO",
+        "scenario p50",
+        "Δ p5",
+        "Δ p50",
+        "Δ p95",
+        "% outlays base",
+        "% outlays p50",
+    ):
         fy.add_column(c, justify="right")
     for row in i["by_fiscal_year"]:
         part = "" if row["months"] == 12 else f" ({row['months']}m)"
         part += "*" if row["extrapolated"] else ""
-        fy.add_row(f"{row['fiscal_year']}{part}", fmt(row["baseline_interest_usd_bn"]),
-                   fmt(row["model_interest_usd_bn"]), fmt(row["model_minus_cbo_usd_bn"]),
-                   fmt(row["scenario_interest_usd_bn"]["p50"]), *q3(row["delta_interest_usd_bn"]),
-                   fmt(row["baseline_interest_share_outlays_pct"]),
-                   fmt(row["scenario_interest_share_outlays_pct"]["p50"]))
+        fy.add_row(
+            f"{row['fiscal_year']}{part}",
+            fmt(row["baseline_interest_usd_bn"]),
+            fmt(row["model_interest_usd_bn"]),
+            fmt(row["model_minus_cbo_usd_bn"]),
+            fmt(row["scenario_interest_usd_bn"]["p50"]),
+            *q3(row["delta_interest_usd_bn"]),
+            fmt(row["baseline_interest_share_outlays_pct"]),
+            fmt(row["scenario_interest_share_outlays_pct"]["p50"]),
+        )
     console.print(fy)
     for w in r.get("warnings", []):
         console.print(f"note: {w}", style="dim", highlight=False, markup=False)
 
 
 # --- commands --------------------------------------------------------------------------------------------------
+
 
 @scenario_app.command("list")
 def list_cmd(db: DbOption = None):
@@ -131,9 +171,16 @@ def list_cmd(db: DbOption = None):
             t.add_row(s["name"], "[red]invalid[/red]", "", "", "", "", "", s["error"].replace("[", "\\["))
             continue
         shock = f"+{s['parallel_shock_bp']:g}" if s["parallel_shock_bp"] else "-"
-        t.add_row(s["name"], s["sellers"], str(s["months"]), f"{s['contagion']:g}",
-                  f"{s['fed_backstop_share']:.0%}" if s["fed_backstop_share"] else "-", shock, str(s["draws"]),
-                  s["description"][:90] + ("…" if len(s["description"]) > 90 else ""))
+        t.add_row(
+            s["name"],
+            s["sellers"],
+            str(s["months"]),
+            f"{s['contagion']:g}",
+            f"{s['fed_backstop_share']:.0%}" if s["fed_backstop_share"] else "-",
+            shock,
+            str(s["draws"]),
+            s["description"][:90] + ("…" if len(s["description"]) > 90 else ""),
+        )
     console.print(t)
     path = Path(resolve_db(db))
     if not path.exists():
@@ -145,8 +192,14 @@ def list_cmd(db: DbOption = None):
         for c in ("run_id", "created (UTC)", "scenario", "anchor", "calibration", "Δ interest 10y p50 $bn"):
             rt.add_column(c, justify="right" if c.startswith("Δ") else "left")
         for x in runs:
-            rt.add_row(x["run_id"], f"{x['created_at']:%Y-%m-%d %H:%M}", x["scenario"], str(x["anchor"]),
-                       x["calibration_id"], fmt(x["delta_10y_p50_usd_bn"]))
+            rt.add_row(
+                x["run_id"],
+                f"{x['created_at']:%Y-%m-%d %H:%M}",
+                x["scenario"],
+                str(x["anchor"]),
+                x["calibration_id"],
+                fmt(x["delta_10y_p50_usd_bn"]),
+            )
         console.print(rt)
 
 
@@ -154,9 +207,13 @@ def list_cmd(db: DbOption = None):
 def run_cmd(
     scenario: Annotated[str, typer.Argument(help="A shipped scenario name (tshock scenario list) or a YAML file")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the full result as JSON")] = False,
-    calibration: Annotated[str | None, typer.Option("--calibration", help="Calibration id or prefix (default: "
-                                                    "the spec's, normally the latest)")] = None,
-    draws: Annotated[int | None, typer.Option("--draws", min=1, max=100_000, help="Monte Carlo draws (overrides the spec)")] = None,
+    calibration: Annotated[
+        str | None,
+        typer.Option("--calibration", help="Calibration id or prefix (default: the spec's, normally the latest)"),
+    ] = None,
+    draws: Annotated[
+        int | None, typer.Option("--draws", min=1, max=100_000, help="Monte Carlo draws (overrides the spec)")
+    ] = None,
     db: DbOption = None,
 ):
     """Run a scenario on the warehouse and the calibration, store it, and print the headline numbers."""
@@ -193,12 +250,19 @@ def show_cmd(
 
 @scenario_app.command("diff")
 def diff_cmd(
-    run_a: Annotated[str, typer.Argument(metavar="A", help="A stored run id (or prefix), a shipped scenario name "
-                                         "or a YAML file")],
+    run_a: Annotated[
+        str, typer.Argument(metavar="A", help="A stored run id (or prefix), a shipped scenario name or a YAML file")
+    ],
     run_b: Annotated[str, typer.Argument(metavar="B", help="The same for the second scenario")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the comparison as JSON")] = False,
-    draws: Annotated[int | None, typer.Option("--draws", min=1, help="Draws for a name or file that has no stored "
-                                              "run yet (it is then run now, not stored)")] = None,
+    draws: Annotated[
+        int | None,
+        typer.Option(
+            "--draws",
+            min=1,
+            help="Draws for a name or file that has no stored run yet (it is then run now, not stored)",
+        ),
+    ] = None,
     db: DbOption = None,
 ):
     """Compare two scenarios side by side: headline numbers with p5–p95 intervals, the interest delta by fiscal
@@ -234,16 +298,24 @@ def diff_cmd(
         kind, digits = m["kind"], m["digits"]
         unit = {"bp": " bp", "pct": "%"}.get(kind, "")
         sign = kind != "bn" or "loss" not in m["path"] and "debt." not in m["path"]
-        t.add_row(m["metric"], interval(m["a"], kind, digits, sign), interval(m["b"], kind, digits, sign),
-                  "n/a" if m["b_minus_a_p50"] is None else num(m["b_minus_a_p50"], digits, sign=True) + unit)
+        t.add_row(
+            m["metric"],
+            interval(m["a"], kind, digits, sign),
+            interval(m["b"], kind, digits, sign),
+            "n/a" if m["b_minus_a_p50"] is None else num(m["b_minus_a_p50"], digits, sign=True) + unit,
+        )
     console.print(t)
     fy = _table("interest bill, scenario − baseline by fiscal year, $bn: median \\[p5, p95]")
     for c in ("FY", "baseline (CBO)", "A", "B", "B − A (median)"):
         fy.add_column(c, justify="right")
     for r in d["by_fiscal_year"]:
-        fy.add_row(str(r["fiscal_year"]), num(r["baseline_interest_usd_bn"]), interval(r["a"], sign=True),
-                   interval(r["b"], sign=True),
-                   "n/a" if r["b_minus_a_p50"] is None else num(r["b_minus_a_p50"], 0, sign=True))
+        fy.add_row(
+            str(r["fiscal_year"]),
+            num(r["baseline_interest_usd_bn"]),
+            interval(r["a"], sign=True),
+            interval(r["b"], sign=True),
+            "n/a" if r["b_minus_a_p50"] is None else num(r["b_minus_a_p50"], 0, sign=True),
+        )
     console.print(fy)
     if d["spec_differences"]:
         s = _table("spec fields that differ")
@@ -277,10 +349,10 @@ def schema_cmd(
 
 @scenario_app.command("backcast")
 def backcast_cmd(
-    anchor: Annotated[str, typer.Option("--anchor", help="MSPD record date with CUSIP detail to start from "
-                                        "(e.g. 2023-09-30)")],
-    to: Annotated[str, typer.Option("--to", help="Month to compare at, with Average Interest Rates "
-                                    "(e.g. 2026-09-30)")],
+    anchor: Annotated[
+        str, typer.Option("--anchor", help="MSPD record date with CUSIP detail to start from (e.g. 2023-09-30)")
+    ],
+    to: Annotated[str, typer.Option("--to", help="Month to compare at, with Average Interest Rates (e.g. 2026-09-30)")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the comparison as JSON")] = False,
     db: DbOption = None,
 ):
@@ -298,23 +370,46 @@ def backcast_cmd(
     if as_json:
         print_json(out)
         return
-    console.print(f"[bold]backcast[/bold]: the real stock at {out['anchor']} rolled {out['months']} months on the "
-                  f"realized curve and debt; average interest rate on marketable debt at {out['to']}, %",
-                  highlight=False)
+    console.print(
+        f"[bold]backcast[/bold]: the real stock at {out['anchor']} rolled {out['months']} months on the "
+        f"realized curve and debt; average interest rate on marketable debt at {out['to']}, %",
+        highlight=False,
+    )
     t = _table()
     for c in ("class", "modelled %", "actual %", "error pp", "modelled $bn", "actual $bn"):
         t.add_column(c, justify="left" if c == "class" else "right")
     for row in out["by_class"]:
-        t.add_row(row["class"], fmt(row["modelled_pct"], 3), fmt(row["actual_pct"], 3), fmt(row["error_pp"], 3),
-                  fmt(row["modelled_usd_bn"]), fmt(row["actual_usd_bn"]))
+        t.add_row(
+            row["class"],
+            fmt(row["modelled_pct"], 3),
+            fmt(row["actual_pct"], 3),
+            fmt(row["error_pp"], 3),
+            fmt(row["modelled_usd_bn"]),
+            fmt(row["actual_usd_bn"]),
+        )
     tot, m = out["total"], out["modelled"]
-    t.add_row("Total, class-weighted", fmt(tot["modelled_pct"], 3), fmt(tot.get("actual_class_weighted_pct"), 3),
-              fmt(tot.get("error_vs_class_weighted_pp"), 3), fmt(m["total_marketable_usd_bn"]), "")
-    t.add_row("Total as Treasury publishes it", "", fmt(tot.get("published_pct"), 3),
-              fmt(tot.get("error_vs_published_pp"), 3), "", "")
+    t.add_row(
+        "Total, class-weighted",
+        fmt(tot["modelled_pct"], 3),
+        fmt(tot.get("actual_class_weighted_pct"), 3),
+        fmt(tot.get("error_vs_class_weighted_pp"), 3),
+        fmt(m["total_marketable_usd_bn"]),
+        "",
+    )
+    t.add_row(
+        "Total as Treasury publishes it",
+        "",
+        fmt(tot.get("published_pct"), 3),
+        fmt(tot.get("error_vs_published_pp"), 3),
+        "",
+        "",
+    )
     console.print(t)
-    console.print(f"average rate of the stock at the anchor {m['at_anchor_avg_rate_pct']:.3f} %; issuance: "
-                  f"{out['issuance']['mode']}", highlight=False)
+    console.print(
+        f"average rate of the stock at the anchor {m['at_anchor_avg_rate_pct']:.3f} %; issuance: "
+        f"{out['issuance']['mode']}",
+        highlight=False,
+    )
     if tot.get("definition"):
         console.print(f"note: {tot['definition']}", style="dim", highlight=False, markup=False)
     for n in out["notes"]:

@@ -46,8 +46,10 @@ def resolve_side(db: str, ref: str, *, draws: int | None = None, label: str = "A
         try:
             spec = resolve_spec(ref)
         except SpecError:
-            raise SpecError(f"{label}: {ref!r} is neither a stored run id (tshock scenario list) nor a shipped "
-                            f"scenario name or a YAML file") from None
+            raise SpecError(
+                f"{label}: {ref!r} is neither a stored run id (tshock scenario list) nor a shipped "
+                f"scenario name or a YAML file"
+            ) from None
         latest = readers.latest_calibration_id(con)
         wanted = _spec_key(spec.model_dump(mode="json"))
         for run_id, spec_json, calibration_id in readers.runs_of(con, spec.name):
@@ -80,17 +82,25 @@ def compare(a: Side, b: Side) -> dict:
     """diff_runs' keys plus `sides`, `headline` (intervals) and `by_fiscal_year` (the interest delta)."""
     out = diff_runs(a.run, b.run)
     ra, rb = a.run.results, b.run.results
-    out["sides"] = {k: {"ref_source": s.source, "run_id": s.run.run_id, "scenario": s.run.scenario,
-                        "draws": s.run.results.get("draws"), "stored": s.source != "computed now, not stored"}
-                    for k, s in (("a", a), ("b", b))}
+    out["sides"] = {
+        k: {
+            "ref_source": s.source,
+            "run_id": s.run.run_id,
+            "scenario": s.run.scenario,
+            "draws": s.run.results.get("draws"),
+            "stored": s.source != "computed now, not stored",
+        }
+        for k, s in (("a", a), ("b", b))
+    }
     head = []
     for label, path, kind, digits in HEADLINE:
         qa, qb = _pick(ra, path), _pick(rb, path)
         if qa is None and qb is None:
             continue
         diff = qb["p50"] - qa["p50"] if qa and qb else None
-        head.append({"metric": label, "path": path, "kind": kind, "digits": digits, "a": qa, "b": qb,
-                     "b_minus_a_p50": diff})
+        head.append(
+            {"metric": label, "path": path, "kind": kind, "digits": digits, "a": qa, "b": qb, "b_minus_a_p50": diff}
+        )
     out["headline"] = head
     fy_a = {r["fiscal_year"]: r for r in ra["interest"]["by_fiscal_year"]}
     fy_b = {r["fiscal_year"]: r for r in rb["interest"]["by_fiscal_year"]}
@@ -98,9 +108,15 @@ def compare(a: Side, b: Side) -> dict:
     for fy in sorted(fy_a.keys() | fy_b.keys()):
         da = fy_a.get(fy, {}).get("delta_interest_usd_bn")
         db_ = fy_b.get(fy, {}).get("delta_interest_usd_bn")
-        rows.append({"fiscal_year": fy, "a": da, "b": db_,
-                     "b_minus_a_p50": db_["p50"] - da["p50"] if da and db_ else None,
-                     "baseline_interest_usd_bn": (fy_a.get(fy) or fy_b.get(fy))["baseline_interest_usd_bn"]})
+        rows.append(
+            {
+                "fiscal_year": fy,
+                "a": da,
+                "b": db_,
+                "b_minus_a_p50": db_["p50"] - da["p50"] if da and db_ else None,
+                "baseline_interest_usd_bn": (fy_a.get(fy) or fy_b.get(fy))["baseline_interest_usd_bn"],
+            }
+        )
     out["by_fiscal_year"] = rows
     return out
 
@@ -110,10 +126,14 @@ def show_value(v) -> str:
     if isinstance(v, list) and v and all(isinstance(x, dict) and "country" in x for x in v):
         parts = []
         for x in v:
-            amount = (f"${x['amount_usd_bn']:,.0f}bn" if x.get("amount_usd_bn") is not None
-                      else f"{x.get('share_of_holdings', 0):.0%} of holdings")
-            parts.append(f"{x['country']} {amount} over {x.get('months', 1)} month(s) from month "
-                         f"{x.get('start_month', 0)}")
+            amount = (
+                f"${x['amount_usd_bn']:,.0f}bn"
+                if x.get("amount_usd_bn") is not None
+                else f"{x.get('share_of_holdings', 0):.0%} of holdings"
+            )
+            parts.append(
+                f"{x['country']} {amount} over {x.get('months', 1)} month(s) from month {x.get('start_month', 0)}"
+            )
         return "; ".join(parts)
     if v is None:
         return "–"

@@ -61,38 +61,56 @@ def grid_from_options(size, months, contagion, backstop, base, seller, name, dra
 
 
 def sweep_cmd(
-    spec: Annotated[str | None, typer.Argument(help="A sweep file (see sweeps/example.yaml); or use --size/--months")]
-    = None,
-    size: Annotated[str | None, typer.Option("--size", help="Sale sizes, $bn, comma-separated (e.g. 100,300,600)")]
-    = None,
-    months: Annotated[str | None, typer.Option("--months", help="Months the sale is spread over (e.g. 1,6,24)")]
-    = None,
+    spec: Annotated[
+        str | None, typer.Argument(help="A sweep file (see sweeps/example.yaml); or use --size/--months")
+    ] = None,
+    size: Annotated[
+        str | None, typer.Option("--size", help="Sale sizes, $bn, comma-separated (e.g. 100,300,600)")
+    ] = None,
+    months: Annotated[str | None, typer.Option("--months", help="Months the sale is spread over (e.g. 1,6,24)")] = None,
     contagion: Annotated[str | None, typer.Option("--contagion", help="Contagion scales (default 0)")] = None,
     backstop: Annotated[str | None, typer.Option("--backstop", help="Fed backstop shares, 0–1 (default 0)")] = None,
-    base: Annotated[str | None, typer.Option("--base", help="Base scenario (name or YAML; default "
-                                             "japan-fire-sale)")] = None,
+    base: Annotated[
+        str | None, typer.Option("--base", help="Base scenario (name or YAML; default japan-fire-sale)")
+    ] = None,
     seller: Annotated[str | None, typer.Option("--seller", help="Who sells (default: the base's seller)")] = None,
     name: Annotated[str | None, typer.Option("--name", help="Sweep name (report folder sweep-NAME)")] = None,
-    draws: Annotated[int | None, typer.Option("--draws", min=1, max=100_000, help="Monte Carlo draws per cell (overrides)")]
-    = None,
-    dask: Annotated[str | None, typer.Option("--dask", help="Run the cells on this Dask scheduler "
-                                             "(e.g. tcp://10.0.0.5:8786); workers must see the warehouse at the same path "
-                                             "and reach $PREFECT_API_URL")]
-    = None,
-    dask_local: Annotated[int | None, typer.Option("--dask-local", min=1, max=MAX_LOCAL_WORKERS, help="Run the cells on a temporary "
-                                                   "local Dask cluster of N worker processes")] = None,
-    reports_dir: Annotated[str | None, typer.Option("--reports-dir", help="Where dated reports go (default: "
-                                                    "$TSHOCK_REPORTS or ./reports)")] = None,
+    draws: Annotated[
+        int | None, typer.Option("--draws", min=1, max=100_000, help="Monte Carlo draws per cell (overrides)")
+    ] = None,
+    dask: Annotated[
+        str | None,
+        typer.Option(
+            "--dask",
+            help="Run the cells on this Dask scheduler "
+            "(e.g. tcp://10.0.0.5:8786); workers must see the warehouse at the same path "
+            "and reach $PREFECT_API_URL",
+        ),
+    ] = None,
+    dask_local: Annotated[
+        int | None,
+        typer.Option(
+            "--dask-local",
+            min=1,
+            max=MAX_LOCAL_WORKERS,
+            help="Run the cells on a temporary local Dask cluster of N worker processes",
+        ),
+    ] = None,
+    reports_dir: Annotated[
+        str | None, typer.Option("--reports-dir", help="Where dated reports go (default: $TSHOCK_REPORTS or ./reports)")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the sweep (meta and table) as JSON")] = False,
     db: DbOption = None,
 ):
     """Run a grid of scenarios (size × months × contagion × backstop) on one calibration; reuse stored cells."""
-    run_sweep_command(spec, size, months, contagion, backstop, base, seller, name, draws, dask, dask_local,
-                      reports_dir, as_json, db)
+    run_sweep_command(
+        spec, size, months, contagion, backstop, base, seller, name, draws, dask, dask_local, reports_dir, as_json, db
+    )
 
 
-def run_sweep_command(spec, size, months, contagion, backstop, base, seller, name, draws, dask, dask_local,
-                      reports_dir, as_json, db):
+def run_sweep_command(
+    spec, size, months, contagion, backstop, base, seller, name, draws, dask, dask_local, reports_dir, as_json, db
+):
     if dask and dask_local:
         raise UserError("--dask ADDRESS and --dask-local N: give one of them")
     grid_options = (size, months, contagion, backstop, base, seller, name)
@@ -103,17 +121,26 @@ def run_sweep_command(spec, size, months, contagion, backstop, base, seller, nam
 
     if spec is not None:
         if any(o is not None for o in grid_options):
-            raise UserError(f"{spec}: a sweep file defines the grid; --size/--months/--contagion/--backstop/--base/"
-                            "--seller/--name only apply without one")
+            raise UserError(
+                f"{spec}: a sweep file defines the grid; --size/--months/--contagion/--backstop/--base/"
+                "--seller/--name only apply without one"
+            )
         grid, relative_to = load_grid(spec)
         if draws is not None:
             grid = parse_grid({**grid.model_dump(mode="json"), "draws": draws}, spec)
     else:
         if size is None or months is None:
             raise UserError("give a sweep file (tshock scenario sweep SPEC.yaml) or both --size and --months")
-        grid = grid_from_options(number_list("--size", size), number_list("--months", months, int),
-                                 number_list("--contagion", contagion), number_list("--backstop", backstop),
-                                 base, seller, name, draws)
+        grid = grid_from_options(
+            number_list("--size", size),
+            number_list("--months", months, int),
+            number_list("--contagion", contagion),
+            number_list("--backstop", backstop),
+            base,
+            seller,
+            name,
+            draws,
+        )
         relative_to = None
     root = reports_root(reports_dir)
     announce_prefect(err, "sweep")
@@ -121,8 +148,9 @@ def run_sweep_command(spec, size, months, contagion, backstop, base, seller, nam
 
     prefect_server.wait()
     with stage_progress(err, "sweep"):
-        run = run_sweep(resolve_db(db), grid, relative_to=relative_to, dask_address=dask, dask_local=dask_local,
-                        reports_dir=root)
+        run = run_sweep(
+            resolve_db(db), grid, relative_to=relative_to, dask_address=dask, dask_local=dask_local, reports_dir=root
+        )
     summary = run.summary()
     if as_json:
         print_json(summary)
@@ -131,25 +159,47 @@ def run_sweep_command(spec, size, months, contagion, backstop, base, seller, nam
 
 
 def render_sweep(s: dict) -> None:
-    console.print(f"[bold]sweep {s['name']}[/bold]  {s['sweep_id']}"
-                  f"{'' if s['newly_stored'] else ' (identical sweep already stored)'}", highlight=False)
-    console.print(f"base {s['base']} · anchor {s['anchor']} · calibration {s['calibration_id']} · {s['draws']} draws, "
-                  f"seed {s['seed']} · data {s['data_hash'][:12]} · code {s['code_version']}", highlight=False,
-                  markup=False)
-    console.print(f"{s['cells_total']} cells: {s['cells_computed']} computed, {s['cells_reused']} reused · "
-                  f"{s['runner']} · {s['elapsed_s']:.1f} s", highlight=False, markup=False)
-    t = Table(title="10y yield peak move (bp) and ten-year interest delta ($bn): p50 \\[p5, p95]", title_justify="left",
-              box=box.SIMPLE_HEAVY, show_edge=False, header_style="bold")
+    console.print(
+        f"[bold]sweep {s['name']}[/bold]  {s['sweep_id']}"
+        f"{'' if s['newly_stored'] else ' (identical sweep already stored)'}",
+        highlight=False,
+    )
+    console.print(
+        f"base {s['base']} · anchor {s['anchor']} · calibration {s['calibration_id']} · {s['draws']} draws, "
+        f"seed {s['seed']} · data {s['data_hash'][:12]} · code {s['code_version']}",
+        highlight=False,
+        markup=False,
+    )
+    console.print(
+        f"{s['cells_total']} cells: {s['cells_computed']} computed, {s['cells_reused']} reused · "
+        f"{s['runner']} · {s['elapsed_s']:.1f} s",
+        highlight=False,
+        markup=False,
+    )
+    t = Table(
+        title="10y yield peak move (bp) and ten-year interest delta ($bn): p50 \\[p5, p95]",
+        title_justify="left",
+        box=box.SIMPLE_HEAVY,
+        show_edge=False,
+        header_style="bold",
+    )
     for c in ("sale $bn", "% debt", "months", "contagion", "backstop", "10y peak bp", "interest 10y $bn", ""):
         t.add_column(c, justify="right")
     for r in s["cells"]:
-        t.add_row(fmt(r["size_usd_bn"], 0), fmt(r["pct_of_debt"], 2), str(r["months"]), f"{r['contagion']:g}",
-                  f"{r['backstop_share']:.0%}",
-                  f"{fmt(r['yield_10y_delta_bp_p50'])} [{fmt(r['yield_10y_delta_bp_p5'])}, "
-                  f"{fmt(r['yield_10y_delta_bp_p95'])}]",
-                  f"{fmt(r['interest_10y_delta_usd_bn_p50'], 0)} [{fmt(r['interest_10y_delta_usd_bn_p5'], 0)}, "
-                  f"{fmt(r['interest_10y_delta_usd_bn_p95'], 0)}]", "reused" if r["reused"] else "")
+        t.add_row(
+            fmt(r["size_usd_bn"], 0),
+            fmt(r["pct_of_debt"], 2),
+            str(r["months"]),
+            f"{r['contagion']:g}",
+            f"{r['backstop_share']:.0%}",
+            f"{fmt(r['yield_10y_delta_bp_p50'])} [{fmt(r['yield_10y_delta_bp_p5'])}, "
+            f"{fmt(r['yield_10y_delta_bp_p95'])}]",
+            f"{fmt(r['interest_10y_delta_usd_bn_p50'], 0)} [{fmt(r['interest_10y_delta_usd_bn_p5'], 0)}, "
+            f"{fmt(r['interest_10y_delta_usd_bn_p95'], 0)}]",
+            "reused" if r["reused"] else "",
+        )
     console.print(t)
     if s["report_dir"]:
-        console.print(f"report: {s['report_dir']}/index.html (CSV: sweep.csv, JSON: sweep.json)", highlight=False,
-                      markup=False)
+        console.print(
+            f"report: {s['report_dir']}/index.html (CSV: sweep.csv, JSON: sweep.json)", highlight=False, markup=False
+        )

@@ -57,8 +57,9 @@ def resolve_as_of(as_of: date | str | None, today: date | None = None) -> date:
     if as_of > today:
         from calibration.estimate import CalibrationError
 
-        raise CalibrationError(f"as-of {as_of} is in the future (today is {today}): a calibration can only use "
-                               "data already published")
+        raise CalibrationError(
+            f"as-of {as_of} is in the future (today is {today}): a calibration can only use data already published"
+        )
     return as_of
 
 
@@ -71,8 +72,9 @@ def warehouse_coverage(con: duckdb.DuckDBPyConnection) -> str:
     parts = []
     for table, what in (("foreign_holdings", "holdings"), ("foreign_flows", "flows")):
         v0, v1, m0, m1 = tic_coverage(con, table)
-        parts.append(f"foreign {what} {_span(m0, m1)}" + ("" if v0 is None else
-                                                           f" published {_span(v0, v1, '%Y-%m-%d')}"))
+        parts.append(
+            f"foreign {what} {_span(m0, m1)}" + ("" if v0 is None else f" published {_span(v0, v1, '%Y-%m-%d')}")
+        )
     return "the warehouse holds " + ", ".join(parts)
 
 
@@ -89,11 +91,15 @@ def check_supported(con: duckdb.DuckDBPyConnection, inputs: Inputs) -> None:
     as_of = inputs.as_of
     if inputs.holdings.empty and inputs.flows.empty:
         first = first_holdings_vintage(con)
-        hint = (f"; use an as-of of {first} or later" if first is not None and first > as_of
-                else "; run `tshock refresh` first")
+        hint = (
+            f"; use an as-of of {first} or later"
+            if first is not None and first > as_of
+            else "; run `tshock refresh` first"
+        )
         raise CalibrationError(
             f"as-of {as_of} is earlier than the data: no foreign holdings were published on or before that date "
-            f"({warehouse_coverage(con)}; a calibration uses only data published by its as-of date){hint}")
+            f"({warehouse_coverage(con)}; a calibration uses only data published by its as-of date){hint}"
+        )
     spec = spec_for("total", "adj", "bp_per_100bn")
     p = build_panel(inputs).frame
     if spec.shock in p and "y_10y" in p and not local_projection(p, "y_10y", spec, [0]).empty:
@@ -103,7 +109,8 @@ def check_supported(con: duckdb.DuckDBPyConnection, inputs: Inputs) -> None:
     raise CalibrationError(
         f"as-of {as_of}: too little data known on that date for the 10y h=0 projection ({n} months with "
         f"foreign flows and a 10y yield; need at least {MIN_OBS} with every control). Known on {as_of}: {known}; "
-        f"{warehouse_coverage(con)}")
+        f"{warehouse_coverage(con)}"
+    )
 
 
 def plan_calibration(db: str, as_of: date | str | None = None, *, force: bool = False) -> Plan:
@@ -140,8 +147,18 @@ def headline(record: CalibrationRecord) -> dict[str, dict]:
     """The 10y, h=0, bp_per_100bn numbers by kind (each estimator, prior, posterior), for summaries."""
     out = {}
     for kind in HEADLINE_KINDS:
-        p = next((x for x in record.params if x.name == "yield_impact" and x.tenor == "10y"
-                  and x.horizon_months == 0 and x.unit == "bp_per_100bn" and x.kind == kind), None)
+        p = next(
+            (
+                x
+                for x in record.params
+                if x.name == "yield_impact"
+                and x.tenor == "10y"
+                and x.horizon_months == 0
+                and x.unit == "bp_per_100bn"
+                and x.kind == kind
+            ),
+            None,
+        )
         if p is not None:
             out[kind] = {"estimate": p.estimate, "ci_low": p.ci_low, "ci_high": p.ci_high, "n_obs": p.n_obs}
     return out

@@ -80,10 +80,25 @@ class TemporaryServer:
             self.port = listener.getsockname()[1]
             site = Path(importlib.util.find_spec("prefect").submodule_search_locations[0]).parent
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "flows.pipeline.server_child", str(os.getpid()), "--app-dir", str(site),
-                 "--factory", "prefect.server.api.server:create_app", "--fd", str(listener.fileno()),
-                 "--log-level", "error", "--lifespan", "on"],
-                env={**os.environ, **SERVER_ENV}, pass_fds=(listener.fileno(),))
+                [
+                    sys.executable,
+                    "-m",
+                    "flows.pipeline.server_child",
+                    str(os.getpid()),
+                    "--app-dir",
+                    str(site),
+                    "--factory",
+                    "prefect.server.api.server:create_app",
+                    "--fd",
+                    str(listener.fileno()),
+                    "--log-level",
+                    "error",
+                    "--lifespan",
+                    "on",
+                ],
+                env={**os.environ, **SERVER_ENV},
+                pass_fds=(listener.fileno(),),
+            )
         finally:
             listener.close()  # the child holds its own copy
         atexit.register(self.stop)
@@ -223,7 +238,6 @@ def wait() -> None:
     """Block until the server `start` spawned answers (no-op if none); ServerStartError if it never does."""
     if _started is not None:
         _started.wait()
-
 
 
 def start_for_flow() -> TemporaryServer | PrefectsOwnStart | None:

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
 # --- calibrations ----------------------------------------------------------------------------------------------
 
+
 def store_calibration(con: duckdb.DuckDBPyConnection, record: CalibrationRecord) -> bool:
     """Store a record in one transaction; returns False when the same id is already stored (nothing written)."""
     draws = None if record.surface is None else surface_frame(record.id, record.surface)
@@ -42,23 +43,38 @@ def load_surface(con: duckdb.DuckDBPyConnection, calibration_id: str) -> Respons
 
 # --- scenario runs ---------------------------------------------------------------------------------------------
 
+
 def store_run(con: duckdb.DuckDBPyConnection, run: StoredRun, spec: ScenarioSpec) -> bool:
     """scenario_runs + scenario_fiscal_years in one transaction; False when the run id is already stored."""
-    row = {"run_id": run.run_id, "created_at": run.created_at.replace(tzinfo=None), "scenario": run.scenario,
-           "spec_json": spec.model_dump_json(), "calibration_id": run.calibration_id, "data_hash": run.data_hash,
-           "code_version": run.code_version, "anchor": run.anchor,
-           "results_json": json.dumps(run.results, allow_nan=False)}
-    years = [{"run_id": run.run_id, "fiscal_year": r["fiscal_year"],
-              "baseline_interest_usd_bn": r["baseline_interest_usd_bn"],
-              "scenario_interest_usd_bn": r["scenario_interest_usd_bn"]["p50"],
-              "delta_p5_usd_bn": r["delta_interest_usd_bn"]["p5"], "delta_p50_usd_bn": r["delta_interest_usd_bn"]["p50"],
-              "delta_p95_usd_bn": r["delta_interest_usd_bn"]["p95"],
-              "interest_share_of_outlays_pct": r["scenario_interest_share_outlays_pct"]["p50"]}
-             for r in run.results["interest"]["by_fiscal_year"]]
+    row = {
+        "run_id": run.run_id,
+        "created_at": run.created_at.replace(tzinfo=None),
+        "scenario": run.scenario,
+        "spec_json": spec.model_dump_json(),
+        "calibration_id": run.calibration_id,
+        "data_hash": run.data_hash,
+        "code_version": run.code_version,
+        "anchor": run.anchor,
+        "results_json": json.dumps(run.results, allow_nan=False),
+    }
+    years = [
+        {
+            "run_id": run.run_id,
+            "fiscal_year": r["fiscal_year"],
+            "baseline_interest_usd_bn": r["baseline_interest_usd_bn"],
+            "scenario_interest_usd_bn": r["scenario_interest_usd_bn"]["p50"],
+            "delta_p5_usd_bn": r["delta_interest_usd_bn"]["p5"],
+            "delta_p50_usd_bn": r["delta_interest_usd_bn"]["p50"],
+            "delta_p95_usd_bn": r["delta_interest_usd_bn"]["p95"],
+            "interest_share_of_outlays_pct": r["scenario_interest_share_outlays_pct"]["p50"],
+        }
+        for r in run.results["interest"]["by_fiscal_year"]
+    ]
     return repository.store_run(con, row, years)
 
 
 # --- sweeps ----------------------------------------------------------------------------------------------------
+
 
 def store_sweep(con: duckdb.DuckDBPyConnection, run: SweepRun) -> bool:
     """New cells and the sweep record in one transaction; False when this sweep id was already stored."""
@@ -68,15 +84,37 @@ def store_sweep(con: duckdb.DuckDBPyConnection, run: SweepRun) -> bool:
     for key in run.computed:
         c, r = cells[key], run.results[key]
         y, i = r["yields"]["10y"]["peak_shift_bp"], r["interest"]["cumulative_10y_delta_usd_bn"]
-        rows.append({"cell_key": key, "sweep_id": p.sweep_id, "size_usd_bn": c.size_usd_bn, "months": c.months,
-                     "contagion": c.contagion, "backstop_share": c.backstop_share,
-                     "yield_10y_delta_bp_p5": y["p5"], "yield_10y_delta_bp_p50": y["p50"],
-                     "yield_10y_delta_bp_p95": y["p95"], "interest_10y_delta_usd_bn_p5": i["p5"],
-                     "interest_10y_delta_usd_bn_p50": i["p50"], "interest_10y_delta_usd_bn_p95": i["p95"],
-                     "results_json": json.dumps(r, allow_nan=False), "calibration_id": p.calibration_id,
-                     "data_hash": p.data_hash, "code_version": p.code_version})
-    sweep = {"sweep_id": p.sweep_id, "created_at": run.created_at.replace(tzinfo=None), "name": p.grid.name,
-             "grid_json": p.grid_json(), "calibration_id": p.calibration_id, "data_hash": p.data_hash,
-             "code_version": p.code_version, "anchor": p.anchor, "cell_keys": json.dumps([c.key for c in p.cells]),
-             "cells_computed": len(run.computed), "cells_reused": len(p.cells) - len(run.computed)}
+        rows.append(
+            {
+                "cell_key": key,
+                "sweep_id": p.sweep_id,
+                "size_usd_bn": c.size_usd_bn,
+                "months": c.months,
+                "contagion": c.contagion,
+                "backstop_share": c.backstop_share,
+                "yield_10y_delta_bp_p5": y["p5"],
+                "yield_10y_delta_bp_p50": y["p50"],
+                "yield_10y_delta_bp_p95": y["p95"],
+                "interest_10y_delta_usd_bn_p5": i["p5"],
+                "interest_10y_delta_usd_bn_p50": i["p50"],
+                "interest_10y_delta_usd_bn_p95": i["p95"],
+                "results_json": json.dumps(r, allow_nan=False),
+                "calibration_id": p.calibration_id,
+                "data_hash": p.data_hash,
+                "code_version": p.code_version,
+            }
+        )
+    sweep = {
+        "sweep_id": p.sweep_id,
+        "created_at": run.created_at.replace(tzinfo=None),
+        "name": p.grid.name,
+        "grid_json": p.grid_json(),
+        "calibration_id": p.calibration_id,
+        "data_hash": p.data_hash,
+        "code_version": p.code_version,
+        "anchor": p.anchor,
+        "cell_keys": json.dumps([c.key for c in p.cells]),
+        "cells_computed": len(run.computed),
+        "cells_reused": len(p.cells) - len(run.computed),
+    }
     return repository.store_sweep(con, sweep, rows)

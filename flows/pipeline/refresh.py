@@ -125,8 +125,7 @@ def state_data(state) -> object:
 
 
 @flow(name="tshock-refresh", log_prints=False)
-def refresh_flow(db: str, sources: list[str] | None = None, offline_dir: str | None = None,
-                 full: bool = False):
+def refresh_flow(db: str, sources: list[str] | None = None, offline_dir: str | None = None, full: bool = False):
     """Every source in turn; a failed source does not stop the others. Ends Failed, naming the failed sources,
     when any fetch failed; its data is the list of source summaries either way (see `refresh_results`)."""
     chosen = sources or list(SOURCES)
@@ -143,8 +142,7 @@ def refresh_flow(db: str, sources: list[str] | None = None, offline_dir: str | N
         publish_read_copy(db)  # what notebooks and `tshock sql` read while the next write runs
     failed = [r for r in results if r["failed"]]
     if failed:
-        line = (f"refresh failed for {', '.join(r['source'] for r in failed)}; first cause: "
-                f"{failure_line(failed[0])}")
+        line = f"refresh failed for {', '.join(r['source'] for r in failed)}; first cause: {failure_line(failed[0])}"
         get_run_logger().error(line)
         return Failed(message=line, data=results)
     return results

@@ -46,6 +46,7 @@ def stage_done(name: str, detail: str = "") -> None:
 
 # --- views -----------------------------------------------------------------------------------------------------
 
+
 def _records(df: pd.DataFrame) -> list[dict]:
     """Rows as plain dicts with dates as ISO text (templates print them as they are)."""
     out = []
@@ -78,6 +79,7 @@ def views_task(db: str) -> dict:
 
 
 # --- calibration, scenarios, backtests -------------------------------------------------------------------------
+
 
 @task(name="scenario", task_run_name="scenario-{name}", retries=0)
 def scenario_task(db: str, name: str, calibration_id: str, draws: int | None = None) -> dict:
@@ -120,9 +122,19 @@ def stored_peers_task(db: str, calibration_id: str, missing: list[str]) -> dict[
 
 # --- reports ---------------------------------------------------------------------------------------------------
 
+
 @task(name="reports", retries=0)
-def reports_task(reports_dir: str, run_date: date, runs: list[dict], peers: dict[str, dict], views: dict,
-                 calibration: dict, backtests: dict, commands: dict[str, str], manifest: dict) -> dict:
+def reports_task(
+    reports_dir: str,
+    run_date: date,
+    runs: list[dict],
+    peers: dict[str, dict],
+    views: dict,
+    calibration: dict,
+    backtests: dict,
+    commands: dict[str, str],
+    manifest: dict,
+) -> dict:
     """Build the day's folder aside (scenarios rendered in parallel where cores allow), then swap it in whole and
     rewrite the index."""
     from flows.report.claims import build_claims, load_claims
@@ -132,42 +144,63 @@ def reports_task(reports_dir: str, run_date: date, runs: list[dict], peers: dict
     claims, claims_source = load_claims()
     record = calibration["record"]
     status = data_status(manifest["refresh"], views["freshness"], run_date)
-    ctx = RunContext(run_date=run_date, command="", code_version=manifest["code_version"],
-                     calibration=json.loads(record.model_dump_json()),
-                     calibration_reused=calibration["status"] == "reused", freshness=views["freshness"],
-                     backtests=backtests, maturity=views["maturity"], holdings=views["holdings"], claims=claims,
-                     claims_source=claims_source, data_status=status)
+    ctx = RunContext(
+        run_date=run_date,
+        command="",
+        code_version=manifest["code_version"],
+        calibration=json.loads(record.model_dump_json()),
+        calibration_reused=calibration["status"] == "reused",
+        freshness=views["freshness"],
+        backtests=backtests,
+        maturity=views["maturity"],
+        holdings=views["holdings"],
+        claims=claims,
+        claims_source=claims_source,
+        data_status=status,
+    )
     all_results = {**peers, **{r["name"]: r["results"] for r in runs}}
     ctx.day_claims = build_claims(claims, all_results, ctx.calibration, backtests, views["holdings"])
-    manifest = manifest | {"claims": [c.as_dict() for c in ctx.day_claims], "claims_source": claims_source,
-                           "data_status": status}
+    manifest = manifest | {
+        "claims": [c.as_dict() for c in ctx.day_claims],
+        "claims_source": claims_source,
+        "data_status": status,
+    }
     root = Path(reports_dir)
     staged = staging_dir(root, run_date)
     jobs = [(r["name"], json.dumps(r["results"], indent=2, allow_nan=False), commands[r["name"]]) for r in runs]
     try:
-        written = write_reports(staged, jobs, ctx, all_results,
-                                on_done=lambda name: progress.advance("run:reports", name))
+        written = write_reports(
+            staged, jobs, ctx, all_results, on_done=lambda name: progress.advance("run:reports", name)
+        )
         day_dir = publish_day(staged, root, run_date, manifest)
     except BaseException:
         discard(staged)  # nothing half-written stays behind; the published day is untouched
         raise
-    return {"day_dir": str(day_dir), "index": str(root / "index.html"),
-            "reports": {n: str(day_dir / n / "index.html") for n in written}}
+    return {
+        "day_dir": str(day_dir),
+        "index": str(root / "index.html"),
+        "reports": {n: str(day_dir / n / "index.html") for n in written},
+    }
 
 
 def data_status(refreshed: list[dict], freshness: list[dict], run_date: date) -> dict:
     """What the banner of every page of this run says: the sources whose refresh failed (with the first cause),
     the stale ones and the data date (the newest observation of any source)."""
     newest = [f.get("newest_observation") for f in freshness if f.get("newest_observation")]
-    return {"run_date": run_date.isoformat(),
-            "failed": [{"source": r["source"], "error": r.get("error") or "see run.json"}
-                       for r in refreshed if r.get("failed")],
-            "stale": [{"source": f["source"], "newest": f.get("newest_observation")}
-                      for f in freshness if f.get("is_stale")],
-            "data_date": str(max(newest))[:10] if newest else None}
+    return {
+        "run_date": run_date.isoformat(),
+        "failed": [
+            {"source": r["source"], "error": r.get("error") or "see run.json"} for r in refreshed if r.get("failed")
+        ],
+        "stale": [
+            {"source": f["source"], "newest": f.get("newest_observation")} for f in freshness if f.get("is_stale")
+        ],
+        "data_date": str(max(newest))[:10] if newest else None,
+    }
 
 
 # --- the flow --------------------------------------------------------------------------------------------------
+
 
 def shipped_scenarios() -> list[str]:
     from flows.pipeline.scenario import list_scenarios
@@ -176,9 +209,17 @@ def shipped_scenarios() -> list[str]:
 
 
 @flow(name="tshock-run", log_prints=False)
-def run_flow(db: str, offline_dir: str | None = None, reports_dir: str = "reports",
-             scenarios: list[str] | None = None, draws: int | None = None, sources: list[str] | None = None,
-             refresh: bool = True, run_date: date | None = None, command: str | None = None) -> dict:
+def run_flow(
+    db: str,
+    offline_dir: str | None = None,
+    reports_dir: str = "reports",
+    scenarios: list[str] | None = None,
+    draws: int | None = None,
+    sources: list[str] | None = None,
+    refresh: bool = True,
+    run_date: date | None = None,
+    command: str | None = None,
+) -> dict:
     """Refresh → views → calibration → scenarios → backtests → reports; returns a summary (paths, timings).
 
     `sources` limits the refresh (the monthly deployment refreshes TIC and Fiscal Data only); `refresh=False`
@@ -238,12 +279,24 @@ def run_flow(db: str, offline_dir: str | None = None, reports_dir: str = "report
     commands = {r["name"]: f"{base} --scenario {shlex.quote(refs[r['name']])}" for r in runs}
     # The day page reproduces this whole run: the chosen scenarios too (each page adds only its own).
     day_command = base + "".join(f" --scenario {shlex.quote(ref)}" for ref in names) if scenarios else base
-    manifest = {"run_date": run_date.isoformat(), "command": day_command, "code_version": code_version(*CODE_PACKAGES),
-                "calibration_id": record.id, "calibration_status": calibration["status"], "draws": draws,
-                "offline_dir": offline_dir, "scenarios": {r["name"]: r["run_id"] for r in runs},
-                "refresh": [{**{k: r[k] for k in ("source", "loaded", "skipped", "failed", "newest")},
-                             "error": r["errors"][0] if r["failed"] and r["errors"] else None} for r in refreshed],
-                "stages": dict(stages)}
+    manifest = {
+        "run_date": run_date.isoformat(),
+        "command": day_command,
+        "code_version": code_version(*CODE_PACKAGES),
+        "calibration_id": record.id,
+        "calibration_status": calibration["status"],
+        "draws": draws,
+        "offline_dir": offline_dir,
+        "scenarios": {r["name"]: r["run_id"] for r in runs},
+        "refresh": [
+            {
+                **{k: r[k] for k in ("source", "loaded", "skipped", "failed", "newest")},
+                "error": r["errors"][0] if r["failed"] and r["errors"] else None,
+            }
+            for r in refreshed
+        ],
+        "stages": dict(stages),
+    }
     published = reports_task(reports_dir, run_date, runs, peers, views, calibration, backtests, commands, manifest)
     stage_done("reports", published["day_dir"])
     lap("reports")
@@ -251,10 +304,23 @@ def run_flow(db: str, offline_dir: str | None = None, reports_dir: str = "report
     from warehouse.db import publish_read_copy
 
     publish_read_copy(db)  # the calibration and scenario runs just stored, for readers of the copy
-    summary = {**published, "run_date": run_date.isoformat(), "calibration_id": record.id,
-               "calibration_status": calibration["status"], "refresh": refreshed, "stages": stages,
-               "scenarios": [{"name": r["name"], "run_id": r["run_id"], "newly_stored": r["newly_stored"],
-                              "headline": _headline(r["results"])} for r in runs]}
+    summary = {
+        **published,
+        "run_date": run_date.isoformat(),
+        "calibration_id": record.id,
+        "calibration_status": calibration["status"],
+        "refresh": refreshed,
+        "stages": stages,
+        "scenarios": [
+            {
+                "name": r["name"],
+                "run_id": r["run_id"],
+                "newly_stored": r["newly_stored"],
+                "headline": _headline(r["results"]),
+            }
+            for r in runs
+        ],
+    }
     failed = [r["source"] for r in refreshed if r["failed"]]
     if failed:
         # The reports are published (analysts need them, each page says what failed), but a scheduled run whose
@@ -262,8 +328,10 @@ def run_flow(db: str, offline_dir: str | None = None, reports_dir: str = "report
         from prefect import get_run_logger
         from prefect.states import Failed
 
-        line = (f"refresh failed for {', '.join(failed)}; reports for {run_date} published on the data as it was, "
-                "with a banner naming the failed sources")
+        line = (
+            f"refresh failed for {', '.join(failed)}; reports for {run_date} published on the data as it was, "
+            "with a banner naming the failed sources"
+        )
         get_run_logger().error(line)
         return Failed(message=line, data=summary)
     return summary
@@ -283,9 +351,11 @@ def _finish_manifest(path: Path, stages: dict[str, float]) -> None:
 
 def _headline(results: dict) -> dict:
     f = results["first_fy_interest_over_20pct_outlays"]
-    return {"cumulative_10y_delta_usd_bn": results["interest"]["cumulative_10y_delta_usd_bn"],
-            "peak_10y_shift_bp": results["yields"].get("10y", {}).get("peak_shift_bp"),
-            "first_fy_over_20pct": {"baseline": f["baseline"], "scenario_p50": f["scenario_p50"]}}
+    return {
+        "cumulative_10y_delta_usd_bn": results["interest"]["cumulative_10y_delta_usd_bn"],
+        "peak_10y_shift_bp": results["yields"].get("10y", {}).get("peak_shift_bp"),
+        "first_fy_over_20pct": {"baseline": f["baseline"], "scenario_p50": f["scenario_p50"]},
+    }
 
 
 # --- schedules (tshock serve) ----------------------------------------------------------------------------------
@@ -303,12 +373,22 @@ def deployments(db: str, reports_dir: str) -> list:
     from flows.pipeline.refresh import refresh_flow
 
     daily = refresh_flow.to_deployment(
-        name="daily-yields", schedules=[Cron(DAILY_YIELDS_CRON, timezone=TIMEZONE)],
-        parameters={"db": db, "sources": ["yield_curve", "fred"]}, tags=["tshock", "daily"],
-        description="Refresh the Treasury par yield curve and FRED (daily yields, rates) into the warehouse.")
+        name="daily-yields",
+        schedules=[Cron(DAILY_YIELDS_CRON, timezone=TIMEZONE)],
+        parameters={"db": db, "sources": ["yield_curve", "fred"]},
+        tags=["tshock", "daily"],
+        description="Refresh the Treasury par yield curve and FRED (daily yields, rates) into the warehouse.",
+    )
     monthly = run_flow.to_deployment(
-        name="monthly-tic-mspd", schedules=[Cron(MONTHLY_CRON, timezone=TIMEZONE)],
-        parameters={"db": db, "reports_dir": reports_dir, "sources": ["tic", "fiscaldata"],
-                    "command": "uv run tshock run"}, tags=["tshock", "monthly"],
-        description="Refresh TIC and Fiscal Data (MSPD), then calibration, every scenario, backtests and reports.")
+        name="monthly-tic-mspd",
+        schedules=[Cron(MONTHLY_CRON, timezone=TIMEZONE)],
+        parameters={
+            "db": db,
+            "reports_dir": reports_dir,
+            "sources": ["tic", "fiscaldata"],
+            "command": "uv run tshock run",
+        },
+        tags=["tshock", "monthly"],
+        description="Refresh TIC and Fiscal Data (MSPD), then calibration, every scenario, backtests and reports.",
+    )
     return [daily, monthly]

@@ -47,6 +47,7 @@ class ScenarioDataError(ModelError):
 
 # --- specs -----------------------------------------------------------------------------------------------------
 
+
 def list_scenarios(directory: Path = SCENARIO_DIR) -> list[dict]:
     out = []
     for path in sorted(directory.glob("*.yaml")):
@@ -55,12 +56,26 @@ def list_scenarios(directory: Path = SCENARIO_DIR) -> list[dict]:
         except SpecError as exc:
             out.append({"name": path.stem, "file": str(path), "error": str(exc)})
             continue
-        sellers = ", ".join(f"{x.country} {x.amount_usd_bn:g}bn" if x.amount_usd_bn is not None
-                            else f"{x.country} {x.share_of_holdings:.0%} of holdings" for x in s.sellers)
-        out.append({"name": s.name, "file": str(path), "description": s.description, "sellers": sellers or "none",
-                    "months": max((x.months for x in s.sellers), default=0), "contagion": s.contagion,
-                    "fed_backstop_share": s.fed_backstop.share, "parallel_shock_bp": s.parallel_shock_bp,
-                    "risk_premium_bp": s.risk_premium_bp, "draws": s.draws})
+        sellers = ", ".join(
+            f"{x.country} {x.amount_usd_bn:g}bn"
+            if x.amount_usd_bn is not None
+            else f"{x.country} {x.share_of_holdings:.0%} of holdings"
+            for x in s.sellers
+        )
+        out.append(
+            {
+                "name": s.name,
+                "file": str(path),
+                "description": s.description,
+                "sellers": sellers or "none",
+                "months": max((x.months for x in s.sellers), default=0),
+                "contagion": s.contagion,
+                "fed_backstop_share": s.fed_backstop.share,
+                "parallel_shock_bp": s.parallel_shock_bp,
+                "risk_premium_bp": s.risk_premium_bp,
+                "draws": s.draws,
+            }
+        )
     return out
 
 
@@ -80,11 +95,14 @@ _FILE_LIKE = re.compile(r"\.(html?|json|md|txt|csv|parquet|png|svg|ya?ml|js|css)
 
 def check_report_name(name: str) -> None:
     if _FILE_LIKE.search(name):
-        raise SpecError(f"name: {name!r} is not valid: it would be a report folder named like a file; "
-                        "use letters, digits and dashes, e.g. japan-fire-sale")
+        raise SpecError(
+            f"name: {name!r} is not valid: it would be a report folder named like a file; "
+            "use letters, digits and dashes, e.g. japan-fire-sale"
+        )
 
 
 # --- reading the warehouse -------------------------------------------------------------------------------------
+
 
 def _dates_text(dates: list[date]) -> str:
     return ", ".join(d.isoformat() for d in dates) if dates else "none (run `tshock refresh`)"
@@ -94,12 +112,15 @@ def resolve_anchor(con: duckdb.DuckDBPyConnection, spec: ScenarioSpec) -> date:
     dates = cusip_dates(con)
     if spec.anchor == "latest":
         if not dates:
-            raise ScenarioDataError("no MSPD CUSIP detail (marketable_securities) in the warehouse: run "
-                                    "`tshock refresh` first")
+            raise ScenarioDataError(
+                "no MSPD CUSIP detail (marketable_securities) in the warehouse: run `tshock refresh` first"
+            )
         return dates[-1]
     if spec.anchor not in dates:
-        raise SpecError(f"anchor: {spec.anchor.isoformat()} has no MSPD CUSIP detail (marketable_securities); "
-                        f"dates with CUSIP detail: {_dates_text(dates)}")
+        raise SpecError(
+            f"anchor: {spec.anchor.isoformat()} has no MSPD CUSIP detail (marketable_securities); "
+            f"dates with CUSIP detail: {_dates_text(dates)}"
+        )
     return spec.anchor
 
 
@@ -114,7 +135,8 @@ def read_frames(con: duckdb.DuckDBPyConnection, anchor: date) -> Frames:
         soma=None if soma.empty else soma,
         totals=read.marketable_totals_on(con, anchor),
         # The Fed's Treasury holdings (H.4.1, $ millions) to scale an old SOMA file's maturity profile.
-        fed_treasury=read.fed_treasury_until(con, anchor))
+        fed_treasury=read.fed_treasury_until(con, anchor),
+    )
 
 
 def frames_hash(frames: Frames) -> str:
@@ -123,6 +145,7 @@ def frames_hash(frames: Frames) -> str:
 
 
 # --- runs ------------------------------------------------------------------------------------------------------
+
 
 @dataclass
 class StoredRun:
@@ -138,9 +161,14 @@ class StoredRun:
 
     def summary(self) -> dict:
         q = self.results["interest"]["cumulative_10y_delta_usd_bn"]
-        return {"run_id": self.run_id, "scenario": self.scenario, "anchor": self.anchor.isoformat(),
-                "calibration_id": self.calibration_id, "newly_stored": self.stored,
-                "cumulative_10y_delta_usd_bn": q}
+        return {
+            "run_id": self.run_id,
+            "scenario": self.scenario,
+            "anchor": self.anchor.isoformat(),
+            "calibration_id": self.calibration_id,
+            "newly_stored": self.stored,
+            "cumulative_10y_delta_usd_bn": q,
+        }
 
 
 def run_id_for(spec: ScenarioSpec, calibration_id: str, data_hash: str, version: str) -> str:
@@ -150,8 +178,14 @@ def run_id_for(spec: ScenarioSpec, calibration_id: str, data_hash: str, version:
 _calibration = load_calibration  # RecordNotFound on a warehouse older than the record tables too
 
 
-def run_and_store(db: str, scenario: str | ScenarioSpec, *, calibration: str | None = None,
-                  draws: int | None = None, store: bool = True) -> StoredRun:
+def run_and_store(
+    db: str,
+    scenario: str | ScenarioSpec,
+    *,
+    calibration: str | None = None,
+    draws: int | None = None,
+    store: bool = True,
+) -> StoredRun:
     """Read the inputs read-only, run the scenario, store it (one transaction). Raises SpecError, ModelError,
     RecordNotFound (no calibration) and WarehouseError (missing or locked file)."""
     spec = scenario if isinstance(scenario, ScenarioSpec) else resolve_spec(scenario, draws=draws)
@@ -167,8 +201,12 @@ def run_and_store(db: str, scenario: str | ScenarioSpec, *, calibration: str | N
     result = run_scenario(spec, record, frames)
     progress.done("model")
     run_id = run_id_for(spec, record.id, data_hash, version)
-    results = {"run_id": run_id, "data_hash": data_hash, "code_version": version,
-               **json.loads(result.to_json(indent=None))}
+    results = {
+        "run_id": run_id,
+        "data_hash": data_hash,
+        "code_version": version,
+        **json.loads(result.to_json(indent=None)),
+    }
     run = StoredRun(run_id, spec.name, record.id, data_hash, version, result.anchor, datetime.now(UTC), results)
     if store:
         progress.start("store", run_id)
@@ -188,8 +226,16 @@ def load_run(con: duckdb.DuckDBPyConnection, ref: str) -> StoredRun:
     if len(rows) > 1:
         raise RecordNotFound(f"run id prefix {ref!r} is ambiguous ({len(rows)} matches)")
     r = rows[0]
-    return StoredRun(r["run_id"], r["scenario"], r["calibration_id"], r["data_hash"], r["code_version"], r["anchor"],
-                     r["created_at"], json.loads(r["results_json"]))
+    return StoredRun(
+        r["run_id"],
+        r["scenario"],
+        r["calibration_id"],
+        r["data_hash"],
+        r["code_version"],
+        r["anchor"],
+        r["created_at"],
+        json.loads(r["results_json"]),
+    )
 
 
 list_runs = repository.list_runs
@@ -214,32 +260,49 @@ def diff_runs(a: StoredRun, b: StoredRun) -> dict:
         return r
 
     paths = [f"interest.cumulative_10y_delta_usd_bn.{q}" for q in ("p5", "p50", "p95")]
-    paths += ["interest.cumulative_10y_delta_point_usd_bn", "sales.sellers_total_usd_bn",
-              "sales.sellers_total_pct_of_debt"]
+    paths += [
+        "interest.cumulative_10y_delta_point_usd_bn",
+        "sales.sellers_total_usd_bn",
+        "sales.sellers_total_pct_of_debt",
+    ]
     paths += [f"yields.{t}.peak_shift_bp.p50" for t in ("3m", "2y", "5y", "10y", "30y")]
-    paths += ["first_fy_interest_over_20pct_outlays.baseline", "first_fy_interest_over_20pct_outlays.scenario_p50",
-              "mark_to_market.japan.loss_usd_bn.p50", "mark_to_market.soma.loss_usd_bn.p50",
-              "debt.end_of_horizon_scenario_usd_bn.p50"]
+    paths += [
+        "first_fy_interest_over_20pct_outlays.baseline",
+        "first_fy_interest_over_20pct_outlays.scenario_p50",
+        "mark_to_market.japan.loss_usd_bn.p50",
+        "mark_to_market.soma.loss_usd_bn.p50",
+        "debt.end_of_horizon_scenario_usd_bn.p50",
+    ]
     metrics = [{"metric": p, "a": pick(ra, p), "b": pick(rb, p)} for p in paths]
     fy_a = {r["fiscal_year"]: r for r in ra["interest"]["by_fiscal_year"]}
     for r in rb["interest"]["by_fiscal_year"]:
         if r["fiscal_year"] in fy_a:
-            metrics.append({"metric": f"delta_interest_usd_bn.p50 FY{r['fiscal_year']}",
-                            "a": fy_a[r["fiscal_year"]]["delta_interest_usd_bn"]["p50"],
-                            "b": r["delta_interest_usd_bn"]["p50"]})
+            metrics.append(
+                {
+                    "metric": f"delta_interest_usd_bn.p50 FY{r['fiscal_year']}",
+                    "a": fy_a[r["fiscal_year"]]["delta_interest_usd_bn"]["p50"],
+                    "b": r["delta_interest_usd_bn"]["p50"],
+                }
+            )
     for m in metrics:
         num = all(isinstance(m[k], int | float) and not isinstance(m[k], bool) for k in ("a", "b"))
         m["b_minus_a"] = m["b"] - m["a"] if num else None
     sa, sb = _flat(ra.get("spec", {})), _flat(rb.get("spec", {}))
-    spec_diff = [{"field": k, "a": sa.get(k), "b": sb.get(k)} for k in sorted(sa.keys() | sb.keys())
-                 if sa.get(k) != sb.get(k) and k not in ("name", "description")]
-    context = {k: {"a": getattr(a, k), "b": getattr(b, k)} for k in
-               ("run_id", "scenario", "anchor", "calibration_id", "data_hash", "code_version")}
+    spec_diff = [
+        {"field": k, "a": sa.get(k), "b": sb.get(k)}
+        for k in sorted(sa.keys() | sb.keys())
+        if sa.get(k) != sb.get(k) and k not in ("name", "description")
+    ]
+    context = {
+        k: {"a": getattr(a, k), "b": getattr(b, k)}
+        for k in ("run_id", "scenario", "anchor", "calibration_id", "data_hash", "code_version")
+    }
     context["impact_unit"] = {"a": ra.get("impact_unit"), "b": rb.get("impact_unit")}
     return {"context": json.loads(json.dumps(context, default=str)), "metrics": metrics, "spec_differences": spec_diff}
 
 
 # --- Prefect ---------------------------------------------------------------------------------------------------
+
 
 @task(name="scenario-run", task_run_name="scenario-{scenario}", retries=0)
 def scenario_task(db: str, scenario: str, calibration: str | None = None, draws: int | None = None) -> dict:
@@ -247,8 +310,9 @@ def scenario_task(db: str, scenario: str, calibration: str | None = None, draws:
 
 
 @flow(name="tshock-scenario", log_prints=False)
-def scenario_flow(db: str, scenarios: list[str] | None = None, calibration: str | None = None,
-                  draws: int | None = None) -> list[dict]:
+def scenario_flow(
+    db: str, scenarios: list[str] | None = None, calibration: str | None = None, draws: int | None = None
+) -> list[dict]:
     """Run and store scenarios (default: every shipped one) on the same calibration."""
     names = scenarios or [s["name"] for s in list_scenarios()]
     runs = [scenario_task(db, name, calibration, draws) for name in names]
@@ -256,4 +320,3 @@ def scenario_flow(db: str, scenarios: list[str] | None = None, calibration: str 
 
     publish_read_copy(db)  # readers (notebooks, `tshock sql` during a write) see the stored runs
     return runs
-

@@ -43,9 +43,24 @@ def _run_uvicorn_with_watchdog(self):
 
     server_env = {"PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1", "PREFECT__SERVER_FINAL": "1"}
     return subprocess.Popen(
-        args=[sys.executable, "-m", "flows.pipeline.server_child", str(os.getpid()),
-              "--app-dir", str(prefect.__module_path__.parent), "--factory", "prefect.server.api.server:create_app",
-              "--host", "127.0.0.1", "--port", str(self.port), "--log-level", "error", "--lifespan", "on"],
+        args=[
+            sys.executable,
+            "-m",
+            "flows.pipeline.server_child",
+            str(os.getpid()),
+            "--app-dir",
+            str(prefect.__module_path__.parent),
+            "--factory",
+            "prefect.server.api.server:create_app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--log-level",
+            "error",
+            "--lifespan",
+            "on",
+        ],
         env={**os.environ, **server_env, **get_current_settings().to_environment_variables(exclude_unset=True)},
     )
 

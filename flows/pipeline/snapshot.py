@@ -35,16 +35,22 @@ def verify(ddir: Path, relpath: str, sha: str) -> bytes:
     data = landing.read(ddir, sha)
     actual = hashlib.sha256(data).hexdigest()
     if actual != sha:
-        raise WarehouseError(f"raw payload {landing.raw_path(ddir, sha)} ({relpath}) was changed after it was "
-                             f"loaded: its sha256 is {actual[:12]}…, ingest_log says {sha[:12]}…. Nothing was "
-                             "exported; restore it (or remove it and refresh again).")
+        raise WarehouseError(
+            f"raw payload {landing.raw_path(ddir, sha)} ({relpath}) was changed after it was "
+            f"loaded: its sha256 is {actual[:12]}…, ingest_log says {sha[:12]}…. Nothing was "
+            "exported; restore it (or remove it and refresh again)."
+        )
     return data
 
 
 def _write(rows, ddir: Path, out: Path) -> list[Path]:
     written = []
-    lines = ["# Snapshot exported by `tshock snapshot export`", "",
-             "| path | sha256 | fetched from | fetched at | status |", "|---|---|---|---|---|"]
+    lines = [
+        "# Snapshot exported by `tshock snapshot export`",
+        "",
+        "| path | sha256 | fetched from | fetched at | status |",
+        "|---|---|---|---|---|",
+    ]
     for relpath, sha, url, fetched_at, status in rows:
         target = out / relpath
         atomic_write(target, verify(ddir, relpath, sha))

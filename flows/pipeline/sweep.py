@@ -81,6 +81,7 @@ def cell_key(spec: ScenarioSpec, calibration_id: str, data_hash: str, version: s
 
 # --- plan (read-only) ------------------------------------------------------------------------------------------
 
+
 @dataclass
 class Plan:
     grid: SweepGrid
@@ -96,21 +97,24 @@ class Plan:
     stored: dict[str, dict] = field(default_factory=dict)  # cell_key -> results of cells already stored
 
     def grid_json(self) -> str:
-        return json.dumps({**self.grid.model_dump(mode="json"), "base": self.base.model_dump(mode="json")},
-                          sort_keys=True)
+        return json.dumps(
+            {**self.grid.model_dump(mode="json"), "base": self.base.model_dump(mode="json")}, sort_keys=True
+        )
 
 
 def _needs(record, cells: list[Cell]) -> None:
     """Refuse a grid the calibration cannot run before fanning out (the model would fail in every cell)."""
-    for name, unit, used in (("contagion", "usd_per_usd", any(c.contagion > 0 and c.size_usd_bn for c in cells)),
-                             ("backstop_breakeven", "bp_per_100bn",
-                              any(c.backstop_share > 0 and c.size_usd_bn for c in cells))):
+    for name, unit, used in (
+        ("contagion", "usd_per_usd", any(c.contagion > 0 and c.size_usd_bn for c in cells)),
+        ("backstop_breakeven", "bp_per_100bn", any(c.backstop_share > 0 and c.size_usd_bn for c in cells)),
+    ):
         if used:
             try:
                 record.get(name, unit=unit)
             except KeyError:
-                raise SpecError(f"calibration {record.id} has no {name} ({unit}) parameter, which this grid needs"
-                                ) from None
+                raise SpecError(
+                    f"calibration {record.id} has no {name} ({unit}) parameter, which this grid needs"
+                ) from None
 
 
 def plan_sweep(db: str, grid: SweepGrid, relative_to: Path | None = None, *, reuse: bool = True) -> Plan:
@@ -158,8 +162,10 @@ def _cell_inputs(db: str, anchor: date, calibration_id: str, data_hash: str):
                 frames = read_frames(con, anchor)
             seen = frames_hash(frames)
             if seen != data_hash:
-                raise ScenarioDataError(f"the warehouse changed during the sweep (data hash {seen[:12]}, planned "
-                                        f"{data_hash[:12]}): run the sweep again")
+                raise ScenarioDataError(
+                    f"the warehouse changed during the sweep (data hash {seen[:12]}, planned "
+                    f"{data_hash[:12]}): run the sweep again"
+                )
             remember_inputs(key, record, frames)
         return key, _inputs[key]
 
@@ -178,8 +184,11 @@ def _setup(key: tuple, spec: ScenarioSpec, frames: Frames) -> Setup:
         if skey not in _setups:
             _setups[skey] = prepare(spec, frames)
         setup = _setups[skey]
-    amounts = (check_against_holdings(spec, frames.holdings, as_of=setup.anchor) if frames.holdings is not None
-               else {i: s.amount_usd_bn for i, s in enumerate(spec.sellers)})
+    amounts = (
+        check_against_holdings(spec, frames.holdings, as_of=setup.anchor)
+        if frames.holdings is not None
+        else {i: s.amount_usd_bn for i, s in enumerate(spec.sellers)}
+    )
     return replace(setup, amounts=amounts)
 
 
@@ -192,8 +201,9 @@ def compute_cell(db: str, spec_json: str, calibration_id: str, anchor: date, dat
 
 
 @task(name="sweep-cells", task_run_name="cells-{label}", retries=0, cache_policy=NO_CACHE)
-def sweep_cells(db: str, spec_jsons: list[str], calibration_id: str, anchor: date, data_hash: str,
-                label: str) -> list[dict]:
+def sweep_cells(
+    db: str, spec_jsons: list[str], calibration_id: str, anchor: date, data_hash: str, label: str
+) -> list[dict]:
     """A batch of cells. Expected failures come back as values, so the parent raises one clear error instead of
     Prefect logging a traceback per task; anything else is a bug and fails the task."""
     out = []
@@ -220,8 +230,14 @@ def sweep_flow(db: str, batches: list[dict], calibration_id: str, anchor: date, 
     """Fan the batches out (`batches`: label and spec_jsons each); one output per cell, in the order given."""
     from prefect.futures import as_completed
 
-    futures = sweep_cells.map(unmapped(db), [b["spec_jsons"] for b in batches], unmapped(calibration_id),
-                              unmapped(anchor), unmapped(data_hash), [b["label"] for b in batches])
+    futures = sweep_cells.map(
+        unmapped(db),
+        [b["spec_jsons"] for b in batches],
+        unmapped(calibration_id),
+        unmapped(anchor),
+        unmapped(data_hash),
+        [b["label"] for b in batches],
+    )
     sizes = {id(f): len(b["spec_jsons"]) for f, b in zip(futures, batches, strict=True)}
     total, done = sum(sizes.values()), 0
     for f in as_completed(futures):
@@ -239,8 +255,14 @@ def task_runner(dask_address: str | None = None, dask_local: int | None = None, 
         if dask_address:
             check_scheduler(dask_address)
             return DaskTaskRunner(address=dask_address)
-        return DaskTaskRunner(cluster_kwargs={"n_workers": dask_local, "threads_per_worker": 1, "processes": True,
-                                              "dashboard_address": None})
+        return DaskTaskRunner(
+            cluster_kwargs={
+                "n_workers": dask_local,
+                "threads_per_worker": 1,
+                "processes": True,
+                "dashboard_address": None,
+            }
+        )
     from prefect.task_runners import ThreadPoolTaskRunner
 
     return ThreadPoolTaskRunner(max_workers=threads)
@@ -258,6 +280,7 @@ def check_scheduler(address: str) -> None:
 
 
 # --- the whole sweep -------------------------------------------------------------------------------------------
+
 
 @dataclass
 class SweepRun:
@@ -277,34 +300,56 @@ class SweepRun:
 
     def summary(self) -> dict:
         p = self.plan
-        return {"sweep_id": p.sweep_id, "name": p.grid.name, "description": p.grid.description,
-                "created_at": self.created_at.isoformat(timespec="seconds"), "base": p.base.name,
-                "calibration_id": p.calibration_id, "data_hash": p.data_hash, "code_version": p.code_version,
-                "anchor": p.anchor.isoformat(), "draws": p.cells[0].spec.draws, "seed": p.cells[0].spec.seed,
-                "runner": self.runner, "cells_total": len(p.cells), "cells_computed": len(self.computed),
-                "cells_reused": len(p.cells) - len(self.computed), "newly_stored": self.newly_stored,
-                "elapsed_s": round(self.elapsed_s, 2), "report_dir": str(self.report_dir) if self.report_dir else None,
-                "grid": json.loads(p.grid_json()), "cells": self.rows()}
+        return {
+            "sweep_id": p.sweep_id,
+            "name": p.grid.name,
+            "description": p.grid.description,
+            "created_at": self.created_at.isoformat(timespec="seconds"),
+            "base": p.base.name,
+            "calibration_id": p.calibration_id,
+            "data_hash": p.data_hash,
+            "code_version": p.code_version,
+            "anchor": p.anchor.isoformat(),
+            "draws": p.cells[0].spec.draws,
+            "seed": p.cells[0].spec.seed,
+            "runner": self.runner,
+            "cells_total": len(p.cells),
+            "cells_computed": len(self.computed),
+            "cells_reused": len(p.cells) - len(self.computed),
+            "newly_stored": self.newly_stored,
+            "elapsed_s": round(self.elapsed_s, 2),
+            "report_dir": str(self.report_dir) if self.report_dir else None,
+            "grid": json.loads(p.grid_json()),
+            "cells": self.rows(),
+        }
 
 
-def compute(plan: Plan, db: str, runner=None, runner_name: str = "threads", batch: int | None = None
-            ) -> dict[str, dict]:
+def compute(
+    plan: Plan, db: str, runner=None, runner_name: str = "threads", batch: int | None = None
+) -> dict[str, dict]:
     """Results of the cells not stored yet, by cell key, through the Prefect flow on `runner`; `batch` cells per
     task (default: `batch_size`)."""
     todo = [c for c in plan.cells if c.key not in plan.stored]
     if not todo:
         return {}
     server = prefect_server.start_for_flow()  # boots while the input cache is seeded
-    remember_inputs((str(Path(db).resolve()), plan.anchor, plan.calibration_id, plan.data_hash), plan.record,
-                    plan.frames)
+    remember_inputs(
+        (str(Path(db).resolve()), plan.anchor, plan.calibration_id, plan.data_hash), plan.record, plan.frames
+    )
     progress.start("cells", f"{len(todo)} to compute on {runner_name}")
     size = batch or batch_size(len(todo), todo[0].spec.draws)
-    batches = [{"label": todo[i].label + (f"+{len(todo[i:i + size]) - 1}" if size > 1 else ""),
-                "spec_jsons": [c.spec.model_dump_json() for c in todo[i:i + size]]} for i in range(0, len(todo), size)]
+    batches = [
+        {
+            "label": todo[i].label + (f"+{len(todo[i : i + size]) - 1}" if size > 1 else ""),
+            "spec_jsons": [c.spec.model_dump_json() for c in todo[i : i + size]],
+        }
+        for i in range(0, len(todo), size)
+    ]
     with server.flow_settings() if server is not None else nullcontext():
         run = sweep_flow.with_options(task_runner=runner) if runner is not None else sweep_flow
-        out = run(db=db, batches=batches, calibration_id=plan.calibration_id, anchor=plan.anchor,
-                  data_hash=plan.data_hash)
+        out = run(
+            db=db, batches=batches, calibration_id=plan.calibration_id, anchor=plan.anchor, data_hash=plan.data_hash
+        )
     failed = [(c, o) for c, o in zip(todo, out, strict=True) if "error" in o]
     if failed:
         c, o = failed[0]
@@ -316,16 +361,31 @@ def compute(plan: Plan, db: str, runner=None, runner_name: str = "threads", batc
     return {c.key: o["results"] for c, o in zip(todo, out, strict=True)}
 
 
-def run_sweep(db: str, grid: SweepGrid, *, relative_to: Path | None = None, dask_address: str | None = None,
-              dask_local: int | None = None, threads: int | None = None, reports_dir: str | Path | None = "reports",
-              reuse: bool = True, store: bool = True, today: date | None = None, batch: int | None = None
-              ) -> SweepRun:
+def run_sweep(
+    db: str,
+    grid: SweepGrid,
+    *,
+    relative_to: Path | None = None,
+    dask_address: str | None = None,
+    dask_local: int | None = None,
+    threads: int | None = None,
+    reports_dir: str | Path | None = "reports",
+    reuse: bool = True,
+    store: bool = True,
+    today: date | None = None,
+    batch: int | None = None,
+) -> SweepRun:
     """Plan, compute the missing cells, store them and the sweep, write the report (None: no report)."""
     t0 = time.perf_counter()
     plan = plan_sweep(db, grid, relative_to, reuse=reuse)
     runner = task_runner(dask_address, dask_local, threads)
-    name = (f"dask {dask_address}" if dask_address else f"dask local cluster ({dask_local} workers)" if dask_local
-            else f"threads ({threads or 'default'})")
+    name = (
+        f"dask {dask_address}"
+        if dask_address
+        else f"dask local cluster ({dask_local} workers)"
+        if dask_local
+        else f"threads ({threads or 'default'})"
+    )
     computed = compute(plan, db, runner, name, batch)
     run = SweepRun(plan, {**plan.stored, **computed}, list(computed), name, 0.0, datetime.now(UTC))
     if store:
@@ -335,8 +395,9 @@ def run_sweep(db: str, grid: SweepGrid, *, relative_to: Path | None = None, dask
         from warehouse.db import publish_read_copy
 
         publish_read_copy(db)  # readers of the copy (notebooks, the API) see the new cells
-        progress.done("store", f"{len(computed)} new cells" + ("" if run.newly_stored else
-                                                               "; identical sweep already stored"))
+        progress.done(
+            "store", f"{len(computed)} new cells" + ("" if run.newly_stored else "; identical sweep already stored")
+        )
     run.elapsed_s = time.perf_counter() - t0
     if reports_dir is not None:
         from flows.report.sweep import write_report

@@ -55,8 +55,9 @@ class RunContext:
     def chart(self, name: str) -> str | None:
         """Charts that do not depend on the scenario are drawn once per run."""
         if name not in self.shared_charts:
-            self.shared_charts[name] = (charts.maturity_wall(self.maturity) if name == "maturity"
-                                        else charts.holdings_history(self.holdings))
+            self.shared_charts[name] = (
+                charts.maturity_wall(self.maturity) if name == "maturity" else charts.holdings_history(self.holdings)
+            )
         return self.shared_charts[name]
 
 
@@ -71,16 +72,23 @@ def lookup(data: Any, path: str) -> Any:
 def environment(html: bool = True) -> Environment:
     """Compiled templates are cached per process (compiling costs more than rendering). Markdown output is not
     HTML-escaped; its dollar signs are (`\\$`), since GitHub renders text between two `$` as math."""
-    env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=html,
-                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    env = Environment(
+        loader=FileSystemLoader(str(TEMPLATES)),
+        autoescape=html,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
     env.filters.update(FILTERS)
     if not html:
         for name in ("bn", "interval"):
             env.filters[name] = _md_escaped(FILTERS[name])
     env.filters["md"] = md_text if not html else (lambda text: text)
     # The spec sits in a ``` fence: a run of backticks in a description must not close it.
-    env.filters["yaml"] = lambda d: yaml.safe_dump(d, sort_keys=False, allow_unicode=True,
-                                                   width=100).rstrip().replace("```", "`\\`\\`")
+    env.filters["yaml"] = lambda d: (
+        yaml.safe_dump(d, sort_keys=False, allow_unicode=True, width=100).rstrip().replace("```", "`\\`\\`")
+    )
     return env
 
 
@@ -98,8 +106,17 @@ def _calibration_rows(cal: dict | None) -> list[dict]:
     """The parameters a reader wants first: 10y h=0 by estimator, prior, posterior, then the relations."""
     if not cal:
         return []
-    names = ["yield_impact", "yield_impact_long_run", "yield_impact_naive", "stock_effect", "contagion",
-             "backstop_breakeven", "spillover_mortgage30", "spillover_japan10y", "spillover_breakeven10y"]
+    names = [
+        "yield_impact",
+        "yield_impact_long_run",
+        "yield_impact_naive",
+        "stock_effect",
+        "contagion",
+        "backstop_breakeven",
+        "spillover_mortgage30",
+        "spillover_japan10y",
+        "spillover_breakeven10y",
+    ]
     kinds = ["data_event_study", "data_custody_lp", "data_tic_lp", "data", "prior", "posterior"]
     keep = []
     for p in cal.get("params", []):
@@ -138,8 +155,11 @@ def day_claims(run: RunContext, results: dict[str, dict]) -> list[Claim]:
 
 def render_charts(result: dict, run: RunContext) -> dict[str, str]:
     """name → SVG text, in the order the report shows them (missing warehouse views leave charts out)."""
-    out = {"yields": charts.yield_fan(result), "interest": charts.interest_bill(result),
-           "share": charts.interest_share(result)}
+    out = {
+        "yields": charts.yield_fan(result),
+        "interest": charts.interest_bill(result),
+        "share": charts.interest_share(result),
+    }
     for name in ("maturity", "holdings"):
         svg = run.chart(name)
         if svg:
@@ -147,8 +167,9 @@ def render_charts(result: dict, run: RunContext) -> dict[str, str]:
     return out
 
 
-def write_scenario_report(out_dir: Path, result_json: str, run: RunContext,
-                          peers: dict[str, dict] | None = None) -> Path:
+def write_scenario_report(
+    out_dir: Path, result_json: str, run: RunContext, peers: dict[str, dict] | None = None
+) -> Path:
     """Write one scenario's folder into `out_dir` (created); returns the index.html path."""
     result = json.loads(result_json)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -160,19 +181,25 @@ def write_scenario_report(out_dir: Path, result_json: str, run: RunContext,
     (out_dir / "results.json").write_text(result_json, encoding="utf-8")
     downloads.write_csvs(result, out_dir)
     (out_dir / "index.html").write_text(env.get_template("report.html.j2").render(ctx), encoding="utf-8")
-    (out_dir / "report.md").write_text(environment(html=False).get_template("report.md.j2").render(ctx),
-                                       encoding="utf-8")
+    (out_dir / "report.md").write_text(
+        environment(html=False).get_template("report.md.j2").render(ctx), encoding="utf-8"
+    )
     return out_dir / "index.html"
 
 
 def headline(result: dict) -> dict:
     """The few numbers the index pages list per scenario."""
     f = result["first_fy_interest_over_20pct_outlays"]
-    return {"name": result["name"], "description": result["description"],
-            "cum": result["interest"]["cumulative_10y_delta_usd_bn"],
-            "peak10": result["yields"].get("10y", {}).get("peak_shift_bp"),
-            "first_base": f["baseline"], "first_scen": f["scenario_p50"], "anchor": result["anchor"],
-            "calibration_id": result["calibration_id"]}
+    return {
+        "name": result["name"],
+        "description": result["description"],
+        "cum": result["interest"]["cumulative_10y_delta_usd_bn"],
+        "peak10": result["yields"].get("10y", {}).get("peak_shift_bp"),
+        "first_base": f["baseline"],
+        "first_scen": f["scenario_p50"],
+        "anchor": result["anchor"],
+        "calibration_id": result["calibration_id"],
+    }
 
 
 # --- many reports at once ----------------------------------------------------------------------------------------
@@ -222,8 +249,9 @@ def _render_job(out_dir: str, result_json: str, command: str) -> str:
     return Path(out_dir).name
 
 
-def write_reports(staged: Path, jobs: list[tuple[str, str, str]], run: RunContext, peers: dict[str, dict],
-                  on_done=None) -> list[str]:
+def write_reports(
+    staged: Path, jobs: list[tuple[str, str, str]], run: RunContext, peers: dict[str, dict], on_done=None
+) -> list[str]:
     """Render (name, results JSON, command) jobs into `staged/<name>/`; in forked workers when there are cores
     to spare (charts are CPU-bound Python). Returns the names written; the first failure is raised."""
     workers = report_workers(len(jobs))
@@ -247,10 +275,13 @@ def write_reports(staged: Path, jobs: list[tuple[str, str, str]], run: RunContex
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)  # 3.12+: fork with threads; workers only render
-            with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
-                                     initializer=_die_with_parent, initargs=(os.getpid(),)) as pool:
-                futures = [pool.submit(_render_job, str(staged / name), text, command)
-                           for name, text, command in jobs]
+            with ProcessPoolExecutor(
+                workers,
+                mp_context=multiprocessing.get_context("fork"),
+                initializer=_die_with_parent,
+                initargs=(os.getpid(),),
+            ) as pool:
+                futures = [pool.submit(_render_job, str(staged / name), text, command) for name, text, command in jobs]
                 for f in as_completed(futures):
                     name = f.result()
                     done.append(name)

@@ -30,13 +30,31 @@ from matplotlib.figure import Figure  # noqa: E402
 from flows.report.publish import refresh_indexes, swap_in, sweep_abandoned  # noqa: E402
 from flows.report.render import environment  # noqa: E402
 
-COLUMNS = ["cell_key", "size_usd_bn", "pct_of_debt", "months", "contagion", "backstop_share",
-           "yield_10y_delta_bp_p5", "yield_10y_delta_bp_p50", "yield_10y_delta_bp_p95",
-           "interest_10y_delta_usd_bn_p5", "interest_10y_delta_usd_bn_p50", "interest_10y_delta_usd_bn_p95",
-           "interest_10y_delta_point_usd_bn", "first_fy_interest_over_20pct_outlays_p50", "reused"]
+COLUMNS = [
+    "cell_key",
+    "size_usd_bn",
+    "pct_of_debt",
+    "months",
+    "contagion",
+    "backstop_share",
+    "yield_10y_delta_bp_p5",
+    "yield_10y_delta_bp_p50",
+    "yield_10y_delta_bp_p95",
+    "interest_10y_delta_usd_bn_p5",
+    "interest_10y_delta_usd_bn_p50",
+    "interest_10y_delta_usd_bn_p95",
+    "interest_10y_delta_point_usd_bn",
+    "first_fy_interest_over_20pct_outlays_p50",
+    "reused",
+]
 METRICS = {  # column prefix, title, short title (charts), unit, number format
-    "interest": ("interest_10y_delta_usd_bn", "Interest on marketable debt over ten years, scenario − baseline",
-                 "Ten-year interest delta", "$bn", "{:,.0f}"),
+    "interest": (
+        "interest_10y_delta_usd_bn",
+        "Interest on marketable debt over ten years, scenario − baseline",
+        "Ten-year interest delta",
+        "$bn",
+        "{:,.0f}",
+    ),
     "yield": ("yield_10y_delta_bp", "Peak move of the 10-year yield", "Peak 10y yield move", "bp", "{:,.1f}"),
 }
 
@@ -45,9 +63,14 @@ def cell_row(cell, results: dict, reused: bool) -> dict:
     """A cell's headline numbers: the peak 10y move (`yields.10y.peak_shift_bp`) and the ten-year interest delta
     (`interest.cumulative_10y_delta_usd_bn`), p5/p50/p95 over the draws."""
     y, i = results["yields"]["10y"]["peak_shift_bp"], results["interest"]["cumulative_10y_delta_usd_bn"]
-    row = {"cell_key": cell.key, "size_usd_bn": cell.size_usd_bn,
-           "pct_of_debt": results["sales"]["sellers_total_pct_of_debt"], "months": cell.months,
-           "contagion": cell.contagion, "backstop_share": cell.backstop_share}
+    row = {
+        "cell_key": cell.key,
+        "size_usd_bn": cell.size_usd_bn,
+        "pct_of_debt": results["sales"]["sellers_total_pct_of_debt"],
+        "months": cell.months,
+        "contagion": cell.contagion,
+        "backstop_share": cell.backstop_share,
+    }
     for q in ("p5", "p50", "p95"):
         row[f"yield_10y_delta_bp_{q}"] = y[q]
     for q in ("p5", "p50", "p95"):
@@ -59,6 +82,7 @@ def cell_row(cell, results: dict, reused: bool) -> dict:
 
 
 # --- heat maps -------------------------------------------------------------------------------------------------
+
 
 def _norm(values: list[float]):
     lo, hi = min(values), max(values)
@@ -87,8 +111,10 @@ def heatmap_svg(rows: list[dict], metric: str) -> str:
     for i, c in enumerate(contagion):
         for j, b in enumerate(backstop):
             ax = axes[i][j]
-            grid = [[by[(c, b, s, m)][f"{prefix}_p50"] if (c, b, s, m) in by else float("nan") for m in months]
-                    for s in sizes]
+            grid = [
+                [by[(c, b, s, m)][f"{prefix}_p50"] if (c, b, s, m) in by else float("nan") for m in months]
+                for s in sizes
+            ]
             image = ax.imshow(grid, cmap=cmap, norm=norm, origin="lower", aspect="auto")
             for si, s in enumerate(sizes):
                 for mi, m in enumerate(months):
@@ -98,10 +124,25 @@ def heatmap_svg(rows: list[dict], metric: str) -> str:
                     p50 = r[f"{prefix}_p50"]
                     dark = abs(norm(p50) - 0.5) > 0.3 if cmap == "RdBu_r" else norm(p50) > 0.6
                     color = "white" if dark else "black"
-                    ax.text(mi, si + 0.12, fmt.format(p50), ha="center", va="center", fontsize=11,
-                            fontweight="bold", color=color)
-                    ax.text(mi, si - 0.2, f"[{fmt.format(r[f'{prefix}_p5'])}, {fmt.format(r[f'{prefix}_p95'])}]",
-                            ha="center", va="center", fontsize=8.5, color=color)
+                    ax.text(
+                        mi,
+                        si + 0.12,
+                        fmt.format(p50),
+                        ha="center",
+                        va="center",
+                        fontsize=11,
+                        fontweight="bold",
+                        color=color,
+                    )
+                    ax.text(
+                        mi,
+                        si - 0.2,
+                        f"[{fmt.format(r[f'{prefix}_p5'])}, {fmt.format(r[f'{prefix}_p95'])}]",
+                        ha="center",
+                        va="center",
+                        fontsize=8.5,
+                        color=color,
+                    )
             ax.set_xticks(range(len(months)), [f"{m} month{'s' if m != 1 else ''}" for m in months], fontsize=10)
             ax.set_yticks(range(len(sizes)), [f"${s:,.0f}bn" for s in sizes], fontsize=10)
             ax.set_xlabel("months over which the sale is spread", fontsize=10)
@@ -114,10 +155,11 @@ def heatmap_svg(rows: list[dict], metric: str) -> str:
     with rc_context({"svg.hashsalt": "tshock-sweep", "svg.fonttype": "none"}):
         fig.savefig(buf, format="svg", metadata={"Date": None})
     text = buf.getvalue()
-    return text[text.index("<svg"):]
+    return text[text.index("<svg") :]
 
 
 # --- files -----------------------------------------------------------------------------------------------------
+
 
 def table_csv(rows: list[dict]) -> str:
     buf = io.StringIO()
@@ -131,10 +173,13 @@ def table_csv(rows: list[dict]) -> str:
 def render_html(summary: dict) -> str:
     """The page: templates/sweep.html.j2 on the day pages' environment and style sheet (the template ends without
     a newline, as the page always did)."""
-    figures = [{"title": f"{METRICS[m][1]} ({METRICS[m][3]})", "svg": Markup(heatmap_svg(summary["cells"], m))}
-               for m in ("interest", "yield")]
+    figures = [
+        {"title": f"{METRICS[m][1]} ({METRICS[m][3]})", "svg": Markup(heatmap_svg(summary["cells"], m))}
+        for m in ("interest", "yield")
+    ]
     sellers = summary["grid"].get("seller") or next(
-        (s["country"] for s in summary["grid"]["base"].get("sellers", [])), "Japan")
+        (s["country"] for s in summary["grid"]["base"].get("sellers", [])), "Japan"
+    )
     day = Path(summary.get("report_dir", "")).parent.name
     return environment().get_template("sweep.html.j2").render(s=summary, figures=figures, seller=sellers, day=day)
 

@@ -15,8 +15,11 @@ from warehouse.db import session
 
 ANCHOR = date(2026, 9, 30)
 DRAWS = 60
-CUSTOM = {"name": "japan-300bn-6m", "description": "Japan sells $300bn over six months",
-          "sellers": [{"country": "Japan", "amount_usd_bn": 300, "months": 6}]}
+CUSTOM = {
+    "name": "japan-300bn-6m",
+    "description": "Japan sells $300bn over six months",
+    "sellers": [{"country": "Japan", "amount_usd_bn": 300, "months": 6}],
+}
 
 
 @pytest.fixture(scope="module")
@@ -85,18 +88,23 @@ def test_a_custom_scenario_from_a_dict_runs_read_only(db):
     assert run.name == "japan-300bn-6m" and not run.stored
     assert len(api.runs(db=db)) == len(before)  # nothing stored
     fy = run.fiscal_years
-    assert {"fiscal_year", "delta_interest_usd_bn_p5", "delta_interest_usd_bn_p50", "delta_interest_usd_bn_p95"} <= set(fy)
+    assert {"fiscal_year", "delta_interest_usd_bn_p5", "delta_interest_usd_bn_p50", "delta_interest_usd_bn_p95"} <= set(
+        fy
+    )
     assert (fy["delta_interest_usd_bn_p5"] <= fy["delta_interest_usd_bn_p95"]).all()
     head = run.headline.set_index("metric")
     assert head.loc["interest_10y_delta", "p50"] == pytest.approx(
-        run.results["interest"]["cumulative_10y_delta_usd_bn"]["p50"])
+        run.results["interest"]["cumulative_10y_delta_usd_bn"]["p50"]
+    )
     paths = run.paths
     assert set(paths["tenor"]) == {"3m", "2y", "5y", "10y", "30y"} and len(paths) == 5 * 120
     # the sale is $300bn; a bigger one (the shipped fire sale, $1.2tn) moves the 10y further at the median
     fire = api.run_scenario("japan-fire-sale", draws=DRAWS, db=db)
     both = api.compare(run, fire)
-    assert both.loc[("yield_10y_peak_shift", "bp"), ("japan-fire-sale", "p50")] > \
-        both.loc[("yield_10y_peak_shift", "bp"), ("japan-300bn-6m", "p50")]
+    assert (
+        both.loc[("yield_10y_peak_shift", "bp"), ("japan-fire-sale", "p50")]
+        > both.loc[("yield_10y_peak_shift", "bp"), ("japan-300bn-6m", "p50")]
+    )
 
 
 def test_bad_dict_names_the_field(db):
@@ -115,8 +123,9 @@ def test_the_example_notebook_runs(db, monkeypatch):
     monkeypatch.setenv("TSHOCK_NB_DRAWS", "40")
     path = REPO / "docs" / "examples" / "analyst.ipynb"
     nb = nbformat.read(path, as_version=4)
-    nbclient.NotebookClient(nb, timeout=180, kernel_name="python3",
-                            resources={"metadata": {"path": str(REPO)}}).execute()
+    nbclient.NotebookClient(
+        nb, timeout=180, kernel_name="python3", resources={"metadata": {"path": str(REPO)}}
+    ).execute()
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
     assert not [o for o in outputs if o.output_type == "error"]
     assert sum("image/png" in o.get("data", {}) for o in outputs) >= 2  # the holdings chart and the 10y paths
@@ -134,21 +143,24 @@ def test_scenario_diff_takes_names_files_and_run_ids(db, tmp_path):
     stored = api.run_scenario("japan-fire-sale", draws=30, store=True, db=db)
     assert stored.stored
     mine = tmp_path / "mine.yaml"
-    mine.write_text("name: mine\ndescription: Japan sells $300bn over six months\n"
-                    "sellers: [{country: Japan, amount_usd_bn: 300, months: 6}]\n")
-    res = runner.invoke(app, ["scenario", "diff", "japan-fire-sale", str(mine), "--draws", "30", "--json",
-                              "--db", db])
+    mine.write_text(
+        "name: mine\ndescription: Japan sells $300bn over six months\n"
+        "sellers: [{country: Japan, amount_usd_bn: 300, months: 6}]\n"
+    )
+    res = runner.invoke(app, ["scenario", "diff", "japan-fire-sale", str(mine), "--draws", "30", "--json", "--db", db])
     assert res.exit_code == 0, res.output
     d = __import__("json").loads(res.stdout)
     assert d["sides"]["a"]["run_id"] == stored.run_id and d["sides"]["a"]["ref_source"].startswith("stored run")
     assert d["sides"]["b"]["ref_source"] == "computed now, not stored" and d["sides"]["b"]["draws"] == 30
     head = {m["path"]: m for m in d["headline"]}["interest.cumulative_10y_delta_usd_bn"]
     assert set(head["a"]) == {"p5", "p50", "p95"} and head["b_minus_a_p50"] == pytest.approx(
-        head["b"]["p50"] - head["a"]["p50"])
+        head["b"]["p50"] - head["a"]["p50"]
+    )
     fields = [x["field"] for x in d["spec_differences"]]
     assert len(d["by_fiscal_year"]) == 10 and "sellers" in fields and "draws" not in fields
-    text = runner.invoke(app, ["scenario", "diff", stored.run_id, "japan-orderly-unwind", "--draws", "30",
-                               "--db", db]).stdout
+    text = runner.invoke(
+        app, ["scenario", "diff", stored.run_id, "japan-orderly-unwind", "--draws", "30", "--db", db]
+    ).stdout
     assert "10y yield peak shift" in text and "Japan 100% of holdings over 60 month(s)" in text
     assert "median [p5, p95]" in text and "B − A (median)" in text
     bad = runner.invoke(app, ["scenario", "diff", "japan-fire-sale", "no-such-thing", "--db", db])

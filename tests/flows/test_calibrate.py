@@ -38,8 +38,6 @@ def run(*args: str):
     return result.exit_code, result.stdout, result.stderr
 
 
-
-
 @pytest.fixture(scope="session")
 def cal_db(offline_warehouse, tmp_path_factory) -> str:
     """A private copy: the calibration writes records, and the shared warehouse must stay untouched."""
@@ -60,8 +58,11 @@ def count(db: str, sql: str) -> int:
 
 
 def head(params, kind: str, unit: str = "bp_per_100bn"):
-    return next(p for p in params if p.name == "yield_impact" and p.tenor == "10y" and p.horizon_months == 0
-                and p.unit == unit and p.kind == kind)
+    return next(
+        p
+        for p in params
+        if p.name == "yield_impact" and p.tenor == "10y" and p.horizon_months == 0 and p.unit == unit and p.kind == kind
+    )
 
 
 # ------------------------------------------------------------------------------------------- flow task
@@ -82,15 +83,20 @@ def test_first_run_estimates_and_stores_the_10y_headline(first):
     # The event study (7 sized Fed announcements) pins the persistent level; the posterior moves to it.
     ev = head(rec.params, "data_event_study", "bp_per_1pct_debt")
     assert 1.5 < ev.estimate < 3.5 and ev.n_obs == 7
-    lvl = {k: next(p for p in rec.params if p.name == "yield_impact_long_run" and p.tenor == "10y" and p.kind == k)
-           for k in ("prior", "posterior")}
+    lvl = {
+        k: next(p for p in rec.params if p.name == "yield_impact_long_run" and p.tenor == "10y" and p.kind == k)
+        for k in ("prior", "posterior")
+    }
     assert ev.ci_low <= lvl["posterior"].estimate <= ev.ci_high
     assert lvl["prior"].estimate > lvl["posterior"].ci_high  # it moved from the literature's centre
     assert (lvl["posterior"].ci_high - lvl["posterior"].ci_low) < (lvl["prior"].ci_high - lvl["prior"].ci_low) / 3
     assert rec.evidence["qe1_replication"]["within_tolerance"]
     assert rec.surface is not None and rec.surface.n_draws == 2000
-    naive = next(p for p in rec.params if p.name == "yield_impact_naive" and p.tenor == "10y"
-                 and p.horizon_months == 0 and p.unit == "bp_per_100bn")
+    naive = next(
+        p
+        for p in rec.params
+        if p.name == "yield_impact_naive" and p.tenor == "10y" and p.horizon_months == 0 and p.unit == "bp_per_100bn"
+    )
     assert naive.estimate > 0 > data.estimate  # falling prices look like selling in the naive measure
     assert head(rec.params, "data_tic_lp", "bp_per_1pct_debt").n_obs == data.n_obs
 
@@ -99,13 +105,18 @@ def test_record_round_trips_through_the_warehouse(first, cal_db):
     con = duckdb.connect(cal_db, read_only=True)
     try:
         stored = load_calibration(con, first["calibration_id"])
-        rows = con.execute("SELECT count(*) FROM calibration_params WHERE calibration_id = ?",
-                           [first["calibration_id"]]).fetchone()[0]
-        row = con.execute("SELECT estimate, ci_low, ci_high, n_obs FROM calibration_params WHERE calibration_id "
-                          "= ? AND name = 'yield_impact' AND tenor = '10y' AND horizon_months = 0 AND "
-                          "unit = 'bp_per_100bn' AND kind = 'data_tic_lp'", [first["calibration_id"]]).fetchone()
-        draws = con.execute("SELECT count(*) FROM calibration_surface_draws WHERE calibration_id = ?",
-                            [first["calibration_id"]]).fetchone()[0]
+        rows = con.execute(
+            "SELECT count(*) FROM calibration_params WHERE calibration_id = ?", [first["calibration_id"]]
+        ).fetchone()[0]
+        row = con.execute(
+            "SELECT estimate, ci_low, ci_high, n_obs FROM calibration_params WHERE calibration_id "
+            "= ? AND name = 'yield_impact' AND tenor = '10y' AND horizon_months = 0 AND "
+            "unit = 'bp_per_100bn' AND kind = 'data_tic_lp'",
+            [first["calibration_id"]],
+        ).fetchone()
+        draws = con.execute(
+            "SELECT count(*) FROM calibration_surface_draws WHERE calibration_id = ?", [first["calibration_id"]]
+        ).fetchone()[0]
     finally:
         con.close()
     assert stored == first["record"] and stored.surface == first["record"].surface  # the draws come back too
@@ -139,13 +150,21 @@ def test_same_inputs_are_reused_without_estimating(first, cal_db):
 
 def test_store_waits_for_a_writer_to_finish(cal_db, tmp_path, monkeypatch):
     db = copy_warehouse(Path(cal_db), tmp_path / "locked.duckdb")
-    holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(f"""
         import sys, time, duckdb
         con = duckdb.connect({db!r})
         print("locked", flush=True)
         time.sleep(3)
         con.close()
-    """)], stdout=subprocess.PIPE, text=True)
+    """),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout.readline().strip() == "locked"
         monkeypatch.setattr(flows.pipeline.calibrate, "STORE_RETRY_SECONDS", 0.2)
@@ -178,11 +197,14 @@ def test_cli_calibrate_says_reused(first, cal_db):
     assert "10y, h=0, bp per 1% of marketable debt sold" in out and "event study" in out and "posterior" in out
 
 
-@pytest.mark.parametrize("as_of, words", [
-    ("2020-01-01", ["as-of 2020-01-01 is earlier than the data", "2000-03..2026-04", "2026-03-18 or later"]),
-    ("2999-01-01", ["as-of 2999-01-01 is in the future"]),
-    ("2020-13-01", ["--as-of 2020-13-01: not a date"]),
-])
+@pytest.mark.parametrize(
+    "as_of, words",
+    [
+        ("2020-01-01", ["as-of 2020-01-01 is earlier than the data", "2000-03..2026-04", "2026-03-18 or later"]),
+        ("2999-01-01", ["as-of 2999-01-01 is in the future"]),
+        ("2020-13-01", ["--as-of 2020-13-01: not a date"]),
+    ],
+)
 def test_cli_as_of_the_data_cannot_support_is_one_line_exit_2(cal_db, as_of, words):
     code, out, err = run("calibrate", "--as-of", as_of, "--db", cal_db)
     assert code == 2
@@ -207,13 +229,25 @@ def test_cli_show_json_has_the_params_list(first, cal_db):
     assert {p["kind"] for p in rec["params"]} == kinds
     # one kind per estimator, prior and posterior, for every tenor
     for tenor in ("3m", "2y", "5y", "10y", "30y"):
-        by_kind = {p["kind"]: p for p in rec["params"] if p["name"] == "yield_impact" and p["tenor"] == tenor
-                   and p["horizon_months"] == 0 and p["unit"] == "bp_per_1pct_debt"}
+        by_kind = {
+            p["kind"]: p
+            for p in rec["params"]
+            if p["name"] == "yield_impact"
+            and p["tenor"] == tenor
+            and p["horizon_months"] == 0
+            and p["unit"] == "bp_per_1pct_debt"
+        }
         assert set(by_kind) == kinds - {"data"}, tenor
         for p in by_kind.values():
             assert p["ci_low"] <= p["estimate"] <= p["ci_high"], (tenor, p)
-    by_kind = {p["kind"]: p for p in rec["params"] if p["name"] == "yield_impact" and p["tenor"] == "10y"
-               and p["horizon_months"] == 0 and p["unit"] == "bp_per_100bn"}
+    by_kind = {
+        p["kind"]: p
+        for p in rec["params"]
+        if p["name"] == "yield_impact"
+        and p["tenor"] == "10y"
+        and p["horizon_months"] == 0
+        and p["unit"] == "bp_per_100bn"
+    }
     assert by_kind["data_tic_lp"]["n_obs"] > 200 and by_kind["prior"]["n_obs"] is None
     assert by_kind["data_custody_lp"]["n_obs"] > 900 and by_kind["data_event_study"]["n_obs"] == 7
     assert by_kind["data_tic_lp"]["estimate"] == head(first["record"].params, "data_tic_lp").estimate
@@ -226,9 +260,19 @@ def test_cli_show_by_prefix_prints_the_summary_tables(first, cal_db):
     assert code == 0, err
     prior = head(first["record"].params, "prior")
     assert f"{prior.estimate:+.1f} [{prior.ci_low:+.1f}, {prior.ci_high:+.1f}]" in out
-    for text in ("bp per $100bn", "bp per 1% of marketable debt", "stock_effect", "Caveats", "Warnings",
-                 "Reported TIC transactions exist only from 2023-02", "QE1 replication", "grrs2011",
-                 "ahmed_rebucci2024", "event study (2-day)", "posterior, long run"):
+    for text in (
+        "bp per $100bn",
+        "bp per 1% of marketable debt",
+        "stock_effect",
+        "Caveats",
+        "Warnings",
+        "Reported TIC transactions exist only from 2023-02",
+        "QE1 replication",
+        "grrs2011",
+        "ahmed_rebucci2024",
+        "event study (2-day)",
+        "posterior, long run",
+    ):
         assert text in out, text
 
 
@@ -256,10 +300,13 @@ def test_cli_list(first, cal_db):
     assert [r["calibration_id"] for r in rows] == [first["calibration_id"]] and rows[0]["params"] > 1000
 
 
-@pytest.mark.parametrize("start, end, months, actual_10y, sales", [
-    ("2020-03", "2020-03", 1, -43.0, 395.5),  # dash for cash: record foreign selling while yields fell
-    ("2022-01", "2022-12", 12, 236.0, -142.3),  # Japan and officials sold, others bought more; the Fed hiked
-])
+@pytest.mark.parametrize(
+    "start, end, months, actual_10y, sales",
+    [
+        ("2020-03", "2020-03", 1, -43.0, 395.5),  # dash for cash: record foreign selling while yields fell
+        ("2022-01", "2022-12", 12, 236.0, -142.3),  # Japan and officials sold, others bought more; the Fed hiked
+    ],
+)
 def test_cli_backtest_json_windows(first, cal_db, start, end, months, actual_10y, sales):
     code, out, err = run("calibrate", "backtest", "--start", start, "--end", end, "--json", "--db", cal_db)
     assert code == 0, err
@@ -286,11 +333,14 @@ def test_cli_backtest_table(cal_db, first):
     assert "backtest 2022-01..2022-12" in out and "+236.0" in out and "net foreign sales" in out
 
 
-@pytest.mark.parametrize("start, end, message", [
-    ("1998-01", "1998-12", "foreign flows cover 2000-05..2026-04"),
-    ("2020-3", "2020-12", "must be YYYY-MM"),
-    ("2022-12", "2022-01", "start is after end"),
-])
+@pytest.mark.parametrize(
+    "start, end, message",
+    [
+        ("1998-01", "1998-12", "foreign flows cover 2000-05..2026-04"),
+        ("2020-3", "2020-12", "must be YYYY-MM"),
+        ("2022-12", "2022-01", "start is after end"),
+    ],
+)
 def test_cli_backtest_outside_the_data_exit_2(cal_db, first, start, end, message):
     code, _, err = run("calibrate", "backtest", "--start", start, "--end", end, "--db", cal_db)
     assert code == 2 and message in err

@@ -13,11 +13,27 @@ from warehouse.db import connect
 
 
 def _record(rid: str, surface: ResponseSurface | None) -> CalibrationRecord:
-    p = Param(name="yield_impact", tenor="10y", horizon_months=0, unit="bp_per_1pct_debt", kind="posterior",
-              estimate=30.0, ci_low=10.0, ci_high=90.0)
-    return CalibrationRecord(id=rid, created_at=datetime(2026, 1, 1, tzinfo=UTC), as_of=date(2026, 1, 1),
-                             data_hash="h", code_version="c", method="m", params=[p], surface=surface,
-                             evidence={"headline_10y": {"rows": []}})
+    p = Param(
+        name="yield_impact",
+        tenor="10y",
+        horizon_months=0,
+        unit="bp_per_1pct_debt",
+        kind="posterior",
+        estimate=30.0,
+        ci_low=10.0,
+        ci_high=90.0,
+    )
+    return CalibrationRecord(
+        id=rid,
+        created_at=datetime(2026, 1, 1, tzinfo=UTC),
+        as_of=date(2026, 1, 1),
+        data_hash="h",
+        code_version="c",
+        method="m",
+        params=[p],
+        surface=surface,
+        evidence={"headline_10y": {"rows": []}},
+    )
 
 
 def _surface(n=7) -> ResponseSurface:
@@ -38,8 +54,10 @@ def test_draws_round_trip_and_old_records_have_none(tmp_path):
         assert con.execute("SELECT count(*) FROM calibration_surface_draws").fetchone()[0] == 7 * len(TENORS)
         assert load_calibration(con, "cal-old").surface is None  # the model falls back to its posterior params
         # a draw is one whole surface: draw 3 across tenors is row 3 of every array
-        row = con.execute("SELECT level_bp_per_1pct_debt FROM calibration_surface_draws WHERE calibration_id = "
-                          "'cal-new' AND draw = 3 AND tenor = '30y'").fetchone()[0]
+        row = con.execute(
+            "SELECT level_bp_per_1pct_debt FROM calibration_surface_draws WHERE calibration_id = "
+            "'cal-new' AND draw = 3 AND tenor = '30y'"
+        ).fetchone()[0]
         assert row == s.level[3, TENORS.index("30y")]
     finally:
         con.close()

@@ -13,9 +13,20 @@ from flows.ingest import SOURCES
 from flows.pipeline.refresh import refresh_flow, refresh_source
 from flows.pipeline.snapshot import export_snapshot
 
-TABLES_WITH_DATA = ["foreign_holdings", "foreign_flows", "fred_observations", "fred_series", "yield_curve",
-                    "debt_to_penny", "avg_interest_rates", "mspd_summary", "marketable_securities",
-                    "marketable_totals", "soma_holdings", "auctions"]
+TABLES_WITH_DATA = [
+    "foreign_holdings",
+    "foreign_flows",
+    "fred_observations",
+    "fred_series",
+    "yield_curve",
+    "debt_to_penny",
+    "avg_interest_rates",
+    "mspd_summary",
+    "marketable_securities",
+    "marketable_totals",
+    "soma_holdings",
+    "auctions",
+]
 
 
 def counts(db) -> dict[str, int]:
@@ -36,21 +47,34 @@ def q(db, sql, *params):
 
 def test_known_values_come_out_of_the_offline_refresh(offline_warehouse):
     db = offline_warehouse
-    japan = dict(q(db, """SELECT strftime(month, '%Y-%m'), holdings_usd_bn FROM foreign_holdings
+    japan = dict(
+        q(
+            db,
+            """SELECT strftime(month, '%Y-%m'), holdings_usd_bn FROM foreign_holdings
                           WHERE country = 'Japan' AND month IN ('2025-12-31', '2026-04-30')
-                          AND source_file = ? ORDER BY 1""", "slt_table5.txt"))
+                          AND source_file = ? ORDER BY 1""",
+            "slt_table5.txt",
+        )
+    )
     assert japan == {"2025-12": 1185.5, "2026-04": 1209.9}
-    assert q(db, """SELECT DISTINCT holdings_usd_bn FROM foreign_holdings WHERE country = 'Japan'
-                    AND month = '2025-12-31' AND source_file = 'mfhhis01.txt'""") == [(1185.5,)]
-    assert q(db, "SELECT value FROM fred_observations WHERE series_id = 'DGS10' AND date = '2026-07-28' "
-                 "AND source_format = 'fredgraph_csv'") == [(4.61,)]
+    assert q(
+        db,
+        """SELECT DISTINCT holdings_usd_bn FROM foreign_holdings WHERE country = 'Japan'
+                    AND month = '2025-12-31' AND source_file = 'mfhhis01.txt'""",
+    ) == [(1185.5,)]
+    assert q(
+        db,
+        "SELECT value FROM fred_observations WHERE series_id = 'DGS10' AND date = '2026-07-28' "
+        "AND source_format = 'fredgraph_csv'",
+    ) == [(4.61,)]
     assert all(v > 0 for v in counts(db).values()), counts(db)
 
 
 def test_every_snapshot_file_is_accounted_for(offline_warehouse, snapshot_dir):
     logged = dict(q(offline_warehouse, "SELECT relpath, status FROM ingest_log"))
-    files = {str(p.relative_to(snapshot_dir)) for p in snapshot_dir.rglob("*") if p.is_file()
-             and p.name != "MANIFEST.md"}
+    files = {
+        str(p.relative_to(snapshot_dir)) for p in snapshot_dir.rglob("*") if p.is_file() and p.name != "MANIFEST.md"
+    }
     assert files == set(logged), files ^ set(logged)
     assert logged["tic/mfh.txt"] == "stale"
     assert {s for r, s in logged.items() if r != "tic/mfh.txt"} == {"loaded"}
@@ -70,7 +94,9 @@ def test_second_identical_refresh_changes_nothing(offline_warehouse, snapshot_di
 def test_export_replays_to_the_same_warehouse(offline_warehouse, tmp_path, snapshot_dir):
     out = tmp_path / "export"
     written = export_snapshot(str(offline_warehouse), out)
-    assert len(written) == len(q(offline_warehouse, "SELECT DISTINCT relpath FROM ingest_log WHERE status <> 'quarantined'"))
+    assert len(written) == len(
+        q(offline_warehouse, "SELECT DISTINCT relpath FROM ingest_log WHERE status <> 'quarantined'")
+    )
     db2 = tmp_path / "replay" / "w.duckdb"
     for s in SOURCES:
         refresh_source.fn(s, str(db2), str(out))
@@ -82,12 +108,19 @@ def test_flow_runs_under_prefect(prefect_harness, snapshot_dir, tmp_path):
     assert results[0]["source"] == "yield_curve" and results[0]["loaded"] == 4 and results[0]["failed"] == 0
 
 
-@pytest.mark.parametrize("args, message", [
-    (["refresh", "--offline", "/nonexistent/snap"], "no such directory"),
-    (["refresh", "--source", "bloomberg", "--offline", "."], "unknown source"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["refresh", "--offline", "/nonexistent/snap"], "no such directory"),
+        (["refresh", "--source", "bloomberg", "--offline", "."], "unknown source"),
+    ],
+)
 def test_cli_bad_arguments_exit_2_with_one_line(args, message, tmp_path):
-    proc = subprocess.run([sys.executable, "-m", "flows.cli", *args, "--db", str(tmp_path / "w.duckdb")],
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "flows.cli", *args, "--db", str(tmp_path / "w.duckdb")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 2, proc.stderr
     assert message in proc.stderr and "Traceback" not in proc.stderr

@@ -28,8 +28,13 @@ CHARTS = ("yields.svg", "interest.svg", "share.svg", "maturity.svg", "holdings.s
 
 
 def _spec(name: str, **over) -> object:
-    base = {"name": name, "description": f"test scenario {name}", "draws": 40, "seed": 1,
-            "sellers": [{"country": "Japan", "share_of_holdings": 1.0, "months": 1}]}
+    base = {
+        "name": name,
+        "description": f"test scenario {name}",
+        "draws": 40,
+        "seed": 1,
+        "sellers": [{"country": "Japan", "share_of_holdings": 1.0, "months": 1}],
+    }
     return parse_spec(base | over)
 
 
@@ -38,10 +43,12 @@ def results() -> dict[str, str]:
     """results.json text per scenario: the run's JSON as the scenario flow stores it (plus its run fields)."""
     frames = Frames(stock_rows=fx.stock_rows(), curve=fx.curve(), holdings=fx.holdings(), soma=fx.soma())
     rec = fx.surface_record()
-    specs = [_spec("japan-fire-sale"), _spec("japan-orderly-unwind", sellers=[
-        {"country": "Japan", "share_of_holdings": 1.0, "months": 60}]),
+    specs = [
+        _spec("japan-fire-sale"),
+        _spec("japan-orderly-unwind", sellers=[{"country": "Japan", "share_of_holdings": 1.0, "months": 60}]),
         _spec("parallel-plus-10bp", sellers=[], parallel_shock_bp=10),
-        _spec("article-claims", sellers=[], price_fall_pct=10)]
+        _spec("article-claims", sellers=[], price_fall_pct=10),
+    ]
     out = {}
     for s in specs:
         body = json.loads(run_scenario(s, rec, frames).to_json())
@@ -51,24 +58,62 @@ def results() -> dict[str, str]:
 
 def _context(**over) -> RunContext:
     claims, source = load_claims()
-    maturity = pd.DataFrame({"record_date": pd.Timestamp("2026-09-30"), "maturity_year": range(2026, 2036),
-                             "bills_usd_bn": [5000.0, 1500] + [0.0] * 8, "notes_usd_bn": [800.0] * 10,
-                             "bonds_usd_bn": [50.0] * 10, "tips_usd_bn": [100.0] * 10, "frn_usd_bn": [30.0] * 10})
+    maturity = pd.DataFrame(
+        {
+            "record_date": pd.Timestamp("2026-09-30"),
+            "maturity_year": range(2026, 2036),
+            "bills_usd_bn": [5000.0, 1500] + [0.0] * 8,
+            "notes_usd_bn": [800.0] * 10,
+            "bonds_usd_bn": [50.0] * 10,
+            "tips_usd_bn": [100.0] * 10,
+            "frn_usd_bn": [30.0] * 10,
+        }
+    )
     months = pd.date_range("2020-01-31", "2026-04-30", freq="ME")
-    holdings = pd.concat([pd.DataFrame({"month": months, "country": c, "holdings_usd_bn": v,
-                                        "share_of_foreign_total": s})
-                          for c, v, s in (("Japan", 1200.0, 0.13), ("China", 760.0, 0.08))])
-    bt = {"window": {"start": "2020-03", "end": "2020-03", "months": 1},
-          "net_sales_usd_bn": {"total": 395.5, "official": 217.4, "japan": 19.7, "china": 35.6},
-          "by_tenor": [{"tenor": "10y", "actual_bp": -43.0, "attributed_bp": 58.9, "ci_low": -79.5,
-                        "ci_high": 197.4, "data_attributed_bp": -41.6, "residual_bp": -101.9}], "notes": []}
-    ctx = RunContext(run_date=DAY, command="uv run tshock run --offline ../shared/snapshot --scenario X",
-                     code_version="0.1.0+test", calibration=json.loads(fx.record().model_dump_json()),
-                     calibration_reused=False,
-                     freshness=[{"source": "tic", "newest_observation": "2026-04-30", "last_loaded_at": "2026-11-25",
-                                 "days_old": 209, "stale_after_days": 80, "is_stale": True}],
-                     backtests={"2020-03": bt, "2022": {"error": "not covered by the data"}}, maturity=maturity,
-                     holdings=holdings, claims=claims, claims_source=source)
+    holdings = pd.concat(
+        [
+            pd.DataFrame({"month": months, "country": c, "holdings_usd_bn": v, "share_of_foreign_total": s})
+            for c, v, s in (("Japan", 1200.0, 0.13), ("China", 760.0, 0.08))
+        ]
+    )
+    bt = {
+        "window": {"start": "2020-03", "end": "2020-03", "months": 1},
+        "net_sales_usd_bn": {"total": 395.5, "official": 217.4, "japan": 19.7, "china": 35.6},
+        "by_tenor": [
+            {
+                "tenor": "10y",
+                "actual_bp": -43.0,
+                "attributed_bp": 58.9,
+                "ci_low": -79.5,
+                "ci_high": 197.4,
+                "data_attributed_bp": -41.6,
+                "residual_bp": -101.9,
+            }
+        ],
+        "notes": [],
+    }
+    ctx = RunContext(
+        run_date=DAY,
+        command="uv run tshock run --offline ../shared/snapshot --scenario X",
+        code_version="0.1.0+test",
+        calibration=json.loads(fx.record().model_dump_json()),
+        calibration_reused=False,
+        freshness=[
+            {
+                "source": "tic",
+                "newest_observation": "2026-04-30",
+                "last_loaded_at": "2026-11-25",
+                "days_old": 209,
+                "stale_after_days": 80,
+                "is_stale": True,
+            }
+        ],
+        backtests={"2020-03": bt, "2022": {"error": "not covered by the data"}},
+        maturity=maturity,
+        holdings=holdings,
+        claims=claims,
+        claims_source=source,
+    )
     for k, v in over.items():
         setattr(ctx, k, v)
     return ctx
@@ -83,8 +128,17 @@ def published(results, tmp_path_factory) -> Path:
     for name, text in results.items():
         write_scenario_report(staged / name, text, ctx, peers)
     claims = build_claims(ctx.claims, peers, ctx.calibration, ctx.backtests, ctx.holdings)
-    publish_day(staged, root, DAY, {"command": "uv run tshock run", "calibration_id": "test-cal",
-                                    "claims": [c.as_dict() for c in claims], "claims_source": "test"})
+    publish_day(
+        staged,
+        root,
+        DAY,
+        {
+            "command": "uv run tshock run",
+            "calibration_id": "test-cal",
+            "claims": [c.as_dict() for c in claims],
+            "claims_source": "test",
+        },
+    )
     return root
 
 
@@ -191,7 +245,9 @@ def test_claims_are_answered_once_with_a_verdict_and_the_number_behind_it(result
     assert claims[5].verdict == "wrong for CBO's own baseline" and "15.3%" in claims[5].because
     par = peers["parallel-plus-10bp"]["interest"]["cumulative_10y_delta_usd_bn"]["p50"]
     assert fmt.bn(par, 0, True) in claims[6].because and claims[6].verdict.startswith("depends on")
-    fire, slow = (peers[n]["yields"]["10y"]["peak_shift_bp"]["p50"] for n in ("japan-fire-sale", "japan-orderly-unwind"))
+    fire, slow = (
+        peers[n]["yields"]["10y"]["peak_shift_bp"]["p50"] for n in ("japan-fire-sale", "japan-orderly-unwind")
+    )
     assert claims[10].verdict == "holds" and fmt.bp(fire) in claims[10].because and fmt.bp(slow) in claims[10].because
     assert claims[11].answer[0].startswith("March 2020") and "−43 bp" in claims[11].answer[0]
     assert "not available" in claims[11].answer[1]
@@ -222,8 +278,15 @@ def test_each_headline_interval_says_where_its_width_comes_from(published):
 
 def test_markdown_report_has_the_same_sections(published):
     md = (published / DAY.isoformat() / "japan-fire-sale" / "report.md").read_text()
-    for heading in ("## Headline numbers", "## Charts", "## The brief's claims", "## Backtests", "## Spillover",
-                    "## The scenario", "## Provenance"):
+    for heading in (
+        "## Headline numbers",
+        "## Charts",
+        "## The brief's claims",
+        "## Backtests",
+        "## Spillover",
+        "## The scenario",
+        "## Provenance",
+    ):
         assert heading in md
     assert "![Yield paths with fan bands](yields.svg)" in md and "&#" not in md and "&amp;" not in md
     # GitHub renders text between two $ as math: dollar amounts are escaped, except in code spans
@@ -243,8 +306,10 @@ def test_index_lists_every_dated_report(published, results):
 @pytest.fixture
 def no_charts(monkeypatch):
     """Publishing tests do not need real charts (the other tests check those): skip matplotlib's time."""
-    monkeypatch.setattr("flows.report.render.render_charts",
-                        lambda result, run: {n[:-4]: "<svg xmlns='http://www.w3.org/2000/svg'/>" for n in CHARTS})
+    monkeypatch.setattr(
+        "flows.report.render.render_charts",
+        lambda result, run: {n[:-4]: "<svg xmlns='http://www.w3.org/2000/svg'/>" for n in CHARTS},
+    )
 
 
 def test_rerun_same_day_replaces_the_folder_and_keeps_other_scenarios(results, tmp_path, no_charts):
@@ -285,8 +350,17 @@ def test_a_failed_build_leaves_the_published_day_alone(results, tmp_path, no_cha
     broken = {"name": "parallel-plus-10bp", "run_id": "r2", "results": {"name": "parallel-plus-10bp"}}
     views = {"freshness": ctx.freshness, "maturity": ctx.maturity, "holdings": ctx.holdings}
     with pytest.raises(KeyError):
-        reports_task.fn(str(root), DAY, [good, broken], {}, views, {"record": fx.record(), "status": "reused"},
-                        {}, {"japan-fire-sale": "c1", "parallel-plus-10bp": "c2"}, {"code_version": "t"})
+        reports_task.fn(
+            str(root),
+            DAY,
+            [good, broken],
+            {},
+            views,
+            {"record": fx.record(), "status": "reused"},
+            {},
+            {"japan-fire-sale": "c1", "parallel-plus-10bp": "c2"},
+            {"code_version": "t"},
+        )
     assert (root / DAY.isoformat() / "japan-fire-sale" / "index.html").read_bytes() == before
     assert not (root / DAY.isoformat() / "parallel-plus-10bp").exists()
     assert not [p for p in root.iterdir() if p.name.startswith(".")]
@@ -312,15 +386,18 @@ def test_index_survives_an_unreadable_results_json(tmp_path):
     assert "results.json unreadable" in html and "2026-01-03" not in html
 
 
-@pytest.mark.parametrize(("value", "call", "expected"), [
-    (-1234.6, lambda v: fmt.num(v), "\u22121,235"),
-    (0.0004, lambda v: fmt.num(v, 2, True), "0.00"),
-    (3587.6, lambda v: fmt.bn(v, 0, True), "+$3,588bn"),
-    (-12.2, lambda v: fmt.bn(v), "\u2212$12bn"),
-    ({"p5": -1.0, "p50": 2.0, "p95": 5.0}, lambda v: fmt.interval(v, "bp"), "+2 bp [\u22121, +5]"),
-    (None, lambda v: fmt.year(v), "none within the horizon"),
-    (0.869, lambda v: fmt.share(v), "87%"),
-])
+@pytest.mark.parametrize(
+    ("value", "call", "expected"),
+    [
+        (-1234.6, lambda v: fmt.num(v), "\u22121,235"),
+        (0.0004, lambda v: fmt.num(v, 2, True), "0.00"),
+        (3587.6, lambda v: fmt.bn(v, 0, True), "+$3,588bn"),
+        (-12.2, lambda v: fmt.bn(v), "\u2212$12bn"),
+        ({"p5": -1.0, "p50": 2.0, "p95": 5.0}, lambda v: fmt.interval(v, "bp"), "+2 bp [\u22121, +5]"),
+        (None, lambda v: fmt.year(v), "none within the horizon"),
+        (0.869, lambda v: fmt.share(v), "87%"),
+    ],
+)
 def test_formatting(value, call, expected):
     assert call(value) == expected
 
@@ -338,7 +415,9 @@ def test_forked_and_in_process_rendering_write_identical_files(results, tmp_path
         done = write_reports(target, [(n, results[n], f"cmd {n}") for n in names], _context(), peers)
         assert sorted(done) == names
         out[workers] = {p.relative_to(target): p.read_bytes() for p in target.rglob("*") if p.is_file()}
-    assert out["1"] == out["2"] and len(out["1"]) == 2 * (5 + len(CHARTS))  # index.html, report.md, results.json, two CSVs, charts
+    assert out["1"] == out["2"] and len(out["1"]) == 2 * (
+        5 + len(CHARTS)
+    )  # index.html, report.md, results.json, two CSVs, charts
     assert b"cmd parallel-plus-10bp" in out["2"][Path("parallel-plus-10bp/index.html")]
 
 

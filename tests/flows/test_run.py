@@ -34,8 +34,13 @@ def offline_run(offline_warehouse: Path, snapshot_dir: Path, tmp_path_factory) -
         shutil.copy(offline_warehouse, db)
         if (offline_warehouse.parent / "raw").is_dir():
             shutil.copytree(offline_warehouse.parent / "raw", work / "raw")
-        summary = run_flow(db=str(db), offline_dir=str(snapshot_dir), reports_dir=str(work / "reports"),
-                           draws=DRAWS, command=f"uv run tshock run --offline {snapshot_dir} --draws {DRAWS}")
+        summary = run_flow(
+            db=str(db),
+            offline_dir=str(snapshot_dir),
+            reports_dir=str(work / "reports"),
+            draws=DRAWS,
+            command=f"uv run tshock run --offline {snapshot_dir} --draws {DRAWS}",
+        )
         _RUN.update(summary=summary, db=str(db), reports=work / "reports")
     return _RUN
 
@@ -55,8 +60,15 @@ def test_every_shipped_scenario_gets_a_dated_report_and_the_index_lists_them(fir
     assert len(SHIPPED) >= 5 and sorted(x["name"] for x in s["scenarios"]) == SHIPPED
     index = (reports / "index.html").read_text()
     for name in SHIPPED:
-        for f in ("index.html", "report.md", "results.json", "yields.svg", "interest.svg", "maturity.svg",
-                  "holdings.svg"):
+        for f in (
+            "index.html",
+            "report.md",
+            "results.json",
+            "yields.svg",
+            "interest.svg",
+            "maturity.svg",
+            "holdings.svg",
+        ):
             assert (day / name / f).is_file(), f"{name}/{f}"
         assert f'href="{day.name}/{name}/index.html"' in index
     assert not [p for p in reports.iterdir() if p.name.startswith(".")], "no staging folder left visible"
@@ -108,13 +120,18 @@ def test_same_day_rerun_reuses_the_calibration_and_replaces_the_day(first_run):
     inode = (day / "parallel-plus-10bp" / "index.html").stat().st_ino
     # Other tests may have added a sweep to this shared day (the browser test does): a re-run keeps it too.
     sweeps = sorted(p.name for p in day.iterdir() if p.is_dir() and p.name.startswith("sweep-"))
-    again = run_flow(db=first_run["db"], reports_dir=str(first_run["reports"]), scenarios=["parallel-plus-10bp"],
-                     draws=DRAWS, refresh=False)
+    again = run_flow(
+        db=first_run["db"],
+        reports_dir=str(first_run["reports"]),
+        scenarios=["parallel-plus-10bp"],
+        draws=DRAWS,
+        refresh=False,
+    )
     assert again["calibration_status"] == "reused" and again["calibration_id"] == s["calibration_id"]
     assert again["day_dir"] == s["day_dir"] and "refresh" not in again["stages"]
     assert sorted(p.name for p in day.iterdir() if p.is_dir()) == sorted(SHIPPED + sweeps)  # others carried over
     assert (day / "parallel-plus-10bp" / "results.json").read_text() == before  # same inputs, same numbers
-    html = (day / "parallel-plus-10bp" / "index.html")
+    html = day / "parallel-plus-10bp" / "index.html"
     assert html.stat().st_ino != inode and "reused (same data and code)" in html.read_text()
     carried = [n for n in json.loads((day / "run.json").read_text())["carried_over"] if not n.startswith("sweep-")]
     assert carried == [n for n in SHIPPED if n != "parallel-plus-10bp"]
@@ -122,8 +139,14 @@ def test_same_day_rerun_reuses_the_calibration_and_replaces_the_day(first_run):
 
 def cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
     # the installed entry point, as users run it (`python -m flows.cli` would load flows.cli twice)
-    return subprocess.run([str(Path(sys.executable).with_name("tshock")), *args], cwd=REPO, capture_output=True,
-                          text=True, env={**os.environ, **(env or {})}, timeout=120)
+    return subprocess.run(
+        [str(Path(sys.executable).with_name("tshock")), *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        timeout=120,
+    )
 
 
 def test_cli_refuses_bad_input_with_exit_2_before_starting_prefect(tmp_path):
@@ -154,7 +177,11 @@ def test_serve_deployments_have_the_daily_and_monthly_schedules():
     assert daily.parameters["sources"] == ["yield_curve", "fred"]
     assert daily.schedules[0].schedule.cron == "30 18 * * 1-5"
     assert (monthly.flow_name, monthly.name) == ("tshock-run", "monthly-tic-mspd")
-    assert monthly.parameters == {"db": "/data/w.duckdb", "reports_dir": "/data/reports",
-                                  "sources": ["tic", "fiscaldata"], "command": "uv run tshock run"}
+    assert monthly.parameters == {
+        "db": "/data/w.duckdb",
+        "reports_dir": "/data/reports",
+        "sources": ["tic", "fiscaldata"],
+        "command": "uv run tshock run",
+    }
     assert monthly.schedules[0].schedule.cron == "0 7 20 * *"
     assert {d.schedules[0].schedule.timezone for d in (daily, monthly)} == {"America/New_York"}

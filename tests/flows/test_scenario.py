@@ -36,10 +36,14 @@ from warehouse.repository import RecordNotFound
 
 ANCHOR = date(2026, 9, 30)
 DRAWS = 40
-SHIPPED = ["japan-fire-sale", "japan-orderly-unwind", "japan-and-china", "japan-with-fed-backstop",
-           "article-claims", "parallel-plus-10bp"]
-
-
+SHIPPED = [
+    "japan-fire-sale",
+    "japan-orderly-unwind",
+    "japan-and-china",
+    "japan-with-fed-backstop",
+    "article-claims",
+    "parallel-plus-10bp",
+]
 
 
 @pytest.fixture(scope="module")
@@ -83,6 +87,7 @@ def write_spec(tmp_path: Path, text: str) -> str:
 
 # --- runs on the offline warehouse -----------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("name", SHIPPED)
 def test_every_shipped_scenario_runs(db, name):
     r = run_and_store(db, name, draws=DRAWS).results
@@ -108,8 +113,9 @@ def test_japan_fire_sale_raises_the_interest_bill_with_an_interval(fire_sale):
 
 
 def test_zero_shock_gives_zero_delta(db, tmp_path):
-    spec = write_spec(tmp_path, "name: zero\ndescription: nothing happens\nsellers: []\nparallel_shock_bp: 0\n"
-                                "draws: 20\n")
+    spec = write_spec(
+        tmp_path, "name: zero\ndescription: nothing happens\nsellers: []\nparallel_shock_bp: 0\ndraws: 20\n"
+    )
     r = run_and_store(db, spec, store=False).results
     assert r["interest"]["cumulative_10y_delta_usd_bn"] == {"p5": 0.0, "p50": 0.0, "p95": 0.0}
     assert all(row["delta_interest_usd_bn"]["p50"] == 0.0 for row in r["interest"]["by_fiscal_year"])
@@ -121,9 +127,12 @@ def test_the_stock_at_the_anchor_reproduces_mspd_totals(db, fire_sale):
     assert max(abs(x["diff_usd_bn"]) for x in debt["reconciliation"]) < 1e-6  # Total Unmatured … by class
     assert debt["cusips"] == 463 and debt["rates_imputed"] == 463  # the API file has no coupons
     with session(db, read_only=True) as con:
-        total, ffb = con.execute("""SELECT sum(total_usd_mn) FILTER (WHERE security_type_desc = 'Total Marketable'),
+        total, ffb = con.execute(
+            """SELECT sum(total_usd_mn) FILTER (WHERE security_type_desc = 'Total Marketable'),
             sum(total_usd_mn) FILTER (WHERE security_class_desc = 'Federal Financing Bank')
-            FROM mspd_summary WHERE record_date = ?""", [ANCHOR]).fetchone()
+            FROM mspd_summary WHERE record_date = ?""",
+            [ANCHOR],
+        ).fetchone()
     assert debt["anchor_total_usd_bn"] == pytest.approx((total - ffb) / 1000.0, abs=0.5)  # MSPD Table 1
 
 
@@ -151,6 +160,7 @@ def test_the_per_dollar_unit_is_retired_with_a_one_line_error(db, tmp_path):
 
 
 # --- the issue-14 checks on the snapshot ---------------------------------------------------------------------
+
 
 def test_the_baseline_is_cbos_and_its_shares_are_cbos_published_ones(fire_sale):
     from model.budget import load_cbo_baseline
@@ -188,25 +198,33 @@ def test_article_claims_imposes_a_ten_percent_price_fall_per_tenor(db):
     im = r["imposed"]
     moves = {t: v["shift_bp"] for t, v in im["by_tenor"].items()}
     assert moves["1y"] == pytest.approx(1144, abs=30) and moves["10y"] == pytest.approx(135, abs=15)
-    assert moves["30y"] == pytest.approx(71, abs=15) and im["article_example_1y_3pct_shift_bp"] == pytest.approx(1144.4, abs=0.1)
+    assert moves["30y"] == pytest.approx(71, abs=15) and im["article_example_1y_3pct_shift_bp"] == pytest.approx(
+        1144.4, abs=0.1
+    )
     assert "assumption" in im["label"] and r["yields"]["10y"]["peak_shift_bp"]["p50"] == pytest.approx(moves["10y"])
     eq = im["calibrated_equivalent"]
     assert eq["sale_needed_usd_bn_at_median"] == pytest.approx(
-        eq["sale_needed_pct_of_debt_at_median"] * r["debt"]["anchor_total_usd_bn"] / 100)
+        eq["sale_needed_pct_of_debt_at_median"] * r["debt"]["anchor_total_usd_bn"] / 100
+    )
     assert 0.0 <= eq["probability_japan_fire_sale_reaches_target"] <= 1.0 and eq["japan_holdings_usd_bn"] == 1209.9
 
 
 def test_a_run_round_trips_through_the_warehouse(db, fire_sale):
     with session(db, read_only=True) as con:
         back = load_run(con, fire_sale.run_id[:12])
-        rows = con.execute("SELECT fiscal_year, delta_p50_usd_bn FROM scenario_fiscal_years WHERE run_id = ? "
-                           "ORDER BY 1", [fire_sale.run_id]).fetchall()
-        stored = con.execute("SELECT calibration_id, data_hash, code_version, anchor FROM scenario_runs "
-                             "WHERE run_id = ?", [fire_sale.run_id]).fetchone()
+        rows = con.execute(
+            "SELECT fiscal_year, delta_p50_usd_bn FROM scenario_fiscal_years WHERE run_id = ? ORDER BY 1",
+            [fire_sale.run_id],
+        ).fetchall()
+        stored = con.execute(
+            "SELECT calibration_id, data_hash, code_version, anchor FROM scenario_runs WHERE run_id = ?",
+            [fire_sale.run_id],
+        ).fetchone()
     assert back.results == fire_sale.results
     assert stored == (fire_sale.calibration_id, fire_sale.data_hash, fire_sale.code_version, ANCHOR)
-    assert rows == [(x["fiscal_year"], x["delta_interest_usd_bn"]["p50"])
-                    for x in fire_sale.results["interest"]["by_fiscal_year"]]
+    assert rows == [
+        (x["fiscal_year"], x["delta_interest_usd_bn"]["p50"]) for x in fire_sale.results["interest"]["by_fiscal_year"]
+    ]
     again = run_and_store(db, "japan-fire-sale", draws=DRAWS)  # same spec, data, calibration, code
     assert again.run_id == fire_sale.run_id and not again.stored and again.results == fire_sale.results
     other = run_and_store(db, "japan-fire-sale", draws=DRAWS + 1, store=False)
@@ -236,6 +254,7 @@ def test_the_prefect_task_runs_and_stores(db):
 
 # --- backcast --------------------------------------------------------------------------------------------------
 
+
 def test_backcast_compares_modelled_and_actual(db):
     out = backcast_check(db, date(2023, 9, 30), date(2026, 9, 30))
     assert out["actual"]["total_marketable_avg_rate_pct"] == 3.518
@@ -245,12 +264,15 @@ def test_backcast_compares_modelled_and_actual(db):
     assert out["modelled"]["total_marketable_usd_bn"] == pytest.approx(31_834.9 - 3.6, abs=1.0)
 
 
-@pytest.mark.parametrize("anchor, to, message", [
-    ("2024-09-30", "2026-09-30", "--anchor 2024-09-30: no MSPD CUSIP detail .* 2023-08-31, 2023-09-30, 2026-09-30"),
-    ("2023-08-31", "2023-09-30", "no Average Interest Rates .* for 2023-09; months with rates: .*2026-08..2026-09"),
-    ("2023-09-30", "2025-09-30", "no Average Interest Rates .* for 2025-09"),
-    ("2026-09-30", "2026-09-15", "must be in a later month"),
-])
+@pytest.mark.parametrize(
+    "anchor, to, message",
+    [
+        ("2024-09-30", "2026-09-30", "--anchor 2024-09-30: no MSPD CUSIP detail .* 2023-08-31, 2023-09-30, 2026-09-30"),
+        ("2023-08-31", "2023-09-30", "no Average Interest Rates .* for 2023-09; months with rates: .*2026-08..2026-09"),
+        ("2023-09-30", "2025-09-30", "no Average Interest Rates .* for 2025-09"),
+        ("2026-09-30", "2026-09-15", "must be in a later month"),
+    ],
+)
 def test_backcast_refuses_dates_the_data_lack(db, anchor, to, message):
     code, _, err = run("scenario", "backcast", "--anchor", anchor, "--to", to, "--db", db)
     assert code == 2 and "Traceback" not in err
@@ -260,6 +282,7 @@ def test_backcast_refuses_dates_the_data_lack(db, anchor, to, message):
 
 
 # --- CLI -------------------------------------------------------------------------------------------------------
+
 
 def test_cli_run_json_has_the_contracted_keys_and_show_reprints_it(db):
     code, out, err = run("scenario", "run", "japan-fire-sale", "--json", "--draws", str(DRAWS), "--db", db)
@@ -319,12 +342,15 @@ def test_cli_spec_errors_exit_2_with_one_line(db, tmp_path, extra, message):
     assert len(lines) == 1 and message in lines[0] and "Traceback" not in err, err
 
 
-@pytest.mark.parametrize("args, message, code_wanted", [
-    (["run", "japan-fire-sale"], "run `tshock calibrate` first", 2),
-    (["run", "no-such-scenario"], "'no-such-scenario' is neither a file nor a scenario", 2),
-    (["show", "run-doesnotexist"], "no stored scenario run 'run-doesnotexist'", 2),
-    (["backcast", "--anchor", "2023-9-30", "--to", "2026-09-30"], "--anchor 2023-9-30: not a date", 2),
-])
+@pytest.mark.parametrize(
+    "args, message, code_wanted",
+    [
+        (["run", "japan-fire-sale"], "run `tshock calibrate` first", 2),
+        (["run", "no-such-scenario"], "'no-such-scenario' is neither a file nor a scenario", 2),
+        (["show", "run-doesnotexist"], "no stored scenario run 'run-doesnotexist'", 2),
+        (["backcast", "--anchor", "2023-9-30", "--to", "2026-09-30"], "--anchor 2023-9-30: not a date", 2),
+    ],
+)
 def test_cli_other_errors_are_one_line(bare_db, args, message, code_wanted):
     code, _, err = run("scenario", *args, "--db", bare_db)
     assert code == code_wanted and "Traceback" not in err
@@ -343,7 +369,8 @@ def test_store_is_one_transaction(db, monkeypatch):
 
     run_ = run_and_store(db, "parallel-plus-10bp", draws=3, store=False)
     run_.results["interest"]["by_fiscal_year"][1]["fiscal_year"] = run_.results["interest"]["by_fiscal_year"][0][
-        "fiscal_year"]  # duplicate key: the second insert fails
+        "fiscal_year"
+    ]  # duplicate key: the second insert fails
     spec = sc.resolve_spec("parallel-plus-10bp", draws=3)
     with session(db) as con:
         with pytest.raises(duckdb.ConstraintException):

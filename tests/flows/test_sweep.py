@@ -48,33 +48,47 @@ def run(*args: str):
 
 
 def grid(**over) -> SweepGrid:
-    data = {"name": "t", "sizes_usd_bn": [300, 1200], "months": [1, 24], "contagion": [0, 1],
-            "backstop_share": [0, 0.5], "draws": DRAWS} | over
+    data = {
+        "name": "t",
+        "sizes_usd_bn": [300, 1200],
+        "months": [1, 24],
+        "contagion": [0, 1],
+        "backstop_share": [0, 0.5],
+        "draws": DRAWS,
+    } | over
     return parse_grid(data)
 
 
 def counts(db: str) -> tuple[int, int]:
     with session(db, read_only=True) as con:
-        return (con.execute("SELECT count(*) FROM sweeps").fetchone()[0],
-                con.execute("SELECT count(*) FROM sweep_cells").fetchone()[0])
+        return (
+            con.execute("SELECT count(*) FROM sweeps").fetchone()[0],
+            con.execute("SELECT count(*) FROM sweep_cells").fetchone()[0],
+        )
 
 
 # --- the CLI, the record, the report and reuse -----------------------------------------------------------------
 
+
 def test_cli_sweep_stores_reports_and_then_reuses_every_cell(db, tmp_path, prefect_harness, monkeypatch):
     reports = tmp_path / "reports"
-    code, out, err = run("scenario", "sweep", str(EXAMPLE), "--draws", str(DRAWS), "--json", "--db", db,
-                         "--reports-dir", str(reports))
+    code, out, err = run(
+        "scenario", "sweep", str(EXAMPLE), "--draws", str(DRAWS), "--json", "--db", db, "--reports-dir", str(reports)
+    )
     assert code == 0, err
     first = json.loads(out)
     assert (first["cells_total"], first["cells_computed"], first["cells_reused"]) == (12, 12, 0)
     assert first["newly_stored"] and first["draws"] == DRAWS and first["anchor"] == "2026-09-30"
     cells = first["cells"]
-    assert [(c["size_usd_bn"], c["months"]) for c in cells] == [(s, m) for s in (100, 300, 600, 1200)
-                                                                for m in (1, 6, 24)]
+    assert [(c["size_usd_bn"], c["months"]) for c in cells] == [
+        (s, m) for s in (100, 300, 600, 1200) for m in (1, 6, 24)
+    ]
     for c in cells:
-        assert c["interest_10y_delta_usd_bn_p5"] <= c["interest_10y_delta_usd_bn_p50"] <= c[
-            "interest_10y_delta_usd_bn_p95"]
+        assert (
+            c["interest_10y_delta_usd_bn_p5"]
+            <= c["interest_10y_delta_usd_bn_p50"]
+            <= c["interest_10y_delta_usd_bn_p95"]
+        )
         assert c["yield_10y_delta_bp_p5"] <= c["yield_10y_delta_bp_p50"] <= c["yield_10y_delta_bp_p95"]
     # a bigger sale costs more (same draws in every cell), at every speed
     for m in (1, 6, 24):
@@ -82,8 +96,9 @@ def test_cli_sweep_stores_reports_and_then_reuses_every_cell(db, tmp_path, prefe
         assert p50 == sorted(p50) and p50[0] > 0
 
     with session(db, read_only=True) as con:
-        sweep = con.execute("SELECT sweep_id, name, calibration_id, cell_keys, cells_computed, cells_reused "
-                            "FROM sweeps").fetchall()
+        sweep = con.execute(
+            "SELECT sweep_id, name, calibration_id, cell_keys, cells_computed, cells_reused FROM sweeps"
+        ).fetchall()
         stored = dict(con.execute("SELECT cell_key, interest_10y_delta_usd_bn_p50 FROM sweep_cells").fetchall())
     assert len(sweep) == 1 and sweep[0][:3] == (first["sweep_id"], "japan-size-speed", "test-cal")
     assert json.loads(sweep[0][3]) == [c["cell_key"] for c in cells] and sweep[0][4:] == (12, 0)
@@ -110,8 +125,9 @@ def test_cli_sweep_stores_reports_and_then_reuses_every_cell(db, tmp_path, prefe
         raise AssertionError("a stored cell was computed again")
 
     monkeypatch.setattr(sw, "run_scenario", must_not_run)
-    code, out, err = run("scenario", "sweep", str(EXAMPLE), "--draws", str(DRAWS), "--json", "--db", db,
-                         "--reports-dir", str(reports))
+    code, out, err = run(
+        "scenario", "sweep", str(EXAMPLE), "--draws", str(DRAWS), "--json", "--db", db, "--reports-dir", str(reports)
+    )
     assert code == 0, err
     second = json.loads(out)
     assert (second["cells_computed"], second["cells_reused"]) == (0, 12) and not second["newly_stored"]
@@ -119,8 +135,9 @@ def test_cli_sweep_stores_reports_and_then_reuses_every_cell(db, tmp_path, prefe
     assert [{**c, "reused": False} for c in second["cells"]] == cells and all(c["reused"] for c in second["cells"])
     assert counts(db) == (1, 12)
 
-    code, text, _ = run("scenario", "sweep", str(EXAMPLE), "--draws", str(DRAWS), "--db", db, "--reports-dir",
-                        str(reports))
+    code, text, _ = run(
+        "scenario", "sweep", str(EXAMPLE), "--draws", str(DRAWS), "--db", db, "--reports-dir", str(reports)
+    )
     assert code == 0 and "12 cells: 0 computed, 12 reused" in text and "identical sweep already stored" in text
 
 
@@ -150,49 +167,59 @@ def test_a_cached_cell_equals_a_plain_scenario_run(db):
 
 # --- Dask ------------------------------------------------------------------------------------------------------
 
+
 def test_a_local_dask_cluster_gives_exactly_the_sequential_results(db, prefect_harness):
     from distributed import Client, LocalCluster
 
     g = grid(name="dask", sizes_usd_bn=[1200])  # 8 cells: contagion and backstop on and off
     sequential = sw.run_sweep(db, g, threads=1, reuse=False, store=False, reports_dir=None)
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
-        on_dask = sw.run_sweep(db, g, dask_address=cluster.scheduler_address, reuse=False, store=False,
-                               reports_dir=None, batch=3)  # 3 tasks of up to 3 cells
+        on_dask = sw.run_sweep(
+            db, g, dask_address=cluster.scheduler_address, reuse=False, store=False, reports_dir=None, batch=3
+        )  # 3 tasks of up to 3 cells
         with Client(cluster) as client:
             read = client.run(lambda: [k[1:] for k in __import__("flows.pipeline.sweep").pipeline.sweep._inputs])
     assert len(on_dask.computed) == len(sequential.computed) == 8
     assert on_dask.results == sequential.results  # exactly: same seed per cell, whichever process ran it
     # the cells ran in the worker processes, which read the warehouse themselves (read-only)
-    assert any(read.values()) and all(v in ([], [(sequential.plan.anchor, "test-cal", sequential.plan.data_hash)])
-                                      for v in read.values()), read
+    assert any(read.values()) and all(
+        v in ([], [(sequential.plan.anchor, "test-cal", sequential.plan.data_hash)]) for v in read.values()
+    ), read
     assert counts(db)[0] <= 1  # nothing stored by these runs
 
 
 # --- errors ----------------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("over, message", [
-    ({"sizes_usd_bn": [100, -5]}, "sizes_usd_bn[1]: -5 is not valid: Input should be greater than or equal to 0"),
-    ({"months": [1, 1]}, "months: [1, 1] is not valid: 1 is listed twice"),
-    ({"colour": "blue"}, "colour: 'blue' is not valid: Extra inputs are not permitted"),
-    ({"months": [1, 200]}, "months: 200 is longer than the base scenario's horizon_months 120"),
-    ({"seller": "Atlantis"}, "seller: 'Atlantis' is not valid: unknown country"),
-    ({"base": "no-such-base"}, "base: scenario: 'no-such-base' is neither a file nor a scenario"),
-    ({"base": "japan-and-china"}, "base: japan-and-china has 2 sellers (Japan, China); a sweep varies one seller"),
-    ({"sizes_usd_bn": [100, 5000]}, "sizes_usd_bn: 5000 makes Japan's sales 5,000.0 $bn, more than its holdings"),
-])
+
+@pytest.mark.parametrize(
+    "over, message",
+    [
+        ({"sizes_usd_bn": [100, -5]}, "sizes_usd_bn[1]: -5 is not valid: Input should be greater than or equal to 0"),
+        ({"months": [1, 1]}, "months: [1, 1] is not valid: 1 is listed twice"),
+        ({"colour": "blue"}, "colour: 'blue' is not valid: Extra inputs are not permitted"),
+        ({"months": [1, 200]}, "months: 200 is longer than the base scenario's horizon_months 120"),
+        ({"seller": "Atlantis"}, "seller: 'Atlantis' is not valid: unknown country"),
+        ({"base": "no-such-base"}, "base: scenario: 'no-such-base' is neither a file nor a scenario"),
+        ({"base": "japan-and-china"}, "base: japan-and-china has 2 sellers (Japan, China); a sweep varies one seller"),
+        ({"sizes_usd_bn": [100, 5000]}, "sizes_usd_bn: 5000 makes Japan's sales 5,000.0 $bn, more than its holdings"),
+    ],
+)
 def test_grid_errors_name_the_field(db, over, message):
     with pytest.raises(SpecError) as e:
         sw.plan_sweep(db, grid(**over))
     assert message in str(e.value), str(e.value)
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--size", "100,x", "--months", "1"], "--size 100,x: 'x' is not a number"),
-    (["--size", "100"], "give a sweep file (tshock scenario sweep SPEC.yaml) or both --size and --months"),
-    ([str(EXAMPLE), "--size", "100"], "a sweep file defines the grid"),
-    (["--size", "100", "--months", "1", "--dask", "tcp://x:1", "--dask-local", "2"], "give one of them"),
-    (["--size", "100", "--months", "1", "--contagion", "9"], "contagion[0]: 9 is not valid"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--size", "100,x", "--months", "1"], "--size 100,x: 'x' is not a number"),
+        (["--size", "100"], "give a sweep file (tshock scenario sweep SPEC.yaml) or both --size and --months"),
+        ([str(EXAMPLE), "--size", "100"], "a sweep file defines the grid"),
+        (["--size", "100", "--months", "1", "--dask", "tcp://x:1", "--dask-local", "2"], "give one of them"),
+        (["--size", "100", "--months", "1", "--contagion", "9"], "contagion[0]: 9 is not valid"),
+    ],
+)
 def test_cli_errors_are_one_line(db, args, message):
     code, out, err = run("scenario", "sweep", *args, "--db", db)
     lines = [x for x in err.splitlines() if x.startswith("error:")]
@@ -206,17 +233,38 @@ def test_missing_warehouse_exits_1(tmp_path):
 
 # --- the report folder is replaced whole -----------------------------------------------------------------------
 
+
 def test_report_replaces_the_folder_atomically(tmp_path, monkeypatch):
     import datetime as dt
 
     import flows.report.sweep as rs
 
-    row = {k: 1.0 for k in COLUMNS} | {"cell_key": "cell-a", "months": 1, "reused": False,
-                                         "first_fy_interest_over_20pct_outlays_p50": None}
-    summary = {"name": "x", "sweep_id": "sweep-1", "description": "", "base": "b", "draws": 1, "seed": 0,
-               "anchor": "2026-09-30", "calibration_id": "c", "data_hash": "d" * 64, "code_version": "v",
-               "cells_total": 1, "cells_computed": 1, "cells_reused": 0, "runner": "threads", "elapsed_s": 1.0,
-               "created_at": "t", "grid": {"base": {"sellers": []}}, "cells": [row]}
+    row = {k: 1.0 for k in COLUMNS} | {
+        "cell_key": "cell-a",
+        "months": 1,
+        "reused": False,
+        "first_fy_interest_over_20pct_outlays_p50": None,
+    }
+    summary = {
+        "name": "x",
+        "sweep_id": "sweep-1",
+        "description": "",
+        "base": "b",
+        "draws": 1,
+        "seed": 0,
+        "anchor": "2026-09-30",
+        "calibration_id": "c",
+        "data_hash": "d" * 64,
+        "code_version": "v",
+        "cells_total": 1,
+        "cells_computed": 1,
+        "cells_reused": 0,
+        "runner": "threads",
+        "elapsed_s": 1.0,
+        "created_at": "t",
+        "grid": {"base": {"sellers": []}},
+        "cells": [row],
+    }
     day = dt.date(2026, 11, 25)
     first = write_report(summary, tmp_path, day)
     again = write_report(summary | {"sweep_id": "sweep-2"}, tmp_path, day)
@@ -239,7 +287,8 @@ def test_an_unreachable_dask_scheduler_is_one_line(db, monkeypatch):
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     monkeypatch.setattr(sw, "DASK_CONNECT_TIMEOUT_S", 2)
-    code, out, err = run("scenario", "sweep", str(EXAMPLE), "--draws", "2", "--dask", f"tcp://127.0.0.1:{port}",
-                         "--db", db)
+    code, out, err = run(
+        "scenario", "sweep", str(EXAMPLE), "--draws", "2", "--dask", f"tcp://127.0.0.1:{port}", "--db", db
+    )
     lines = [x for x in err.splitlines() if x.startswith("error:")]
     assert code == 2 and len(lines) == 1 and "cannot reach the Dask scheduler" in lines[0], err

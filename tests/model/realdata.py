@@ -24,8 +24,11 @@ def _q(db: str | Path, sql: str, *params) -> pd.DataFrame:
 
 def stock_rows(db, record_date: date) -> pd.DataFrame:
     """marketable_securities rows of one MSPD statement."""
-    return _q(db, "SELECT * EXCLUDE (payload_sha256) FROM marketable_securities WHERE record_date = ? "
-                  "ORDER BY cusip, tranche_no", record_date)
+    return _q(
+        db,
+        "SELECT * EXCLUDE (payload_sha256) FROM marketable_securities WHERE record_date = ? ORDER BY cusip, tranche_no",
+        record_date,
+    )
 
 
 def totals(db, record_date: date) -> pd.DataFrame:
@@ -44,8 +47,9 @@ def curve(db) -> pd.DataFrame:
 
 
 def avg_rates(db) -> pd.DataFrame:
-    return _q(db, "SELECT record_date, security_type_desc, security_desc, avg_interest_rate_pct "
-                  "FROM avg_interest_rates")
+    return _q(
+        db, "SELECT record_date, security_type_desc, security_desc, avg_interest_rate_pct FROM avg_interest_rates"
+    )
 
 
 def mspd_summary(db) -> pd.DataFrame:

@@ -98,7 +98,9 @@ def live_sources(hostile, monkeypatch):
     monkeypatch.setattr(fiscaldata, "API_BASE", f"{url}/fiscal/")
     monkeypatch.setattr(fred_live, "FREDGRAPH_URL", f"{url}/fred/graph.csv")
     # fred.extract_live binds the fredgraph URL as a default argument: pass it explicitly.
-    monkeypatch.setattr(fred, "extract_live", functools.partial(fred.extract_live, fredgraph_url=f"{url}/fred/graph.csv"))
+    monkeypatch.setattr(
+        fred, "extract_live", functools.partial(fred.extract_live, fredgraph_url=f"{url}/fred/graph.csv")
+    )
     monkeypatch.setattr(refresh, "Http", fast_http)
     return hostile
 

@@ -32,6 +32,7 @@ def _on_nth(n: int, fn, before: bool = True):
         if not before and calls["n"] == n:
             _die()
         return result
+
     return wrapper
 
 
@@ -52,6 +53,7 @@ def install(fault: str) -> None:
                 if loaded["n"] == n:
                     _die()
             return original(con, row)
+
         load.write_log = log_then_maybe_die
     elif kind == "committed":
         ingest.load_frames = _on_nth(n, ingest.load_frames, before=False)

@@ -65,6 +65,7 @@ def _marker(path: str):
     def mark(event: str) -> None:
         # one unbuffered write per event: what reached the kernel survives the SIGKILL
         os.write(fd, f"{event} {time.time():.6f}\n".encode())
+
     return mark
 
 
@@ -83,6 +84,7 @@ def _instrument(module, name: str, marker: str, fault: str | None) -> None:
         result = original(DyingConnection(con, fault) if fault else con, *args)
         mark("write-end" if result else "write-skipped")
         return result
+
     setattr(module, name, store)
 
 

@@ -34,6 +34,7 @@ def install(fault: str, reports_dir: Path) -> None:
             if ".building-" in os.fspath(src):
                 _die()
             return rename(src, dst, *a, **k)
+
         publish.os.rename = rename_or_die
         publish.exchange = lambda a, b: (_die(), exchange(a, b))[1]
     elif fault == "swapped":
@@ -49,6 +50,7 @@ def install(fault: str, reports_dir: Path) -> None:
             for p in files[: len(files) // 2]:
                 p.unlink()
             _die()
+
         publish.shutil = type(shutil)("shutil")  # the module's own view of shutil, nobody else's
         publish.shutil.__dict__.update(vars(shutil), rmtree=remove_half_then_die)
     elif fault == "index":
@@ -58,6 +60,7 @@ def install(fault: str, reports_dir: Path) -> None:
             if Path(dst) == reports_dir / "index.html":
                 _die()
             return replace(src, dst, *a, **k)
+
         publish.os.replace = replace_or_die
     else:
         raise ValueError(fault)
@@ -71,5 +74,14 @@ def build(reports_dir: str, job: dict, fault: str | None = None, workers: int = 
         install(fault, Path(reports_dir))
     if ready is not None:
         ready.set()  # the parent's kill timer starts here, not while the forkserver was still starting
-    reports_task.fn(reports_dir, job["run_date"], job["runs"], job["peers"], job["views"], job["calibration"],
-                    job["backtests"], job["commands"], job["manifest"])
+    reports_task.fn(
+        reports_dir,
+        job["run_date"],
+        job["runs"],
+        job["peers"],
+        job["views"],
+        job["calibration"],
+        job["backtests"],
+        job["commands"],
+        job["manifest"],
+    )

@@ -27,8 +27,10 @@ def fingerprint(db: Path, tables=tuple(TABLES)) -> dict[str, tuple[int, int]]:
     """(row count, order-free hash of every row and column) per table: equal fingerprints = equal data."""
     con = duckdb.connect(str(db), read_only=True)
     try:
-        return {t: tuple(con.execute(f"SELECT count(*), coalesce(sum(hash(x)), 0) FROM {t} x").fetchall()[0])
-                for t in tables}
+        return {
+            t: tuple(con.execute(f"SELECT count(*), coalesce(sum(hash(x)), 0) FROM {t} x").fetchall()[0])
+            for t in tables
+        }
     finally:
         con.close()
 
@@ -70,8 +72,10 @@ def assert_no_partial_payload(db: Path, reference: dict[str, dict[str, pd.DataFr
             want = sum(len(k) for k in reference[sha].values())
             assert rows == want, f"payload {sha[:12]} logged {rows} rows, its transform yields {want}"
         for table in DATA_TABLES:
-            orphans = con.execute(f"SELECT count(*) FROM {table} WHERE payload_sha256 NOT IN "
-                                  "(SELECT sha256 FROM ingest_log WHERE status = 'loaded')").fetchall()[0][0]
+            orphans = con.execute(
+                f"SELECT count(*) FROM {table} WHERE payload_sha256 NOT IN "
+                "(SELECT sha256 FROM ingest_log WHERE status = 'loaded')"
+            ).fetchall()[0][0]
             assert orphans == 0, f"{table}: {orphans} rows from a payload not logged as loaded"
             parts = [reference[sha][table] for sha in loaded if table in reference[sha]]
             key = list(TABLES[table].key)
@@ -84,11 +88,14 @@ def assert_no_partial_payload(db: Path, reference: dict[str, dict[str, pd.DataFr
                 # An unvintaged row repeating the row in force is folded, not stored (warehouse/revisions.py):
                 # its key is absent by design as long as an earlier vintage of its observation is stored.
                 obs = " AND ".join(f"t.{c} = m.{c}" for c in rev.observation)
-                missing_keys = (f"SELECT * FROM ({missing_keys}) m WHERE NOT EXISTS (SELECT 1 FROM {table} t "
-                                f"WHERE {obs} AND t.{rev.vintage} < m.{rev.vintage})")
+                missing_keys = (
+                    f"SELECT * FROM ({missing_keys}) m WHERE NOT EXISTS (SELECT 1 FROM {table} t "
+                    f"WHERE {obs} AND t.{rev.vintage} < m.{rev.vintage})"
+                )
             missing = con.execute(f"SELECT count(*) FROM ({missing_keys})").fetchall()[0][0]
-            extra = con.execute(f"SELECT count(*) FROM (SELECT {cols} FROM {table} "
-                                f"EXCEPT SELECT {cols} FROM expected_keys)").fetchall()[0][0]
+            extra = con.execute(
+                f"SELECT count(*) FROM (SELECT {cols} FROM {table} EXCEPT SELECT {cols} FROM expected_keys)"
+            ).fetchall()[0][0]
             con.unregister("expected_keys")
             assert (missing, extra) == (0, 0), f"{table}: {missing} keys of loaded payloads missing, {extra} extra"
         return {"loaded_payloads": len(loaded)}
@@ -156,9 +163,15 @@ def cli_env(**extra: str) -> dict[str, str]:
 
 def cli(args: list[str], *, env: dict | None = None) -> subprocess.Popen:
     """The real `tshock` in its own process group (a refresh starts a Prefect server child)."""
-    return subprocess.Popen([sys.executable, "-m", "flows.cli", *args], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, cwd=REPO, env=env or cli_env(),
-                            start_new_session=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "flows.cli", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=REPO,
+        env=env or cli_env(),
+        start_new_session=True,
+    )
 
 
 def kill_group(proc: subprocess.Popen) -> None:
@@ -193,10 +206,19 @@ def one_clear_line(stderr: str) -> str:
 
 # Python has one forkserver per process and the first user fixes what it preloads: every crash module asks for
 # all of it, so whichever runs first, trial children start with the code already imported.
-FORKSERVER_PRELOAD = ["flows.pipeline.refresh", "flows.pipeline.calibrate", "calibration.estimate", "calibration.lp",
-                      "calibration.panel", "flows.pipeline.scenario", "flows.pipeline.run", "flows.report.render",
-                      "tests.reliability.crash_worker", "tests.reliability.crash_worker_records",
-                      "tests.reliability.crash_worker_reports"]
+FORKSERVER_PRELOAD = [
+    "flows.pipeline.refresh",
+    "flows.pipeline.calibrate",
+    "calibration.estimate",
+    "calibration.lp",
+    "calibration.panel",
+    "flows.pipeline.scenario",
+    "flows.pipeline.run",
+    "flows.report.render",
+    "tests.reliability.crash_worker",
+    "tests.reliability.crash_worker_records",
+    "tests.reliability.crash_worker_reports",
+]
 
 
 def forkserver_context():
@@ -238,7 +260,13 @@ def report_inputs(db: str, names: list[str], draws: int) -> dict:
 
     calibration = calibrate_task.fn(db)
     runs = [scenario_task.fn(db, name, calibration["record"].id, draws) for name in names]
-    return {"run_date": date.today(), "runs": runs, "peers": {}, "views": views_task.fn(db),
-            "calibration": calibration, "backtests": backtests_task.fn(db, calibration["record"]),
-            "commands": {r["name"]: f"uv run tshock run --scenario {r['name']}" for r in runs},
-            "manifest": {"code_version": "test", "refresh": []}}  # as run_flow builds it for --no-refresh
+    return {
+        "run_date": date.today(),
+        "runs": runs,
+        "peers": {},
+        "views": views_task.fn(db),
+        "calibration": calibration,
+        "backtests": backtests_task.fn(db, calibration["record"]),
+        "commands": {r["name"]: f"uv run tshock run --scenario {r['name']}" for r in runs},
+        "manifest": {"code_version": "test", "refresh": []},
+    }  # as run_flow builds it for --no-refresh

@@ -24,16 +24,24 @@ from tests.reliability.helpers import (
 )
 from warehouse.db import WarehouseError, connect
 
-HOLD = ("import sys; from warehouse.db import connect; "
-        "con = connect(sys.argv[1], read_only=sys.argv[2] == 'read'); print('holding', flush=True); sys.stdin.read()")
+HOLD = (
+    "import sys; from warehouse.db import connect; "
+    "con = connect(sys.argv[1], read_only=sys.argv[2] == 'read'); print('holding', flush=True); sys.stdin.read()"
+)
 
 
 class Holder:
     """Another process with the warehouse open (as a refresh or `tshock sql` would), until released."""
 
     def __init__(self, db, mode: str):
-        self.proc = subprocess.Popen([sys.executable, "-c", HOLD, str(db), mode], cwd=REPO, text=True,
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-c", HOLD, str(db), mode],
+            cwd=REPO,
+            text=True,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
         line = self.proc.stdout.readline()
         assert line.strip() == "holding", self.proc.stderr.read()
         self.pid = self.proc.pid
@@ -117,8 +125,9 @@ def test_second_tshock_refresh_exits_1_at_once_with_one_line(warehouse_copy, sna
     assert "only one writer at a time" in line and f"held by process {holder.pid}" in line
 
 
-def test_two_tshock_refreshes_started_together_one_loads_and_the_other_is_refused(prefect_harness, snapshot_dir,
-                                                                                   tmp_path):
+def test_two_tshock_refreshes_started_together_one_loads_and_the_other_is_refused(
+    prefect_harness, snapshot_dir, tmp_path
+):
     """Two real `tshock refresh` on one new warehouse file, started at the same moment (Prefect's server is the
     session's, so neither pays a server start): one creates and loads it, the other exits 1 at once in one line
     naming the winner; the warehouse holds exactly whole payloads; a third refresh then finds nothing new."""
@@ -141,7 +150,8 @@ def test_two_tshock_refreshes_started_together_one_loads_and_the_other_is_refuse
     state = assert_no_partial_payload(db, snapshot_payload_keys(snapshot_dir))
     assert state["loaded_payloads"] >= 3  # the TIC files of the snapshot that are not stale
     before = fingerprint(db)
-    again = subprocess.run([sys.executable, "-m", "flows.cli", *args], capture_output=True, text=True, cwd=REPO,
-                           env=env, timeout=240)
+    again = subprocess.run(
+        [sys.executable, "-m", "flows.cli", *args], capture_output=True, text=True, cwd=REPO, env=env, timeout=240
+    )
     assert again.returncode == 0, again.stderr[-1500:]
     assert fingerprint(db) == before

@@ -82,8 +82,10 @@ def complete_and_compare(db: Path, snapshot: Path, reference, clean) -> None:
     assert fingerprint(db, tuple(DATA_TABLES)) == clean, "the warehouse after crashes differs from a clean load"
     con = duckdb.connect(str(db), read_only=True)
     try:
-        twice = con.execute("SELECT count(*) FROM (SELECT sha256, relpath FROM ingest_log WHERE status = 'loaded' "
-                            "GROUP BY ALL HAVING count(*) > 1)").fetchall()[0][0]
+        twice = con.execute(
+            "SELECT count(*) FROM (SELECT sha256, relpath FROM ingest_log WHERE status = 'loaded' "
+            "GROUP BY ALL HAVING count(*) > 1)"
+        ).fetchall()[0][0]
     finally:
         con.close()
     assert twice == 0, "a payload was loaded twice"
@@ -97,8 +99,7 @@ def reset(db: Path) -> None:
 TARGETED = ["rename:1", "commit:1", "rename:9", "committed:4", "commit:6"]
 
 
-def test_kill_9_at_the_worst_moments_then_at_random_points(forkserver, snapshot_dir, reference, clean, tmp_path,
-                                                           slow):
+def test_kill_9_at_the_worst_moments_then_at_random_points(forkserver, snapshot_dir, reference, clean, tmp_path, slow):
     """Targeted kills first (mid-rename of a raw file, between the upserts and COMMIT, right after COMMIT with
     the WAL not checkpointed), then kills at seeded-random times; the same warehouse throughout, checked after
     every kill; at the end one refresh completes it and it must equal a clean load."""
@@ -148,8 +149,9 @@ def wait_until_open(pid: int, db: Path, timeout: float) -> bool:
 
 
 @pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc to see when the CLI holds the file")
-def test_real_cli_refresh_refuses_other_writers_and_readers_then_survives_kill_9(snapshot_dir, reference, clean,
-                                                                                 tmp_path, slow):
+def test_real_cli_refresh_refuses_other_writers_and_readers_then_survives_kill_9(
+    snapshot_dir, reference, clean, tmp_path, slow
+):
     if not slow:
         pytest.skip("--slow only: Prefect's temporary server alone takes 15-30 s to start")
     db = tmp_path / "w.duckdb"

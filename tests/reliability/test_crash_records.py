@@ -78,15 +78,18 @@ class Trial:
         return next((t for e, t in self.events if e == event), None)
 
     def in_write(self) -> bool:
-        return self.outcome == "killed" and self.reached("write-begin") is not None \
-            and self.reached("write-end") is None
+        return (
+            self.outcome == "killed" and self.reached("write-begin") is not None and self.reached("write-end") is None
+        )
 
     def __repr__(self) -> str:
         begin, end = self.reached("write-begin"), self.reached("write-end")
         last = self.events[-1][0] if self.events else "none"
         write = "" if begin is None else f" (write began {begin:.2f}s" + (f", ended {end:.2f}s)" if end else ")")
-        return (f"<{self.what}: kill {self.kill or 'none'}; {self.outcome} at {self.seconds:.2f}s, last event "
-                f"{last}{write}, records {self.records}>")
+        return (
+            f"<{self.what}: kill {self.kill or 'none'}; {self.outcome} at {self.seconds:.2f}s, last event "
+            f"{last}{write}, records {self.records}>"
+        )
 
 
 def _wait_for_write(p, marker: Path, limit: float) -> None:
@@ -98,8 +101,9 @@ def _wait_for_write(p, marker: Path, limit: float) -> None:
         p.join(0.002)
 
 
-def run_child(ctx, target, args: tuple, marker: Path, what: str, *, kill: Kill | None = None,
-              fault: str | None = None) -> Trial:
+def run_child(
+    ctx, target, args: tuple, marker: Path, what: str, *, kill: Kill | None = None, fault: str | None = None
+) -> Trial:
     trial = Trial(what + (f", fault {fault}" if fault else ""), kill)
     marker.unlink(missing_ok=True)
     start = time.time()
@@ -137,19 +141,23 @@ def open_both_ways(db: Path) -> bool:
 
 # --- invariants ------------------------------------------------------------------------------------------------
 
+
 def check_calibrations(db: Path, others: dict) -> tuple[int, bool]:
     """Every stored calibration has exactly the params its record_json lists, in order and value; its columns
     agree with the record; no param without its calibration; no other table changed. -> (records, WAL was left)"""
     wal = open_both_ways(db)
     con = connect(db, read_only=True)
     try:
-        cals = con.execute("SELECT calibration_id, as_of, data_hash, code_version, sample_start, sample_end, "
-                           "method, record_json FROM calibrations").fetchall()
+        cals = con.execute(
+            "SELECT calibration_id, as_of, data_hash, code_version, sample_start, sample_end, "
+            "method, record_json FROM calibrations"
+        ).fetchall()
         rows: dict[str, list[tuple]] = {}
         for r in con.execute("SELECT * FROM calibration_params ORDER BY calibration_id, param_no").fetchall():
             rows.setdefault(r[0], []).append(tuple(r[1:]))
-        draws = dict(con.execute("SELECT calibration_id, count(*) FROM calibration_surface_draws GROUP BY ALL")
-                     .fetchall())
+        draws = dict(
+            con.execute("SELECT calibration_id, count(*) FROM calibration_surface_draws GROUP BY ALL").fetchall()
+        )
     finally:
         con.close()
     orphans = rows.keys() - {c[0] for c in cals}
@@ -159,10 +167,19 @@ def check_calibrations(db: Path, others: dict) -> tuple[int, bool]:
     assert all(n % 5 == 0 and n > 0 for n in draws.values()), f"partial surface draws: {draws}"
     for cid, as_of, dhash, version, start, end, method, record_json in cals:
         rec = CalibrationRecord.model_validate_json(record_json)
-        assert (rec.id, rec.as_of, rec.data_hash, rec.code_version, rec.sample_start, rec.sample_end,
-                rec.method) == (cid, as_of, dhash, version, start, end, method), f"{cid}: columns differ from record"
-        want = [(i, p.name, p.tenor, p.horizon_months, p.unit, p.kind, p.estimate, p.ci_low, p.ci_high, p.n_obs,
-                 p.note) for i, p in enumerate(rec.params)]
+        assert (rec.id, rec.as_of, rec.data_hash, rec.code_version, rec.sample_start, rec.sample_end, rec.method) == (
+            cid,
+            as_of,
+            dhash,
+            version,
+            start,
+            end,
+            method,
+        ), f"{cid}: columns differ from record"
+        want = [
+            (i, p.name, p.tenor, p.horizon_months, p.unit, p.kind, p.estimate, p.ci_low, p.ci_high, p.n_obs, p.note)
+            for i, p in enumerate(rec.params)
+        ]
         got = rows.get(cid, [])
         assert len(got) == len(want), f"{cid}: {len(got)} params stored, its record lists {len(want)}"
         bad = next((i for i, (g, w) in enumerate(zip(got, want, strict=True)) if g != w), None)
@@ -173,10 +190,19 @@ def check_calibrations(db: Path, others: dict) -> tuple[int, bool]:
 
 def fiscal_rows(results: dict, run_id: str) -> list[tuple]:
     """The scenario_fiscal_years rows a run's results JSON implies (the columns store_run writes)."""
-    return sorted((run_id, r["fiscal_year"], r["baseline_interest_usd_bn"], r["scenario_interest_usd_bn"]["p50"],
-                   r["delta_interest_usd_bn"]["p5"], r["delta_interest_usd_bn"]["p50"],
-                   r["delta_interest_usd_bn"]["p95"], r["scenario_interest_share_outlays_pct"]["p50"])
-                  for r in results["interest"]["by_fiscal_year"])
+    return sorted(
+        (
+            run_id,
+            r["fiscal_year"],
+            r["baseline_interest_usd_bn"],
+            r["scenario_interest_usd_bn"]["p50"],
+            r["delta_interest_usd_bn"]["p5"],
+            r["delta_interest_usd_bn"]["p50"],
+            r["delta_interest_usd_bn"]["p95"],
+            r["scenario_interest_share_outlays_pct"]["p50"],
+        )
+        for r in results["interest"]["by_fiscal_year"]
+    )
 
 
 def check_runs(db: Path, others: dict) -> tuple[int, bool]:
@@ -185,8 +211,10 @@ def check_runs(db: Path, others: dict) -> tuple[int, bool]:
     wal = open_both_ways(db)
     con = connect(db, read_only=True)
     try:
-        runs = con.execute("SELECT run_id, results_json, calibration_id IN (SELECT calibration_id FROM calibrations) "
-                           "FROM scenario_runs").fetchall()
+        runs = con.execute(
+            "SELECT run_id, results_json, calibration_id IN (SELECT calibration_id FROM calibrations) "
+            "FROM scenario_runs"
+        ).fetchall()
         rows: dict[str, list[tuple]] = {}
         for r in con.execute("SELECT * FROM scenario_fiscal_years ORDER BY run_id, fiscal_year").fetchall():
             rows.setdefault(r[0], []).append(tuple(r))
@@ -237,6 +265,7 @@ def next_kill(rng: random.Random, i: int, measured: Trial) -> Kill:
 
 # --- calibration -----------------------------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def reference(forkserver, offline_warehouse, tmp_path_factory):
     """A calibration as of REF_DAY on a clean copy, run and timed the way the trials run: the record the
@@ -245,8 +274,13 @@ def reference(forkserver, offline_warehouse, tmp_path_factory):
     warm = forkserver.Process(target=worker.noop)  # waits out the server's imports, so the timing below is a run's
     warm.start()
     warm.join()
-    trial = run_child(forkserver, worker.calibrate, (str(db), REF_DAY.isoformat()), db.parent / "marker",
-                      f"clean calibration as of {REF_DAY}")
+    trial = run_child(
+        forkserver,
+        worker.calibrate,
+        (str(db), REF_DAY.isoformat()),
+        db.parent / "marker",
+        f"clean calibration as of {REF_DAY}",
+    )
     assert trial.outcome == "exited 0" and trial.reached("write-end") is not None, trial
     con = connect(db, read_only=True)
     try:
@@ -256,8 +290,7 @@ def reference(forkserver, offline_warehouse, tmp_path_factory):
     return db, record, trial
 
 
-def test_calibration_survives_kill_9_in_and_around_its_write(forkserver, reference, offline_warehouse, tmp_path,
-                                                             slow):
+def test_calibration_survives_kill_9_in_and_around_its_write(forkserver, reference, offline_warehouse, tmp_path, slow):
     """Targeted kills (between the calibrations and calibration_params inserts, before COMMIT, right after
     COMMIT with the WAL not checkpointed), then seeded-random ones; the same warehouse throughout, checked
     after every kill; then a calibration completes and equals the clean one, and `calibrate list` reads it."""
@@ -269,8 +302,9 @@ def test_calibration_survives_kill_9_in_and_around_its_write(forkserver, referen
 
     for fault in worker.FAULTS:
         day = next(days)
-        trial = run_child(forkserver, worker.calibrate, (str(db), day.isoformat()), marker,
-                          f"calibration as of {day}", fault=fault)
+        trial = run_child(
+            forkserver, worker.calibrate, (str(db), day.isoformat()), marker, f"calibration as of {day}", fault=fault
+        )
         log.append(trial)
         trial.records, wal = checked(check_calibrations, db, others, log)
         msg = log_text(log)
@@ -282,8 +316,14 @@ def test_calibration_survives_kill_9_in_and_around_its_write(forkserver, referen
     rng = random.Random(8)  # fixed seed: every run kills at the same offsets
     for i in range(RANDOM_KILLS[slow]):
         day = next(days)
-        trial = run_child(forkserver, worker.calibrate, (str(db), day.isoformat()), marker,
-                          f"calibration as of {day}", kill=next_kill(rng, i, measured))
+        trial = run_child(
+            forkserver,
+            worker.calibrate,
+            (str(db), day.isoformat()),
+            marker,
+            f"calibration as of {day}",
+            kill=next_kill(rng, i, measured),
+        )
         log.append(trial)
         trial.records, _ = checked(check_calibrations, db, others, log)
         expect_after(trial, stored, trial.records, log)
@@ -291,8 +331,9 @@ def test_calibration_survives_kill_9_in_and_around_its_write(forkserver, referen
     print(log_text(log))
     assert not slow or any(t.in_write() for t in log), "no random kill landed inside the write\n" + log_text(log)
 
-    final = run_child(forkserver, worker.calibrate, (str(db), REF_DAY.isoformat()), marker,
-                      f"next calibration as of {REF_DAY}")
+    final = run_child(
+        forkserver, worker.calibrate, (str(db), REF_DAY.isoformat()), marker, f"next calibration as of {REF_DAY}"
+    )
     log.append(final)
     final.records, _ = checked(check_calibrations, db, others, log)
     assert final.outcome == "exited 0" and final.records == stored + 1, log_text(log)
@@ -304,8 +345,9 @@ def test_calibration_survives_kill_9_in_and_around_its_write(forkserver, referen
     finally:
         con.close()
     assert record.code_version == clean_record.code_version, "calibration/ changed while the test ran: run it again"
-    assert record.model_dump(exclude={"created_at"}) == clean_record.model_dump(exclude={"created_at"}), \
+    assert record.model_dump(exclude={"created_at"}) == clean_record.model_dump(exclude={"created_at"}), (
         "the calibration after the crashes differs from the one on a clean copy"
+    )
 
     result = CliRunner().invoke(app, ["calibrate", "list", "--json", "--db", str(db)])
     assert result.exit_code == 0, result.output
@@ -314,6 +356,7 @@ def test_calibration_survives_kill_9_in_and_around_its_write(forkserver, referen
 
 
 # --- scenario runs ---------------------------------------------------------------------------------------------
+
 
 def test_scenario_run_store_survives_kill_9_in_and_around_its_write(forkserver, reference, tmp_path, slow):
     """What `tshock run` stores per scenario: targeted kills (between the scenario_runs insert and the
@@ -327,8 +370,9 @@ def test_scenario_run_store_survives_kill_9_in_and_around_its_write(forkserver, 
 
     def child(**kw) -> Trial:
         n = next(draws)
-        return run_child(forkserver, worker.run_scenario, (str(db), SCENARIO, record.id, n), marker,
-                         f"{SCENARIO} {n} draws", **kw)
+        return run_child(
+            forkserver, worker.run_scenario, (str(db), SCENARIO, record.id, n), marker, f"{SCENARIO} {n} draws", **kw
+        )
 
     measured = child()  # a complete run: the kill window, and a stored run every later check re-reads
     log.append(measured)

@@ -62,8 +62,15 @@ def visible_problems(reports: Path, scenarios: set[str]) -> list[str]:
             if present != scenarios:
                 problems.append(f"{day.name}: scenarios {sorted(present)}, expected {sorted(scenarios)}")
             for name in present & scenarios:
-                for f in ("index.html", "report.md", "results.json", "yields.svg", "interest.svg",
-                          "maturity.svg", "holdings.svg"):
+                for f in (
+                    "index.html",
+                    "report.md",
+                    "results.json",
+                    "yields.svg",
+                    "interest.svg",
+                    "maturity.svg",
+                    "holdings.svg",
+                ):
                     path = day / name / f
                     if not path.is_file() or path.stat().st_size == 0:
                         problems.append(f"{day.name}/{name}/{f} missing or empty")
@@ -72,8 +79,16 @@ def visible_problems(reports: Path, scenarios: set[str]) -> list[str]:
     return problems
 
 
-def build(ctx, reports: Path, job: dict, trial: str, *, fault: str | None = None, kill_after: float | None = None,
-          workers: int = 1) -> dict:
+def build(
+    ctx,
+    reports: Path,
+    job: dict,
+    trial: str,
+    *,
+    fault: str | None = None,
+    kill_after: float | None = None,
+    workers: int = 1,
+) -> dict:
     """One build in a child, watched by a reader the whole time; kill -9 it after `kill_after` s if still running.
     Returns the outcome, what the reader saw, and the render workers the child had."""
     scenarios = {r["name"] for r in job["runs"]}
@@ -92,10 +107,20 @@ def build(ctx, reports: Path, job: dict, trial: str, *, fault: str | None = None
     if p.is_alive():
         os.kill(p.pid, signal.SIGKILL)  # the CLI's pid only, as `kill -9 <pid>` would
     p.join()
-    outcome = ("killed" if p.exitcode == -signal.SIGKILL and fault is None else
-               "self-killed" if p.exitcode == -signal.SIGKILL else f"exited {p.exitcode}")
-    return {"trial": trial, "outcome": outcome, "seconds": round(time.monotonic() - start, 2), "seen": seen,
-            "workers": kids}
+    outcome = (
+        "killed"
+        if p.exitcode == -signal.SIGKILL and fault is None
+        else "self-killed"
+        if p.exitcode == -signal.SIGKILL
+        else f"exited {p.exitcode}"
+    )
+    return {
+        "trial": trial,
+        "outcome": outcome,
+        "seconds": round(time.monotonic() - start, 2),
+        "seen": seen,
+        "workers": kids,
+    }
 
 
 def orphans(pids: set[int], wait_s: float = 10.0) -> set[int]:
@@ -154,8 +179,7 @@ def test_kill_9_report_runs_at_the_worst_moments_then_at_random_points(job, tmp_
         log.append(result)
 
     for i in range(RANDOM_KILLS[slow]):
-        result = build(ctx, reports, job, f"random-{i}", kill_after=rng.uniform(0.05, build_s * 1.1),
-                       workers=1 + i % 2)
+        result = build(ctx, reports, job, f"random-{i}", kill_after=rng.uniform(0.05, build_s * 1.1), workers=1 + i % 2)
         check_after(reports, job, result)
         log.append(result)
 
@@ -165,6 +189,7 @@ def test_kill_9_report_runs_at_the_worst_moments_then_at_random_points(job, tmp_
     assert final["outcome"] == "exited 0", final
     check_after(reports, job, final)
     assert published_trial(reports, day) == "final"
-    assert not [p.name for p in reports.iterdir() if p.name.startswith(".")], \
+    assert not [p.name for p in reports.iterdir() if p.name.startswith(".")], (
         f"the next run sweeps what killed runs left: {leftovers}"
+    )
     print("\n".join(f"{r['trial']}: {r['outcome']} at {r['seconds']} s, workers {len(r['workers'])}" for r in log))

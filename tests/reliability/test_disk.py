@@ -70,8 +70,9 @@ def test_disk_full_in_the_raw_zone_logs_nothing_and_keeps_prior_data(warehouse_c
 def test_disk_full_writing_a_quarantine_note_logs_nothing(warehouse_copy, monkeypatch):
     before, log_before = fingerprint(warehouse_copy), ingest_log(warehouse_copy)
     real = landing.atomic_write
-    monkeypatch.setattr(landing, "atomic_write",
-                        lambda path, data: no_space() if "quarantine" in path.parts else real(path, data))
+    monkeypatch.setattr(
+        landing, "atomic_write", lambda path, data: no_space() if "quarantine" in path.parts else real(path, data)
+    )
     bad = Payload(source="yield_curve", relpath=Y2025, url="x", body=b"<html>oops</html>", offline=True)
     con = connect(warehouse_copy)
     try:
@@ -88,15 +89,19 @@ def tiny_disk(tmp_path):
     """A real 12 MB filesystem (tmpfs), where the full snapshot (24 MB of warehouse) cannot fit."""
     mount = tmp_path / "tiny"
     mount.mkdir()
-    if os.geteuid() != 0 or subprocess.run(["mount", "-t", "tmpfs", "-o", "size=12m", "tmpfs", str(mount)],
-                                           capture_output=True).returncode != 0:
+    if (
+        os.geteuid() != 0
+        or subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", "size=12m", "tmpfs", str(mount)], capture_output=True
+        ).returncode
+        != 0
+    ):
         pytest.skip("mounting a small tmpfs needs root; the monkeypatched ENOSPC tests cover the logic")
     yield mount
     subprocess.run(["umount", "-l", str(mount)], capture_output=True)
 
 
-def test_real_disk_full_mid_refresh_then_resume_elsewhere(tiny_disk, snapshot_dir, offline_warehouse, tmp_path,
-                                                           slow):
+def test_real_disk_full_mid_refresh_then_resume_elsewhere(tiny_disk, snapshot_dir, offline_warehouse, tmp_path, slow):
     if not slow:
         pytest.skip("--slow only (two refreshes of the whole snapshot)")
     db = tiny_disk / "w.duckdb"
@@ -146,10 +151,10 @@ def corrupt(kind: str, good: Path, to: Path) -> Path:
     return to
 
 
-@pytest.mark.parametrize("kind", ["random bytes", "empty file", "truncated", "zeroed header",
-                                  "flipped byte in every block"])
-def test_corrupt_duckdb_file_is_refused_in_one_line_and_left_untouched(kind, offline_warehouse, snapshot_dir,
-                                                                       tmp_path):
+@pytest.mark.parametrize(
+    "kind", ["random bytes", "empty file", "truncated", "zeroed header", "flipped byte in every block"]
+)
+def test_corrupt_duckdb_file_is_refused_in_one_line_and_left_untouched(kind, offline_warehouse, snapshot_dir, tmp_path):
     db = corrupt(kind, offline_warehouse, tmp_path / "w.duckdb")
     original = db.read_bytes()
     for read_only in (True, False):
@@ -172,8 +177,11 @@ def test_corrupt_warehouse_through_the_real_cli_is_one_line_exit_1(offline_wareh
 def partial_snapshot(snapshot_dir: Path, to: Path, *, drop: str, only: str | None = None) -> Path:
     """A copy of the snapshot (or of its folder `only`) without the file or folder `drop`."""
     src = snapshot_dir / only if only else snapshot_dir
-    shutil.copytree(src, to / only if only else to,
-                    ignore=lambda d, names: [n for n in names if (Path(d) / n) == snapshot_dir / drop])
+    shutil.copytree(
+        src,
+        to / only if only else to,
+        ignore=lambda d, names: [n for n in names if (Path(d) / n) == snapshot_dir / drop],
+    )
     return to
 
 

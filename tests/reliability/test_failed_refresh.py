@@ -34,8 +34,10 @@ def flow_run_record(flow_run_id, wanted: str, timeout: float = 30.0):
     deadline = time.monotonic() + timeout
     with get_client(sync_client=True) as client:
         while True:
-            logs = [lg.message for lg in client.read_logs(
-                log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[flow_run_id])))]
+            logs = [
+                lg.message
+                for lg in client.read_logs(log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[flow_run_id])))
+            ]
             if any(m.startswith(wanted) for m in logs) or time.monotonic() > deadline:
                 break
             time.sleep(0.5)
@@ -46,8 +48,9 @@ def flow_run_record(flow_run_id, wanted: str, timeout: float = 30.0):
 def test_a_failed_source_ends_failed_with_its_cause_in_the_run_logs(prefect_harness, half_snapshot, tmp_path):
     from flows.pipeline.refresh import refresh_flow
 
-    state = refresh_flow(db=str(tmp_path / "w.duckdb"), sources=["yield_curve", "tic"],
-                         offline_dir=str(half_snapshot), return_state=True)
+    state = refresh_flow(
+        db=str(tmp_path / "w.duckdb"), sources=["yield_curve", "tic"], offline_dir=str(half_snapshot), return_state=True
+    )
     assert state.is_failed()
     assert state.message.startswith("refresh failed for tic; first cause: tic: 1 fetch(es) failed: tic: no tic")
     results = state.result(raise_on_failure=False)
@@ -59,8 +62,20 @@ def test_a_failed_source_ends_failed_with_its_cause_in_the_run_logs(prefect_harn
 
 
 def test_the_cli_says_failed_not_done_and_exits_1(prefect_harness, half_snapshot, tmp_path, capsys):
-    code, out, err = run_main(["refresh", "--offline", str(half_snapshot), "-s", "yield_curve", "-s", "tic",
-                               "--db", str(tmp_path / "w.duckdb")], capsys)
+    code, out, err = run_main(
+        [
+            "refresh",
+            "--offline",
+            str(half_snapshot),
+            "-s",
+            "yield_curve",
+            "-s",
+            "tic",
+            "--db",
+            str(tmp_path / "w.duckdb"),
+        ],
+        capsys,
+    )
     assert code == 1
     assert "[refresh] tic: FAILED tic: 1 fetch(es) failed" in out
     assert "tic: done" not in out and "[refresh] yield_curve: done" in out
@@ -70,13 +85,21 @@ def test_the_cli_says_failed_not_done_and_exits_1(prefect_harness, half_snapshot
 def test_data_status_names_failed_and_stale_sources_and_the_data_date():
     from flows.pipeline.run import data_status
 
-    refreshed = [{"source": "tic", "failed": 1, "error": "GET https://ticdata… no network"},
-                 {"source": "fred", "failed": 0, "error": None}]
-    freshness = [{"source": "tic", "newest_observation": "2026-04-30", "is_stale": True},
-                 {"source": "fred", "newest_observation": "2026-10-06", "is_stale": False}]
+    refreshed = [
+        {"source": "tic", "failed": 1, "error": "GET https://ticdata… no network"},
+        {"source": "fred", "failed": 0, "error": None},
+    ]
+    freshness = [
+        {"source": "tic", "newest_observation": "2026-04-30", "is_stale": True},
+        {"source": "fred", "newest_observation": "2026-10-06", "is_stale": False},
+    ]
     status = data_status(refreshed, freshness, date(2026, 12, 6))
-    assert status == {"run_date": "2026-12-06", "failed": [{"source": "tic", "error": "GET https://ticdata… no network"}],
-                      "stale": [{"source": "tic", "newest": "2026-04-30"}], "data_date": "2026-10-06"}
+    assert status == {
+        "run_date": "2026-12-06",
+        "failed": [{"source": "tic", "error": "GET https://ticdata… no network"}],
+        "stale": [{"source": "tic", "newest": "2026-04-30"}],
+        "data_date": "2026-10-06",
+    }
 
 
 def test_every_page_of_a_run_with_a_failed_refresh_carries_the_banner(tmp_path, monkeypatch):
@@ -86,18 +109,24 @@ def test_every_page_of_a_run_with_a_failed_refresh_carries_the_banner(tmp_path, 
     from tests.flows import test_report as tr
     from tests.model import fixtures as fx
 
-    monkeypatch.setattr("flows.report.render.render_charts",
-                        lambda result, run: {n[:-4]: "<svg xmlns='http://www.w3.org/2000/svg'/>" for n in tr.CHARTS})
+    monkeypatch.setattr(
+        "flows.report.render.render_charts",
+        lambda result, run: {n[:-4]: "<svg xmlns='http://www.w3.org/2000/svg'/>" for n in tr.CHARTS},
+    )
     frames = Frames(stock_rows=fx.stock_rows(), curve=fx.curve(), holdings=fx.holdings(), soma=fx.soma())
     body = json.loads(run_scenario(tr._spec("japan-fire-sale"), fx.surface_record(), frames).to_json())
-    status = {"run_date": "2025-11-25", "failed": [{"source": "tic", "error": "no network <b>"}],
-              "stale": [{"source": "tic", "newest": "2026-04-30"}], "data_date": "2026-10-06"}
+    status = {
+        "run_date": "2025-11-25",
+        "failed": [{"source": "tic", "error": "no network <b>"}],
+        "stale": [{"source": "tic", "newest": "2026-04-30"}],
+        "data_date": "2026-10-06",
+    }
     staged = staging_dir(tmp_path, tr.DAY)
-    write_scenario_report(staged / "japan-fire-sale", json.dumps({"run_id": "run-x", **body}),
-                          tr._context(data_status=status))
+    write_scenario_report(
+        staged / "japan-fire-sale", json.dumps({"run_id": "run-x", **body}), tr._context(data_status=status)
+    )
     day = publish_day(staged, tmp_path, tr.DAY, {"command": "x", "data_status": status})
-    pages = {"scenario": (day / "japan-fire-sale" / "index.html").read_text(),
-             "day": (day / "index.html").read_text()}
+    pages = {"scenario": (day / "japan-fire-sale" / "index.html").read_text(), "day": (day / "index.html").read_text()}
     for name, html in pages.items():
         assert 'data-metric="data-status"' in html, name
         assert "<strong>tic</strong> (no network &lt;b&gt;)" in html, name

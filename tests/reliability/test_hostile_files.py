@@ -31,8 +31,9 @@ def snapshot_with(tmp_path: Path, relpath: str, body: bytes) -> Path:
 def log_lines(db: Path, relpath: str) -> list[tuple[str, str]]:
     con = duckdb.connect(str(db), read_only=True)
     try:
-        return con.execute("SELECT status, coalesce(error, '') FROM ingest_log WHERE relpath = ? "
-                           "ORDER BY payload_id", [relpath]).fetchall()
+        return con.execute(
+            "SELECT status, coalesce(error, '') FROM ingest_log WHERE relpath = ? ORDER BY payload_id", [relpath]
+        ).fetchall()
     finally:
         con.close()
 
@@ -55,32 +56,52 @@ def auctions_with_2099(snapshot_dir: Path) -> bytes:
 
 def cut_mid_number(snapshot_dir: Path) -> bytes:
     body = (snapshot_dir / "fred" / "DGS10.csv").read_bytes()
-    return body[:body.index(b"1985-11-12,9.74") + len(b"1985-11-12,9.")]
+    return body[: body.index(b"1985-11-12,9.74") + len(b"1985-11-12,9.")]
 
 
 # id: (source, relpath, body(snapshot_dir), words of the quarantine reason)
 QUARANTINED = {
-    "FRED row dated 2099": ("fred", "fred/DGS10.csv", lambda s: fred_with_last_line(s, "2099-01-02,4.50"),
-                            ["2099-01-02", "after the payload was retrieved"]),
-    "DGS10 = 1e15": ("fred", "fred/DGS10.csv", lambda s: fred_with_last_line(s, "2026-07-29,1e15"),
-                     ["DGS10 = 1e+15", "implausible", "-5..30"]),
+    "FRED row dated 2099": (
+        "fred",
+        "fred/DGS10.csv",
+        lambda s: fred_with_last_line(s, "2099-01-02,4.50"),
+        ["2099-01-02", "after the payload was retrieved"],
+    ),
+    "DGS10 = 1e15": (
+        "fred",
+        "fred/DGS10.csv",
+        lambda s: fred_with_last_line(s, "2026-07-29,1e15"),
+        ["DGS10 = 1e+15", "implausible", "-5..30"],
+    ),
     "file cut mid-number (1985-11-12,9.)": ("fred", "fred/DGS10.csv", cut_mid_number, ["'9.'", "cut short"]),
     "Debt to the Penny total 1e15": (
-        "fiscaldata", "fiscaldata/debt_to_penny__sort-desc_size5.json",
-        lambda s: penny_with(s, debt_held_public_amt="992177020558539.01", intragov_hold_amt="7822979441460.99",
-                             tot_pub_debt_out_amt="1000000000000000.00"),
-        ["implausible total_public_debt_usd = 1e+15"]),
-    "Debt to the Penny dated 2099": ("fiscaldata", "fiscaldata/debt_to_penny__sort-desc_size5.json",
-                                     lambda s: penny_with(s, record_date="2099-10-05"),
-                                     ["record_date 2099-10-05", "after the payload was retrieved"]),
-    "auction dated 2099": ("auctions", "fiscaldata/Auctions_Query_19791115_20251215.csv", auctions_with_2099,
-                           ["auction_date 2099-12-11", "after the payload was retrieved"]),
+        "fiscaldata",
+        "fiscaldata/debt_to_penny__sort-desc_size5.json",
+        lambda s: penny_with(
+            s,
+            debt_held_public_amt="992177020558539.01",
+            intragov_hold_amt="7822979441460.99",
+            tot_pub_debt_out_amt="1000000000000000.00",
+        ),
+        ["implausible total_public_debt_usd = 1e+15"],
+    ),
+    "Debt to the Penny dated 2099": (
+        "fiscaldata",
+        "fiscaldata/debt_to_penny__sort-desc_size5.json",
+        lambda s: penny_with(s, record_date="2099-10-05"),
+        ["record_date 2099-10-05", "after the payload was retrieved"],
+    ),
+    "auction dated 2099": (
+        "auctions",
+        "fiscaldata/Auctions_Query_19791115_20251215.csv",
+        auctions_with_2099,
+        ["auction_date 2099-12-11", "after the payload was retrieved"],
+    ),
 }
 
 
 @pytest.mark.parametrize("case", QUARANTINED)
-def test_implausible_payloads_are_quarantined_and_nothing_stored_changes(case, warehouse_copy, snapshot_dir,
-                                                                        tmp_path):
+def test_implausible_payloads_are_quarantined_and_nothing_stored_changes(case, warehouse_copy, snapshot_dir, tmp_path):
     source, relpath, make, words = QUARANTINED[case]
     snap = snapshot_with(tmp_path, relpath, make(snapshot_dir))
     before = fingerprint(warehouse_copy)
@@ -122,12 +143,15 @@ def hostile_entry(kind: str, snap: Path, tmp_path: Path) -> str:
     return "fred/DGS10.csv"
 
 
-@pytest.mark.parametrize("kind, words", [
-    ("FIFO", ["not a regular file (a FIFO)"]),
-    ("link to a secret outside the snapshot", ["a link to a file outside the snapshot"]),
-    ("link to /dev/zero", ["a link to a file outside the snapshot"]),
-    ("3 GB sparse file", ["3,221,225,472 bytes", "256 MB limit"]),
-])
+@pytest.mark.parametrize(
+    "kind, words",
+    [
+        ("FIFO", ["not a regular file (a FIFO)"]),
+        ("link to a secret outside the snapshot", ["a link to a file outside the snapshot"]),
+        ("link to /dev/zero", ["a link to a file outside the snapshot"]),
+        ("3 GB sparse file", ["3,221,225,472 bytes", "256 MB limit"]),
+    ],
+)
 def test_entries_that_are_not_plain_snapshot_files_are_refused_unread(kind, words, warehouse_copy, tmp_path):
     snap = tmp_path / "snap"
     relpath = hostile_entry(kind, snap, tmp_path)

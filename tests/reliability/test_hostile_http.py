@@ -35,8 +35,9 @@ def run(source: str, db) -> tuple[dict, list[tuple]]:
     summary = refresh_source.fn(source, str(db))
     con = duckdb.connect(str(db), read_only=True)
     try:
-        log = con.execute("SELECT relpath, status, error, url FROM ingest_log WHERE payload_id > ? "
-                          "ORDER BY payload_id", [last]).fetchall()
+        log = con.execute(
+            "SELECT relpath, status, error, url FROM ingest_log WHERE payload_id > ? ORDER BY payload_id", [last]
+        ).fetchall()
     finally:
         con.close()
     return summary, log
@@ -44,8 +45,9 @@ def run(source: str, db) -> tuple[dict, list[tuple]]:
 
 def unchanged_except(before: dict, db, *changed: str) -> None:
     after = fingerprint(db)
-    assert {t: v for t, v in after.items() if t not in changed} == \
-           {t: v for t, v in before.items() if t not in changed}, "data outside the payload changed"
+    assert {t: v for t, v in after.items() if t not in changed} == {
+        t: v for t, v in before.items() if t not in changed
+    }, "data outside the payload changed"
 
 
 def one_line(text: str) -> str:
@@ -55,14 +57,15 @@ def one_line(text: str) -> str:
 
 def soma_csv(snapshot_dir, rows: int = 20) -> bytes:
     body = read_snapshot(snapshot_dir, "fred/nyfed_soma/SOMA_Mar302022.csv")
-    return b"".join(body.splitlines(keepends=True)[:rows + 1]).replace(b"2022-03-30", AS_OF.encode())
+    return b"".join(body.splitlines(keepends=True)[: rows + 1]).replace(b"2022-03-30", AS_OF.encode())
 
 
 def test_429_with_retry_after_is_waited_out_then_loaded(live_sources, warehouse_copy, snapshot_dir):
     before = fingerprint(warehouse_copy)
     body = soma_csv(snapshot_dir)
-    live_sources.routes["/soma/"] = lambda n, p: Reply(429, b"slow down", {"Retry-After": "1"}) if n == 1 \
-        else Reply(200, body)
+    live_sources.routes["/soma/"] = lambda n, p: (
+        Reply(429, b"slow down", {"Retry-After": "1"}) if n == 1 else Reply(200, body)
+    )
     summary, log = run("soma", warehouse_copy)
     first, second = live_sources.hits("/soma/")
     assert second - first >= 0.9, "Retry-After: 1 was not honoured"
@@ -77,8 +80,10 @@ def test_retry_after_is_capped_so_a_hostile_server_cannot_park_the_refresh():
 
 def test_500_then_503_are_retried_then_the_bytes_arrive(live_sources, warehouse_copy, snapshot_dir):
     before = fingerprint(warehouse_copy)
-    bodies = {name: read_snapshot(snapshot_dir, f"tic/{name}") for name in
-              ("mfhhis01.txt", "slt_table5.txt", "slt_table3.txt")}
+    bodies = {
+        name: read_snapshot(snapshot_dir, f"tic/{name}")
+        for name in ("mfhhis01.txt", "slt_table5.txt", "slt_table3.txt")
+    }
     script = {1: Reply(500, b"oops"), 2: Reply(503, HTML, {"Retry-After": "0"})}
     live_sources.routes["/tic/"] = lambda n, p: Reply(200, bodies[p.rsplit("/", 1)[1]])
     live_sources.routes["/tic/slt_table5.txt"] = lambda n, p: script.get(n, Reply(200, bodies["slt_table5.txt"]))
@@ -188,8 +193,9 @@ def test_empty_csv_is_quarantined_unless_it_is_a_new_year_with_no_rows_yet(live_
     live_sources.routes["/treasury/"] = lambda n, p: Reply(200, b"")
     summary, log = run("yield_curve", warehouse_copy)
     # past years (the newest stored one included) came back empty: refused; this year's is not out yet
-    assert [(r, s) for r, s, _, _ in log] == [(f"treasury/daily-treasury-rates_{y}.csv", "quarantined")
-                                              for y in PAST_YEARS]
+    assert [(r, s) for r, s, _, _ in log] == [
+        (f"treasury/daily-treasury-rates_{y}.csv", "quarantined") for y in PAST_YEARS
+    ]
     assert all("empty file" in e for _, _, e, _ in log)
     unchanged_except(before, warehouse_copy)
 
@@ -218,6 +224,7 @@ def test_fred_keyless_one_failing_series_does_not_stop_the_others(live_sources, 
         if sid == "DGS5":
             return Reply(200, b"observation_date,VALUE\n2026-11-24,3.81\n")  # header changed
         return Reply(200, f"observation_date,{sid}\n".encode())  # nothing new since the last pull
+
     live_sources.routes["/fred/graph.csv"] = graph
     summary, log = run("fred", warehouse_copy)
     assert summary["failed"] == 1 and "DGS10" in one_line(summary["errors"][-1])
@@ -236,7 +243,8 @@ def test_status_that_is_not_worth_retrying_fails_at_once(status, live_sources, w
 
 
 def test_one_line_html_page_from_the_ny_fed_is_quarantined_not_taken_for_an_unpublished_week(
-        live_sources, warehouse_copy):
+    live_sources, warehouse_copy
+):
     """An empty body or a bare CSV header means 'not published yet'; a one-line HTML page does not."""
     before = fingerprint(warehouse_copy)
     live_sources.routes["/soma/"] = lambda n, p: Reply(200, b"<html><body>Service Unavailable</body></html>")
@@ -248,8 +256,9 @@ def test_one_line_html_page_from_the_ny_fed_is_quarantined_not_taken_for_an_unpu
     unchanged_except(before, warehouse_copy)
 
 
-def test_a_body_past_the_size_cap_is_refused_not_read_into_memory(live_sources, warehouse_copy, snapshot_dir,
-                                                                   monkeypatch):
+def test_a_body_past_the_size_cap_is_refused_not_read_into_memory(
+    live_sources, warehouse_copy, snapshot_dir, monkeypatch
+):
     from flows import http
 
     monkeypatch.setattr(http, "MAX_BODY_BYTES", 4096)

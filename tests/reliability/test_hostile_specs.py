@@ -36,25 +36,37 @@ def no_prefect(monkeypatch):
             monkeypatch.setattr(flows.pipeline.run, name, refuse)
 
 
-LAUGHS = ("name: laughs\ndescription: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n"
-          + "".join(f"{k}: &{k} [{', '.join(['*' + p] * 9)}]\n" for p, k in zip("abcdefgh", "bcdefghi", strict=True))
-          + "sellers: [{country: Japan, amount_usd_bn: 100}]\n")
+LAUGHS = (
+    "name: laughs\ndescription: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n"
+    + "".join(f"{k}: &{k} [{', '.join(['*' + p] * 9)}]\n" for p, k in zip("abcdefgh", "bcdefghi", strict=True))
+    + "sellers: [{country: Japan, amount_usd_bn: 100}]\n"
+)
 
 # id: (spec text, words of the error line)
 SPECS = {
     "billion laughs (nested aliases)": (LAUGHS, ["aliases (*name) are not allowed", "line 3"]),
-    "one harmless alias": ("name: a\ndescription: &d text\nsellers: []\nparallel_shock_bp: 10\nx: *d\n",
-                           ["aliases (*name) are not allowed"]),
+    "one harmless alias": (
+        "name: a\ndescription: &d text\nsellers: []\nparallel_shock_bp: 10\nx: *d\n",
+        ["aliases (*name) are not allowed"],
+    ),
     "[ x 100000": ("name: deep\ndescription: " + "[" * 100_000 + "\n", ["larger than 64 KB"]),
-    "[ x 30000 (under the size cap)": ("name: deep\ndescription: " + "[" * 30_000 + "\n",
-                                       ["nested deeper than 20 levels"]),
-    "a 5000-digit seed": (VALID.format(name="s", description="d") + "seed: " + "9" * 5000 + "\n",
-                          ["a 5000-digit number (at most 30 digits)"]),
-    "a 20-digit seed": (VALID.format(name="s", description="d") + "seed: 99999999999999999999\n",
-                        ["seed: 99999999999999999999 must be ≤ 9223372036854775807"]),
+    "[ x 30000 (under the size cap)": (
+        "name: deep\ndescription: " + "[" * 30_000 + "\n",
+        ["nested deeper than 20 levels"],
+    ),
+    "a 5000-digit seed": (
+        VALID.format(name="s", description="d") + "seed: " + "9" * 5000 + "\n",
+        ["a 5000-digit number (at most 30 digits)"],
+    ),
+    "a 20-digit seed": (
+        VALID.format(name="s", description="d") + "seed: 99999999999999999999\n",
+        ["seed: 99999999999999999999 must be ≤ 9223372036854775807"],
+    ),
     "a 1 MB description": (VALID.format(name="s", description="x" * 1_000_000), ["larger than 64 KB"]),
-    "scenario named index.html": (VALID.format(name="index.html", description="d"),
-                                  ["name: 'index.html' is not valid", "named like a file"]),
+    "scenario named index.html": (
+        VALID.format(name="index.html", description="d"),
+        ["name: 'index.html' is not valid", "named like a file"],
+    ),
     "scenario named run.json": (VALID.format(name="run.json", description="d"), ["name: 'run.json' is not valid"]),
 }
 
@@ -66,8 +78,11 @@ def test_hostile_specs_are_one_short_line(case, how, warehouse, tmp_path, capsys
     spec = tmp_path / "spec.yaml"
     spec.write_text(text)
     before = fingerprint(warehouse)
-    argv = (["scenario", "run", str(spec)] if how == "scenario run" else
-            ["run", "--no-refresh", "--scenario", str(spec), "--reports-dir", str(tmp_path / "r")])
+    argv = (
+        ["scenario", "run", str(spec)]
+        if how == "scenario run"
+        else ["run", "--no-refresh", "--scenario", str(spec), "--reports-dir", str(tmp_path / "r")]
+    )
     start = time.monotonic()
     code, out, err = run_main([*argv, "--db", str(warehouse)], capsys)
     line = one_clear_line(err)
@@ -91,19 +106,27 @@ def test_long_values_are_echoed_as_a_short_excerpt(warehouse, tmp_path, capsys):
 
 # id: (argv, words)
 OPTIONS = {
-    "run --draws 99999999999999999999": (["run", "--no-refresh", "--draws", "99999999999999999999"],
-                                         ["'--draws'", "less than or equal to 100000"]),
-    "scenario run --draws 100001": (["scenario", "run", "japan-fire-sale", "--draws", "100001"],
-                                    ["'--draws'", "less than or equal to 100000"]),
-    "sweep --dask-local 99999999999": (["scenario", "sweep", "--size", "100", "--months", "1", "--dask-local",
-                                        "99999999999"], ["'--dask-local'", "less than or equal to 64"]),
+    "run --draws 99999999999999999999": (
+        ["run", "--no-refresh", "--draws", "99999999999999999999"],
+        ["'--draws'", "less than or equal to 100000"],
+    ),
+    "scenario run --draws 100001": (
+        ["scenario", "run", "japan-fire-sale", "--draws", "100001"],
+        ["'--draws'", "less than or equal to 100000"],
+    ),
+    "sweep --dask-local 99999999999": (
+        ["scenario", "sweep", "--size", "100", "--months", "1", "--dask-local", "99999999999"],
+        ["'--dask-local'", "less than or equal to 64"],
+    ),
     "calibrate show %": (["calibrate", "show", "%"], ["no calibration '%'"]),
     "calibrate show cal-_": (["calibrate", "show", "cal-_"], ["no calibration 'cal-_'"]),
     "calibrate show ''": (["calibrate", "show", ""], ["no calibration ''"]),
     "scenario show %": (["scenario", "show", "%"], ["no stored scenario run '%'"]),
     "scenario show _": (["scenario", "show", "_"], ["no stored scenario run '_'"]),
-    "a 300-character --db": (["sql", "SELECT 1", "--db", "/tmp/" + "d" * 300 + ".duckdb"],
-                             ["File name too long", "(312 characters)"]),
+    "a 300-character --db": (
+        ["sql", "SELECT 1", "--db", "/tmp/" + "d" * 300 + ".duckdb"],
+        ["File name too long", "(312 characters)"],
+    ),
 }
 
 
@@ -145,8 +168,10 @@ def test_a_script_in_a_description_is_escaped_in_report_md(tmp_path, monkeypatch
     from flows.report.render import write_scenario_report
     from tests.flows import test_report as tr
 
-    monkeypatch.setattr("flows.report.render.render_charts",
-                        lambda result, run: {n[:-4]: "<svg xmlns='http://www.w3.org/2000/svg'/>" for n in tr.CHARTS})
+    monkeypatch.setattr(
+        "flows.report.render.render_charts",
+        lambda result, run: {n[:-4]: "<svg xmlns='http://www.w3.org/2000/svg'/>" for n in tr.CHARTS},
+    )
     from model.run import Frames, run_scenario
     from tests.model import fixtures as fx
 

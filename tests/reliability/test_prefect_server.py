@@ -30,11 +30,25 @@ def server_children(pid: int) -> set[int]:
     return out
 
 
-@pytest.mark.parametrize("command", [
-    ["refresh", "--offline", "{snapshot}", "--db", "{tmp}/w.duckdb"],
-    ["run", "--offline", "{snapshot}", "--db", "{tmp}/w.duckdb", "--reports-dir", "{tmp}/r", "-s",
-     "parallel-plus-10bp", "--draws", "20"],
-])
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["refresh", "--offline", "{snapshot}", "--db", "{tmp}/w.duckdb"],
+        [
+            "run",
+            "--offline",
+            "{snapshot}",
+            "--db",
+            "{tmp}/w.duckdb",
+            "--reports-dir",
+            "{tmp}/r",
+            "-s",
+            "parallel-plus-10bp",
+            "--draws",
+            "20",
+        ],
+    ],
+)
 def test_kill_9_of_tshock_takes_its_temporary_prefect_server_with_it(command, snapshot_dir, tmp_path):
     env = cli_env()
     env.pop("PREFECT_API_URL", None)
@@ -68,12 +82,20 @@ def free_port() -> int:
 def real_prefect_server(tmp_path):
     """`prefect server start` on loopback, its own home and database; stopped (the whole group) after."""
     port = free_port()
-    env = cli_env(PREFECT_HOME=str(tmp_path / "prefect-home"), PREFECT_SERVER_ANALYTICS_ENABLED="false",
-                  PREFECT_UI_ENABLED="false")
+    env = cli_env(
+        PREFECT_HOME=str(tmp_path / "prefect-home"),
+        PREFECT_SERVER_ANALYTICS_ENABLED="false",
+        PREFECT_UI_ENABLED="false",
+    )
     env.pop("PREFECT_API_URL", None)
-    proc = subprocess.Popen([sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
-                             "--port", str(port)], env=env, cwd=REPO, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, start_new_session=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     url = f"http://127.0.0.1:{port}/api"
     import httpx
 
@@ -97,7 +119,8 @@ def real_prefect_server(tmp_path):
 
 
 def test_a_refresh_with_the_network_down_ends_failed_on_a_real_server_with_its_cause_in_the_logs(
-        real_prefect_server, offline_warehouse, tmp_path, monkeypatch):
+    real_prefect_server, offline_warehouse, tmp_path, monkeypatch
+):
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
     from flows import http

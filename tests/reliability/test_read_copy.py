@@ -55,8 +55,9 @@ def test_tshock_sql_reads_the_copy_while_a_writer_holds_the_warehouse(warehouse_
     os.utime(warehouse_copy, (later, later))
     writer = Holder(warehouse_copy, "write")
     try:
-        code, out, err = run_main(["sql", "SELECT count(*) AS n FROM yield_curve", "-f", "csv",
-                                   "--db", str(warehouse_copy)], capsys)
+        code, out, err = run_main(
+            ["sql", "SELECT count(*) AS n FROM yield_curve", "-f", "csv", "--db", str(warehouse_copy)], capsys
+        )
     finally:
         writer.release()
     assert code == 0, err
@@ -75,11 +76,15 @@ def test_without_a_read_copy_a_reader_during_a_write_still_gets_the_lock_line(wa
 
 def test_sql_write_publishes_the_change_to_the_copy(warehouse_copy, capsys):
     publish_read_copy(warehouse_copy)
-    code, _, err = run_main(["sql", "DELETE FROM auctions WHERE auction_date < DATE '1990-01-01'", "--write",
-                             "--db", str(warehouse_copy)], capsys)
+    code, _, err = run_main(
+        ["sql", "DELETE FROM auctions WHERE auction_date < DATE '1990-01-01'", "--write", "--db", str(warehouse_copy)],
+        capsys,
+    )
     assert code == 0, err
-    assert count(read_copy_path(warehouse_copy), "SELECT count(*) FROM auctions WHERE auction_date < "
-                 "DATE '1990-01-01'") == 0
+    assert (
+        count(read_copy_path(warehouse_copy), "SELECT count(*) FROM auctions WHERE auction_date < DATE '1990-01-01'")
+        == 0
+    )
 
 
 def test_a_long_tshock_sql_on_a_current_copy_does_not_block_a_refresh(warehouse_copy):
@@ -92,8 +97,11 @@ def test_a_long_tshock_sql_on_a_current_copy_does_not_block_a_refresh(warehouse_
     reader, fallback = connect_reader(warehouse_copy, sandbox=True)
     try:
         assert fallback is None
-        assert reader.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
-                              ).fetchone()[0].endswith("warehouse.read.duckdb")
+        assert (
+            reader.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()")
+            .fetchone()[0]
+            .endswith("warehouse.read.duckdb")
+        )
         writer = connect(warehouse_copy)  # a refresh starting while the query runs: not refused
         writer.execute("DELETE FROM auctions WHERE auction_date < DATE '1980-01-01'")
         writer.close()
@@ -106,8 +114,11 @@ def test_a_long_tshock_sql_on_a_current_copy_does_not_block_a_refresh(warehouse_
     assert not read_copy_is_current(warehouse_copy)
     reader, _ = connect_reader(warehouse_copy)
     try:
-        assert reader.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
-                              ).fetchone()[0].endswith("data/warehouse.duckdb")
+        assert (
+            reader.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()")
+            .fetchone()[0]
+            .endswith("data/warehouse.duckdb")
+        )
     finally:
         reader.close()
 

@@ -27,11 +27,13 @@ SENTINEL = "sentinel0secret0key0123456789abc"  # FRED keys are 32 lower-case let
 
 
 def xml(sid: str) -> bytes:
-    return (b'<?xml version="1.0" encoding="utf-8" ?><observations realtime_start="1776-07-04" '
-            b'realtime_end="9999-12-31" count="2" offset="0" limit="100000">'
-            b'<observation realtime_start="2026-11-20" realtime_end="9999-12-31" date="2026-11-19" value="4.1"/>'
-            b'<observation realtime_start="2026-11-20" realtime_end="9999-12-31" date="2026-11-20" value="4.2"/>'
-            b'</observations>')
+    return (
+        b'<?xml version="1.0" encoding="utf-8" ?><observations realtime_start="1776-07-04" '
+        b'realtime_end="9999-12-31" count="2" offset="0" limit="100000">'
+        b'<observation realtime_start="2026-11-20" realtime_end="9999-12-31" date="2026-11-19" value="4.1"/>'
+        b'<observation realtime_start="2026-11-20" realtime_end="9999-12-31" date="2026-11-20" value="4.2"/>'
+        b"</observations>"
+    )
 
 
 def fred_api(n: int, path: str) -> Reply:
@@ -51,11 +53,14 @@ def everything_text(db: Path) -> list[str]:
     out = []
     con = duckdb.connect(str(db), read_only=True)
     try:
-        cols = con.execute("SELECT table_name, column_name FROM duckdb_columns() WHERE database_name = "
-                           "current_database() AND schema_name = 'main' AND data_type = 'VARCHAR'").fetchall()
+        cols = con.execute(
+            "SELECT table_name, column_name FROM duckdb_columns() WHERE database_name = "
+            "current_database() AND schema_name = 'main' AND data_type = 'VARCHAR'"
+        ).fetchall()
         for table, column in cols:
-            hits = con.execute(f'SELECT count(*) FROM "{table}" WHERE "{column}" LIKE ?',
-                               [f"%{SENTINEL}%"]).fetchall()[0][0]
+            hits = con.execute(f'SELECT count(*) FROM "{table}" WHERE "{column}" LIKE ?', [f"%{SENTINEL}%"]).fetchall()[
+                0
+            ][0]
             out.append(f"{table}.{column}: {hits} hits" if hits else "")
     finally:
         con.close()
@@ -105,8 +110,9 @@ def test_fredapi_live_refresh_with_failures_leaks_nothing(keyed, fredapi_live, w
     assert_nowhere(keyed.text, out.out, out.err, *summary["errors"], *everything_text(warehouse_copy))
 
 
-def test_a_whole_run_after_a_failing_live_refresh_leaks_nothing_into_reports(prefect_harness, keyed, fredapi_live,
-                                                                             warehouse_copy, tmp_path, capsys):
+def test_a_whole_run_after_a_failing_live_refresh_leaks_nothing_into_reports(
+    prefect_harness, keyed, fredapi_live, warehouse_copy, tmp_path, capsys
+):
     """`tshock run`'s flow: live FRED refresh (2 series failing, one echoing the key), calibration, a scenario,
     backtests and the dated report; then every report file, the run summary, Prefect's and our logs, the data
     directory and the database are searched."""
@@ -115,8 +121,14 @@ def test_a_whole_run_after_a_failing_live_refresh_leaks_nothing_into_reports(pre
     prefect_logs = logging.getLogger("prefect")  # Prefect's loggers do not propagate to the root logger
     prefect_logs.addHandler(keyed.handler)
     try:
-        state = run_flow(db=str(warehouse_copy), sources=["fred"], reports_dir=str(tmp_path / "reports"),
-                         scenarios=["parallel-plus-10bp"], draws=20, return_state=True)
+        state = run_flow(
+            db=str(warehouse_copy),
+            sources=["fred"],
+            reports_dir=str(tmp_path / "reports"),
+            scenarios=["parallel-plus-10bp"],
+            draws=20,
+            return_state=True,
+        )
         summary = state.result(raise_on_failure=False)
         assert state.is_failed() and "refresh failed for fred" in state.message  # issue 15: not green
     finally:
@@ -126,25 +138,34 @@ def test_a_whole_run_after_a_failing_live_refresh_leaks_nothing_into_reports(pre
     files = [p for p in (tmp_path / "reports").rglob("*") if p.is_file()]
     assert len(files) >= 10 and any(p.name == "results.json" for p in files), files
     out = capsys.readouterr()
-    assert_nowhere(keyed.text, out.out, out.err, json.dumps(summary, default=str),
-                   *(p.read_bytes().decode("latin-1") for p in files), *everything_text(warehouse_copy))
+    assert_nowhere(
+        keyed.text,
+        out.out,
+        out.err,
+        json.dumps(summary, default=str),
+        *(p.read_bytes().decode("latin-1") for p in files),
+        *everything_text(warehouse_copy),
+    )
 
 
-def test_keyless_fetch_with_the_key_in_the_environment_leaks_nothing(keyed, live_sources, warehouse_copy,
-                                                                    capsys, monkeypatch):
+def test_keyless_fetch_with_the_key_in_the_environment_leaks_nothing(
+    keyed, live_sources, warehouse_copy, capsys, monkeypatch
+):
     # The key is set (so the refresh builds Http(secrets=[key])) but FRED is fetched keyless, like other sources.
     monkeypatch.setattr(fred, "extract_live", functools.partial(fred.extract_live, api_key=""))
 
     def graph(n, path):
         sid = path.split("id=")[1].split("&")[0]
         return Reply(500, b"boom") if sid == "DGS10" else Reply(200, f"observation_date,{sid}\n".encode())
+
     live_sources.routes["/fred/graph.csv"] = graph
     live_sources.routes["/soma/"] = lambda n, p: Reply(200, b"<html>nope</html>")
     results = [refresh_source.fn(s, str(warehouse_copy)) for s in ("fred", "soma")]
     assert results[0]["failed"] == 1 and results[1]["quarantined"] == 1
     out = capsys.readouterr()
-    assert_nowhere(keyed.text, out.out, out.err, *(e for r in results for e in r["errors"]),
-                   *everything_text(warehouse_copy))
+    assert_nowhere(
+        keyed.text, out.out, out.err, *(e for r in results for e in r["errors"]), *everything_text(warehouse_copy)
+    )
 
 
 def test_offline_refresh_with_the_key_set_leaks_nothing(keyed, snapshot_dir, tmp_path, capsys):
@@ -158,12 +179,15 @@ def test_offline_refresh_with_the_key_set_leaks_nothing(keyed, snapshot_dir, tmp
     assert_nowhere(keyed.text, out.out, out.err, *everything_text(db))
 
 
-@pytest.mark.parametrize("reply", [
-    Reply(500, b"server error"),
-    Reply(429, b"", {"Retry-After": "0"}),
-    Reply(200, b"late", delay=1.0),  # past the read timeout
-    Reply(200, b"cut", claimed_length=10_000),  # truncated transfer
-])
+@pytest.mark.parametrize(
+    "reply",
+    [
+        Reply(500, b"server error"),
+        Reply(429, b"", {"Retry-After": "0"}),
+        Reply(200, b"late", delay=1.0),  # past the read timeout
+        Reply(200, b"cut", claimed_length=10_000),  # truncated transfer
+    ],
+)
 def test_http_errors_with_the_key_in_the_url_carry_it_nowhere(reply, keyed):
     """Http redacts keyed URLs: in the FetchError, in anything chained to it, and in urllib3's retry logs."""
     srv = HostileServer()
@@ -171,8 +195,7 @@ def test_http_errors_with_the_key_in_the_url_carry_it_nowhere(reply, keyed):
     thread = threading.Thread(target=srv.server.serve_forever, daemon=True)
     thread.start()
     try:
-        http = Http(retries=1, backoff=0.01, timeout=Timeout(connect=1, read=0.3), secrets=[SENTINEL],
-                    rate_limits={})
+        http = Http(retries=1, backoff=0.01, timeout=Timeout(connect=1, read=0.3), secrets=[SENTINEL], rate_limits={})
         with pytest.raises(FetchError) as info:
             http.get(f"{srv.url}/x", {"series_id": "GDP", "api_key": SENTINEL})
     finally:

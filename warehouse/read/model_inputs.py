@@ -22,51 +22,74 @@ def cusip_dates(con: duckdb.DuckDBPyConnection) -> list[date]:
 def cusip_stock(con: duckdb.DuckDBPyConnection, on: date, *, ordered: bool = True) -> pd.DataFrame:
     """MSPD Table III rows (one per tranche) of the statement dated `on`; `ordered`: by CUSIP and tranche."""
     order = " ORDER BY cusip, tranche_no" if ordered else ""
-    return frame(con, "SELECT * EXCLUDE (payload_sha256) FROM marketable_securities WHERE record_date = ?" + order,
-                 [on])
+    return frame(
+        con, "SELECT * EXCLUDE (payload_sha256) FROM marketable_securities WHERE record_date = ?" + order, [on]
+    )
 
 
 def soma_as_of(con: duckdb.DuckDBPyConnection, anchor: date) -> pd.DataFrame:
     """The newest SOMA holdings file on or before the anchor (all its CUSIP rows)."""
-    return frame(con, """SELECT * EXCLUDE (payload_sha256) FROM soma_holdings WHERE as_of_date =
-                         (SELECT max(as_of_date) FROM soma_holdings WHERE as_of_date <= ?)""", [anchor])
+    return frame(
+        con,
+        """SELECT * EXCLUDE (payload_sha256) FROM soma_holdings WHERE as_of_date =
+                         (SELECT max(as_of_date) FROM soma_holdings WHERE as_of_date <= ?)""",
+        [anchor],
+    )
 
 
 def daily_curve_until(con: duckdb.DuckDBPyConnection, until: date) -> pd.DataFrame:
     """yield_curve_daily (par curve, FRED filling gaps) on or before `until`: date, tenor_months, yield_pct."""
-    return frame(con, "SELECT date, tenor_months, yield_pct FROM yield_curve_daily WHERE date <= ? "
-                      "ORDER BY date, tenor_months", [until])
+    return frame(
+        con,
+        "SELECT date, tenor_months, yield_pct FROM yield_curve_daily WHERE date <= ? ORDER BY date, tenor_months",
+        [until],
+    )
 
 
 def auctions_until(con: duckdb.DuckDBPyConnection, until: date, *, ordered: bool = True) -> pd.DataFrame:
     """Auctions on or before `until` (cusip, security_term, auction_date, issue_date): original terms."""
     order = " ORDER BY cusip, auction_date" if ordered else ""
-    return frame(con, "SELECT cusip, security_term, auction_date, issue_date FROM auctions "
-                      "WHERE auction_date <= ?" + order, [until])
+    return frame(
+        con,
+        "SELECT cusip, security_term, auction_date, issue_date FROM auctions WHERE auction_date <= ?" + order,
+        [until],
+    )
 
 
 def holdings_current_until(con: duckdb.DuckDBPyConnection, until: date) -> pd.DataFrame:
     """TIC holdings ($bn) of the latest vintage (foreign_holdings_current) for months up to `until`."""
-    return frame(con, "SELECT month, country, holdings_usd_bn, vintage FROM foreign_holdings_current "
-                      "WHERE month <= ? ORDER BY month, country", [until])
+    return frame(
+        con,
+        "SELECT month, country, holdings_usd_bn, vintage FROM foreign_holdings_current "
+        "WHERE month <= ? ORDER BY month, country",
+        [until],
+    )
 
 
 def marketable_totals_on(con: duckdb.DuckDBPyConnection, on: date) -> pd.DataFrame:
     """MSPD Table III subtotal rows of the statement dated `on`, by label."""
-    return frame(con, "SELECT * EXCLUDE (payload_sha256) FROM marketable_totals WHERE record_date = ? "
-                      "ORDER BY label", [on])
+    return frame(
+        con, "SELECT * EXCLUDE (payload_sha256) FROM marketable_totals WHERE record_date = ? ORDER BY label", [on]
+    )
 
 
 def fed_treasury_until(con: duckdb.DuckDBPyConnection, until: date) -> pd.DataFrame:
     """The Fed's Treasury holdings (H.4.1 TREAST, latest vintage) in $ billions on or before `until`."""
-    return frame(con, "SELECT date, value / 1000.0 AS value_usd_bn FROM fred_observations_current "
-                      "WHERE series_id = 'TREAST' AND date <= ? AND value IS NOT NULL ORDER BY date", [until])
+    return frame(
+        con,
+        "SELECT date, value / 1000.0 AS value_usd_bn FROM fred_observations_current "
+        "WHERE series_id = 'TREAST' AND date <= ? AND value IS NOT NULL ORDER BY date",
+        [until],
+    )
 
 
 def marketable_avg_rates(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Treasury's Average Interest Rates on marketable debt, every month and class."""
-    return frame(con, "SELECT record_date, security_type_desc, security_desc, avg_interest_rate_pct "
-                      "FROM avg_interest_rates WHERE lower(security_type_desc) LIKE 'marketable%'")
+    return frame(
+        con,
+        "SELECT record_date, security_type_desc, security_desc, avg_interest_rate_pct "
+        "FROM avg_interest_rates WHERE lower(security_type_desc) LIKE 'marketable%'",
+    )
 
 
 # Realized marketable debt for the backcast. It leaves out the Federal Financing Bank line (not part of the CUSIP
@@ -102,7 +125,9 @@ def realized_class_stock(con: duckdb.DuckDBPyConnection, after: date, to: date) 
     """Outstanding by class ($bn) at record dates in (after, to]: MSPD Table III's unmatured totals (the stock's
     own definition) where a statement has them, else Table 1's class rows. Columns record_date, security_class,
     usd_bn (security_class as MSPD labels it; the model normalises it)."""
-    return frame(con, """
+    return frame(
+        con,
+        """
         WITH t3 AS (
             SELECT record_date, security_class, max(outstanding_usd_mn) / 1000.0 AS usd_bn FROM marketable_totals
             WHERE label LIKE 'Total Unmatured %' OR label IN ('Total Treasury TIPS', 'Total Treasury Floating Rate Notes')
@@ -112,4 +137,6 @@ def realized_class_stock(con: duckdb.DuckDBPyConnection, after: date, to: date) 
             FROM mspd_summary WHERE lower(security_type_desc) = 'marketable'
               AND record_date NOT IN (SELECT record_date FROM t3) GROUP BY ALL)
         SELECT * FROM (SELECT * FROM t3 UNION ALL SELECT * FROM t1)
-        WHERE record_date > ? AND record_date <= ? ORDER BY record_date, security_class""", [after, to])
+        WHERE record_date > ? AND record_date <= ? ORDER BY record_date, security_class""",
+        [after, to],
+    )
