@@ -62,7 +62,8 @@ def parallel_capacity(n: int) -> float:
 
 def plain_loop(db: str, grid, expected: dict) -> tuple[float, None, bool]:
     """The same cells in a plain loop in this process (plan included): what Prefect's bookkeeping costs."""
-    from flows.pipeline.sweep import compute_cell, plan_sweep, remember_inputs
+    from flows.pipeline.sweep import plan_sweep
+    from flows.pipeline.sweep_cells import compute_cell, remember_inputs
 
     t = time.perf_counter()
     plan = plan_sweep(db, grid, reuse=False)
@@ -82,7 +83,10 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--draws", type=int, default=200)
     ap.add_argument("--workers", default="2,4", help="Dask cluster sizes, comma-separated")
     ap.add_argument(
-        "--batch", type=int, default=None, help="Cells per Prefect task (default: flows.pipeline.sweep.batch_size)"
+        "--batch",
+        type=int,
+        default=None,
+        help="Cells per Prefect task (default: flows.pipeline.sweep_cells.batch_size)",
     )
     args = ap.parse_args(argv)
     if not Path(args.db).exists():
@@ -115,7 +119,7 @@ def main(argv: list[str] | None = None) -> None:
     t0 = time.perf_counter()
     server = SubprocessASGIServer()
     server.start()
-    from flows.pipeline.sweep import batch_size
+    from flows.pipeline.sweep_cells import batch_size
 
     print(
         f"prefect server started in {time.perf_counter() - t0:.1f} s (not counted below); "
