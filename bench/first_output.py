@@ -37,10 +37,10 @@ def tshock() -> list[str]:
 
 
 def build_warehouse(snapshot: Path, directory: Path) -> Path:
-    from flows.calibrate import calibrate_task
     from flows.ingest import SOURCES
-    from flows.refresh import refresh_source
-    from flows.scenario import run_and_store
+    from flows.pipeline.calibrate import calibrate_task
+    from flows.pipeline.refresh import refresh_source
+    from flows.pipeline.scenario import run_and_store
 
     db = directory / "warehouse.duckdb"
     print(f"building a warehouse from {snapshot} in {db} (once) ...", flush=True)
@@ -52,7 +52,7 @@ def build_warehouse(snapshot: Path, directory: Path) -> Path:
 
 
 def a_run_id(db: Path) -> str:
-    from flows.scenario import list_runs
+    from flows.pipeline.scenario import list_runs
     from warehouse.db import session
 
     with session(db, read_only=True) as con:

@@ -43,7 +43,7 @@ def duckdb_baseline(snapshot: Path) -> float:
 def refresh_once(snapshot: Path, db: Path) -> float:
     """Every source in refresh order with the warehouse held open across them, as `refresh_flow` does."""
     from flows.ingest import SOURCES
-    from flows.refresh import refresh_source
+    from flows.pipeline.refresh import refresh_source
     from warehouse.db import held
 
     t0 = time.perf_counter()

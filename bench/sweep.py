@@ -62,7 +62,8 @@ def parallel_capacity(n: int) -> float:
 
 def plain_loop(db: str, grid, expected: dict) -> tuple[float, None, bool]:
     """The same cells in a plain loop in this process (plan included): what Prefect's bookkeeping costs."""
-    from flows.sweep import compute_cell, plan_sweep, remember_inputs
+    from flows.pipeline.sweep import plan_sweep
+    from flows.pipeline.sweep_cells import compute_cell, remember_inputs
 
     t = time.perf_counter()
     plan = plan_sweep(db, grid, reuse=False)
@@ -81,7 +82,12 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--db", default=os.environ.get("TSHOCK_DB", "data/warehouse.duckdb"))
     ap.add_argument("--draws", type=int, default=200)
     ap.add_argument("--workers", default="2,4", help="Dask cluster sizes, comma-separated")
-    ap.add_argument("--batch", type=int, default=None, help="Cells per Prefect task (default: flows.sweep.batch_size)")
+    ap.add_argument(
+        "--batch",
+        type=int,
+        default=None,
+        help="Cells per Prefect task (default: flows.pipeline.sweep_cells.batch_size)",
+    )
     args = ap.parse_args(argv)
     if not Path(args.db).exists():
         sys.exit(
@@ -98,7 +104,8 @@ def main(argv: list[str] | None = None) -> None:
     from prefect.server.api.server import SubprocessASGIServer
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
-    from flows.sweep import parse_grid, run_sweep
+    from flows.pipeline.sweep import run_sweep
+    from model.sweep_grid import parse_grid
 
     grid = parse_grid(
         {"name": "bench", "sizes_usd_bn": SIZES, "months": MONTHS, "contagion": CONTAGION, "draws": args.draws}
@@ -112,7 +119,7 @@ def main(argv: list[str] | None = None) -> None:
     t0 = time.perf_counter()
     server = SubprocessASGIServer()
     server.start()
-    from flows.sweep import batch_size
+    from flows.pipeline.sweep_cells import batch_size
 
     print(
         f"prefect server started in {time.perf_counter() - t0:.1f} s (not counted below); "

@@ -7,7 +7,7 @@ estimator, the literature prior, the posterior). Tenors, units and kinds are the
 
 `surface` holds the posterior response surface as joint draws (contract.ResponseSurface). It is not part of
 the record's JSON (2,000 draws × 5 tenors × 3 arrays): the warehouse keeps it in calibration_surface_draws and
-calibration/store.py attaches it when a record is read. `evidence` is the estimators' diagnostics and the
+flows/pipeline/records.py attaches it when a record is read. `evidence` is the estimators' diagnostics and the
 literature table in this project's unit (what `tshock calibrate show` and the reports print).
 """
 

@@ -64,7 +64,7 @@ def prefect_harness():
 def offline_warehouse(tmp_path_factory, snapshot_dir) -> Path:
     """A warehouse loaded from the real snapshot through the same task code the flow runs (no server)."""
     from flows.ingest import SOURCES
-    from flows.refresh import refresh_source
+    from flows.pipeline.refresh import refresh_source
 
     db = tmp_path_factory.mktemp("warehouse") / "warehouse.duckdb"
     results = [refresh_source.fn(source, str(db), str(snapshot_dir)) for source in SOURCES]

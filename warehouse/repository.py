@@ -3,8 +3,8 @@ scenario runs and sweeps.
 
 Writes go through `transaction()` (BEGIN / COMMIT, ROLLBACK on any exception, KeyboardInterrupt included) and
 INSERT with named columns, so a crash leaves either the whole record or nothing. Rows come in as dicts keyed by
-column name: the typed records (calibration/store.py, flows/scenario.py, flows/sweep.py) say what goes where,
-this module says how it is stored. A warehouse created before the record tables reads as "nothing stored".
+column name: the typed records' glue (flows/pipeline/records.py) says what goes where, this module says how
+it is stored. A warehouse created before the record tables reads as "nothing stored".
 """
 
 from __future__ import annotations

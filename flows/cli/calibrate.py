@@ -36,8 +36,9 @@ def read_calibration(db: str, ref: str = "latest"):
     with starting(f"reading calibration {ref}"):
         import duckdb
 
-        from calibration.store import RecordNotFound, load_calibration
+        from flows.pipeline.records import load_calibration
         from warehouse.db import connect
+        from warehouse.repository import RecordNotFound
 
         con = connect(db, read_only=True)
         try:
@@ -108,7 +109,7 @@ def calibrate(
     # The read-only step first: an identical stored record or an as-of the data cannot support is
     # answered in about a second, without starting Prefect's temporary server.
     with starting(f"checking {path} for a stored calibration as of {day or 'today'}"):
-        from flows.calibrate import calibrate_flow, plan_calibration
+        from flows.pipeline.calibrate import calibrate_flow, plan_calibration
 
         plan = plan_calibration(path, day, force=force)
     if plan.existing is not None:
@@ -121,7 +122,7 @@ def calibrate(
         print_headline(rec)
         return
     announce_prefect(console, "calibrate")
-    from flows import prefect_server
+    from flows.pipeline import prefect_server
 
     prefect_server.wait()
     with stage_progress(console, "calibrate"):
@@ -177,8 +178,8 @@ def list_(
     with starting("reading the stored calibrations"):
         import duckdb
 
-        from calibration.store import list_calibrations
         from warehouse.db import connect
+        from warehouse.repository import list_calibrations
 
         con = connect(db_of(ctx, db), read_only=True)
         try:

@@ -12,7 +12,7 @@ from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from flows import progress
+from flows.pipeline import progress
 
 # Pipes and CI get a wide, plain console so tables are not squeezed to 80 columns.
 console = Console(stderr=False, width=None if sys.stdout.isatty() else 160)

@@ -58,7 +58,7 @@ DATA = (
 ENVIRONMENT = (
     ("warehouse.db", "WarehouseError"),
     ("flows.http", "FetchError"),
-    ("flows.prefect_server", "ServerStartError"),
+    ("flows.pipeline.prefect_server", "ServerStartError"),
 )
 
 

@@ -1,5 +1,5 @@
 """How a Prefect-backed command starts: Prefect's settings before it is imported, then a first line that says what
-is starting, then the temporary server (flows/prefect_server.py), booting while the pipeline imports."""
+is starting, then the temporary server (flows/pipeline/prefect_server.py), booting while the pipeline imports."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ def announce_prefect(out: Console, title: str, *, watchdog: bool = True) -> None
     """The first line a Prefect-backed command prints, before the seconds Prefect takes to import and boot, so a
     terminal is never silent while it waits (the environment is read directly: Prefect's settings cost seconds).
     Then, unless the caller does it itself, start the temporary server, dying with this process
-    (flows/prefect_server.py; the caller calls its `wait()` before the first flow)."""
+    (flows/pipeline/prefect_server.py; the caller calls its `wait()` before the first flow)."""
     url = os.environ.get("PREFECT_API_URL")
     what = (
         f"connecting to the Prefect server at {url}"
@@ -34,7 +34,7 @@ def announce_prefect(out: Console, title: str, *, watchdog: bool = True) -> None
     )
     say_now(out, f"[{title}] starting: {what}; loading the pipeline")
     if watchdog:
-        from flows import prefect_server
+        from flows.pipeline import prefect_server
 
         prefect_server.start(prefect_boots_in_background=False)
 
@@ -42,7 +42,7 @@ def announce_prefect(out: Console, title: str, *, watchdog: bool = True) -> None
 def start_temporary_server():
     """Without a server named by the user, the flow runs against Prefect's temporary server, which takes seconds
     to boot: spawn it now, before anything imports Prefect, so it boots while the pipeline's modules import
-    (flows/prefect_server.py). None when there is nothing to wait for."""
-    from flows import prefect_server
+    (flows/pipeline/prefect_server.py). None when there is nothing to wait for."""
+    from flows.pipeline import prefect_server
 
     return prefect_server.start()

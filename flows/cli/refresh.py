@@ -34,7 +34,7 @@ def refresh(
     offline_dir = check_offline_dir(offline)
     prefect_defaults()
     announce_prefect(console, "refresh")
-    from flows.refresh import refresh_results
+    from flows.pipeline.refresh import refresh_results
 
     path = resolve_db(db)
     from warehouse.db import connect
@@ -43,7 +43,7 @@ def refresh(
     # one line, and no reader can slip in between sources. Tasks run in this process and share the instance.
     holder = connect(path)
     try:
-        from flows import prefect_server
+        from flows.pipeline import prefect_server
 
         prefect_server.wait()
         with stage_progress(console, "refresh"):
@@ -66,7 +66,7 @@ def snapshot_export(
     if not directory.strip():  # Path("") is the working directory: the export would land wherever the shell is
         raise UserError("snapshot export '': give the directory to write, e.g. tshock snapshot export snap/")
     with starting(f"exporting the raw landing zone to {directory}"):
-        from flows.snapshot import export_snapshot
+        from flows.pipeline.snapshot import export_snapshot
 
         written = export_snapshot(resolve_db(db), Path(directory))
     console.print(f"wrote {len(written)} files to {directory} (replay with: tshock refresh --offline {directory})")

@@ -20,7 +20,7 @@ from flows.cli.prefect_setup import announce_prefect, prefect_defaults, start_te
 def _check_scenarios(names: list[str], draws: int | None, warehouse: str | None = None) -> list[str]:
     """Resolve names and files before Prefect starts, so a typo costs a second, not a server start. With
     `warehouse` (--no-refresh: the data the run will use) also the anchor and the sales against TIC holdings."""
-    from flows.scenario import resolve_spec
+    from flows.pipeline.scenario import resolve_spec
     from model.spec import SpecError
 
     resolved = []
@@ -37,7 +37,7 @@ def _check_scenarios(names: list[str], draws: int | None, warehouse: str | None 
 
 def _check_on_warehouse(path: str, spec) -> None:
     """The checks `run_and_store` makes after the calibration stage, made up front (read-only, ~1 s)."""
-    from flows.scenario import ScenarioDataError, read_frames, resolve_anchor
+    from flows.pipeline.scenario import ScenarioDataError, read_frames, resolve_anchor
     from model.spec import check_against_holdings
     from warehouse.db import session
 
@@ -115,8 +115,8 @@ def run_cmd(
     started = time.perf_counter()
     announce_prefect(console, "run", watchdog=False)  # the server's child runs its own watchdog
     booting = start_temporary_server()
-    from flows.refresh import state_data
-    from flows.run import run_flow
+    from flows.pipeline.refresh import state_data
+    from flows.pipeline.run import run_flow
 
     # A spec the refreshed data refuses (a sale larger than the new holdings) exits 2; a stage the data cannot
     # support (an empty warehouse after a failed live refresh) exits 1: flows/cli/errors.py, "run".
@@ -249,7 +249,7 @@ def serve_cmd(
         check_server(url)
         from prefect import serve
 
-        from flows.run import deployments
+        from flows.pipeline.run import deployments
 
     deps = deployments(str(Path(resolve_db(db)).resolve()), str(reports_root(reports_dir).resolve()))
     table = Table(title=f"deployments served to {url}", title_justify="left")

@@ -159,7 +159,7 @@ def list_cmd(db: DbOption = None):
     from pathlib import Path
 
     with starting("reading the shipped scenarios"):
-        from flows.scenario import list_runs, list_scenarios
+        from flows.pipeline.scenario import list_runs, list_scenarios
         from warehouse.db import session
 
         scenarios = list_scenarios()
@@ -218,7 +218,7 @@ def run_cmd(
 ):
     """Run a scenario on the warehouse and the calibration, store it, and print the headline numbers."""
     with starting(f"loading the model to run {scenario}"):
-        from flows.scenario import run_and_store
+        from flows.pipeline.scenario import run_and_store
 
     with stage_progress(err, "scenario"):
         run = run_and_store(resolve_db(db), scenario, calibration=calibration, draws=draws)
@@ -236,7 +236,7 @@ def show_cmd(
 ):
     """Re-print a stored run."""
     with starting(f"reading stored run {run_id}"):
-        from flows.scenario import load_run
+        from flows.pipeline.scenario import load_run
         from warehouse.db import session
 
         with session(resolve_db(db), read_only=True) as con:
@@ -337,7 +337,7 @@ def schema_cmd(
     Example: tshock scenario schema > scenario.schema.json. Field by field in docs/scenarios.md."""
     with starting("loading the " + ("sweep" if sweep else "scenario") + " spec's model"):
         if sweep:
-            from flows.sweep import SweepGrid
+            from model.sweep_grid import SweepGrid
 
             schema = SweepGrid.model_json_schema()
         else:
@@ -359,10 +359,10 @@ def backcast_cmd(
     """Model check: roll the real stock at --anchor on the realized curve and debt; modelled vs reported rate."""
     a, b = parse_date("--anchor", anchor), parse_date("--to", to)
     with starting("loading the model for the backcast"):
-        from flows.backcast import backcast_check
+        from flows.pipeline.backcast import backcast_check
 
     with stage_progress(err, "backcast"):
-        from flows import progress
+        from flows.pipeline import progress
 
         progress.start("backcast", f"{a} → {b}")
         out = backcast_check(resolve_db(db), a, b)

@@ -3,7 +3,7 @@ or a YAML file.
 
 A name or a file resolves to the newest stored run of that same spec (draws aside) on the current latest
 calibration, e.g. the one `tshock run` just stored; when there is none the scenario is run now, read-only, and
-not stored (the output says which). The comparison keeps flows.scenario.diff_runs' keys (context, metrics,
+not stored (the output says which). The comparison keeps flows.pipeline.scenario.diff_runs' keys (context, metrics,
 spec_differences) and adds the headline numbers with their p5–p95 intervals and the interest delta by fiscal year.
 """
 
@@ -13,11 +13,11 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from calibration.store import RecordNotFound
-from flows.scenario import StoredRun, diff_runs, load_run, resolve_spec, run_and_store
+from flows.pipeline.scenario import StoredRun, diff_runs, load_run, resolve_spec, run_and_store
 from model.spec import SpecError
 from warehouse import readers
 from warehouse.db import session
+from warehouse.repository import RecordNotFound
 
 Q = ("p5", "p50", "p95")
 

@@ -44,7 +44,7 @@ MAX_LOCAL_WORKERS = 64
 
 
 def grid_from_options(size, months, contagion, backstop, base, seller, name, draws):
-    from flows.sweep import parse_grid
+    from model.sweep_grid import parse_grid
 
     data = {"sizes_usd_bn": size, "months": months, "base": base or "japan-fire-sale"}
     if contagion is not None:
@@ -116,7 +116,8 @@ def run_sweep_command(
     grid_options = (size, months, contagion, backstop, base, seller, name)
     prefect_defaults()
     with starting("loading the sweep's model (Prefect, pandas)"):
-        from flows.sweep import load_grid, parse_grid, run_sweep
+        from flows.pipeline.sweep import run_sweep
+        from model.sweep_grid import load_grid, parse_grid
 
     if spec is not None:
         if any(o is not None for o in grid_options):
@@ -143,7 +144,7 @@ def run_sweep_command(
         relative_to = None
     root = reports_root(reports_dir)
     announce_prefect(err, "sweep")
-    from flows import prefect_server
+    from flows.pipeline import prefect_server
 
     prefect_server.wait()
     with stage_progress(err, "sweep"):

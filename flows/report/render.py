@@ -48,7 +48,7 @@ class RunContext:
     claims_source: str = ""
     day_claims: list[Claim] | None = None  # answered once for the run (build_claims); None: per page from peers
     shared_charts: dict[str, str | None] = field(default_factory=dict)
-    # Failed and stale sources and the data date (see flows.run.data_status); pages show a banner when a source
+    # Failed and stale sources and the data date (see flows.pipeline.run.data_status); pages show a banner when a source
     # failed. None: no refresh this run, or nothing failed.
     data_status: dict | None = None
 

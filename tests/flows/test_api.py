@@ -27,8 +27,8 @@ def db(offline_warehouse, tmp_path_factory) -> str:
     """A private copy with one real calibration (as `tshock calibrate` stores it)."""
     from calibration.estimate import calibrate
     from calibration.inputs import load_inputs
-    from calibration.store import store_calibration
-    from flows.versioning import code_version
+    from flows.pipeline.records import store_calibration
+    from flows.pipeline.versioning import code_version
 
     path = copy_warehouse(offline_warehouse, tmp_path_factory.mktemp("api") / "warehouse.duckdb")
     with session(path) as con:

@@ -18,11 +18,11 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-import flows.calibrate
-from calibration.store import load_calibration
-from flows import progress
-from flows.calibrate import calibrate_flow, calibrate_task, open_for_store
+import flows.pipeline.calibrate
 from flows.cli import app
+from flows.pipeline import progress
+from flows.pipeline.calibrate import calibrate_flow, calibrate_task, open_for_store
+from flows.pipeline.records import load_calibration
 from tests.conftest import copy_warehouse
 from warehouse.db import WarehouseError
 
@@ -167,7 +167,7 @@ def test_store_waits_for_a_writer_to_finish(cal_db, tmp_path, monkeypatch):
     )
     try:
         assert holder.stdout.readline().strip() == "locked"
-        monkeypatch.setattr(flows.calibrate, "STORE_RETRY_SECONDS", 0.2)
+        monkeypatch.setattr(flows.pipeline.calibrate, "STORE_RETRY_SECONDS", 0.2)
         events = []
         progress.listen(lambda event, stage, detail: events.append((event, stage, detail)))
         try:

@@ -10,8 +10,8 @@ import duckdb
 import pytest
 
 from flows.ingest import SOURCES
-from flows.refresh import refresh_flow, refresh_source
-from flows.snapshot import export_snapshot
+from flows.pipeline.refresh import refresh_flow, refresh_source
+from flows.pipeline.snapshot import export_snapshot
 
 TABLES_WITH_DATA = [
     "foreign_holdings",

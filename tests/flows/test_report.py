@@ -338,7 +338,7 @@ def test_rerun_same_day_replaces_the_folder_and_keeps_other_scenarios(results, t
 
 
 def test_a_failed_build_leaves_the_published_day_alone(results, tmp_path, no_charts):
-    from flows.run import reports_task
+    from flows.pipeline.run import reports_task
 
     root = tmp_path / "reports"
     ctx = _context()

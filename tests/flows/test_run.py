@@ -27,7 +27,7 @@ _RUN: dict = {}
 def offline_run(offline_warehouse: Path, snapshot_dir: Path, tmp_path_factory) -> dict:
     """The flow run once on a private warehouse copy; returns its summary plus db and reports paths."""
     if not _RUN:
-        from flows.run import run_flow
+        from flows.pipeline.run import run_flow
 
         work = tmp_path_factory.mktemp("tshock-run")
         db = work / "warehouse.duckdb"
@@ -112,7 +112,7 @@ def test_report_shows_provenance_backtests_and_the_reproducing_command(first_run
 
 
 def test_same_day_rerun_reuses_the_calibration_and_replaces_the_day(first_run):
-    from flows.run import run_flow
+    from flows.pipeline.run import run_flow
 
     s = first_run["summary"]
     day = Path(s["day_dir"])
@@ -170,7 +170,7 @@ def test_serve_says_how_to_start_a_prefect_server_when_none_is_configured(tmp_pa
 
 
 def test_serve_deployments_have_the_daily_and_monthly_schedules():
-    from flows.run import deployments
+    from flows.pipeline.run import deployments
 
     daily, monthly = deployments("/data/w.duckdb", "/data/reports")
     assert (daily.flow_name, daily.name) == ("tshock-refresh", "daily-yields")

@@ -16,10 +16,10 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
-from calibration.store import RecordNotFound, load_calibration, store_calibration
-from flows.backcast import backcast_check
 from flows.cli import app
-from flows.scenario import (
+from flows.pipeline.backcast import backcast_check
+from flows.pipeline.records import load_calibration, store_calibration
+from flows.pipeline.scenario import (
     diff_runs,
     frames_hash,
     list_scenarios,
@@ -32,6 +32,7 @@ from flows.scenario import (
 from model.spec import SpecError
 from tests.conftest import copy_warehouse
 from warehouse.db import session
+from warehouse.repository import RecordNotFound
 
 ANCHOR = date(2026, 9, 30)
 DRAWS = 40
@@ -56,7 +57,7 @@ def db(offline_warehouse, tmp_path_factory) -> str:
     """A private copy with one real calibration, estimated as of the newest MSPD statement."""
     from calibration.estimate import calibrate
     from calibration.inputs import load_inputs
-    from flows.versioning import code_version
+    from flows.pipeline.versioning import code_version
 
     path = copy_warehouse(offline_warehouse, tmp_path_factory.mktemp("calibrated") / "warehouse.duckdb")
     with session(path) as con:
@@ -364,7 +365,7 @@ def test_cli_missing_warehouse_is_exit_1(tmp_path):
 
 def test_store_is_one_transaction(db, monkeypatch):
     """A failure while writing the fiscal-year rows leaves no half-stored run."""
-    import flows.scenario as sc
+    import flows.pipeline.scenario as sc
 
     run_ = run_and_store(db, "parallel-plus-10bp", draws=3, store=False)
     run_.results["interest"]["by_fiscal_year"][1]["fiscal_year"] = run_.results["interest"]["by_fiscal_year"][0][

@@ -16,12 +16,14 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-import flows.sweep as sw
-from calibration.store import store_calibration
+import flows.pipeline.sweep as sw
+import flows.pipeline.sweep_cells as cell_tasks
 from flows.cli import app
-from flows.report_sweep import COLUMNS, write_report
+from flows.pipeline.records import store_calibration
+from flows.report.sweep import COLUMNS, write_report
 from model.run import run_scenario
 from model.spec import SpecError
+from model.sweep_grid import SweepGrid, build_cells, parse_grid
 from tests.model import fixtures as fx
 from warehouse.db import session
 
@@ -46,7 +48,7 @@ def run(*args: str):
     return result.exit_code, result.stdout, result.stderr
 
 
-def grid(**over) -> sw.SweepGrid:
+def grid(**over) -> SweepGrid:
     data = {
         "name": "t",
         "sizes_usd_bn": [300, 1200],
@@ -55,7 +57,7 @@ def grid(**over) -> sw.SweepGrid:
         "backstop_share": [0, 0.5],
         "draws": DRAWS,
     } | over
-    return sw.parse_grid(data)
+    return parse_grid(data)
 
 
 def counts(db: str) -> tuple[int, int]:
@@ -123,7 +125,7 @@ def test_cli_sweep_stores_reports_and_then_reuses_every_cell(db, tmp_path, prefe
     def must_not_run(*a, **k):
         raise AssertionError("a stored cell was computed again")
 
-    monkeypatch.setattr(sw, "run_scenario", must_not_run)
+    monkeypatch.setattr(cell_tasks, "run_scenario", must_not_run)
     code, out, err = run(
         "scenario", "sweep", str(EXAMPLE), "--draws", str(DRAWS), "--json", "--db", db, "--reports-dir", str(reports)
     )
@@ -142,11 +144,11 @@ def test_cli_sweep_stores_reports_and_then_reuses_every_cell(db, tmp_path, prefe
 
 def test_cells_are_shared_across_sweeps_by_key(db):
     base = sw.base_spec(grid())
-    a = sw.build_cells(grid(name="one"), base)
-    b = sw.build_cells(grid(name="two", sizes_usd_bn=[1200]), base)
+    a = build_cells(grid(name="one"), base)
+    b = build_cells(grid(name="two", sizes_usd_bn=[1200]), base)
     keys = {c.spec.model_dump_json(): sw.cell_key(c.spec, "cal", "data", "code") for c in a}
     assert all(keys[c.spec.model_dump_json()] == sw.cell_key(c.spec, "cal", "data", "code") for c in b)
-    more = sw.build_cells(grid(draws=DRAWS + 1), base)[0]
+    more = build_cells(grid(draws=DRAWS + 1), base)[0]
     assert sw.cell_key(more.spec, "cal", "data", "code") != sw.cell_key(a[0].spec, "cal", "data", "code")
     assert sw.cell_key(a[0].spec, "cal", "data", "code") != sw.cell_key(a[0].spec, "cal", "data2", "code")
     c = a[-1]
@@ -157,9 +159,9 @@ def test_cells_are_shared_across_sweeps_by_key(db):
 def test_a_cached_cell_equals_a_plain_scenario_run(db):
     """Cells share one prepared stock per process; that must not change a single number."""
     plan = sw.plan_sweep(db, grid(), reuse=False)
-    sw.remember_inputs(("x",), None, None)  # empty the process cache: compute_cell reads the warehouse itself
+    cell_tasks.remember_inputs(("x",), None, None)  # empty the process cache: compute_cell reads the warehouse itself
     for cell in (plan.cells[5], plan.cells[-1]):
-        got = sw.compute_cell(db, cell.spec.model_dump_json(), plan.calibration_id, plan.anchor, plan.data_hash)
+        got = cell_tasks.compute_cell(db, cell.spec.model_dump_json(), plan.calibration_id, plan.anchor, plan.data_hash)
         want = json.loads(run_scenario(cell.spec, plan.record, plan.frames).to_json(indent=None))
         assert {k: v for k, v in got.items() if k not in ("data_hash", "code_version")} == want
 
@@ -177,7 +179,9 @@ def test_a_local_dask_cluster_gives_exactly_the_sequential_results(db, prefect_h
             db, g, dask_address=cluster.scheduler_address, reuse=False, store=False, reports_dir=None, batch=3
         )  # 3 tasks of up to 3 cells
         with Client(cluster) as client:
-            read = client.run(lambda: [k[1:] for k in __import__("flows.sweep").sweep._inputs])
+            read = client.run(
+                lambda: [k[1:] for k in __import__("flows.pipeline.sweep_cells").pipeline.sweep_cells._inputs]
+            )
     assert len(on_dask.computed) == len(sequential.computed) == 8
     assert on_dask.results == sequential.results  # exactly: same seed per cell, whichever process ran it
     # the cells ran in the worker processes, which read the warehouse themselves (read-only)
@@ -236,7 +240,7 @@ def test_missing_warehouse_exits_1(tmp_path):
 def test_report_replaces_the_folder_atomically(tmp_path, monkeypatch):
     import datetime as dt
 
-    import flows.report_sweep as rs
+    import flows.report.sweep as rs
 
     row = {k: 1.0 for k in COLUMNS} | {
         "cell_key": "cell-a",

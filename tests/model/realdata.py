@@ -2,7 +2,7 @@
 
 Tests pass the `offline_warehouse` fixture (the real snapshot through flows/sources); bench/rollover.py takes a
 warehouse built by `tshock refresh --offline ../shared/snapshot`. The frames have the columns of
-warehouse/schema.py, so the model sees exactly what flows/scenario.py gives it.
+warehouse/schema.py, so the model sees exactly what flows/pipeline/scenario.py gives it.
 """
 
 from __future__ import annotations
@@ -69,8 +69,8 @@ def tic_holdings(db) -> pd.DataFrame:
 
 
 def class_stock(db, after: date, to: date) -> pd.DataFrame:
-    """Realized outstanding by class, as flows/scenario.py reads it for the backcast."""
-    from flows.backcast import realized_class_stock
+    """Realized outstanding by class, as flows/pipeline/scenario.py reads it for the backcast."""
+    from flows.pipeline.backcast import realized_class_stock
 
     con = duckdb.connect(str(db), read_only=True)
     try:

@@ -87,7 +87,7 @@ def fast_http(secrets=(), **_):
 @pytest.fixture
 def live_sources(hostile, monkeypatch):
     """Every source's live URLs point at the hostile server; the refresh task builds a fast Http."""
-    from flows import refresh
+    from flows.pipeline import refresh
     from flows.sources import fiscaldata, fred, fred_live, nyfed, tic, yield_curve
 
     url = hostile.url

@@ -1,7 +1,7 @@
 """What a crash-trial child process runs: the refresh task code for every source, offline.
 
-The children are forked from a multiprocessing forkserver that has imported `flows.refresh` once, so a
-trial costs no interpreter start; they run exactly `flows.refresh.refresh_source.fn` (the body of the Prefect
+The children are forked from a multiprocessing forkserver that has imported `flows.pipeline.refresh` once, so a
+trial costs no interpreter start; they run exactly `flows.pipeline.refresh.refresh_source.fn` (the body of the Prefect
 task the CLI runs, without the Prefect server) for every source in refresh order, like `tshock refresh
 --offline`. A fault names a point where the child kills itself with SIGKILL (no cleanup, no atexit), to hit
 windows a random timer rarely does:
@@ -67,7 +67,7 @@ def install(fault: str) -> None:
 
 def refresh_all(db: str, snapshot: str, fault: str | None = None) -> None:
     from flows.ingest import SOURCES
-    from flows.refresh import refresh_source
+    from flows.pipeline.refresh import refresh_source
 
     if fault:
         install(fault)

@@ -1,5 +1,5 @@
-"""What a record crash-trial child runs: a calibration (`flows.calibrate.calibrate_task.fn`) or a scenario run
-(`flows.scenario.run_and_store`), exactly as the CLI and `tshock run` call them, in a child of a forkserver that
+"""What a record crash-trial child runs: a calibration (`flows.pipeline.calibrate.calibrate_task.fn`) or a scenario run
+(`flows.pipeline.scenario.run_and_store`), exactly as the CLI and `tshock run` call them, in a child of a forkserver that
 has imported them (statsmodels included) once.
 
 Every child appends what it reached to a marker file, one line per event, so the parent can say where each
@@ -71,7 +71,7 @@ def _marker(path: str):
 
 def _instrument(module, name: str, marker: str, fault: str | None) -> None:
     """Wrap `module.<name>` (the store function as the flow calls it) with markers and the fault's proxy."""
-    from flows import progress
+    from flows.pipeline import progress
 
     if fault is not None and fault not in FAULTS:
         raise ValueError(fault)
@@ -95,17 +95,17 @@ def noop() -> None:
 def calibrate(db: str, as_of: str, marker: str, fault: str | None = None) -> None:
     from datetime import date
 
-    import flows.calibrate
+    import flows.pipeline.calibrate
 
-    _instrument(flows.calibrate, "store_calibration", marker, fault)
-    flows.calibrate.calibrate_task.fn(db, date.fromisoformat(as_of), False)
+    _instrument(flows.pipeline.calibrate, "store_calibration", marker, fault)
+    flows.pipeline.calibrate.calibrate_task.fn(db, date.fromisoformat(as_of), False)
 
 
 def run_scenario(db: str, scenario: str, calibration: str, draws: int, marker: str, fault: str | None = None) -> None:
-    import flows.scenario
+    import flows.pipeline.scenario
 
-    _instrument(flows.scenario, "store_run", marker, fault)
-    flows.scenario.run_and_store(db, scenario, calibration=calibration, draws=draws)
+    _instrument(flows.pipeline.scenario, "store_run", marker, fault)
+    flows.pipeline.scenario.run_and_store(db, scenario, calibration=calibration, draws=draws)
 
 
 def read_marker(path) -> list[tuple[str, float]]:

@@ -1,7 +1,7 @@
-"""What a report-run crash trial's child runs: the reports stage of `tshock run` (`flows.run.reports_task.fn`)
+"""What a report-run crash trial's child runs: the reports stage of `tshock run` (`flows.pipeline.run.reports_task.fn`)
 on real inputs (the run's views, calibration, stored scenario runs and backtests, computed once by the test).
 
-The child is forked from a forkserver that imported `flows.run` and the renderer once. It renders with
+The child is forked from a forkserver that imported `flows.pipeline.run` and the renderer once. It renders with
 `workers` processes (1 = in this process; more = the forked render pool `tshock run` uses on idle cores). A
 fault names a point where the child kills itself with SIGKILL, to hit windows a random timer rarely does:
 
@@ -67,7 +67,7 @@ def install(fault: str, reports_dir: Path) -> None:
 
 
 def build(reports_dir: str, job: dict, fault: str | None = None, workers: int = 1, ready=None) -> None:
-    from flows.run import reports_task
+    from flows.pipeline.run import reports_task
 
     os.environ["TSHOCK_REPORT_WORKERS"] = str(workers)
     if fault:

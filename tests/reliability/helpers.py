@@ -207,13 +207,13 @@ def one_clear_line(stderr: str) -> str:
 # Python has one forkserver per process and the first user fixes what it preloads: every crash module asks for
 # all of it, so whichever runs first, trial children start with the code already imported.
 FORKSERVER_PRELOAD = [
-    "flows.refresh",
-    "flows.calibrate",
+    "flows.pipeline.refresh",
+    "flows.pipeline.calibrate",
     "calibration.estimate",
     "calibration.lp",
     "calibration.panel",
-    "flows.scenario",
-    "flows.run",
+    "flows.pipeline.scenario",
+    "flows.pipeline.run",
     "flows.report.render",
     "tests.reliability.crash_worker",
     "tests.reliability.crash_worker_records",
@@ -252,11 +252,11 @@ def running(pid: int) -> bool:
 
 def report_inputs(db: str, names: list[str], draws: int) -> dict:
     """The reports stage's inputs as run_flow assembles them (views, calibration, stored scenario runs,
-    backtests) for a warehouse already loaded: the arguments of `flows.run.reports_task` by name."""
+    backtests) for a warehouse already loaded: the arguments of `flows.pipeline.run.reports_task` by name."""
     from datetime import date
 
-    from flows.calibrate import calibrate_task
-    from flows.run import backtests_task, scenario_task, views_task
+    from flows.pipeline.calibrate import calibrate_task
+    from flows.pipeline.run import backtests_task, scenario_task, views_task
 
     calibration = calibrate_task.fn(db)
     runs = [scenario_task.fn(db, name, calibration["record"].id, draws) for name in names]

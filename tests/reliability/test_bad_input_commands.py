@@ -414,8 +414,8 @@ def warehouse(offline_warehouse, tmp_path_factory) -> Path:
     """A private copy with one real calibration stored, as tests/flows/test_scenario.py stores it."""
     from calibration.estimate import calibrate
     from calibration.inputs import load_inputs
-    from calibration.store import store_calibration
-    from flows.versioning import code_version
+    from flows.pipeline.records import store_calibration
+    from flows.pipeline.versioning import code_version
     from warehouse.db import session
 
     db = copy_warehouse(offline_warehouse, tmp_path_factory.mktemp("bad-input-commands") / "data")
@@ -463,19 +463,19 @@ def before(warehouse) -> dict:
 @pytest.fixture
 def tshock(monkeypatch, capsys, warehouse, before, paths):
     """Run the CLI in-process; afterwards check that nothing started Prefect and the warehouse is unchanged."""
-    import flows.calibrate
     import flows.cli.run
-    import flows.refresh
-    import flows.sweep
+    import flows.pipeline.calibrate
+    import flows.pipeline.refresh
+    import flows.pipeline.sweep
 
     def no_prefect(*_, **__):
         pytest.fail("bad input reached a Prefect flow")
 
     for module, name in (
         (flows.cli.run, "start_temporary_server"),
-        (flows.refresh, "refresh_flow"),
-        (flows.calibrate, "calibrate_flow"),
-        (flows.sweep, "compute"),
+        (flows.pipeline.refresh, "refresh_flow"),
+        (flows.pipeline.calibrate, "calibrate_flow"),
+        (flows.pipeline.sweep, "compute"),
     ):
         monkeypatch.setattr(module, name, no_prefect)
 
@@ -576,7 +576,7 @@ def test_the_harness_notices_a_write_and_a_prefect_start(tshock):
 
 
 def test_the_base_spec_is_valid_so_each_case_fails_on_its_one_field(warehouse):
-    from flows.scenario import read_frames
+    from flows.pipeline.scenario import read_frames
     from model.spec import check_against_holdings, load_spec
     from warehouse.db import session
 

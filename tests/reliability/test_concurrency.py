@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from flows.refresh import refresh_source
+from flows.pipeline.refresh import refresh_source
 from tests.conftest import REPO
 from tests.reliability.helpers import (
     assert_no_partial_payload,

@@ -21,7 +21,7 @@ import duckdb
 import pytest
 
 from flows.ingest import SOURCES
-from flows.refresh import refresh_source
+from flows.pipeline.refresh import refresh_source
 from tests.reliability import crash_worker
 from tests.reliability.helpers import (
     DATA_TABLES,

@@ -29,9 +29,9 @@ import pytest
 from typer.testing import CliRunner
 
 from calibration.record import CalibrationRecord
-from calibration.store import load_calibration
 from flows.cli import app
-from flows.scenario import list_runs, load_run, run_and_store
+from flows.pipeline.records import load_calibration
+from flows.pipeline.scenario import list_runs, load_run, run_and_store
 from tests.reliability import crash_worker_records as worker
 from tests.reliability.helpers import copy_warehouse, fingerprint, forkserver_context
 from warehouse.db import WarehouseError, all_tables, connect

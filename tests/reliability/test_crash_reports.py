@@ -3,7 +3,7 @@ ones. While it runs and after it dies, nothing a reader of `reports/` can see is
 folder holds every scenario's complete report, the index's links all resolve; the render workers die with the
 run; and the next run publishes in full and sweeps what the killed ones left under hidden names.
 
-Children run the real stage body (`flows.run.reports_task.fn`, see crash_worker_reports.py) on the real inputs
+Children run the real stage body (`flows.pipeline.run.reports_task.fn`, see crash_worker_reports.py) on the real inputs
 of a run (views, calibration, scenario runs and backtests on the offline warehouse, computed once), forked from
 the shared forkserver. Default: 4 targeted kills and 3 at random moments (3 scenarios); --slow: 20 random
 kills over all 6 shipped scenarios.
@@ -34,7 +34,7 @@ HREF = re.compile(r'href="([^"#:]+)"')
 
 @pytest.fixture(scope="module")
 def job(offline_warehouse, tmp_path_factory, slow) -> dict:
-    from flows.run import shipped_scenarios
+    from flows.pipeline.run import shipped_scenarios
 
     db = str(copy_warehouse(offline_warehouse, tmp_path_factory.mktemp("report-crash") / "data"))
     return report_inputs(db, shipped_scenarios()[: SCENARIOS[slow]], DRAWS)

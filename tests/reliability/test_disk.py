@@ -14,7 +14,7 @@ import duckdb
 import pytest
 
 from flows.ingest import SOURCES, ingest_payload, source_module
-from flows.refresh import refresh_source
+from flows.pipeline.refresh import refresh_source
 from flows.sources.base import Payload
 from tests.conftest import read_snapshot
 from tests.reliability.helpers import (

@@ -46,7 +46,7 @@ def flow_run_record(flow_run_id, wanted: str, timeout: float = 30.0):
 
 
 def test_a_failed_source_ends_failed_with_its_cause_in_the_run_logs(prefect_harness, half_snapshot, tmp_path):
-    from flows.refresh import refresh_flow
+    from flows.pipeline.refresh import refresh_flow
 
     state = refresh_flow(
         db=str(tmp_path / "w.duckdb"), sources=["yield_curve", "tic"], offline_dir=str(half_snapshot), return_state=True
@@ -83,7 +83,7 @@ def test_the_cli_says_failed_not_done_and_exits_1(prefect_harness, half_snapshot
 
 
 def test_data_status_names_failed_and_stale_sources_and_the_data_date():
-    from flows.run import data_status
+    from flows.pipeline.run import data_status
 
     refreshed = [
         {"source": "tic", "failed": 1, "error": "GET https://ticdata… no network"},

@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from flows.refresh import refresh_source
+from flows.pipeline.refresh import refresh_source
 from tests.reliability.helpers import fingerprint
 
 

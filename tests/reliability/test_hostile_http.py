@@ -13,7 +13,7 @@ import duckdb
 import pytest
 
 from flows.http import Http
-from flows.refresh import refresh_source
+from flows.pipeline.refresh import refresh_source
 from flows.sources import nyfed
 from tests.conftest import read_snapshot
 from tests.reliability.conftest import Reply

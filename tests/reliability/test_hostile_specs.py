@@ -29,11 +29,11 @@ def no_prefect(monkeypatch):
         raise AssertionError("Prefect was started for input that should have been refused")
 
     monkeypatch.setattr("prefect.testing.utilities.prefect_test_harness", refuse, raising=False)
-    import flows.run
+    import flows.pipeline.run
 
     for name in ("run_flow", "start_temporary_server"):
-        if hasattr(flows.run, name):
-            monkeypatch.setattr(flows.run, name, refuse)
+        if hasattr(flows.pipeline.run, name):
+            monkeypatch.setattr(flows.pipeline.run, name, refuse)
 
 
 LAUGHS = (
@@ -151,7 +151,8 @@ def test_a_wildcard_prefix_no_longer_matches_a_stored_calibration():
     """Before: `calibrate show %` found the one stored record, `cal-_` too (LIKE wildcards)."""
     import duckdb
 
-    from calibration.store import RecordNotFound, load_calibration
+    from flows.pipeline.records import load_calibration
+    from warehouse.repository import RecordNotFound
 
     con = duckdb.connect(":memory:")
     try:

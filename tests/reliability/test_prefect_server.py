@@ -25,7 +25,7 @@ def server_children(pid: int) -> set[int]:
             cmd = (Path("/proc") / str(child) / "cmdline").read_bytes().replace(b"\0", b" ")
         except OSError:
             continue
-        if b"flows.server_child" in cmd or b"uvicorn" in cmd:
+        if b"flows.pipeline.server_child" in cmd or b"uvicorn" in cmd:
             out.add(child)
     return out
 
@@ -124,7 +124,7 @@ def test_a_refresh_with_the_network_down_ends_failed_on_a_real_server_with_its_c
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
     from flows import http
-    from flows.refresh import refresh_flow
+    from flows.pipeline.refresh import refresh_flow
     from tests.reliability.helpers import copy_warehouse
     from tests.reliability.test_failed_refresh import flow_run_record
 

@@ -8,7 +8,7 @@ import os
 
 import duckdb
 
-from flows.refresh import refresh_source
+from flows.pipeline.refresh import refresh_source
 from tests.reliability.helpers import fingerprint
 from tests.reliability.test_concurrency import Holder
 from tests.reliability.test_hostile_sql import run_main

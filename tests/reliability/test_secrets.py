@@ -18,7 +18,7 @@ import pytest
 from urllib3.util import Timeout
 
 from flows.http import FetchError, Http
-from flows.refresh import refresh_source
+from flows.pipeline.refresh import refresh_source
 from flows.sources import fred, fred_live
 from flows.sources.fred_live import ApiSettings
 from tests.reliability.conftest import HostileServer, Reply
@@ -116,7 +116,7 @@ def test_a_whole_run_after_a_failing_live_refresh_leaks_nothing_into_reports(
     """`tshock run`'s flow: live FRED refresh (2 series failing, one echoing the key), calibration, a scenario,
     backtests and the dated report; then every report file, the run summary, Prefect's and our logs, the data
     directory and the database are searched."""
-    from flows.run import run_flow
+    from flows.pipeline.run import run_flow
 
     prefect_logs = logging.getLogger("prefect")  # Prefect's loggers do not propagate to the root logger
     prefect_logs.addHandler(keyed.handler)

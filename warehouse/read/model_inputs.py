@@ -1,4 +1,4 @@
-"""The scenario model's and the backcast's inputs, read at an anchor (flows/scenario.py, flows/backcast.py).
+"""The scenario model's and the backcast's inputs, read at an anchor (flows/pipeline/scenario.py, backcast.py).
 
 Frames keep the base tables' own columns and units (minus payload_sha256): a run's data hash is a hash of
 these frames, so their shape is part of every run id.

@@ -24,11 +24,12 @@ from prefect import flow, task
 
 from calibration.inputs import Inputs, coverage, data_hash, load_inputs
 from calibration.record import CalibrationRecord
-from calibration.store import find_calibration, load_calibration, store_calibration
-from flows import progress
-from flows.versioning import code_version
+from flows.pipeline import progress
+from flows.pipeline.records import load_calibration, store_calibration
+from flows.pipeline.versioning import code_version
 from warehouse.db import WarehouseError, connect
 from warehouse.read.newest import first_holdings_vintage, tic_coverage
+from warehouse.repository import find_calibration
 
 PACKAGE = "calibration"
 STORE_WAIT_SECONDS = 180.0

@@ -35,7 +35,7 @@ def install() -> None:
 
 
 def _run_uvicorn_with_watchdog(self):
-    """Prefect's own `_run_uvicorn_command` (prefect 3.x), with `-m flows.server_child <pid>` for `-m uvicorn`."""
+    """Prefect's own `_run_uvicorn_command` (prefect 3.x), with `-m flows.pipeline.server_child <pid>` for `-m uvicorn`."""
     import subprocess
 
     import prefect
@@ -46,7 +46,7 @@ def _run_uvicorn_with_watchdog(self):
         args=[
             sys.executable,
             "-m",
-            "flows.server_child",
+            "flows.pipeline.server_child",
             str(os.getpid()),
             "--app-dir",
             str(prefect.__module_path__.parent),

@@ -7,7 +7,7 @@ import hashlib
 from functools import cache
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 SOURCE_SUFFIXES = (".py", ".toml", ".yaml", ".yml", ".csv", ".sql")
 
 

@@ -5,7 +5,7 @@
     → backtests (March 2020, 2022) → reports/YYYY-MM-DD/<scenario>/ and reports/index.html
 
 Each stage is a task (refresh is its own subflow, one task per source), so the Prefect UI shows where a run
-spent its time and where it failed. Stage boundaries are announced on `flows.progress` as `run:<stage>`; the
+spent its time and where it failed. Stage boundaries are announced on `flows.pipeline.progress` as `run:<stage>`; the
 other modules' own progress events arrive in between and the CLI shows them as the current stage's detail.
 
 DuckDB allows one writer per file and no read-only connection next to a read-write one in the same process:
@@ -23,8 +23,8 @@ from pathlib import Path
 import pandas as pd
 from prefect import flow, task
 
-from flows import progress
-from flows.versioning import code_version
+from flows.pipeline import progress
+from flows.pipeline.versioning import code_version
 from warehouse.db import connect, session
 from warehouse.read import report_views
 
@@ -84,7 +84,7 @@ def views_task(db: str) -> dict:
 @task(name="scenario", task_run_name="scenario-{name}", retries=0)
 def scenario_task(db: str, name: str, calibration_id: str, draws: int | None = None) -> dict:
     """Run and store one scenario on this run's calibration; the full results feed the report."""
-    from flows.scenario import run_and_store
+    from flows.pipeline.scenario import run_and_store
 
     run = run_and_store(db, name, calibration=calibration_id, draws=draws)
     return {"name": run.scenario, "run_id": run.run_id, "newly_stored": run.stored, "results": run.results}
@@ -203,7 +203,7 @@ def data_status(refreshed: list[dict], freshness: list[dict], run_date: date) ->
 
 
 def shipped_scenarios() -> list[str]:
-    from flows.scenario import list_scenarios
+    from flows.pipeline.scenario import list_scenarios
 
     return [s["name"] for s in list_scenarios() if "error" not in s]
 
@@ -225,8 +225,8 @@ def run_flow(
     `sources` limits the refresh (the monthly deployment refreshes TIC and Fiscal Data only); `refresh=False`
     reports on the warehouse as it is. `command` is the CLI invocation the reports print for reproduction
     (`--scenario NAME` is appended per scenario)."""
-    from flows.calibrate import calibrate_task
-    from flows.refresh import refresh_results
+    from flows.pipeline.calibrate import calibrate_task
+    from flows.pipeline.refresh import refresh_results
 
     run_date = run_date or date.today()
     names = list(dict.fromkeys(scenarios)) if scenarios else shipped_scenarios()  # names or YAML files, once each
@@ -370,7 +370,7 @@ def deployments(db: str, reports_dir: str) -> list:
     refresh followed by calibration, every scenario and the reports."""
     from prefect.schedules import Cron
 
-    from flows.refresh import refresh_flow
+    from flows.pipeline.refresh import refresh_flow
 
     daily = refresh_flow.to_deployment(
         name="daily-yields",

@@ -1,31 +1,17 @@
-"""A CalibrationRecord in and out of the record tables, through warehouse/repository.py.
-
-This says which field goes to which column (calibrations, calibration_params, calibration_surface_draws); the
-repository owns the SQL and the transaction.
+"""A CalibrationRecord as the rows of the record tables and back (calibrations, calibration_params,
+calibration_surface_draws). Pure: flows/pipeline/records.py hands the rows to the record repository
+(warehouse/repository.py), which owns the SQL and the transaction.
 """
 
 from __future__ import annotations
 
 import json
 
-import duckdb
 import numpy as np
 import pandas as pd
 
 from calibration.contract import ResponseSurface
 from calibration.record import CalibrationRecord
-from warehouse import repository
-from warehouse.repository import RecordNotFound, find_calibration, list_calibrations
-
-__all__ = [
-    "RecordNotFound",
-    "find_calibration",
-    "list_calibrations",
-    "load_calibration",
-    "load_surface",
-    "store_calibration",
-    "surface_frame",
-]
 
 SURFACE_COLUMNS = [
     "calibration_id",
@@ -37,9 +23,9 @@ SURFACE_COLUMNS = [
 ]
 
 
-def store_calibration(con: duckdb.DuckDBPyConnection, record: CalibrationRecord) -> bool:
-    """Store a record in one transaction; returns False when the same id is already stored (nothing written)."""
-    row = {
+def calibration_row(record: CalibrationRecord) -> dict:
+    """The record's `calibrations` row (the whole record as JSON too)."""
+    return {
         "calibration_id": record.id,
         "created_at": record.created_at,
         "as_of": record.as_of,
@@ -52,7 +38,11 @@ def store_calibration(con: duckdb.DuckDBPyConnection, record: CalibrationRecord)
         "warnings": json.dumps(record.warnings),
         "record_json": record.model_dump_json(),
     }
-    params = [
+
+
+def param_rows(record: CalibrationRecord) -> list[dict]:
+    """One `calibration_params` row per parameter, numbered in the record's order."""
+    return [
         {
             "calibration_id": record.id,
             "param_no": i,
@@ -69,17 +59,10 @@ def store_calibration(con: duckdb.DuckDBPyConnection, record: CalibrationRecord)
         }
         for i, p in enumerate(record.params)
     ]
-    draws = None if record.surface is None else surface_frame(record.id, record.surface)
-    return repository.store_calibration(con, row, params, draws)
-
-
-def load_calibration(con: duckdb.DuckDBPyConnection, ref: str = "latest") -> CalibrationRecord:
-    """`latest`, a full id, or a unique id prefix; RecordNotFound names what to run."""
-    record = CalibrationRecord.model_validate_json(repository.calibration_json(con, ref))
-    return record.model_copy(update={"surface": load_surface(con, record.id)})
 
 
 def surface_frame(calibration_id: str, s: ResponseSurface) -> pd.DataFrame:
+    """The response surface's joint draws as `calibration_surface_draws` rows (draw × tenor)."""
     n, k = s.level.shape
     return pd.DataFrame(
         {
@@ -93,10 +76,9 @@ def surface_frame(calibration_id: str, s: ResponseSurface) -> pd.DataFrame:
     )[SURFACE_COLUMNS]
 
 
-def load_surface(con: duckdb.DuckDBPyConnection, calibration_id: str) -> ResponseSurface | None:
-    """The stored draws as a ResponseSurface; None for a record stored before surfaces existed (the model then
-    falls back to the posterior params) or a warehouse without the table."""
-    df = repository.surface_draws(con, calibration_id)
+def surface_from_draws(df: pd.DataFrame) -> ResponseSurface | None:
+    """Stored draws back as a ResponseSurface; None when there are none (a record stored before surfaces
+    existed: the model then falls back to the posterior params)."""
     if df.empty:
         return None
     wide = df.pivot(index="draw", columns="tenor")

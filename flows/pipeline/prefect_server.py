@@ -9,7 +9,7 @@ anything imports Prefect, so its own ~10 s of imports and migrations overlap our
   in the seconds before uvicorn binds it, and a request sent early waits in the listen queue instead of failing;
 - PREFECT_API_URL is set in this process before Prefect reads its settings, so the flow's client uses this server
   (and does not start one of its own);
-- the child is flows/server_child.py (uvicorn plus a watchdog): it dies with this process even by kill -9; `stop`
+- the child is flows/pipeline/server_child.py (uvicorn plus a watchdog): it dies with this process even by kill -9; `stop`
   (atexit) terminates it like Prefect's own SubprocessASGIServer.stop does.
 
 Nothing is started when the user names a server: PREFECT_API_URL in the environment or the active profile. When
@@ -83,7 +83,7 @@ class TemporaryServer:
                 [
                     sys.executable,
                     "-m",
-                    "flows.server_child",
+                    "flows.pipeline.server_child",
                     str(os.getpid()),
                     "--app-dir",
                     str(site),
@@ -134,6 +134,11 @@ class TemporaryServer:
         if self.error:
             raise ServerStartError(f"Prefect's temporary server on {self.api_url} did not start: {self.error}")
 
+    def flow_settings(self):
+        """Prefect settings naming this server (see PrefectsOwnStart.flow_settings); waits for it to answer."""
+        self.wait()
+        return _naming(self.api_url)
+
     def stop(self) -> None:
         """As Prefect's SubprocessASGIServer.stop: terminate, then kill after 5 s."""
         if self.process.poll() is None:
@@ -150,11 +155,12 @@ class PrefectsOwnStart:
     `--scenario` checks): let Prefect decide and start its own, in the background, with our watchdog."""
 
     def __init__(self) -> None:
+        self.api_url: str | None = None  # the server started here; None when one is named or the start failed
+        self.error: BaseException | None = None
         self._thread = threading.Thread(target=self._boot, name="prefect-temporary-server", daemon=True)
         self._thread.start()
 
-    @staticmethod
-    def _boot() -> None:
+    def _boot(self) -> None:
         try:
             from prefect.settings import get_current_settings
 
@@ -163,9 +169,11 @@ class PrefectsOwnStart:
             temporary_server_dies_with_us()  # before the start below: the server must come up with its watchdog
             from prefect.server.api.server import SubprocessASGIServer
 
-            SubprocessASGIServer().start()
-        except Exception:  # noqa: BLE001 - the flow's client starts it again and reports the error
-            pass
+            server = SubprocessASGIServer()
+            server.start()
+            self.api_url = server.api_url
+        except Exception as e:  # noqa: BLE001 - the flow's client starts it again and reports the error
+            self.error = e
 
     def ready(self) -> bool:
         return not self._thread.is_alive()
@@ -173,12 +181,31 @@ class PrefectsOwnStart:
     def wait(self) -> None:
         self._thread.join()
 
+    def flow_settings(self):
+        """Prefect settings naming the server started here, for a flow whose tasks run in other processes (a sweep
+        on Dask workers: each would otherwise boot a temporary server of its own). Waits for the boot and raises
+        what stopped it."""
+        self.wait()
+        if self.error is not None:
+            raise self.error
+        return _naming(self.api_url)
+
+
+def _naming(api_url: str | None):
+    from contextlib import nullcontext
+
+    if api_url is None:
+        return nullcontext()
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    return temporary_settings({PREFECT_API_URL: api_url})
+
 
 def temporary_server_dies_with_us() -> None:
-    """The temporary Prefect server dies with this process, even by kill -9 (flows/server_child.py). Imports
+    """The temporary Prefect server dies with this process, even by kill -9 (flows/pipeline/server_child.py). Imports
     Prefect's server module (seconds): called once the command's arguments are checked and its first line shown."""
     if not os.environ.get("PREFECT_API_URL"):
-        from flows import server_child
+        from flows.pipeline import server_child
 
         server_child.install()
 
@@ -211,3 +238,18 @@ def wait() -> None:
     """Block until the server `start` spawned answers (no-op if none); ServerStartError if it never does."""
     if _started is not None:
         _started.wait()
+
+
+def start_for_flow() -> TemporaryServer | PrefectsOwnStart | None:
+    """`start`, for a caller that has imported Prefect already (a sweep): whether a server is named is read from
+    Prefect's settings in the caller's thread (the active profile, or a test harness's temporary settings, which
+    the booting thread would not see). None when one is named. The caller enters the result's `flow_settings()`
+    around its flow."""
+    global _started
+    from prefect.settings import PREFECT_API_URL
+
+    if PREFECT_API_URL.value():
+        return None
+    if _started is None:
+        _started = PrefectsOwnStart()
+    return _started

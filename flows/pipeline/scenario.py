@@ -9,7 +9,7 @@ The model (model/) is pure; this module is the wiring:
 - `run_and_store(db, scenario)` reads (read-only connection), runs (no connection held) and stores the run with
   its fiscal-year rows in one transaction (scenario_runs, scenario_fiscal_years). The run id hashes the spec,
   calibration id, data hash and model code version, so an identical re-run is recognised, not duplicated.
-- The backcast's wiring is flows/backcast.py.
+- The backcast's wiring is flows/pipeline/backcast.py.
 - `scenario_flow` (Prefect flow `tshock-scenario`) runs scenarios as tasks for orchestration (tshock run, sweeps);
   the CLI calls `run_and_store` directly, since an ephemeral Prefect server takes longer to start than a run.
 """
@@ -25,9 +25,9 @@ from pathlib import Path
 import duckdb
 from prefect import flow, task
 
-from calibration.store import RecordNotFound, load_calibration
-from flows import progress
-from flows.versioning import REPO, code_version
+from flows.pipeline import progress
+from flows.pipeline.records import load_calibration, store_run
+from flows.pipeline.versioning import REPO, code_version
 from model import ModelError
 from model.run import Frames, run_scenario
 from model.spec import ScenarioSpec, SpecError, load_spec, parse_spec, scenario_path
@@ -36,6 +36,7 @@ from warehouse.db import session
 from warehouse.identity import binary_digest, identity_hash
 from warehouse.read import model_inputs as read
 from warehouse.read.model_inputs import cusip_dates
+from warehouse.repository import RecordNotFound
 
 SCENARIO_DIR = REPO / "scenarios"
 
@@ -213,35 +214,6 @@ def run_and_store(
             run.stored = store_run(con, run, spec)
         progress.done("store", run_id if run.stored else f"{run_id} (identical run already stored)")
     return run
-
-
-def store_run(con: duckdb.DuckDBPyConnection, run: StoredRun, spec: ScenarioSpec) -> bool:
-    """scenario_runs + scenario_fiscal_years in one transaction; False when the run id is already stored."""
-    row = {
-        "run_id": run.run_id,
-        "created_at": run.created_at.replace(tzinfo=None),
-        "scenario": run.scenario,
-        "spec_json": spec.model_dump_json(),
-        "calibration_id": run.calibration_id,
-        "data_hash": run.data_hash,
-        "code_version": run.code_version,
-        "anchor": run.anchor,
-        "results_json": json.dumps(run.results, allow_nan=False),
-    }
-    years = [
-        {
-            "run_id": run.run_id,
-            "fiscal_year": r["fiscal_year"],
-            "baseline_interest_usd_bn": r["baseline_interest_usd_bn"],
-            "scenario_interest_usd_bn": r["scenario_interest_usd_bn"]["p50"],
-            "delta_p5_usd_bn": r["delta_interest_usd_bn"]["p5"],
-            "delta_p50_usd_bn": r["delta_interest_usd_bn"]["p50"],
-            "delta_p95_usd_bn": r["delta_interest_usd_bn"]["p95"],
-            "interest_share_of_outlays_pct": r["scenario_interest_share_outlays_pct"]["p50"],
-        }
-        for r in run.results["interest"]["by_fiscal_year"]
-    ]
-    return repository.store_run(con, row, years)
 
 
 def load_run(con: duckdb.DuckDBPyConnection, ref: str) -> StoredRun:

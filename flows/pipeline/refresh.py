@@ -10,9 +10,9 @@ from pathlib import Path
 from prefect import flow, get_run_logger, task
 from prefect.states import Failed
 
-from flows import progress
 from flows.http import FetchError, Http
 from flows.ingest import SOURCES, Ledger, ingest_payload, record_fetch_failure, source_module
+from flows.pipeline import progress
 from warehouse.db import connect, data_dir, held, publish_read_copy, read_copy_path
 from warehouse.freshness import staleness
 from warehouse.read.newest import newest_loaded

@@ -12,7 +12,7 @@ from datetime import date
 
 import pandas as pd
 
-from flows.scenario import ScenarioDataError, _dates_text
+from flows.pipeline.scenario import ScenarioDataError, _dates_text
 from model.backcast import backcast
 from model.stock import build_stock
 from warehouse.db import session

@@ -22,13 +22,13 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-from jinja2 import Environment  # noqa: E402
 from markupsafe import Markup  # noqa: E402
 from matplotlib import rc_context  # noqa: E402
 from matplotlib.colors import Normalize, TwoSlopeNorm  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 from flows.report.publish import refresh_indexes, swap_in, sweep_abandoned  # noqa: E402
+from flows.report.render import environment  # noqa: E402
 
 COLUMNS = [
     "cell_key",
@@ -170,57 +170,9 @@ def table_csv(rows: list[dict]) -> str:
     return buf.getvalue()
 
 
-PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Sweep {{ s.name }}</title>
-<meta name="viewport" content="width=device-width, initial-scale=1"><link rel="icon" href="data:,">
-<style>
-{{ css }}
-table.meta td { text-align: left; }
-</style></head><body><main>
-<header>
-<p class="note"><a href="../../index.html">All reports</a> · <a href="../index.html">Reports of {{ day }}</a></p>
-<h1>Sweep <code>{{ s.name }}</code></h1>
-{% if s.description %}<p>{{ s.description }}</p>{% endif %}
-</header>
-<table class="meta">
-<tr><td>sweep id</td><td><code>{{ s.sweep_id }}</code></td></tr>
-<tr><td>base scenario</td><td>{{ s.base }} ({{ s.draws }} draws, seed {{ s.seed }}, the same draws in every cell)</td></tr>
-<tr><td>debt stock at</td><td>{{ s.anchor }}</td></tr>
-<tr><td>calibration</td><td><code>{{ s.calibration_id }}</code></td></tr>
-<tr><td>data hash · code</td><td><code>{{ s.data_hash[:12] }}</code> · <code>{{ s.code_version }}</code></td></tr>
-<tr><td>cells</td><td>{{ s.cells_total }}: {{ s.cells_computed }} computed, {{ s.cells_reused }} reused from
-earlier sweeps ({{ s.runner }}, {{ '%.1f' % s.elapsed_s }} s)</td></tr>
-<tr><td>created</td><td>{{ s.created_at }} UTC</td></tr>
-<tr><td>files</td><td><a href="sweep.csv">sweep.csv</a> · <a href="sweep.json">sweep.json</a></td></tr>
-</table>
-<p class="note">Each cell is the base scenario with one seller ({{ seller }}) selling the row's amount in equal
-monthly parts over the column's months, other holders following by the contagion scale × the calibrated
-co-movement, and the Fed buying the backstop share of all selling. Colour and the first number: the median over
-the Monte Carlo draws; in brackets the 5th and 95th percentiles. The calibration's intervals are wide (p5 is often
-below zero): read the interval, not just the median.</p>
-{% for fig in figures %}<figure><h2>{{ fig.title }}</h2>{{ fig.svg }}</figure>{% endfor %}
-<h2>Table</h2>
-<table class="cells"><tr><th>sale $bn</th><th>% of debt</th><th>months</th><th>contagion</th><th>backstop</th>
-<th>10y peak bp p5</th><th>p50</th><th>p95</th><th>interest 10y $bn p5</th><th>p50</th><th>p95</th>
-<th>first FY &gt; 20 % outlays (p50)</th><th class="l">cell</th></tr>
-{% for r in s.cells %}<tr><td>{{ '{:,.0f}'.format(r.size_usd_bn) }}</td><td>{{ '%.2f' % r.pct_of_debt }}</td>
-<td>{{ r.months }}</td><td>{{ '%g' % r.contagion }}</td><td>{{ '{:.0%}'.format(r.backstop_share) }}</td>
-<td>{{ '%.1f' % r.yield_10y_delta_bp_p5 }}</td><td>{{ '%.1f' % r.yield_10y_delta_bp_p50 }}</td>
-<td>{{ '%.1f' % r.yield_10y_delta_bp_p95 }}</td><td>{{ '{:,.0f}'.format(r.interest_10y_delta_usd_bn_p5) }}</td>
-<td>{{ '{:,.0f}'.format(r.interest_10y_delta_usd_bn_p50) }}</td>
-<td>{{ '{:,.0f}'.format(r.interest_10y_delta_usd_bn_p95) }}</td>
-<td>{{ r.first_fy_interest_over_20pct_outlays_p50 or 'none' }}</td>
-<td class="l"><code>{{ r.cell_key }}</code>{% if r.reused %} (reused){% endif %}</td></tr>
-{% endfor %}</table>
-<p class="note">Reproduce: <code>tshock scenario sweep</code> with the grid in sweep.json; the full result of each
-cell is in the warehouse table <code>sweep_cells</code> (column <code>results_json</code>, one row per
-<code>cell_key</code>); its headline numbers from Python: <code>tshock.sweep_cells("{{ s.name }}")</code>.</p>
-<footer>treasury-shock (tshock) · sweep report · self-contained page: no scripts, no external resources.</footer>
-</main></body></html>
-"""
-
-
 def render_html(summary: dict) -> str:
+    """The page: templates/sweep.html.j2 on the day pages' environment and style sheet (the template ends without
+    a newline, as the page always did)."""
     figures = [
         {"title": f"{METRICS[m][1]} ({METRICS[m][3]})", "svg": Markup(heatmap_svg(summary["cells"], m))}
         for m in ("interest", "yield")
@@ -228,13 +180,8 @@ def render_html(summary: dict) -> str:
     sellers = summary["grid"].get("seller") or next(
         (s["country"] for s in summary["grid"]["base"].get("sellers", [])), "Japan"
     )
-    css = (Path(__file__).parent / "report" / "templates" / "style.css").read_text(encoding="utf-8")
     day = Path(summary.get("report_dir", "")).parent.name
-    return (
-        Environment(autoescape=True)
-        .from_string(PAGE)
-        .render(s=summary, figures=figures, seller=sellers, css=Markup(css), day=day)
-    )
+    return environment().get_template("sweep.html.j2").render(s=summary, figures=figures, seller=sellers, day=day)
 
 
 def write_report(summary: dict, reports_dir: Path, day: date) -> Path:

@@ -8,7 +8,7 @@ import numpy as np
 
 from calibration.contract import TENORS, ResponseSurface
 from calibration.record import CalibrationRecord, Param
-from calibration.store import load_calibration, store_calibration
+from flows.pipeline.records import load_calibration, store_calibration
 from warehouse.db import connect
 
 
