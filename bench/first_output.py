@@ -52,7 +52,7 @@ def build_warehouse(snapshot: Path, directory: Path) -> Path:
 
 
 def a_run_id(db: Path) -> str:
-    from flows.pipeline.scenario import list_runs
+    from flows.pipeline.runs import list_runs
     from warehouse.db import session
 
     with session(db, read_only=True) as con:

@@ -115,7 +115,7 @@ def fred_value(series_id: str, on: DateLike, as_of: DateLike, *, db: Db = None) 
 
 
 def _record(con, ref: str):
-    from flows.pipeline.scenario import _calibration
+    from flows.pipeline.records import load_calibration as _calibration
 
     return _calibration(con, ref)
 
@@ -176,7 +176,7 @@ def response_surface(ref: str = "latest", horizon_months: int = 120, *, db: Db =
 
 def scenarios() -> pd.DataFrame:
     """The shipped scenarios (scenarios/*.yaml): name, sellers, months, contagion, backstop, shocks, draws."""
-    from flows.pipeline.scenario import list_scenarios
+    from flows.pipeline.catalog import list_scenarios
 
     return pd.DataFrame(list_scenarios())
 
@@ -184,7 +184,7 @@ def scenarios() -> pd.DataFrame:
 def scenario_spec(spec: Any, draws: int | None = None):
     """A validated ScenarioSpec from a shipped name, a YAML path, a dict or a ScenarioSpec; `draws` overrides.
     A bad field raises model.spec.SpecError naming the field and the value."""
-    from flows.pipeline.scenario import resolve_spec
+    from flows.pipeline.catalog import resolve_spec
     from model.spec import ScenarioSpec, parse_spec
 
     if isinstance(spec, ScenarioSpec):
@@ -282,7 +282,7 @@ def run_scenario(
 
 def stored_run(run_id: str, *, db: Db = None) -> ScenarioRun:
     """A stored run by id or unique prefix, or the newest run of a scenario given by name."""
-    from flows.pipeline.scenario import load_run
+    from flows.pipeline.runs import load_run
 
     with reader(_db(db)) as con:
         ids = readers.latest_run_ids(con, run_id)

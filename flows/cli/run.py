@@ -20,7 +20,7 @@ from flows.cli.prefect_setup import announce_prefect, prefect_defaults, start_te
 def _check_scenarios(names: list[str], draws: int | None, warehouse: str | None = None) -> list[str]:
     """Resolve names and files before Prefect starts, so a typo costs a second, not a server start. With
     `warehouse` (--no-refresh: the data the run will use) also the anchor and the sales against TIC holdings."""
-    from flows.pipeline.scenario import resolve_spec
+    from flows.pipeline.catalog import resolve_spec
     from model.spec import SpecError
 
     resolved = []

@@ -159,7 +159,8 @@ def list_cmd(db: DbOption = None):
     from pathlib import Path
 
     with starting("reading the shipped scenarios"):
-        from flows.pipeline.scenario import list_runs, list_scenarios
+        from flows.pipeline.catalog import list_scenarios
+        from flows.pipeline.runs import list_runs
         from warehouse.db import session
 
         scenarios = list_scenarios()
@@ -236,7 +237,7 @@ def show_cmd(
 ):
     """Re-print a stored run."""
     with starting(f"reading stored run {run_id}"):
-        from flows.pipeline.scenario import load_run
+        from flows.pipeline.runs import load_run
         from warehouse.db import session
 
         with session(resolve_db(db), read_only=True) as con:

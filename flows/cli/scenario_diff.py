@@ -3,7 +3,7 @@ or a YAML file.
 
 A name or a file resolves to the newest stored run of that same spec (draws aside) on the current latest
 calibration, e.g. the one `tshock run` just stored; when there is none the scenario is run now, read-only, and
-not stored (the output says which). The comparison keeps flows.pipeline.scenario.diff_runs' keys (context, metrics,
+not stored (the output says which). The comparison keeps flows.pipeline.runs.diff_runs' keys (context, metrics,
 spec_differences) and adds the headline numbers with their p5–p95 intervals and the interest delta by fiscal year.
 """
 
@@ -13,7 +13,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from flows.pipeline.scenario import StoredRun, diff_runs, load_run, resolve_spec, run_and_store
+from flows.pipeline.catalog import resolve_spec
+from flows.pipeline.runs import StoredRun, diff_runs, load_run
 from model.spec import SpecError
 from warehouse import readers
 from warehouse.db import session
@@ -56,6 +57,8 @@ def resolve_side(db: str, ref: str, *, draws: int | None = None, label: str = "A
             if _spec_key(spec_json) == wanted and (spec.calibration != "latest" or calibration_id == latest):
                 if draws is None or json.loads(spec_json).get("draws") == draws:
                     return Side(load_run(con, run_id), f"stored run of {ref}")
+    from flows.pipeline.scenario import run_and_store  # the model engine, only when a side must be computed
+
     return Side(run_and_store(db, resolve_spec(ref, draws=draws), store=False), "computed now, not stored")
 
 

@@ -16,7 +16,7 @@ from calibration.record_rows import calibration_row, param_rows, surface_frame, 
 from warehouse import repository
 
 if TYPE_CHECKING:
-    from flows.pipeline.scenario import StoredRun
+    from flows.pipeline.runs import StoredRun
     from flows.pipeline.sweep import SweepRun
     from model.spec import ScenarioSpec
 

@@ -203,7 +203,7 @@ def data_status(refreshed: list[dict], freshness: list[dict], run_date: date) ->
 
 
 def shipped_scenarios() -> list[str]:
-    from flows.pipeline.scenario import list_scenarios
+    from flows.pipeline.catalog import list_scenarios
 
     return [s["name"] for s in list_scenarios() if "error" not in s]
 

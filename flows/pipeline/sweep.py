@@ -35,8 +35,9 @@ from pathlib import Path
 from typing import Any
 
 from flows.pipeline import prefect_server, progress
+from flows.pipeline.catalog import resolve_spec
 from flows.pipeline.records import load_calibration, store_sweep
-from flows.pipeline.scenario import frames_hash, read_frames, resolve_anchor, resolve_spec
+from flows.pipeline.scenario import frames_hash, read_frames, resolve_anchor
 from flows.pipeline.sweep_cells import batch_size, remember_inputs, sweep_flow
 from flows.pipeline.versioning import code_version
 from model import ModelError

@@ -18,17 +18,11 @@ from typer.testing import CliRunner
 
 from flows.cli import app
 from flows.pipeline.backcast import backcast_check
+from flows.pipeline.catalog import list_scenarios
 from flows.pipeline.records import load_calibration, store_calibration
-from flows.pipeline.scenario import (
-    diff_runs,
-    frames_hash,
-    list_scenarios,
-    load_run,
-    read_frames,
-    run_and_store,
-    scenario_flow,
-    scenario_task,
-)
+from flows.pipeline.run import scenario_task
+from flows.pipeline.runs import diff_runs, load_run
+from flows.pipeline.scenario import frames_hash, read_frames, run_and_store
 from model.spec import SpecError
 from tests.conftest import copy_warehouse
 from warehouse.db import session
@@ -248,8 +242,8 @@ def test_errors_name_what_is_missing(db, bare_db):
 
 
 def test_the_prefect_task_runs_and_stores(db):
-    out = scenario_task.fn(db, "parallel-plus-10bp", draws=5)
-    assert out["scenario"] == "parallel-plus-10bp" and out["cumulative_10y_delta_usd_bn"]["p50"] > 0
+    out = scenario_task.fn(db, "parallel-plus-10bp", "latest", draws=5)  # tshock run's task
+    assert out["name"] == "parallel-plus-10bp" and out["results"]["interest"]["cumulative_10y_delta_usd_bn"]["p50"] > 0
 
 
 # --- backcast --------------------------------------------------------------------------------------------------
@@ -376,13 +370,3 @@ def test_store_is_one_transaction(db, monkeypatch):
         with pytest.raises(duckdb.ConstraintException):
             sc.store_run(con, run_, spec)
         assert con.execute("SELECT count(*) FROM scenario_runs WHERE run_id = ?", [run_.run_id]).fetchone()[0] == 0
-
-
-def test_the_flow_runs_under_prefect(slow, request, db):
-    """Under a real (temporary) Prefect server; only with --slow, since the server alone takes ~25 s to start."""
-    if not slow:
-        pytest.skip("starts a Prefect server (~25 s): run with --slow")
-    request.getfixturevalue("prefect_harness")
-    out = scenario_flow(db, ["parallel-plus-10bp", "japan-fire-sale"], draws=3)
-    assert [x["scenario"] for x in out] == ["parallel-plus-10bp", "japan-fire-sale"]
-    assert out[1]["cumulative_10y_delta_usd_bn"]["p50"] > 0

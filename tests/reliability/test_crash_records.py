@@ -31,7 +31,8 @@ from typer.testing import CliRunner
 from calibration.record import CalibrationRecord
 from flows.cli import app
 from flows.pipeline.records import load_calibration
-from flows.pipeline.scenario import list_runs, load_run, run_and_store
+from flows.pipeline.runs import list_runs, load_run
+from flows.pipeline.scenario import run_and_store
 from tests.reliability import crash_worker_records as worker
 from tests.reliability.helpers import copy_warehouse, fingerprint, forkserver_context
 from warehouse.db import WarehouseError, all_tables, connect
