@@ -147,7 +147,9 @@ def table(rows) -> str:
 
 def render() -> str:
     from flows.sweep import SweepGrid
-    from model.spec import BUCKETS, KNOWN_COUNTRIES, ScenarioSpec
+    from model.spec import ScenarioSpec
+    from model.spec_sections import BUCKETS
+    from warehouse.countries import KNOWN_COUNTRIES
 
     parts = [
         INTRO,
