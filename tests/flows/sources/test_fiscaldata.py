@@ -181,6 +181,3 @@ def test_mspd_json_2026_09_30_field_subset(snapshot_dir):
     assert sec.groupby("cusip")["tranche_no"].min().eq(1).all()
     assert sec[sec.tranche_no == 1]["outstanding_usd_mn"].notna().all()
     assert sec[sec.tranche_no > 1]["outstanding_usd_mn"].isna().all()
-
-
-# ---- hand-written edge cases and ParseError ------------------------------------------------------------

@@ -99,6 +99,3 @@ def test_malformed_detail_csv_raises_parse_error(body, needle):
     with pytest.raises(ParseError) as err:
         fiscaldata.transform(relpath, body)
     assert relpath in str(err.value) and needle in str(err.value)
-
-
-# ---- pagination, retries and live extraction against a local server ----------------------------------
