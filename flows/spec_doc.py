@@ -146,8 +146,10 @@ def table(rows) -> str:
 
 
 def render() -> str:
-    from model.spec import BUCKETS, KNOWN_COUNTRIES, ScenarioSpec
+    from model.spec import ScenarioSpec
+    from model.spec_sections import BUCKETS
     from model.sweep_grid import SweepGrid
+    from warehouse.countries import KNOWN_COUNTRIES
 
     parts = [
         INTRO,

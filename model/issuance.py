@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from model import ModelError
-from model.spec import BUCKETS
+from model.spec_sections import BUCKETS
 from model.stock import CLASSES
 
 KIND = {c: i for i, c in enumerate(CLASSES)}  # Bills 0, Notes 1, Bonds 2, TIPS 3, FRN 4

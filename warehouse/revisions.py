@@ -3,7 +3,7 @@
 A FRED CSV download has no realtime_start: the loader dates it by the payload (fetch date live, last
 observation offline). Stored naively, every later download of a series would copy its whole history under
 a new vintage, and a real revision would drown among thousands of repeated rows. So, for a table declaring
-`Revisions` (warehouse/schema.py), an incoming unvintaged row is compared with the row in force for its
+`Revisions` (warehouse/table_types.py), an incoming unvintaged row is compared with the row in force for its
 observation at the incoming vintage date (the newest stored vintage on or before it):
 
 - same value, same kind of file      -> unchanged: not stored (the earlier vintage stays the one in force,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from rich import box
 from rich.table import Table
 
-from flows.cli.calibrate import num
+from flows.cli.calibrate_tables import num
 from flows.cli.console import console
 
 

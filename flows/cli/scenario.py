@@ -2,7 +2,7 @@
 
 Registered by flows/cli/entry.py. Errors are one line (flows/cli/errors.py): a bad spec, missing data, an
 unknown run or no calibration exit 2; a missing or locked warehouse exits 1. `--json` output goes to stdout
-alone (progress goes to stderr), so it can be piped.
+alone (progress goes to stderr), so it can be piped. A run's tables are laid out in flows/cli/scenario_render.py.
 """
 
 from __future__ import annotations
@@ -10,145 +10,12 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich import box
-from rich.table import Table
 
 from flows.cli.console import console, err, print_json, stage_progress, starting
 from flows.cli.options import DbOption, parse_date, resolve_db
+from flows.cli.scenario_render import fmt, plain_table, render_run
 
 scenario_app = typer.Typer(no_args_is_help=True, help="Scenario runs: a sale → yields, prices and the interest bill.")
-
-
-def fmt(v, digits: int = 1) -> str:
-    if v is None:
-        return "-"
-    if isinstance(v, bool) or isinstance(v, int):
-        return str(v)
-    if isinstance(v, float):
-        return f"{v:,.{digits}f}"
-    return str(v)
-
-
-def q3(q: dict, digits: int = 1) -> list[str]:
-    return [fmt(q.get(k), digits) for k in ("p5", "p50", "p95")]
-
-
-def _table(title: str | None = None) -> Table:
-    return Table(title=title, title_justify="left", box=box.SIMPLE_HEAVY, show_edge=False, header_style="bold")
-
-
-# --- rendering a run -------------------------------------------------------------------------------------------
-
-
-def render_run(r: dict, *, stored: bool | None = None) -> None:
-    spec = r.get("spec", {})
-    note = "" if stored is None else (" (stored)" if stored else " (identical run already stored)")
-    console.print(f"[bold]{r['name']}[/bold]  run {r['run_id']}{note}", highlight=False)
-    console.print(
-        f"anchor {r['anchor']} (curve as of {r['curve_as_of']}) · calibration {r['calibration_id']} · "
-        f"{r['draws']} draws, seed {r['seed']} · horizon {r['horizon_months']} months · data "
-        f"{r['data_hash'][:12]} · code {r['code_version']}",
-        highlight=False,
-        markup=False,
-    )
-    imp = r["impact"]
-    per = imp.get("yield_10y_bp_per_1pct_debt")
-    if per:
-        h0, h24 = per["h0"]["p50"], per.get("h24", per["h0"])["p50"]
-        lr = imp.get("yield_10y_long_run_bp_per_1pct_debt")
-        response = (
-            f"10y response per 1 % of debt (median): {h0:.1f} bp in the month of the sale, {h24:.1f} bp "
-            f"after 24 months" + (f", {lr['p50']:.1f} bp long run" if lr else "") + f" ({imp['source']})"
-        )
-    else:
-        response = imp.get("note", "no flow response used")
-    console.print(
-        f"impact: {imp['basis']}; 1 % of debt = ${imp['one_pct_of_debt_usd_bn']:,.0f}bn; {response}",
-        highlight=False,
-        markup=False,
-    )
-    base = r.get("baseline", {})
-    if base:
-        console.print(f"baseline: {base['description']}", highlight=False, markup=False)
-    if r.get("imposed"):
-        t = r["imposed"]["by_tenor"]
-        console.print(
-            f"imposed (the article's assumption): {r['imposed']['price_fall_pct']:g} % price fall → "
-            + ", ".join(f"{k} {v['shift_bp']:+,.0f} bp" for k, v in t.items()),
-            highlight=False,
-            markup=False,
-        )
-    s = r["sales"]
-    sellers = (
-        "; ".join(
-            f"{x['country']} ${x['amount_usd_bn']:,.1f}bn over {x['months']} month(s) from month {x['start_month']}"
-            for x in s["sellers"]
-        )
-        or "no sale"
-    )
-    console.print(
-        f"sale: {sellers} ({s['sellers_total_pct_of_debt']:.2f} % of marketable debt); contagion "
-        f"{spec.get('contagion', 0)}, Fed backstop {spec.get('fed_backstop', {}).get('share', 0):.0%}, "
-        f"risk premium {spec.get('risk_premium_bp', 0)} bp, parallel {spec.get('parallel_shock_bp', 0)} bp",
-        highlight=False,
-        markup=False,
-    )
-
-    head = _table("headline (scenario − baseline; p5 / p50 / p95 over the draws)")
-    for c in ("", "p5", "p50", "p95"):
-        head.add_column(c, justify="left" if not c else "right")
-    i = r["interest"]
-    head.add_row(f"interest, first {i['cumulative_months']} months, $bn", *q3(i["cumulative_10y_delta_usd_bn"]))
-    for t, y in r["yields"].items():
-        head.add_row(f"{t} yield peak shift, bp (baseline {y['baseline_pct']:.2f} %)", *q3(y["peak_shift_bp"]))
-    for t, p in r["prices"].items():
-        if isinstance(p, dict) and "price_change_pct" in p:
-            head.add_row(f"{t} par bond price change at peak, %", *q3(p["price_change_pct"], 2))
-    for who, m in r["mark_to_market"].items():
-        if isinstance(m, dict) and "loss_usd_bn" in m:
-            head.add_row(
-                f"{who} mark-to-market loss ({m.get('revalued_at', 'at the peak')}), $bn", *q3(m["loss_usd_bn"])
-            )
-    console.print(head)
-    f = r["first_fy_interest_over_20pct_outlays"]
-    console.print(
-        f"first fiscal year with interest > 20 % of outlays: baseline {f['baseline'] or 'none'}, scenario "
-        f"median {f['scenario_p50'] or 'none within the horizon'} ({f['share_of_draws_crossing']:.0%} of "
-        "draws cross)",
-        highlight=False,
-    )
-
-    fy = _table("federal interest by fiscal year, $bn (baseline = CBO's net interest; the model's own beside it)")
-    for c in (
-        "FY",
-        "baseline (CBO)",
-        "model",
-        "model − CBO",
-        "scenario p50",
-        "Δ p5",
-        "Δ p50",
-        "Δ p95",
-        "% outlays base",
-        "% outlays p50",
-    ):
-        fy.add_column(c, justify="right")
-    for row in i["by_fiscal_year"]:
-        part = "" if row["months"] == 12 else f" ({row['months']}m)"
-        part += "*" if row["extrapolated"] else ""
-        fy.add_row(
-            f"{row['fiscal_year']}{part}",
-            fmt(row["baseline_interest_usd_bn"]),
-            fmt(row["model_interest_usd_bn"]),
-            fmt(row["model_minus_cbo_usd_bn"]),
-            fmt(row["scenario_interest_usd_bn"]["p50"]),
-            *q3(row["delta_interest_usd_bn"]),
-            fmt(row["baseline_interest_share_outlays_pct"]),
-            fmt(row["scenario_interest_share_outlays_pct"]["p50"]),
-        )
-    console.print(fy)
-    for w in r.get("warnings", []):
-        console.print(f"note: {w}", style="dim", highlight=False, markup=False)
-
 
 # --- commands --------------------------------------------------------------------------------------------------
 
@@ -164,7 +31,7 @@ def list_cmd(db: DbOption = None):
         from warehouse.db import session
 
         scenarios = list_scenarios()
-    t = _table("scenarios (tshock scenario run NAME)")
+    t = plain_table("scenarios (tshock scenario run NAME)")
     for c in ("name", "sellers", "months", "contagion", "backstop", "shock bp", "draws", "description"):
         t.add_column(c, overflow="fold", justify="right" if c in ("months", "contagion", "draws") else "left")
     for s in scenarios:
@@ -189,7 +56,7 @@ def list_cmd(db: DbOption = None):
     with starting(f"reading the stored runs in {path}"), session(path, read_only=True) as con:
         runs = list_runs(con)
     if runs:
-        rt = _table("recent runs (tshock scenario show RUN_ID)")
+        rt = plain_table("recent runs (tshock scenario show RUN_ID)")
         for c in ("run_id", "created (UTC)", "scenario", "anchor", "calibration", "Δ interest 10y p50 $bn"):
             rt.add_column(c, justify="right" if c.startswith("Δ") else "left")
         for x in runs:
@@ -283,7 +150,7 @@ def diff_cmd(
     if as_json:
         print_json(d)
         return
-    ctx = _table()
+    ctx = plain_table()
     for c in ("", "A", "B"):
         ctx.add_column(c, overflow="fold")
     for k in ("scenario", "run_id", "ref_source", "draws"):
@@ -292,7 +159,7 @@ def diff_cmd(
         v = d["context"][k]
         ctx.add_row(k, str(v["a"])[:24], "[dim]same[/dim]" if v["a"] == v["b"] else str(v["b"])[:24])
     console.print(ctx)
-    t = _table("headline numbers: median \\[p5, p95] over the draws")
+    t = plain_table("headline numbers: median \\[p5, p95] over the draws")
     for c in ("", f"A {d['sides']['a']['scenario']}", f"B {d['sides']['b']['scenario']}", "B − A (median)"):
         t.add_column(c, justify="left" if not c else "right")
     for m in d["headline"]:
@@ -306,7 +173,7 @@ def diff_cmd(
             "n/a" if m["b_minus_a_p50"] is None else num(m["b_minus_a_p50"], digits, sign=True) + unit,
         )
     console.print(t)
-    fy = _table("interest bill, scenario − baseline by fiscal year, $bn: median \\[p5, p95]")
+    fy = plain_table("interest bill, scenario − baseline by fiscal year, $bn: median \\[p5, p95]")
     for c in ("FY", "baseline (CBO)", "A", "B", "B − A (median)"):
         fy.add_column(c, justify="right")
     for r in d["by_fiscal_year"]:
@@ -319,7 +186,7 @@ def diff_cmd(
         )
     console.print(fy)
     if d["spec_differences"]:
-        s = _table("spec fields that differ")
+        s = plain_table("spec fields that differ")
         for c in ("field", "A", "B"):
             s.add_column(c, overflow="fold")
         for x in d["spec_differences"]:
@@ -376,7 +243,7 @@ def backcast_cmd(
         f"realized curve and debt; average interest rate on marketable debt at {out['to']}, %",
         highlight=False,
     )
-    t = _table()
+    t = plain_table()
     for c in ("class", "modelled %", "actual %", "error pp", "modelled $bn", "actual $bn"):
         t.add_column(c, justify="left" if c == "class" else "right")
     for row in out["by_class"]:

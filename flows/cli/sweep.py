@@ -22,7 +22,7 @@ from flows.cli.console import console, err, print_json, stage_progress, starting
 from flows.cli.errors import UserError
 from flows.cli.options import DbOption, reports_root, resolve_db
 from flows.cli.prefect_setup import announce_prefect, prefect_defaults
-from flows.cli.scenario import fmt
+from flows.cli.scenario_render import fmt
 
 
 def number_list(option: str, text: str | None, kind=float) -> list | None:

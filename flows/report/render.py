@@ -23,7 +23,8 @@ import yaml
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from flows.report import charts, downloads
-from flows.report.claims import BACKTEST_NAMES, Claim, build_claims, for_scenario
+from flows.report.claim_answers import BACKTEST_NAMES
+from flows.report.claims import Claim, build_claims, for_scenario
 from flows.report.explain import width_lines
 from flows.report.fmt import FILTERS
 

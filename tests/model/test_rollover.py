@@ -9,7 +9,7 @@ import pytest
 from model import ModelError
 from model.issuance import KIND, Buckets, bucket_of, default_mix
 from model.rollover import EngineStock, Paths, roll, roll_reference
-from model.spec import BUCKETS
+from model.spec_sections import BUCKETS
 
 
 def one_bucket(name="bill_1m"):

@@ -13,9 +13,18 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from xml.sax.saxutils import quoteattr
 
-Render = Callable[[str], bytes]
+from tests.reliability.fuzz_cells import (
+    Render,
+    compact,
+    delimited_cells,
+    fred_xml,
+    head,
+    is_number,
+    json_cells,
+    lines_of,
+    split_cells,
+)
 
 
 @dataclass
@@ -28,109 +37,6 @@ class Format:
     # (render the seed with a new token in this cell, our column it lands in, the token there now)
     cells: list[tuple[Render, str, str]] = field(default_factory=list)
     expect: str = "diff"  # "diff": a changed cell changes exactly that value | "parse_error": a sum check trips
-
-
-def lines_of(body: bytes) -> list[bytes]:
-    return body.splitlines(keepends=True)
-
-
-def eol(line: bytes) -> bytes:
-    return line[len(line.rstrip(b"\r\n")) :]
-
-
-def head(body: bytes, n: int) -> bytes:
-    return b"".join(lines_of(body)[:n])
-
-
-# ---------------------------------------------------------------- delimited text (CSV and TIC tab files)
-
-
-def _split(line: bytes, delim: str) -> list[str]:
-    text = line.rstrip(b"\r\n").decode("utf-8-sig")
-    return next(csv.reader([text], delimiter=delim), [])
-
-
-def _join(cells: list[str], delim: str, ending: bytes) -> bytes:
-    out = io.StringIO()
-    csv.writer(out, delimiter=delim, lineterminator="").writerow(cells)
-    return out.getvalue().encode() + ending
-
-
-def delimited_cells(
-    body: bytes,
-    delim: str,
-    rows: range | list[int],
-    pick: Callable[[list[str], list[str]], list[int]],
-    header_at: int = 0,
-    column: Callable[[str], str] | None = None,
-) -> list[tuple[Render, str, str]]:
-    """Value cells of chosen rows: pick(header, row) gives the column indexes holding a number."""
-    lines = lines_of(body)
-    header = _split(lines[header_at], delim) if header_at is not None else []
-    out = []
-    for i in rows:
-        row = _split(lines[i], delim)
-        for j in pick(header, row):
-
-            def render(token: str, i=i, j=j, row=row) -> bytes:
-                cells = list(row)
-                cells[j] = token
-                # BOM only ever sits on line 0; data lines never carry one.
-                return b"".join([*lines[:i], _join(cells, delim, eol(lines[i])), *lines[i + 1 :]])
-
-            out.append((render, column(header[j]) if column else "value", row[j]))
-    return out
-
-
-def is_number(text: str) -> bool:
-    try:
-        float(text.replace(",", ""))
-    except ValueError:
-        return False
-    return text.strip() not in ("", "nan", "inf", "-inf")
-
-
-# ---------------------------------------------------------------- JSON and XML records
-
-
-def json_cells(
-    doc: dict,
-    records_key: str,
-    fields: dict[str, str],
-    dump: Callable[[dict], bytes],
-    keep: Callable[[dict], bool] = lambda r: True,
-) -> list[tuple[Render, str, str]]:
-    out = []
-    for i, rec in enumerate(doc[records_key]):
-        if not keep(rec):
-            continue
-        for name, column in fields.items():
-            if isinstance(rec.get(name), str) and is_number(rec[name]):
-
-                def render(token: str, i=i, name=name) -> bytes:
-                    copy = json.loads(json.dumps(doc))
-                    copy[records_key][i][name] = token
-                    return dump(copy)
-
-                out.append((render, column, rec[name]))
-    return out
-
-
-def fred_xml(doc: dict) -> bytes:
-    """fredapi's XML (all vintages) for the observations of a FRED API JSON document."""
-    attrs = " ".join(
-        f"{k}={quoteattr(str(doc[k]))}"
-        for k in ("realtime_start", "realtime_end", "count", "offset", "limit")
-        if k in doc
-    )
-    obs = "".join(
-        f"<observation {' '.join(f'{k}={quoteattr(str(v))}' for k, v in o.items())}/>" for o in doc["observations"]
-    )
-    return f'<?xml version="1.0" encoding="utf-8" ?><observations {attrs}>{obs}</observations>'.encode()
-
-
-def compact(doc: dict) -> bytes:
-    return json.dumps(doc, separators=(",", ":")).encode()
 
 
 # ---------------------------------------------------------------- the formats
@@ -223,7 +129,7 @@ def _csv_format(
 ) -> Format:
     """A comma CSV whose value columns are named in `columns` (source header -> our column); `allowed(row)`
     narrows them per row (None = all)."""
-    header = [h.lstrip("\ufeff").strip() for h in _split(lines_of(body)[0], ",")]
+    header = [h.lstrip("\ufeff").strip() for h in split_cells(lines_of(body)[0], ",")]
 
     def pick(h: list[str], r: list[str]) -> list[int]:
         if len(r) != len(header):
@@ -243,9 +149,9 @@ def _csv_format(
 
 def _mspd_csv(full: bytes) -> Format:
     lines = lines_of(full)
-    header = _split(lines[0], ",")
+    header = split_cells(lines[0], ",")
     src = header.index("Source Line Number")
-    body = lines[0] + b"".join(ln for ln in lines[1:] if int(_split(ln, ",")[src]) <= 70)
+    body = lines[0] + b"".join(ln for ln in lines[1:] if int(split_cells(ln, ",")[src]) <= 70)
     detail = {
         "Issued Amount (in Millions)": "issued_usd_mn",
         "Redeemed Amount (in Millions)": "redeemed_usd_mn",

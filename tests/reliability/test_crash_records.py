@@ -4,8 +4,9 @@ the warehouse opens read-only and read-write, holds no partial record, no other 
 calibration / run completes.
 
 Trials run in children of a multiprocessing forkserver that has imported the flows (and statsmodels) once, see
-crash_worker_records.py. Each trial stores a NEW record (a calibration as of the next day, a run with one more
-draw: the same id is never stored twice), so every kill can land inside a write. Half the random kills land
+crash_worker_records.py; how a trial runs and is logged is in crash_trials.py. Each trial stores a NEW record (a
+calibration as of the next day, a run with one more draw: the same id is never stored twice), so every kill can
+land inside a write. Half the random kills land
 anywhere in a run (as long as a complete run measured here first), half at a random point of the write (the
 measured write's length, counted from when the child is seen entering it). Default: 3 targeted + 3 random
 kills each; --slow: 3 targeted + 24 random each. Seeds are fixed and every assertion message carries the
@@ -15,11 +16,7 @@ trial log (when the kill was due, where the child got to, outcome, records store
 from __future__ import annotations
 
 import json
-import os
 import random
-import signal
-import time
-from dataclasses import dataclass, field
 from datetime import date, timedelta
 from itertools import count
 from multiprocessing import forkserver as mp_forkserver
@@ -34,8 +31,9 @@ from flows.pipeline.records import load_calibration
 from flows.pipeline.runs import list_runs, load_run
 from flows.pipeline.scenario import run_and_store
 from tests.reliability import crash_worker_records as worker
+from tests.reliability.crash_trials import Trial, checked, expect_after, log_text, next_kill, open_both_ways, run_child
 from tests.reliability.helpers import copy_warehouse, fingerprint, forkserver_context
-from warehouse.db import WarehouseError, all_tables, connect
+from warehouse.db import all_tables, connect
 
 # The first as-of whose record has the %-of-debt measures the shipped scenarios need (MSPD history); trials
 # calibrate as of the days after it, all in the past and all with the same data, so they cost the same.
@@ -53,91 +51,6 @@ def forkserver():
     # core while the session builds the offline warehouse.
     mp_forkserver.ensure_running()
     return ctx
-
-
-@dataclass
-class Kill:
-    """SIGKILL `seconds` after the child started, or (into_write) after it was seen entering the store."""
-
-    seconds: float
-    into_write: bool = False
-
-    def __repr__(self) -> str:
-        return f"{self.seconds:.3f}s after " + ("write-begin" if self.into_write else "start")
-
-
-@dataclass
-class Trial:
-    what: str
-    kill: Kill | None
-    outcome: str = ""
-    events: list[tuple[str, float]] = field(default_factory=list)  # (event, seconds after start)
-    seconds: float = 0.0
-    records: int | None = None
-
-    def reached(self, event: str) -> float | None:
-        return next((t for e, t in self.events if e == event), None)
-
-    def in_write(self) -> bool:
-        return (
-            self.outcome == "killed" and self.reached("write-begin") is not None and self.reached("write-end") is None
-        )
-
-    def __repr__(self) -> str:
-        begin, end = self.reached("write-begin"), self.reached("write-end")
-        last = self.events[-1][0] if self.events else "none"
-        write = "" if begin is None else f" (write began {begin:.2f}s" + (f", ended {end:.2f}s)" if end else ")")
-        return (
-            f"<{self.what}: kill {self.kill or 'none'}; {self.outcome} at {self.seconds:.2f}s, last event "
-            f"{last}{write}, records {self.records}>"
-        )
-
-
-def _wait_for_write(p, marker: Path, limit: float) -> None:
-    # Poll every 2 ms: a scenario's write lasts ~20 ms, a calibration's ~1 s.
-    deadline = time.monotonic() + limit
-    while p.is_alive() and time.monotonic() < deadline:
-        if marker.exists() and "write-begin" in marker.read_text():
-            return
-        p.join(0.002)
-
-
-def run_child(
-    ctx, target, args: tuple, marker: Path, what: str, *, kill: Kill | None = None, fault: str | None = None
-) -> Trial:
-    trial = Trial(what + (f", fault {fault}" if fault else ""), kill)
-    marker.unlink(missing_ok=True)
-    start = time.time()
-    p = ctx.Process(target=target, args=(*args, str(marker), fault))
-    p.start()
-    if kill is None:
-        p.join(300)
-    elif kill.into_write:
-        _wait_for_write(p, marker, 300)
-        p.join(kill.seconds)
-    else:
-        p.join(kill.seconds)
-    if p.is_alive():
-        os.kill(p.pid, signal.SIGKILL)
-        p.join()
-        trial.outcome = "killed"
-    else:
-        trial.outcome = "self-killed" if p.exitcode == -signal.SIGKILL else f"exited {p.exitcode}"
-    trial.seconds = time.time() - start
-    trial.events = [(e, round(t - start, 3)) for e, t in worker.read_marker(marker)]
-    return trial
-
-
-def log_text(log: list[Trial]) -> str:
-    return "trials:\n  " + "\n  ".join(map(repr, log))
-
-
-def open_both_ways(db: Path) -> bool:
-    """The warehouse opens read-only (the WAL replayed in memory) and read-write (replayed and checkpointed)."""
-    wal = Path(str(db) + ".wal").exists()
-    connect(db, read_only=True).close()
-    connect(db).close()
-    return wal
 
 
 # --- invariants ------------------------------------------------------------------------------------------------
@@ -231,37 +144,6 @@ def check_runs(db: Path, others: dict) -> tuple[int, bool]:
         assert rows.get(run_id, []) == want, f"{run_id}: fiscal-year rows differ from its results JSON"
     assert fingerprint(db, tuple(others)) == others, "a table other than the scenario runs changed"
     return len(runs), wal
-
-
-def checked(check, db: Path, others: dict, log: list[Trial]) -> tuple[int, bool]:
-    """Run an invariant check; a failure (or a warehouse that does not open) carries the trial log."""
-    try:
-        return check(db, others)
-    except (AssertionError, WarehouseError) as exc:
-        raise AssertionError(f"{exc}\n{log_text(log)}") from exc
-
-
-def expect_after(trial: Trial, before: int, after: int, log: list[Trial]) -> None:
-    """What the markers say must have happened: nothing stored before the write began, the record stored once
-    the write returned (or the child finished), either in between."""
-    msg = log_text(log)
-    assert trial.outcome in ("killed", "exited 0"), msg
-    if trial.outcome == "exited 0" or trial.reached("write-end") is not None:
-        assert after == before + 1, msg
-    elif trial.reached("write-begin") is None:
-        assert after == before, msg
-    else:
-        assert after in (before, before + 1), msg
-
-
-def next_kill(rng: random.Random, i: int, measured: Trial) -> Kill:
-    """Even trials: anywhere in a run (as long as the measured one). Odd trials: inside the write, at a random
-    point of the measured write's length (+10%, so some land just after COMMIT), counted from when the child
-    is seen entering it, so the aim does not depend on how loaded the machine is."""
-    begin, end = measured.reached("write-begin"), measured.reached("write-end")
-    if i % 2 == 0:
-        return Kill(rng.uniform(0.05, measured.seconds))
-    return Kill(rng.uniform(0.0, (end - begin) * 1.1), into_write=True)
 
 
 # --- calibration -----------------------------------------------------------------------------------------------

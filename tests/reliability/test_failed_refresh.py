@@ -106,7 +106,7 @@ def test_every_page_of_a_run_with_a_failed_refresh_carries_the_banner(tmp_path, 
     from flows.report.publish import publish_day, staging_dir
     from flows.report.render import write_scenario_report
     from model.run import Frames, run_scenario
-    from tests.flows import test_report as tr
+    from tests.flows.report import run_context as tr
     from tests.model import fixtures as fx
 
     monkeypatch.setattr(
@@ -114,7 +114,7 @@ def test_every_page_of_a_run_with_a_failed_refresh_carries_the_banner(tmp_path, 
         lambda result, run: {n[:-4]: "<svg xmlns='http://www.w3.org/2000/svg'/>" for n in tr.CHARTS},
     )
     frames = Frames(stock_rows=fx.stock_rows(), curve=fx.curve(), holdings=fx.holdings(), soma=fx.soma())
-    body = json.loads(run_scenario(tr._spec("japan-fire-sale"), fx.surface_record(), frames).to_json())
+    body = json.loads(run_scenario(tr.scenario_spec("japan-fire-sale"), fx.surface_record(), frames).to_json())
     status = {
         "run_date": "2025-11-25",
         "failed": [{"source": "tic", "error": "no network <b>"}],
@@ -123,7 +123,7 @@ def test_every_page_of_a_run_with_a_failed_refresh_carries_the_banner(tmp_path, 
     }
     staged = staging_dir(tmp_path, tr.DAY)
     write_scenario_report(
-        staged / "japan-fire-sale", json.dumps({"run_id": "run-x", **body}), tr._context(data_status=status)
+        staged / "japan-fire-sale", json.dumps({"run_id": "run-x", **body}), tr.run_context(data_status=status)
     )
     day = publish_day(staged, tmp_path, tr.DAY, {"command": "x", "data_status": status})
     pages = {"scenario": (day / "japan-fire-sale" / "index.html").read_text(), "day": (day / "index.html").read_text()}
@@ -136,7 +136,7 @@ def test_every_page_of_a_run_with_a_failed_refresh_carries_the_banner(tmp_path, 
     assert "Data as of 2026-10-06." in md
 
     clean = staging_dir(tmp_path, date(2025, 11, 26))
-    write_scenario_report(clean / "japan-fire-sale", json.dumps({"run_id": "run-y", **body}), tr._context())
+    write_scenario_report(clean / "japan-fire-sale", json.dumps({"run_id": "run-y", **body}), tr.run_context())
     day2 = publish_day(clean, tmp_path, date(2025, 11, 26), {"command": "x"})
     assert "data-status" not in (day2 / "index.html").read_text()
     assert "data-status" not in (day2 / "japan-fire-sale" / "index.html").read_text()

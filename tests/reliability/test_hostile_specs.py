@@ -166,7 +166,7 @@ def test_a_wildcard_prefix_no_longer_matches_a_stored_calibration():
 
 def test_a_script_in_a_description_is_escaped_in_report_md(tmp_path, monkeypatch):
     from flows.report.render import write_scenario_report
-    from tests.flows import test_report as tr
+    from tests.flows.report import run_context as tr
 
     monkeypatch.setattr(
         "flows.report.render.render_charts",
@@ -176,10 +176,10 @@ def test_a_script_in_a_description_is_escaped_in_report_md(tmp_path, monkeypatch
     from tests.model import fixtures as fx
 
     frames = Frames(stock_rows=fx.stock_rows(), curve=fx.curve(), holdings=fx.holdings(), soma=fx.soma())
-    spec = tr._spec("xss", description="<script>alert(1)</script> & ``` fence")
+    spec = tr.scenario_spec("xss", description="<script>alert(1)</script> & ``` fence")
     body = json.loads(run_scenario(spec, fx.surface_record(), frames).to_json())
     text = json.dumps({"run_id": "run-xss", **body})
-    write_scenario_report(tmp_path / "xss", text, tr._context())
+    write_scenario_report(tmp_path / "xss", text, tr.run_context())
     md = (tmp_path / "xss" / "report.md").read_text()
     html = (tmp_path / "xss" / "index.html").read_text()
     assert "<script>" not in html
