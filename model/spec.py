@@ -12,9 +12,8 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import pandas as pd
 import yaml
 from pydantic import Field, ValidationError, field_validator, model_validator
 
@@ -24,6 +23,9 @@ from model.spec_errors import validation_message
 from model.spec_sections import BUCKETS, Assumptions, FedBackstop, Seller, StrictModel
 from model.spec_yaml import MAX_SPEC_BYTES, read_yaml, safe_yaml, yaml_problem  # noqa: F401 (read_yaml: re-exported)
 from warehouse.countries import canonical_country
+
+if TYPE_CHECKING:  # pandas only where holdings are checked: reading a spec stays light (issue 18)
+    import pandas as pd
 
 
 class SpecError(ModelError):
@@ -228,6 +230,8 @@ def latest_holdings(holdings: pd.DataFrame, as_of: date | None = None) -> dict[s
 
     `holdings` has columns month, country, holdings_usd_bn (foreign_holdings_current); if several vintages
     are present the newest vintage wins."""
+    import pandas as pd
+
     df = holdings.dropna(subset=["holdings_usd_bn"]).copy()
     df["month"] = pd.to_datetime(df["month"])
     if as_of is not None:

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
-import numpy as np
-import pandas as pd
+if TYPE_CHECKING:  # pandas/numpy imported where used: the CLI's light commands read records without them
+    import pandas as pd
 
 
 def identity_hash(*parts: str) -> str:
@@ -36,6 +37,9 @@ def text_digest(frames: Iterable[tuple[str, pd.DataFrame]]) -> str:
 
 def _column_bytes(col: pd.Series) -> bytes:
     """A column in a canonical binary form: dates as days, numbers as float64 (one NaN), text joined."""
+    import numpy as np
+    import pandas as pd
+
     if pd.api.types.is_datetime64_any_dtype(col):
         days = col.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]").astype("int64")
         return b"D" + days.tobytes()

@@ -12,11 +12,14 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 import duckdb
-import pandas as pd
 
 from warehouse.read.base import dicts, frame_or_empty, rows_or_empty, table_exists
+
+if TYPE_CHECKING:  # pandas/numpy imported where used: the CLI's light commands read records without them
+    import pandas as pd
 
 NO_CALIBRATION = "no calibration stored yet: run `tshock calibrate` first"
 

@@ -8,10 +8,12 @@ A warehouse created before a table existed (or a fresh one before its first refr
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import pandas as pd
+
+if TYPE_CHECKING:  # pandas/numpy imported where used: the CLI's light commands read records without them
+    import pandas as pd
 
 Params = Sequence[Any] | dict[str, Any] | None
 
@@ -24,6 +26,8 @@ def frame_or_empty(
     con: duckdb.DuckDBPyConnection, sql: str, params: Params = None, columns: Sequence[str] = ()
 ) -> pd.DataFrame:
     """The query's frame; an empty frame with `columns` when a table it reads does not exist yet."""
+    import pandas as pd
+
     try:
         return frame(con, sql, params)
     except duckdb.CatalogException:
