@@ -6,12 +6,15 @@ calibration_surface_draws). Pure: flows/pipeline/records.py hands the rows to th
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from calibration.contract import ResponseSurface
 from calibration.record import CalibrationRecord
+
+if TYPE_CHECKING:  # pandas where frames are built: reading a record back stays light (issue 18)
+    import pandas as pd
 
 SURFACE_COLUMNS = [
     "calibration_id",
@@ -63,6 +66,8 @@ def param_rows(record: CalibrationRecord) -> list[dict]:
 
 def surface_frame(calibration_id: str, s: ResponseSurface) -> pd.DataFrame:
     """The response surface's joint draws as `calibration_surface_draws` rows (draw × tenor)."""
+    import pandas as pd
+
     n, k = s.level.shape
     return pd.DataFrame(
         {

@@ -25,7 +25,7 @@ from flows.cli.options import DbOption, resolve_db
 calibrate_app = typer.Typer(help="Estimate how Treasury yields respond to foreign selling, store it, inspect it.")
 
 
-def read_calibration(db: str, ref: str = "latest"):
+def read_calibration(db: str, ref: str = "latest", *, surface: bool = True):
     """A stored record by `latest`, id or unique id prefix, read-only; RecordNotFound says what to run."""
     with starting(f"reading calibration {ref}"):
         import duckdb
@@ -36,7 +36,7 @@ def read_calibration(db: str, ref: str = "latest"):
 
         con = connect(db, read_only=True)
         try:
-            return load_calibration(con, ref)
+            return load_calibration(con, ref, surface=surface)
         except duckdb.CatalogException:
             raise RecordNotFound("no calibration stored yet: run `tshock calibrate` first") from None
         finally:
@@ -183,7 +183,7 @@ def show(
     db: DbOption = None,
 ):
     """One calibration: the headline yield impacts (data, prior, posterior), other relations and caveats."""
-    rec = read_calibration(db_of(ctx, db), ref)
+    rec = read_calibration(db_of(ctx, db), ref, surface=as_json)  # the tables print parameters, not draws
     if as_json:
         out = rec.model_dump(mode="json")
         s = rec.surface

@@ -29,10 +29,11 @@ def store_calibration(con: duckdb.DuckDBPyConnection, record: CalibrationRecord)
     return repository.store_calibration(con, calibration_row(record), param_rows(record), draws)
 
 
-def load_calibration(con: duckdb.DuckDBPyConnection, ref: str = "latest") -> CalibrationRecord:
-    """`latest`, a full id, or a unique id prefix; RecordNotFound names what to run."""
+def load_calibration(con: duckdb.DuckDBPyConnection, ref: str = "latest", *, surface: bool = True) -> CalibrationRecord:
+    """`latest`, a full id, or a unique id prefix; RecordNotFound names what to run. `surface=False` leaves the
+    response surface's draws unread (`calibrate show` prints the record's parameters only)."""
     record = CalibrationRecord.model_validate_json(repository.calibration_json(con, ref))
-    return record.model_copy(update={"surface": load_surface(con, record.id)})
+    return record.model_copy(update={"surface": load_surface(con, record.id)}) if surface else record
 
 
 def load_surface(con: duckdb.DuckDBPyConnection, calibration_id: str) -> ResponseSurface | None:
