@@ -14,11 +14,9 @@ from datetime import date
 from typing import Annotated
 
 import typer
-from rich import box
-from rich.table import Table
 
 from flows.cli.calibrate_tables import UNIT_TITLES, headline_table, print_backtest, print_headline, relations_table
-from flows.cli.console import console, err, starting
+from flows.cli.console import console, err, plain_table, starting
 from flows.cli.errors import UserError
 from flows.cli.options import DbOption, resolve_db
 
@@ -155,7 +153,7 @@ def list_(
     if not rows:
         err.print("no calibration stored yet: run `tshock calibrate`", highlight=False)
         return
-    table = Table(box=box.SIMPLE_HEAVY, show_edge=False, header_style="bold")
+    table = plain_table()
     for col in ("id", "created (UTC)", "as of", "sample", "params", "data hash", "code"):
         table.add_column(col, justify="right" if col == "params" else "left", no_wrap=col == "id")
     for r in rows:

@@ -3,11 +3,10 @@ the same unit, the QE1 replication and the Japan sign check), from the record's 
 
 from __future__ import annotations
 
-from rich import box
 from rich.table import Table
 
 from flows.cli.calibrate_tables import num
-from flows.cli.console import console
+from flows.cli.console import console, plain_table
 
 
 def evidence_tables(rec) -> list[Table]:
@@ -17,13 +16,9 @@ def evidence_tables(rec) -> list[Table]:
     out = []
     if head:
         debt = head.get("debt_now_usd_bn")
-        t = Table(
-            title="10y response by estimator and the posterior (bp; 90% intervals; per $100bn at today's "
-            f"marketable debt {f'${debt:,.0f}bn' if debt else 'unknown'})",
-            title_justify="left",
-            box=box.SIMPLE_HEAVY,
-            show_edge=False,
-            header_style="bold",
+        t = plain_table(
+            "10y response by estimator and the posterior (bp; 90% intervals; per $100bn at today's "
+            f"marketable debt {f'${debt:,.0f}bn' if debt else 'unknown'})"
         )
         for col in ("estimator", "per 1% of debt", "per $100bn today", "n", "what it identifies"):
             t.add_column(col, justify="left" if col in ("estimator", "what it identifies") else "right")
@@ -48,13 +43,7 @@ def evidence_tables(rec) -> list[Table]:
         )
     lit = ev.get("literature")
     if lit:
-        t = Table(
-            title="literature in this unit (bp per 1% of marketable debt at the study's own market size)",
-            title_justify="left",
-            box=box.SIMPLE_HEAVY,
-            show_edge=False,
-            header_style="bold",
-        )
+        t = plain_table("literature in this unit (bp per 1% of marketable debt at the study's own market size)")
         for col in ("study", "measure", "tenor", "study's figure", "market, $bn", "per 1% of debt", "note"):
             t.add_column(
                 col,

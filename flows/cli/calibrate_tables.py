@@ -6,10 +6,9 @@ from __future__ import annotations
 
 import math
 
-from rich import box
 from rich.table import Table
 
-from flows.cli.console import console
+from flows.cli.console import console, plain_table
 
 HEAD_TENORS = ("10y", "5y", "2y")
 HEAD_HORIZONS = (0, 6, 12, 24)
@@ -64,13 +63,7 @@ def _find(rec, name: str, tenor, h, unit: str, kind: str):
 
 
 def headline_table(rec, unit: str, title: str) -> Table:
-    table = Table(
-        title=f"yield_impact, {title}; 90% intervals",
-        title_justify="left",
-        box=box.SIMPLE_HEAVY,
-        show_edge=False,
-        header_style="bold",
-    )
+    table = plain_table(f"yield_impact, {title}; 90% intervals")
     kinds = ("data_event_study", "data_custody_lp", "data_tic_lp", "prior", "posterior")
     for col in ("tenor", "h (months)", *(KIND_LABELS[k] for k in kinds), "TIC months"):
         table.add_column(col, justify="left" if col == "tenor" else "right")
@@ -106,13 +99,7 @@ RELATIONS = (
 
 
 def relations_table(rec) -> Table:
-    table = Table(
-        title="other relations (10y, h=0 where it applies); 90% intervals",
-        title_justify="left",
-        box=box.SIMPLE_HEAVY,
-        show_edge=False,
-        header_style="bold",
-    )
+    table = plain_table("other relations (10y, h=0 where it applies); 90% intervals")
     for col in ("name", "unit", "data", "prior", "posterior", "months", "what"):
         table.add_column(col, justify="right" if col in ("data", "prior", "posterior", "months") else "left")
     for name, tenor, h, unit, what in RELATIONS:
@@ -125,13 +112,9 @@ def relations_table(rec) -> Table:
 
 def print_backtest(out: dict) -> None:
     w = out["window"]
-    table = Table(
-        title=f"backtest {w['start']}..{w['end']} ({w['months']} month{'s' if w['months'] != 1 else ''}), calibration "
-        f"{out['calibration_id']} (as of {out['as_of']}); bp, 90% intervals",
-        title_justify="left",
-        box=box.SIMPLE_HEAVY,
-        show_edge=False,
-        header_style="bold",
+    table = plain_table(
+        f"backtest {w['start']}..{w['end']} ({w['months']} month{'s' if w['months'] != 1 else ''}), calibration "
+        f"{out['calibration_id']} (as of {out['as_of']}); bp, 90% intervals"
     )
     for col in ("tenor", "actual", "attributed", "interval", "data-only", "data interval", "unexplained"):
         table.add_column(col, justify="left" if col == "tenor" else "right")

@@ -46,9 +46,31 @@ def starting(what: str):
 _starting: list[str] = []
 
 
+def plain_table(title: str | None = None):
+    """The tables every command prints: left-aligned title, heavy header rule, no outer edge."""
+    from rich import box
+    from rich.table import Table
+
+    return Table(title=title, title_justify="left", box=box.SIMPLE_HEAVY, show_edge=False, header_style="bold")
+
+
 def print_json(data) -> None:
     sys.stdout.write(json.dumps(data, indent=2, allow_nan=False) + "\n")
     sys.stdout.flush()
+
+
+@contextmanager
+def _listening(listener, display=None):
+    """Progress events go to `listener` (inside the rich `display`, if any) until the block ends."""
+    progress.listen(listener)
+    try:
+        if display is None:
+            yield
+        else:
+            with display:
+                yield
+    finally:
+        progress.clear()
 
 
 @contextmanager
@@ -63,11 +85,8 @@ def stage_progress(console: Console, title: str):
                     f"[{title}] {stage}: {word} {detail}".rstrip(), markup=False, highlight=False, soft_wrap=True
                 )  # one line per event, whatever its length (a failure names a URL)
 
-        progress.listen(plain)
-        try:
+        with _listening(plain):
             yield
-        finally:
-            progress.clear()
         return
     bars = Progress(
         SpinnerColumn(),
@@ -90,12 +109,8 @@ def stage_progress(console: Console, title: str):
         elif event == "failed":
             bars.update(tasks[stage], description=escape(f"FAILED: {detail}"), total=1, completed=1)
 
-    progress.listen(on_event)
-    try:
-        with bars:
-            yield
-    finally:
-        progress.clear()
+    with _listening(on_event, bars):
+        yield
 
 
 def refresh_summary(console: Console, results: list[dict], db: str) -> None:
@@ -150,11 +165,8 @@ def run_progress(out: Console):
                     f"[run]   {current['stage']} · {stage}: {word} {detail}".rstrip(), markup=False, highlight=False
                 )
 
-        progress.listen(plain)
-        try:
+        with _listening(plain):
             yield
-        finally:
-            progress.clear()
         return
 
     bars = Progress(
@@ -180,9 +192,5 @@ def run_progress(out: Console):
         elif current["stage"] in rows:
             bars.update(rows[current["stage"]], description=f"{stage}: {detail}".rstrip(": "))
 
-    progress.listen(live)
-    try:
-        with bars:
-            yield
-    finally:
-        progress.clear()
+    with _listening(live, bars):
+        yield

@@ -11,9 +11,9 @@ from typing import Annotated
 
 import typer
 
-from flows.cli.console import console, err, print_json, stage_progress, starting
+from flows.cli.console import console, err, plain_table, print_json, stage_progress, starting
 from flows.cli.options import DbOption, parse_date, resolve_db
-from flows.cli.scenario_render import fmt, plain_table, render_run
+from flows.cli.scenario_render import fmt, render_run
 
 scenario_app = typer.Typer(no_args_is_help=True, help="Scenario runs: a sale → yields, prices and the interest bill.")
 

@@ -4,10 +4,7 @@ command formats its numbers with the same `fmt`."""
 
 from __future__ import annotations
 
-from rich import box
-from rich.table import Table
-
-from flows.cli.console import console
+from flows.cli.console import console, plain_table
 
 
 def fmt(v, digits: int = 1) -> str:
@@ -22,10 +19,6 @@ def fmt(v, digits: int = 1) -> str:
 
 def q3(q: dict, digits: int = 1) -> list[str]:
     return [fmt(q.get(k), digits) for k in ("p5", "p50", "p95")]
-
-
-def plain_table(title: str | None = None) -> Table:
-    return Table(title=title, title_justify="left", box=box.SIMPLE_HEAVY, show_edge=False, header_style="bold")
 
 
 # --- rendering a run -------------------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from rich import box
 from rich.markup import escape
 from rich.table import Table
 
-from flows.cli.console import console, err, starting
+from flows.cli.console import console, err, plain_table, starting
 from flows.cli.errors import UserError, short
 from flows.cli.options import DbOption, resolve_db
 from flows.cli.sql_output import (
@@ -157,7 +157,7 @@ def render_table(con: duckdb.DuckDBPyConnection, out=None, max_rows: int = 100) 
     rows = con.fetchmany(max_rows + 1)
     more = len(rows) > max_rows
     rows = rows[:max_rows]
-    table = Table(box=box.SIMPLE_HEAVY, show_edge=False, header_style="bold")
+    table = plain_table()
     numeric = ("INT", "DOUBLE", "FLOAT", "DECIMAL", "BIGINT", "HUGEINT", "REAL")
     for name, type_ in cols:
         table.add_column(

@@ -15,10 +15,8 @@ import hashlib
 from typing import Annotated
 
 import typer
-from rich import box
-from rich.table import Table
 
-from flows.cli.console import console, err, print_json, stage_progress, starting
+from flows.cli.console import console, err, plain_table, print_json, stage_progress, starting
 from flows.cli.errors import UserError
 from flows.cli.options import DbOption, reports_root, resolve_db
 from flows.cli.prefect_setup import announce_prefect, prefect_defaults
@@ -176,13 +174,7 @@ def render_sweep(s: dict) -> None:
         highlight=False,
         markup=False,
     )
-    t = Table(
-        title="10y yield peak move (bp) and ten-year interest delta ($bn): p50 \\[p5, p95]",
-        title_justify="left",
-        box=box.SIMPLE_HEAVY,
-        show_edge=False,
-        header_style="bold",
-    )
+    t = plain_table("10y yield peak move (bp) and ten-year interest delta ($bn): p50 \\[p5, p95]")
     for c in ("sale $bn", "% debt", "months", "contagion", "backstop", "10y peak bp", "interest 10y $bn", ""):
         t.add_column(c, justify="right")
     for r in s["cells"]:
