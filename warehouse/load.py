@@ -144,13 +144,19 @@ def upsert_stage(con: duckdb.DuckDBPyConnection, table: Table, stage: str, rows:
     then drop it."""
     counts = TableCounts()
     counts.newest = newest_date(con, table, stage)
+    cols = ", ".join(c.name for c in table.columns)
+    if not _overlaps_stored(con, table, stage):
+        # Nothing stored shares a key (or, for a vintaged table, an observation) with the stage: every row is
+        # new, so the join, the write table and its counts would only say so (most payloads of a first load).
+        con.execute(f"INSERT INTO {table.name} ({cols}) SELECT {cols} FROM {stage}; DROP TABLE {stage}")
+        counts.new = rows
+        return counts
     # Unvintaged rows repeating the vintage in force are dropped (counted unchanged); revisions count as changed.
     revised = fold_repeats(con, table, stage)
     key_match = " AND ".join(f"s.{k} = t.{k}" for k in table.key)
     values = [c for c in table.parsed_columns if c not in table.key]
     differs = " OR ".join(f"s.{c} IS DISTINCT FROM t.{c}" for c in values) or "FALSE"
     # One join finds the rows to write; new ones are plainly inserted, only changed ones replace a stored row.
-    cols = ", ".join(c.name for c in table.columns)
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE write_{stage} AS
         SELECT {", ".join("s." + c.name for c in table.columns)}, t.{table.key[0]} IS NULL AS is_new
@@ -165,9 +171,18 @@ def upsert_stage(con: duckdb.DuckDBPyConnection, table: Table, stage: str, rows:
         con.execute(f"INSERT INTO {table.name} ({cols}) SELECT {cols} FROM write_{stage} WHERE is_new")
     if changed:
         con.execute(f"INSERT OR REPLACE INTO {table.name} ({cols}) SELECT {cols} FROM write_{stage} WHERE NOT is_new")
-    con.execute(f"DROP TABLE write_{stage}")
-    con.execute(f"DROP TABLE {stage}")
+    con.execute(f"DROP TABLE write_{stage}; DROP TABLE {stage}")
     return counts
+
+
+def _overlaps_stored(con: duckdb.DuckDBPyConnection, table: Table, stage: str) -> bool:
+    """Whether any stored row shares the key of a staged row, or for a table with revisions its observation
+    (the columns fold_repeats compares on, part of the key)."""
+    rev = table.revisions
+    cols = rev.observation if rev is not None and set(rev.observation) <= set(table.key) else table.key
+    match = " AND ".join(f"t.{c} = s.{c}" for c in cols)
+    found = con.execute(f"SELECT EXISTS (SELECT 1 FROM {stage} s SEMI JOIN {table.name} t ON {match})").fetchall()
+    return bool(found[0][0])
 
 
 def load_frames(
