@@ -103,14 +103,6 @@ def check_not_future(table: Table, frame: pd.DataFrame, file: str, retrieved: da
             )
 
 
-def newest_date(con: duckdb.DuckDBPyConnection, table: Table, stage: str) -> date | None:
-    for name in DATE_COLUMNS:
-        if name in table.parsed_columns:
-            value = con.execute(f"SELECT max({name}) FROM {stage}").fetchone()[0]
-            return value
-    return None
-
-
 def upsert(con: duckdb.DuckDBPyConnection, table: Table, frame: pd.DataFrame, sha256: str) -> TableCounts:
     """Insert new rows, update changed ones, leave identical ones alone (provenance included)."""
     counts = TableCounts()
@@ -143,9 +135,9 @@ def upsert_stage(con: duckdb.DuckDBPyConnection, table: Table, stage: str, rows:
     """Upsert the staged relation `stage` (the table's columns, provenance included; `rows` rows) set-based,
     then drop it."""
     counts = TableCounts()
-    counts.newest = newest_date(con, table, stage)
+    counts.newest, overlaps = _survey(con, table, stage)
     cols = ", ".join(c.name for c in table.columns)
-    if not _overlaps_stored(con, table, stage):
+    if not overlaps:
         # Nothing stored shares a key (or, for a vintaged table, an observation) with the stage: every row is
         # new, so the join, the write table and its counts would only say so (most payloads of a first load).
         con.execute(f"INSERT INTO {table.name} ({cols}) SELECT {cols} FROM {stage}; DROP TABLE {stage}")
@@ -175,14 +167,18 @@ def upsert_stage(con: duckdb.DuckDBPyConnection, table: Table, stage: str, rows:
     return counts
 
 
-def _overlaps_stored(con: duckdb.DuckDBPyConnection, table: Table, stage: str) -> bool:
-    """Whether any stored row shares the key of a staged row, or for a table with revisions its observation
-    (the columns fold_repeats compares on, part of the key)."""
+def _survey(con: duckdb.DuckDBPyConnection, table: Table, stage: str) -> tuple[date | None, bool]:
+    """The stage's newest date (as `newest_date`) and whether any stored row shares the key of a staged row,
+    or for a table with revisions its observation (the columns fold_repeats compares on, part of the key):
+    one query."""
     rev = table.revisions
     cols = rev.observation if rev is not None and set(rev.observation) <= set(table.key) else table.key
     match = " AND ".join(f"t.{c} = s.{c}" for c in cols)
-    found = con.execute(f"SELECT EXISTS (SELECT 1 FROM {stage} s SEMI JOIN {table.name} t ON {match})").fetchall()
-    return bool(found[0][0])
+    date_col = next((name for name in DATE_COLUMNS if name in table.parsed_columns), None)
+    newest = f"(SELECT max({date_col}) FROM {stage})" if date_col else "NULL"
+    row = con.execute(f"SELECT {newest}, EXISTS (SELECT 1 FROM {stage} s SEMI JOIN {table.name} t ON {match})")
+    newest_value, found = row.fetchall()[0]
+    return newest_value, bool(found)
 
 
 def load_frames(
