@@ -103,14 +103,6 @@ def check_not_future(table: Table, frame: pd.DataFrame, file: str, retrieved: da
             )
 
 
-def newest_date(con: duckdb.DuckDBPyConnection, table: Table, stage: str) -> date | None:
-    for name in DATE_COLUMNS:
-        if name in table.parsed_columns:
-            value = con.execute(f"SELECT max({name}) FROM {stage}").fetchone()[0]
-            return value
-    return None
-
-
 def upsert(con: duckdb.DuckDBPyConnection, table: Table, frame: pd.DataFrame, sha256: str) -> TableCounts:
     """Insert new rows, update changed ones, leave identical ones alone (provenance included)."""
     counts = TableCounts()
@@ -143,14 +135,20 @@ def upsert_stage(con: duckdb.DuckDBPyConnection, table: Table, stage: str, rows:
     """Upsert the staged relation `stage` (the table's columns, provenance included; `rows` rows) set-based,
     then drop it."""
     counts = TableCounts()
-    counts.newest = newest_date(con, table, stage)
+    counts.newest, overlaps = _survey(con, table, stage)
+    cols = ", ".join(c.name for c in table.columns)
+    if not overlaps:
+        # Nothing stored shares a key (or, for a vintaged table, an observation) with the stage: every row is
+        # new, so the join, the write table and its counts would only say so (most payloads of a first load).
+        con.execute(f"INSERT INTO {table.name} ({cols}) SELECT {cols} FROM {stage}; DROP TABLE {stage}")
+        counts.new = rows
+        return counts
     # Unvintaged rows repeating the vintage in force are dropped (counted unchanged); revisions count as changed.
     revised = fold_repeats(con, table, stage)
     key_match = " AND ".join(f"s.{k} = t.{k}" for k in table.key)
     values = [c for c in table.parsed_columns if c not in table.key]
     differs = " OR ".join(f"s.{c} IS DISTINCT FROM t.{c}" for c in values) or "FALSE"
     # One join finds the rows to write; new ones are plainly inserted, only changed ones replace a stored row.
-    cols = ", ".join(c.name for c in table.columns)
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE write_{stage} AS
         SELECT {", ".join("s." + c.name for c in table.columns)}, t.{table.key[0]} IS NULL AS is_new
@@ -165,9 +163,22 @@ def upsert_stage(con: duckdb.DuckDBPyConnection, table: Table, stage: str, rows:
         con.execute(f"INSERT INTO {table.name} ({cols}) SELECT {cols} FROM write_{stage} WHERE is_new")
     if changed:
         con.execute(f"INSERT OR REPLACE INTO {table.name} ({cols}) SELECT {cols} FROM write_{stage} WHERE NOT is_new")
-    con.execute(f"DROP TABLE write_{stage}")
-    con.execute(f"DROP TABLE {stage}")
+    con.execute(f"DROP TABLE write_{stage}; DROP TABLE {stage}")
     return counts
+
+
+def _survey(con: duckdb.DuckDBPyConnection, table: Table, stage: str) -> tuple[date | None, bool]:
+    """The stage's newest date (as `newest_date`) and whether any stored row shares the key of a staged row,
+    or for a table with revisions its observation (the columns fold_repeats compares on, part of the key):
+    one query."""
+    rev = table.revisions
+    cols = rev.observation if rev is not None and set(rev.observation) <= set(table.key) else table.key
+    match = " AND ".join(f"t.{c} = s.{c}" for c in cols)
+    date_col = next((name for name in DATE_COLUMNS if name in table.parsed_columns), None)
+    newest = f"(SELECT max({date_col}) FROM {stage})" if date_col else "NULL"
+    row = con.execute(f"SELECT {newest}, EXISTS (SELECT 1 FROM {stage} s SEMI JOIN {table.name} t ON {match})")
+    newest_value, found = row.fetchall()[0]
+    return newest_value, bool(found)
 
 
 def load_frames(

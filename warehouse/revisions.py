@@ -28,7 +28,8 @@ def fold_repeats(con: duckdb.DuckDBPyConnection, table: Table, stage: str) -> in
     """Delete from `stage` the unvintaged rows that repeat the row in force; return how many are revisions.
 
     The revisions are the remaining unvintaged stage rows whose key is new but whose observation has a row
-    in force with a different value: the caller counts them as changed, not new.
+    in force with a different value: the caller counts them as changed, not new. load.upsert_stage calls
+    this only when some staged observation is stored already (its `_survey`), so there is no early-out here.
     """
     rev = table.revisions
     if rev is None:
@@ -38,10 +39,6 @@ def fold_repeats(con: duckdb.DuckDBPyConnection, table: Table, stage: str) -> in
     same_source = " AND ".join(f"t.{c} IS NOT DISTINCT FROM s.{c}" for c in rev.provenance)
     key = " AND ".join(f"k.{c} = s.{c}" for c in table.key)
     part = ", ".join(f"s.{c}" for c in table.key)
-    # Most payloads of a first load bring observations nothing is stored for: one semi-join says so.
-    stored = con.execute(f"SELECT EXISTS (SELECT 1 FROM {stage} s SEMI JOIN {table.name} t ON {obs})").fetchall()
-    if not stored[0][0]:
-        return 0
     in_force = f"""
         SELECT {part}, ({same_values}) AND ({same_source}) AS repeats, NOT ({same_values}) AS revises
         FROM {stage} s JOIN {table.name} t ON {obs} AND t.{rev.vintage} < s.{rev.vintage}

@@ -90,10 +90,9 @@ def stage_series_csv(
             "value": f"v IS NULL OR v IN ({missing}) OR (regexp_full_match(v, {_literal(layout.number_pattern)}) "
             "AND isfinite(try_cast(v AS DOUBLE)))",
         }
-        if first_failing(con, raw, checks):
-            return None
-        ordered = f"SELECT d, lag(d) OVER (ORDER BY rowid) AS prev FROM {raw}"
-        if first_failing(con, f"({ordered})", {"dates increasing": "prev IS NULL OR d > prev"}):
+        # The order check rides the same scan: one query per payload, not two (issue 18).
+        checks["dates increasing"] = "prev IS NULL OR d > prev"
+        if first_failing(con, f"(SELECT *, lag(d) OVER (ORDER BY rowid) AS prev FROM {raw})", checks):
             return None
         value = f"CASE WHEN v IS NULL OR v IN ({missing}) THEN NULL ELSE CAST(v AS DOUBLE) END"
         if layout.blank_leading_zeros:
@@ -184,11 +183,9 @@ def stage_wide_csv(
         }
         if layout.year is not None:
             checks["year"] = f"year(day) = {int(layout.year)}"
-        if first_failing(con, f"dated_{raw}", checks):
-            return None
         order = "day < prev" if layout.newest_first else "day > prev"
-        ordered = f"SELECT day, lag(day) OVER (ORDER BY n) AS prev FROM dated_{raw}"
-        if first_failing(con, f"({ordered})", {"date order": f"prev IS NULL OR {order}"}):
+        checks["date order"] = f"prev IS NULL OR {order}"
+        if first_failing(con, f"(SELECT *, lag(day) OVER (ORDER BY n) AS prev FROM dated_{raw})", checks):
             return None
         selects = []
         for c, number_value in zip(cells, layout.column_numbers, strict=True):
@@ -211,10 +208,6 @@ def stage_wide_csv(
         con.execute(f"DROP TABLE IF EXISTS dated_{raw}")
         con.execute(f"DROP TABLE IF EXISTS {raw}")
     return stage
-
-
-def staged_rows(con: duckdb.DuckDBPyConnection, stage: str) -> int:
-    return int(con.execute(f"SELECT count(*) FROM {stage}").fetchall()[0][0])
 
 
 def table_checks(
@@ -242,24 +235,6 @@ def table_checks(
     return checks
 
 
-def checks_pass(
-    con: duckdb.DuckDBPyConnection,
-    table: Table,
-    stage: str,
-    retrieved: date | None,
-    value_bounds: dict[str, tuple[float, float]] | None = None,
-) -> bool:
-    if first_failing(con, stage, table_checks(table, retrieved, value_bounds)):
-        return False
-    key = ", ".join(table.key)
-    dup = con.execute(f"SELECT 1 FROM {stage} GROUP BY {key} HAVING count(*) > 1 LIMIT 1").fetchall()
-    return not dup
-
-
-def drop_stage(con: duckdb.DuckDBPyConnection, stage: str) -> None:
-    con.execute(f"DROP TABLE IF EXISTS {stage}")
-
-
 def checked(
     con: duckdb.DuckDBPyConnection,
     table: Table,
@@ -268,10 +243,17 @@ def checked(
     value_bounds: dict[str, tuple[float, float]] | None = None,
 ) -> dict[str, tuple[str, int]] | None:
     """{table: (stage, rows)} for load.load_staged when the table's checks pass; else the stage is dropped and
-    the answer is None (the caller parses in Python)."""
+    the answer is None (the caller parses in Python). The checks, the duplicate-key probe and the row count
+    are one query."""
     if stage is None:
         return None
-    if not checks_pass(con, table, stage, retrieved, value_bounds):
-        drop_stage(con, stage)
+    checks = table_checks(table, retrieved, value_bounds)
+    key = ", ".join(table.key)
+    checks["unique key"] = f"NOT EXISTS (SELECT 1 FROM {stage} GROUP BY {key} HAVING count(*) > 1)"
+    cols = ", ".join(f"bool_and(coalesce({pred}, FALSE))" for pred in checks.values())
+    *oks, rows = con.execute(f"SELECT {cols}, count(*) FROM {stage}").fetchall()[0]
+    # bool_and over no rows is NULL (not False): an empty stage passes, as a scan of no rows always did.
+    if any(ok is False for ok in oks):
+        con.execute(f"DROP TABLE IF EXISTS {stage}")
         return None
-    return {table.name: (stage, staged_rows(con, stage))}
+    return {table.name: (stage, int(rows))}

@@ -246,26 +246,30 @@ def _column_comment(defs_by_name: dict, view: str, column: str, depth: int = 0) 
 def apply_comments(con: duckdb.DuckDBPyConnection, defs) -> None:
     """COMMENT ON every view, view column and macro in defs; a @col naming no real column is an error."""
     by_name = {d.name: d for d in defs}
+    # Every view's columns in one catalog query, and the COMMENT statements sent as one batch: one round trip
+    # per view column was most of creating the views on a new warehouse (issue 18).
+    columns: dict[str, list[str]] = {}
+    for table, col in con.execute(
+        "SELECT table_name, column_name FROM duckdb_columns() WHERE schema_name = 'main' "
+        "ORDER BY table_name, column_index"
+    ).fetchall():
+        columns.setdefault(table, []).append(col)
+    statements = []
     for d in defs:
         if d.kind == "macro":
-            con.execute(f"COMMENT ON MACRO TABLE {d.name} IS {quote(d.comment)}")
+            statements.append(f"COMMENT ON MACRO TABLE {d.name} IS {quote(d.comment)}")
             continue
-        con.execute(f"COMMENT ON VIEW {d.name} IS {quote(d.comment)}")
-        actual = [
-            r[0]
-            for r in con.execute(
-                "SELECT column_name FROM duckdb_columns() WHERE table_name = ? AND schema_name = 'main' "
-                "ORDER BY column_index",
-                [d.name],
-            ).fetchall()
-        ]
+        statements.append(f"COMMENT ON VIEW {d.name} IS {quote(d.comment)}")
+        actual = columns.get(d.name, [])
         unknown = sorted(set(d.columns) - set(actual))
         if unknown:
             raise ValueError(f"warehouse/sql/{d.file}: {d.name} documents columns it does not have: {unknown}")
         for col in actual:
             text = _column_comment(by_name, d.name, col)
             if text:
-                con.execute(f'COMMENT ON COLUMN {d.name}."{col}" IS {quote(text)}')
+                statements.append(f'COMMENT ON COLUMN {d.name}."{col}" IS {quote(text)}')
+    if statements:
+        con.execute(";\n".join(statements))
     con.execute(
         f"COMMENT ON MACRO {VERSION_MACRO} IS "
         + quote(
