@@ -23,7 +23,7 @@ from flows.sources.base import (
     drop_repeats,
     newest_stored,
     read_csv,
-    read_snapshot_file,
+    snapshot_payloads,
 )
 from warehouse.schema import TABLES
 
@@ -58,19 +58,7 @@ _MISSING = {"", "null"}
 
 def extract_offline(snapshot_dir: Path) -> list[Payload]:
     folder = Path(snapshot_dir) / "fiscaldata"
-    out = []
-    for path in sorted(folder.glob("Auctions_Query_*.csv")):
-        relpath = f"fiscaldata/{path.name}"
-        out.append(
-            Payload(
-                source=SOURCE,
-                relpath=relpath,
-                url="snapshot:" + relpath,
-                body=read_snapshot_file(snapshot_dir, path),
-                offline=True,
-            )
-        )
-    return out
+    return snapshot_payloads(SOURCE, snapshot_dir, sorted(folder.glob("Auctions_Query_*.csv")))
 
 
 def extract_live(http: Http, state: dict[str, date]) -> Iterator[Payload]:

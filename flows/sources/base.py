@@ -74,6 +74,17 @@ class UnsafeSnapshotFile(FetchError):
     nothing of it can reach a quarantine note or ingest_log. The source counts as failed, in one line."""
 
 
+def snapshot_payloads(source: str, snapshot_dir: Path, paths) -> list[Payload]:
+    """Each file as the payload an offline refresh replays, in the order given: its path under the snapshot
+    directory is its relpath (as a live fetch would land it) and `snapshot:<relpath>` its URL."""
+    out = []
+    for path in paths:
+        relpath = Path(path).relative_to(snapshot_dir).as_posix()
+        body = read_snapshot_file(snapshot_dir, path)
+        out.append(Payload(source=source, relpath=relpath, url="snapshot:" + relpath, body=body, offline=True))
+    return out
+
+
 def read_snapshot_file(snapshot_dir: Path, path: Path) -> bytes:
     """The bytes of a regular file inside the snapshot, at most MAX_SNAPSHOT_FILE_BYTES. A symlink may point
     elsewhere in the snapshot, never out of it (issue 15: a link to /etc/shadow was parsed and its first line

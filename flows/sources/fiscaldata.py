@@ -29,7 +29,7 @@ from urllib.parse import parse_qsl, urlencode
 import pandas as pd
 
 from flows.http import FetchError, Http, redact
-from flows.sources.base import ParseError, Payload, read_snapshot_file
+from flows.sources.base import ParseError, Payload, snapshot_payloads
 from flows.sources.mspd import (
     by_source_line,
     csv_rows,
@@ -130,19 +130,7 @@ def extract_offline(snapshot_dir: Path) -> list[Payload]:
     files = [p for p in sorted((root / "resaved").glob("*.json")) if _API_FILE.fullmatch(p.name)]
     files += [p for p in sorted(root.glob("*.json")) if _API_FILE.fullmatch(p.name)]
     files += sorted(root.glob(MSPD_DETAIL_CSV + "_*.csv"))
-    out = []
-    for path in files:
-        relpath = path.relative_to(snapshot_dir).as_posix()
-        out.append(
-            Payload(
-                source=SOURCE,
-                relpath=relpath,
-                url="snapshot:" + relpath,
-                body=read_snapshot_file(snapshot_dir, path),
-                offline=True,
-            )
-        )
-    return out
+    return snapshot_payloads(SOURCE, snapshot_dir, files)
 
 
 def fetch_pages(

@@ -24,7 +24,7 @@ import pandas as pd
 
 from flows.http import Http
 from flows.sources import fred_live
-from flows.sources.base import ParseError, Payload, read_snapshot_file
+from flows.sources.base import ParseError, Payload, snapshot_payloads
 from flows.sources.fred_config import (  # noqa: F401  (re-exported: the flow and tests read them here)
     CONFIG_PATH,
     FREQUENCIES,
@@ -66,20 +66,7 @@ def extract_offline(snapshot_dir: Path) -> list[Payload]:
         sorted(folder.glob(API_PREFIX + "*.xml")),
         [p for p in increments if p.suffix in (".csv", ".xml")],
     ]
-    out = []
-    for group in groups:
-        for path in group:
-            relpath = path.relative_to(snapshot_dir).as_posix()
-            out.append(
-                Payload(
-                    source=SOURCE,
-                    relpath=relpath,
-                    url="snapshot:" + relpath,
-                    body=read_snapshot_file(snapshot_dir, path),
-                    offline=True,
-                )
-            )
-    return out
+    return snapshot_payloads(SOURCE, snapshot_dir, [path for group in groups for path in group])
 
 
 def _increment_order(path: Path) -> tuple[str, str]:

@@ -24,7 +24,7 @@ from flows.sources.base import (
     drop_repeats,
     newest_stored,
     read_csv,
-    read_snapshot_file,
+    snapshot_payloads,
 )
 from warehouse.schema import TABLES
 
@@ -76,19 +76,7 @@ _ISO = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 def extract_offline(snapshot_dir: Path) -> list[Payload]:
     folder = Path(snapshot_dir) / "fred" / "nyfed_soma"
-    out = []
-    for path in sorted(folder.glob("SOMA_*.csv")):
-        relpath = f"fred/nyfed_soma/{path.name}"
-        out.append(
-            Payload(
-                source=SOURCE,
-                relpath=relpath,
-                url="snapshot:" + relpath,
-                body=read_snapshot_file(snapshot_dir, path),
-                offline=True,
-            )
-        )
-    return out
+    return snapshot_payloads(SOURCE, snapshot_dir, sorted(folder.glob("SOMA_*.csv")))
 
 
 def latest_wednesday(today: date) -> date:

@@ -23,7 +23,7 @@ import pandas as pd
 
 from flows.http import Http
 from flows.sources import base
-from flows.sources.base import ParseError, Payload, read_snapshot_file
+from flows.sources.base import ParseError, Payload, snapshot_payloads
 from flows.sources.tic_history import parse_mfhhis01
 from flows.sources.tic_rows import (  # noqa: F401 - re-exported: tic's names since before the split
     FLOWS,
@@ -273,16 +273,7 @@ def extract_offline(snapshot_dir: Path) -> list[Payload]:
         if folder.is_dir()
         else []
     )
-    return [
-        Payload(
-            source=SOURCE,
-            relpath=f"{SOURCE}/{p.name}",
-            url=f"snapshot:{SOURCE}/{p.name}",
-            body=read_snapshot_file(snapshot_dir, p),
-            offline=True,
-        )
-        for p in files
-    ]
+    return snapshot_payloads(SOURCE, snapshot_dir, files)
 
 
 def extract_live(http: Http, state: dict[str, date]) -> Iterator[Payload]:

@@ -16,7 +16,14 @@ from pathlib import Path, PurePosixPath
 import pandas as pd
 
 from flows.http import Http
-from flows.sources.base import ParseError, Payload, cut_number, newest_stored, read_csv, read_snapshot_file
+from flows.sources.base import (
+    ParseError,
+    Payload,
+    cut_number,
+    newest_stored,
+    read_csv,
+    snapshot_payloads,
+)
 from warehouse.schema import TABLES
 from warehouse.stage import WideCsv, checked, stage_wide_csv
 
@@ -69,19 +76,7 @@ def extract_offline(snapshot_dir: Path) -> list[Payload]:
         (p for p in folder.glob("daily-treasury-rates_*.csv") if _YEARLY_NAME.fullmatch(p.name)),
         key=lambda p: int(_YEARLY_NAME.fullmatch(p.name).group(1)),
     )
-    out = []
-    for path in [*archives, *yearly]:
-        relpath = f"treasury/{path.name}"
-        out.append(
-            Payload(
-                source=SOURCE,
-                relpath=relpath,
-                url="snapshot:" + relpath,
-                body=read_snapshot_file(snapshot_dir, path),
-                offline=True,
-            )
-        )
-    return out
+    return snapshot_payloads(SOURCE, snapshot_dir, [*archives, *yearly])
 
 
 def extract_live(http: Http, state: dict[str, date], *, today: date | None = None) -> Iterator[Payload]:
