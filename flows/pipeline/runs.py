@@ -67,6 +67,14 @@ def load_run(con: duckdb.DuckDBPyConnection, ref: str) -> StoredRun:
     )
 
 
+def stored_run(con: duckdb.DuckDBPyConnection, run_id: str) -> StoredRun | None:
+    """The run stored under exactly this id, or None (also on a warehouse older than the run tables)."""
+    try:
+        return load_run(con, run_id)  # ids have one length: an id matches itself only
+    except RecordNotFound:
+        return None
+
+
 list_runs = repository.list_runs
 
 

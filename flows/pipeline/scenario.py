@@ -26,7 +26,7 @@ import duckdb
 from flows.pipeline import progress
 from flows.pipeline.catalog import resolve_spec
 from flows.pipeline.records import load_calibration, store_run
-from flows.pipeline.runs import StoredRun, run_id_for
+from flows.pipeline.runs import StoredRun, run_id_for, stored_run
 from flows.pipeline.versioning import code_version
 from model import ModelError
 from model.run import Frames, run_scenario
@@ -99,20 +99,30 @@ def run_and_store(
     store: bool = True,
 ) -> StoredRun:
     """Read the inputs read-only, run the scenario, store it (one transaction). Raises SpecError, ModelError,
-    RecordNotFound (no calibration) and WarehouseError (missing or locked file)."""
+    RecordNotFound (no calibration) and WarehouseError (missing or locked file).
+
+    The run id is known before the model runs (spec, calibration, data hash, code version): when that run is
+    already stored, it is read back instead of computed again (the same record; `stored` is False)."""
     spec = scenario if isinstance(scenario, ScenarioSpec) else resolve_spec(scenario, draws=draws)
     progress.start("inputs", spec.name)
     with session(db, read_only=True) as con:
         record = _calibration(con, calibration or spec.calibration)
         anchor = resolve_anchor(con, spec)
         frames = read_frames(con, anchor)
-    data_hash = frames_hash(frames)
-    version = code_version("model")
+        data_hash = frames_hash(frames)
+        version = code_version("model")
+        run_id = run_id_for(spec, record.id, data_hash, version)
+        same = stored_run(con, run_id) if store else None
     progress.done("inputs", f"anchor {anchor}, calibration {record.id}")
     progress.start("model", f"{spec.name}: {spec.draws} draws × {spec.horizon_months} months")
+    if same is not None:
+        progress.done("model", f"{run_id}: identical run already stored, read back")
+        progress.start("store", run_id)
+        progress.done("store", f"{run_id} (identical run already stored)")
+        same.stored = False
+        return same
     result = run_scenario(spec, record, frames)
     progress.done("model")
-    run_id = run_id_for(spec, record.id, data_hash, version)
     results = {
         "run_id": run_id,
         "data_hash": data_hash,
