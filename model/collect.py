@@ -32,11 +32,10 @@ from model.risk import (
 from model.spec import latest_holdings
 from model.stock import avg_rate_pct, class_totals, reconcile
 from model.uncertainty import impact_summary, imposed_summary, width_sources
+from warehouse.countries import HEADLINE_HOLDER
 
 TEN_YEARS = 120
 AT_MONTHS = (0, 6, 12, 24, 60, 119)
-# The holder the run JSON's `mark_to_market.japan` block follows (the largest foreign holder, the article's case).
-HEADLINE_HOLDER = "Japan"
 
 
 class Collector:

@@ -13,6 +13,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from model.spec import ScenarioSpec, SpecError, parse_spec, read_yaml
+from warehouse.countries import HEADLINE_HOLDER
 
 MAX_CELLS = 5000
 
@@ -122,7 +123,7 @@ def cell_spec(
     Name and description depend only on the cell (not on the sweep's name), so equal cells of different sweeps
     share a key."""
     first = base.sellers[0] if base.sellers else None
-    country = grid.seller or (first.country if first else "Japan")
+    country = grid.seller or (first.country if first else HEADLINE_HOLDER)
     who = "-".join(country.lower().split())
     name = f"{base.name[:40]}-{who[:16]}-{size:g}bn-{months}m-c{contagion:g}-b{share:g}"
     data = base.model_dump(mode="json")

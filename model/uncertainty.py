@@ -21,6 +21,7 @@ from model.response import SurfaceResponse
 from model.risk import quantiles
 from model.shock import PriceFall
 from model.spec import latest_holdings
+from warehouse.countries import HEADLINE_HOLDER
 
 TENOR_10Y = TENORS.index("10y")
 
@@ -140,8 +141,8 @@ def imposed_summary(spec, setup, frames, response, draws) -> dict:
         f"of the sale; over {over}",
     }
     held = latest_holdings(frames.holdings, setup.anchor) if frames.holdings is not None else {}
-    if "Japan" in held:
-        japan_bn, month = held["Japan"]
+    if HEADLINE_HOLDER in held:
+        japan_bn, month = held[HEADLINE_HOLDER]
         japan_pct = 100.0 * japan_bn / debt
         eq |= {
             "japan_holdings_usd_bn": japan_bn,

@@ -102,6 +102,10 @@ class Holder:
     tic_code: int
 
 
+# The headline holder: the largest foreign holder and the article's case (the run JSON's `mark_to_market.japan`,
+# the reports' holdings chart and claims, a sweep's default seller).
+HEADLINE_HOLDER = "Japan"
+
 # Holder key -> identity; the calibration's panel columns are named after the keys.
 HOLDERS: dict[str, Holder] = {
     "total": Holder("Grand Total", 99996),

@@ -19,6 +19,8 @@ from matplotlib import rcParams  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import FormatStrFormatter, FuncFormatter, MaxNLocator, MultipleLocator  # noqa: E402
 
+from warehouse.countries import HEADLINE_HOLDER
+
 rcParams.update(
     {
         "svg.hashsalt": "tshock",  # stable ids → byte-identical charts for identical numbers
@@ -179,13 +181,13 @@ def holdings_history(history: pd.DataFrame | None) -> str | None:
         return None
     fig = Figure(figsize=(10, 3.4))
     ax = fig.subplots()
-    styles = {"Japan": {"color": SCEN, "lw": 1.8}, "China": {"color": BASE, "lw": 1.2, "ls": "--"}}
+    styles = {HEADLINE_HOLDER: {"color": SCEN, "lw": 1.8}, "China": {"color": BASE, "lw": 1.2, "ls": "--"}}
     for country, style in styles.items():
         h = history[history["country"] == country].sort_values("month")
         if h.empty:
             continue
         ax.plot(pd.to_datetime(h["month"]), h["holdings_usd_bn"], label=country, **style)
-        if country == "Japan":
+        if country == HEADLINE_HOLDER:
             last = h.iloc[-1]
             ax.annotate(
                 f"{last['holdings_usd_bn']:,.0f} ({pd.Timestamp(last['month']):%Y-%m})",

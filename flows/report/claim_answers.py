@@ -10,6 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from flows.report.fmt import bn, bp, interval, num, pct, share, year
+from warehouse.countries import HEADLINE_HOLDER
 
 
 def _get(d: dict | None, *path, default=None):
@@ -64,7 +65,7 @@ def _c1(ctx):
     mtm = _get(fire, "mark_to_market", "japan") or {}
     lines, held = [], None
     if h is not None and not h.empty:
-        j = h[h["country"] == "Japan"].sort_values("month")
+        j = h[h["country"] == HEADLINE_HOLDER].sort_values("month")
         if not j.empty:
             last, peak = j.iloc[-1], j.loc[j["holdings_usd_bn"].idxmax()]
             held = float(last["holdings_usd_bn"])

@@ -29,6 +29,7 @@ from matplotlib.figure import Figure  # noqa: E402
 
 from flows.report.publish import refresh_indexes, swap_in, sweep_abandoned  # noqa: E402
 from flows.report.render import environment  # noqa: E402
+from warehouse.countries import HEADLINE_HOLDER
 
 COLUMNS = [
     "cell_key",
@@ -178,7 +179,7 @@ def render_html(summary: dict) -> str:
         for m in ("interest", "yield")
     ]
     sellers = summary["grid"].get("seller") or next(
-        (s["country"] for s in summary["grid"]["base"].get("sellers", [])), "Japan"
+        (s["country"] for s in summary["grid"]["base"].get("sellers", [])), HEADLINE_HOLDER
     )
     day = Path(summary.get("report_dir", "")).parent.name
     return environment().get_template("sweep.html.j2").render(s=summary, figures=figures, seller=sellers, day=day)

@@ -5,9 +5,10 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
+from warehouse.countries import HEADLINE_HOLDER
 from warehouse.read.base import frame
 
-REPORT_HOLDERS = ("Japan", "China")
+REPORT_HOLDERS = (HEADLINE_HOLDER, "China")
 
 
 def freshness(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
