@@ -20,6 +20,7 @@ from flows.sources.base import (
     ParseError,
     Payload,
     cut_number,
+    data_rows,
     drop_repeats,
     newest_stored,
     read_csv,
@@ -137,17 +138,7 @@ def _csv_records(relpath: str, body: bytes) -> list[tuple[int, dict[str, str]]]:
             raise ParseError(relpath, "missing column", field=name, value=",".join(header)[:120], line=1)
         where[col] = header.index(name)
     out = []
-    for lineno, row in enumerate(rows[1:], start=2):
-        if not any(cell.strip() for cell in row):
-            continue
-        if len(row) != len(header):
-            raise ParseError(
-                relpath,
-                f"expected {len(header)} fields, found {len(row)}",
-                field="row",
-                value=",".join(row)[:80],
-                line=lineno,
-            )
+    for lineno, row in data_rows(relpath, header, rows):
         out.append((lineno, {col: row[i] for col, i in where.items()}))
     return out
 

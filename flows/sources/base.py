@@ -138,6 +138,23 @@ def read_csv(relpath: str, text: str) -> list[list[str]]:
         raise ParseError(relpath, f"malformed CSV ({exc})", line=reader.line_num) from None
 
 
+def data_rows(relpath: str, header: list[str], rows: list[list[str]]):
+    """(line number, row) of each non-blank row below the header; a row whose field count differs from the
+    header's is refused with its line."""
+    for lineno, row in enumerate(rows[1:], start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) != len(header):
+            raise ParseError(
+                relpath,
+                f"expected {len(header)} fields, found {len(row)}",
+                field="row",
+                value=",".join(row)[:80],
+                line=lineno,
+            )
+        yield lineno, row
+
+
 def cut_number(text: str) -> bool:
     """A number ending in a bare point ("9."): what a file cut mid-number leaves. No source writes one, so it
     is refused rather than read as 9.0 (issue 15: a truncated last line loaded 9.0 for 9.74)."""

@@ -21,6 +21,7 @@ from flows.sources.base import (
     ParseError,
     Payload,
     cut_number,
+    data_rows,
     drop_repeats,
     newest_stored,
     read_csv,
@@ -142,17 +143,7 @@ def transform(relpath: str, body: bytes, fetched_on: date | None = None) -> dict
     columns = _map_header(relpath, header)
 
     records = []
-    for lineno, row in enumerate(rows[1:], start=2):
-        if not any(cell.strip() for cell in row):
-            continue
-        if len(row) != len(header):
-            raise ParseError(
-                relpath,
-                f"expected {len(header)} fields, found {len(row)}",
-                field="row",
-                value=",".join(row)[:80],
-                line=lineno,
-            )
+    for lineno, row in data_rows(relpath, header, rows):
         raw = {col: row[i].strip() for i, col in enumerate(columns)}
         records.append(_record(relpath, raw, header, columns, lineno))
 

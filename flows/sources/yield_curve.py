@@ -20,6 +20,7 @@ from flows.sources.base import (
     ParseError,
     Payload,
     cut_number,
+    data_rows,
     newest_stored,
     read_csv,
     snapshot_payloads,
@@ -130,17 +131,7 @@ def transform(relpath: str, body: bytes, fetched_on: date | None = None) -> dict
     tenor_out: list[float] = []
     values: list[float] = []
     previous: date | None = None
-    for lineno, row in enumerate(rows[1:], start=2):
-        if not any(cell.strip() for cell in row):
-            continue
-        if len(row) != len(header):
-            raise ParseError(
-                relpath,
-                f"expected {len(header)} fields, found {len(row)}",
-                line=lineno,
-                field="row",
-                value=",".join(row)[:80],
-            )
+    for lineno, row in data_rows(relpath, header, rows):
         day = _parse_date(relpath, row[0].strip(), lineno)
         if file_year is not None and day.year != file_year:
             raise ParseError(
