@@ -115,9 +115,9 @@ def fred_value(series_id: str, on: DateLike, as_of: DateLike, *, db: Db = None) 
 
 
 def _record(con, ref: str):
-    from flows.pipeline.records import load_calibration as _calibration
+    from flows.pipeline.records import load_calibration
 
-    return _calibration(con, ref)
+    return load_calibration(con, ref)
 
 
 def calibrations(*, db: Db = None) -> pd.DataFrame:

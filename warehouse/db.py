@@ -13,6 +13,7 @@ import duckdb
 
 from warehouse.records import RECORD_TABLES
 from warehouse.schema import INGEST_LOG, TABLES, Table
+from warehouse.transaction import transaction
 from warehouse.views import create_views
 
 DEFAULT_DB = Path("data") / "warehouse.duckdb"
@@ -314,13 +315,8 @@ def migrate(con: duckdb.DuckDBPyConnection) -> None:
         schema_current, stored_views = False, None
     if not schema_current:
         # One transaction: hundreds of DDL and COMMENT statements each committing on their own took a second.
-        con.execute("BEGIN TRANSACTION")
-        try:
+        with transaction(con):
             _migrate_tables(con, schema_fp)
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
     if stored_views == views_fp:
         return
     create_views(con)

@@ -14,6 +14,7 @@ import pandas as pd
 
 from warehouse.revisions import fold_repeats
 from warehouse.schema import TABLES, Table
+from warehouse.transaction import transaction
 
 DATE_COLUMNS = ("date", "month", "record_date", "as_of_date", "auction_date")
 
@@ -208,8 +209,7 @@ def load_staged(con: duckdb.DuckDBPyConnection, staged: dict[str, tuple[str, int
 
 def _in_one_transaction(con: duckdb.DuckDBPyConnection, log_row: dict, upserts) -> LoadResult:
     result = LoadResult()
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         result.tables.update(upserts())
         write_log(
             con,
@@ -223,13 +223,6 @@ def _in_one_transaction(con: duckdb.DuckDBPyConnection, log_row: dict, upserts) 
                 "status": "loaded",
             },
         )
-        con.execute("COMMIT")
-    except BaseException:
-        try:
-            con.execute("ROLLBACK")
-        except duckdb.Error:
-            pass  # a failed COMMIT (e.g. disk full) has rolled back already: report what made it fail
-        raise
     return result
 
 

@@ -10,13 +10,13 @@ it is stored. A warehouse created before the record tables reads as "nothing sto
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import duckdb
 
 from warehouse.read.base import dicts, frame_or_empty, rows_or_empty, table_exists
+from warehouse.transaction import transaction
 
 if TYPE_CHECKING:  # pandas/numpy imported where used: the CLI's light commands read records without them
     import pandas as pd
@@ -26,17 +26,6 @@ NO_CALIBRATION = "no calibration stored yet: run `tshock calibrate` first"
 
 class RecordNotFound(LookupError):
     """No record matches; the message says what to run."""
-
-
-@contextmanager
-def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
-    con.execute("BEGIN TRANSACTION")
-    try:
-        yield con
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
 
 
 def insert(con: duckdb.DuckDBPyConnection, table: str, rows: Sequence[dict], *, skip_existing: bool = False) -> None:
@@ -65,9 +54,6 @@ def _exists(con: duckdb.DuckDBPyConnection, table: str, key: str, value: str) ->
     return bool(rows_or_empty(con, f"SELECT 1 FROM {table} WHERE {key} = ?", [value]))
 
 
-_has_table = table_exists
-
-
 # --- calibrations ----------------------------------------------------------------------------------------------
 
 
@@ -88,7 +74,7 @@ def store_calibration(
 
 def calibration_json(con: duckdb.DuckDBPyConnection, ref: str = "latest") -> str:
     """The stored record JSON of `latest`, a full id, or a unique id prefix; RecordNotFound says what to run."""
-    if not _has_table(con, "calibrations"):
+    if not table_exists(con, "calibrations"):
         raise RecordNotFound(NO_CALIBRATION)
     if ref == "latest":
         rows = con.execute(
@@ -134,7 +120,7 @@ def find_calibration(con: duckdb.DuckDBPyConnection, data_hash: str, code_versio
 
 def list_calibrations(con: duckdb.DuckDBPyConnection) -> list[dict]:
     """Stored calibrations, newest first, with their parameter counts; [] before the tables exist."""
-    if not _has_table(con, "calibrations"):
+    if not table_exists(con, "calibrations"):
         return []
     return dicts(
         con.execute("""
@@ -185,7 +171,7 @@ def runs_by_prefix(con: duckdb.DuckDBPyConnection, ref: str) -> list[dict]:
 
 def list_runs(con: duckdb.DuckDBPyConnection, limit: int = 10) -> list[dict]:
     """Newest stored runs with the ten-year interest delta's median; [] before the tables exist."""
-    if not _has_table(con, "scenario_runs"):
+    if not table_exists(con, "scenario_runs"):
         return []
     return dicts(
         con.execute(

@@ -27,6 +27,7 @@ import duckdb
 
 from warehouse.freshness import STALE_AFTER_DAYS
 from warehouse.schema import INGEST_LOG, TABLES
+from warehouse.transaction import transaction
 
 SQL_DIR = Path(__file__).with_name("sql")
 VERSION_MACRO = "warehouse_views_version"
@@ -190,8 +191,7 @@ def create_views(con: duckdb.DuckDBPyConnection, *, force: bool = False) -> bool
     fp = fingerprint(defs)
     if not force and stored_fingerprint(con) == fp and _all_present(con, defs):
         return False
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         for d in defs:
             try:
                 con.execute(d.sql)
@@ -201,10 +201,6 @@ def create_views(con: duckdb.DuckDBPyConnection, *, force: bool = False) -> bool
                 ) from exc
         con.execute(f"CREATE OR REPLACE MACRO {VERSION_MACRO}() AS '{fp}'")
         apply_comments(con, defs)
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     return True
 
 

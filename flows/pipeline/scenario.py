@@ -87,9 +87,6 @@ def frames_hash(frames: Frames) -> str:
 # --- runs ------------------------------------------------------------------------------------------------------
 
 
-_calibration = load_calibration  # RecordNotFound on a warehouse older than the record tables too
-
-
 def run_and_store(
     db: str,
     scenario: str | ScenarioSpec,
@@ -106,7 +103,7 @@ def run_and_store(
     spec = scenario if isinstance(scenario, ScenarioSpec) else resolve_spec(scenario, draws=draws)
     progress.start("inputs", spec.name)
     with session(db, read_only=True) as con:
-        record = _calibration(con, calibration or spec.calibration)
+        record = load_calibration(con, calibration or spec.calibration)
         anchor = resolve_anchor(con, spec)
         frames = read_frames(con, anchor)
         data_hash = frames_hash(frames)
