@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from calibration.inputs import Inputs, make_inputs
+from warehouse.read.calibration_inputs import FLOWS_COLUMNS, HOLDINGS_COLUMNS
 
 BETA = {"3m": 0.0, "2y": 10.0, "5y": 20.0, "10y": 20.0, "30y": 15.0}
 CONTAGION = 0.3
@@ -105,19 +106,10 @@ def synthetic_inputs(
                     vintage,
                 )
             )
-    holdings = pd.DataFrame(
-        hold_rows, columns=["month", "country", "holdings_usd_bn", "series_note", "source_file", "vintage"]
-    )
+    holdings = pd.DataFrame(hold_rows, columns=HOLDINGS_COLUMNS)
     flows = pd.DataFrame(
         flow_rows,
-        columns=[
-            "month",
-            "country_code",
-            "holdings_usd_mn",
-            "net_purchases_usd_mn",
-            "lt_valuation_change_usd_mn",
-            "vintage",
-        ],
+        columns=FLOWS_COLUMNS,
     )
     last = months[-1]
     debt_rows = pd.DataFrame(

@@ -10,6 +10,7 @@ import pytest
 
 from calibration.inputs import make_inputs
 from calibration.panel import DEFAULT_DURATION, build_panel
+from warehouse.read.calibration_inputs import FLOWS_COLUMNS, HOLDINGS_COLUMNS
 
 D = pd.Timestamp
 MONTHS = pd.date_range("2022-10-31", periods=6, freq="ME")  # Oct-2022 .. Mar-2023
@@ -39,19 +40,10 @@ def _inputs(as_of=date(2023, 4, 2), series_note=None, holdings_src="slt_table5.t
     )
     return make_inputs(
         as_of,
-        holdings=pd.DataFrame(
-            hold, columns=["month", "country", "holdings_usd_bn", "series_note", "source_file", "vintage"]
-        ),
+        holdings=pd.DataFrame(hold, columns=HOLDINGS_COLUMNS),
         flows=pd.DataFrame(
             flows,
-            columns=[
-                "month",
-                "country_code",
-                "holdings_usd_mn",
-                "net_purchases_usd_mn",
-                "lt_valuation_change_usd_mn",
-                "vintage",
-            ],
+            columns=FLOWS_COLUMNS,
         ),
         fred=pd.DataFrame(fred, columns=["series_id", "date", "value"]),
         debt=debt,
