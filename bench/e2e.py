@@ -5,8 +5,11 @@
 Runs `tshock run --offline SNAPSHOT` as a subprocess, exactly as a user would, into a temporary warehouse,
 reports folder and Prefect home:
 - cold: empty warehouse and a fresh Prefect home (what CI and a first clone pay: the full replay, a new
-  calibration, Prefect's database migrations);
-- warm: the same command again (payloads skipped as already seen, the calibration reused).
+  calibration, Prefect's temporary server booted with its database migrations);
+- warm: the same command again (payloads skipped as already seen, the calibration reused, and the temporary
+  Prefect server the cold run left running used at once: flows/pipeline/shared_server.py). With
+  TSHOCK_PREFECT_IDLE_MINUTES=0 in the environment every run boots a server of its own, as before.
+The shared server is stopped at the end.
 
 Where the time goes comes from three clocks: the arrival time of the CLI's stage lines (so the time before
 the first stage, i.e. imports and Prefect's temporary server start, is visible), the stage timings the flow
@@ -201,9 +204,14 @@ def main() -> None:
     if a.draws:
         args += ["--draws", str(a.draws)]
     print(f"tshock run --offline {a.snapshot} on {os.cpu_count()} cores; work dir {work}")
-    for label in a.runs.split(","):
-        r = run_once(label.strip(), args, env)
-        report(r, stages_from(work / "reports"))
+    try:
+        for label in a.runs.split(","):
+            r = run_once(label.strip(), args, env)
+            report(r, stages_from(work / "reports"))
+    finally:
+        from flows.pipeline import shared_server
+
+        shared_server.stop(work / "prefect")
     if not a.keep:
         import shutil
 

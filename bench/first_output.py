@@ -166,6 +166,9 @@ def main() -> None:
                 return f"{x:{width}.2f} {x / GOAL_S:5.1f}x" if x is not None else f"{'none':>{width}} {'-':>6}"
 
             print(f"{label:<38} {show(ft, 10)} {show(fp, 8)} {tt:8.2f} {ct!s:>7}  {load}", flush=True)
+        from flows.pipeline import shared_server
+
+        shared_server.stop(work / "prefect")  # the temporary server the commands shared
 
 
 if __name__ == "__main__":

@@ -17,6 +17,9 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+# Each CLI a test starts gets a server of its own, dying with it (no server outlives the suite); the shared server
+# has its own tests (tests/reliability/test_shared_server.py).
+os.environ.setdefault("TSHOCK_PREFECT_IDLE_MINUTES", "0")
 
 
 def pytest_addoption(parser):

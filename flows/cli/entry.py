@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import typer
 
-from flows.cli import calibrate, refresh, run, scenario, sql, sweep
+from flows.cli import calibrate, refresh, run, scenario, server, sql, sweep
 from flows.cli.errors import TshockGroup
 from flows.cli.help_types import readable_help_types
 
@@ -30,6 +30,7 @@ app.add_typer(scenario.scenario_app, name="scenario")
 scenario.scenario_app.command("sweep")(sweep.sweep_cmd)
 app.command("run")(run.run_cmd)
 app.command("serve")(run.serve_cmd)
+app.add_typer(server.server_app, name="server")
 
 
 def main() -> None:

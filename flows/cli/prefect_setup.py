@@ -8,6 +8,7 @@ import os
 from rich.console import Console
 
 from flows.cli.console import say_now
+from flows.cli.errors import UserError
 
 
 def prefect_defaults() -> None:
@@ -26,17 +27,36 @@ def announce_prefect(out: Console, title: str, *, watchdog: bool = True) -> None
     terminal is never silent while it waits (the environment is read directly: Prefect's settings cost seconds).
     Then, unless the caller does it itself, start the temporary server, dying with this process
     (flows/pipeline/prefect_server.py; the caller calls its `wait()` before the first flow)."""
-    url = os.environ.get("PREFECT_API_URL")
-    what = (
-        f"connecting to the Prefect server at {url}"
-        if url
-        else "starting a temporary Prefect server (set PREFECT_API_URL to use a running one)"
-    )
+    what = prefect_plan()
     say_now(out, f"[{title}] starting: {what}; loading the pipeline")
     if watchdog:
         from flows.pipeline import prefect_server
 
         prefect_server.start(prefect_boots_in_background=False)
+
+
+def prefect_plan() -> str:
+    """What the command will use, in words: the server the user named, the shared temporary server an earlier
+    command left running, or a new temporary server (kept for the next commands unless told otherwise)."""
+    from flows.pipeline import shared_server
+
+    if url := os.environ.get("PREFECT_API_URL"):
+        return f"connecting to the Prefect server at {url}"
+    if running := shared_server.planned():
+        return (
+            f"using the temporary Prefect server at {running['api_url']} (pid {running['pid']}, started "
+            f"{running['started']}; `tshock server stop` stops it)"
+        )
+    try:
+        minutes = shared_server.idle_seconds() / 60
+    except shared_server.IdleSettingError as exc:
+        raise UserError(str(exc)) from None
+    kept = (
+        f"kept for the next commands until {minutes:g} min idle, {shared_server.IDLE_ENV}=0 to stop it with this one"
+        if minutes > 0 and shared_server.supported()
+        else "stopped with this command"
+    )
+    return f"starting a temporary Prefect server ({kept}); set PREFECT_API_URL to use a running one"
 
 
 def start_temporary_server():

@@ -10,7 +10,10 @@ anything imports Prefect, so its own ~10 s of imports and migrations overlap our
 - PREFECT_API_URL is set in this process before Prefect reads its settings, so the flow's client uses this server
   (and does not start one of its own);
 - the child is flows/pipeline/server_child.py (uvicorn plus a watchdog): it dies with this process even by kill -9; `stop`
-  (atexit) terminates it like Prefect's own SubprocessASGIServer.stop does.
+  (atexit) terminates it like Prefect's own SubprocessASGIServer.stop does;
+- unless TSHOCK_PREFECT_IDLE_MINUTES=0, the server is shared instead: the first command leaves it running, detached,
+  the next ones reuse it at once, and it retires after that many minutes without a request
+  (flows/pipeline/shared_server.py).
 
 Nothing is started when the user names a server: PREFECT_API_URL in the environment or the active profile. When
 Prefect's other settings sources (.env, prefect.toml, [tool.prefect] in pyproject.toml) might name one, Prefect
@@ -31,6 +34,7 @@ import time
 import tomllib
 from pathlib import Path
 
+IDLE_S_ENV = "TSHOCK_SERVER_IDLE_SECONDS"  # set in a shared server's environment: its idle timeout
 # What Prefect's SubprocessASGIServer._run_uvicorn_command puts in its server's environment (prefect 3.x).
 SERVER_ENV = {"PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1", "PREFECT__SERVER_FINAL": "1"}
 UNKNOWN = "unknown"
@@ -69,40 +73,14 @@ def configured_url() -> str | None:
     return (profile.get("PREFECT_API_URL") or None) if isinstance(profile, dict) else UNKNOWN
 
 
-class TemporaryServer:
-    """One uvicorn child serving Prefect's API on a loopback socket bound here."""
+class _Answering:
+    """A server on a loopback port, answering once /api/health does (checked in a background thread)."""
 
-    def __init__(self) -> None:
-        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        try:
-            listener.bind(("127.0.0.1", 0))
-            listener.listen(128)
-            self.port = listener.getsockname()[1]
-            site = Path(importlib.util.find_spec("prefect").submodule_search_locations[0]).parent
-            self.process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "flows.pipeline.server_child",
-                    str(os.getpid()),
-                    "--app-dir",
-                    str(site),
-                    "--factory",
-                    "prefect.server.api.server:create_app",
-                    "--fd",
-                    str(listener.fileno()),
-                    "--log-level",
-                    "error",
-                    "--lifespan",
-                    "on",
-                ],
-                env={**os.environ, **SERVER_ENV},
-                pass_fds=(listener.fileno(),),
-            )
-        finally:
-            listener.close()  # the child holds its own copy
-        atexit.register(self.stop)
-        self.api_url = f"http://127.0.0.1:{self.port}/api"
+    process: subprocess.Popen | None = None
+
+    def _check_health(self, port: int) -> None:
+        self.port = port
+        self.api_url = f"http://127.0.0.1:{port}/api"
         self.error: str | None = None
         self._checker = threading.Thread(target=self._await_health, name="prefect-server-health", daemon=True)
         self._checker.start()
@@ -111,7 +89,7 @@ class TemporaryServer:
         """Prefect's own start: poll /api/health until 200 or PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS."""
         deadline = time.monotonic() + float(os.environ.get("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS") or 120)
         while time.monotonic() < deadline:
-            if (code := self.process.poll()) is not None:
+            if self.process is not None and (code := self.process.poll()) is not None:
                 self.error = f"it exited with code {code}"
                 return
             conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=max(0.1, deadline - time.monotonic()))
@@ -139,8 +117,57 @@ class TemporaryServer:
         self.wait()
         return _naming(self.api_url)
 
+
+class TemporaryServer(_Answering):
+    """One uvicorn child serving Prefect's API on a loopback socket bound here. With `idle_s`, it is detached (its
+    own session, output to `log`) and outlives this command until that long without a request
+    (flows/pipeline/shared_server.py); without, it dies with this process."""
+
+    def __init__(self, idle_s: float = 0.0, log: Path | None = None) -> None:
+        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        shared = idle_s > 0
+        try:
+            listener.bind(("127.0.0.1", 0))
+            listener.listen(128)
+            port = listener.getsockname()[1]
+            site = Path(importlib.util.find_spec("prefect").submodule_search_locations[0]).parent
+            output = open(log, "ab") if shared and log else None  # noqa: SIM115 - the child holds its own copy
+            self.process = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "flows.pipeline.server_child",
+                    "0" if shared else str(os.getpid()),
+                    "--app-dir",
+                    str(site),
+                    "--factory",
+                    "flows.pipeline.server_child:idle_app" if shared else "prefect.server.api.server:create_app",
+                    "--fd",
+                    str(listener.fileno()),
+                    "--log-level",
+                    "error",
+                    "--lifespan",
+                    "on",
+                ],
+                env={**os.environ, **SERVER_ENV, **({IDLE_S_ENV: str(idle_s)} if shared else {})},
+                pass_fds=(listener.fileno(),),
+                start_new_session=shared,
+                stdin=subprocess.DEVNULL if shared else None,
+                stdout=output,
+                stderr=subprocess.STDOUT if output else None,
+            )
+            if output:
+                output.close()
+        finally:
+            listener.close()  # the child holds its own copy
+        if not shared:
+            atexit.register(self.stop)
+        self._check_health(port)
+
     def stop(self) -> None:
         """As Prefect's SubprocessASGIServer.stop: terminate, then kill after 5 s."""
+        if self.process is None:
+            return
         if self.process.poll() is None:
             self.process.terminate()
             try:
@@ -148,6 +175,17 @@ class TemporaryServer:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+
+
+class ReusedServer(_Answering):
+    """The shared server an earlier command started (flows/pipeline/shared_server.py): left running at exit."""
+
+    def __init__(self, port: int, pid: int) -> None:
+        self.pid = pid
+        self._check_health(port)
+
+    def stop(self) -> None:
+        """Not ours to stop: it retires by itself when idle, or by `tshock server stop`."""
 
 
 class PrefectsOwnStart:
@@ -213,7 +251,7 @@ def temporary_server_dies_with_us() -> None:
 _started: TemporaryServer | PrefectsOwnStart | None = None
 
 
-def start(*, prefect_boots_in_background: bool = True) -> TemporaryServer | PrefectsOwnStart | None:
+def start(*, prefect_boots_in_background: bool = True) -> _Answering | PrefectsOwnStart | None:
     """Start the temporary server now unless the user named one (idempotent). Call before anything imports
     Prefect. Returns what to `wait()` on before the first flow, or None when there is nothing to wait for.
 
@@ -229,7 +267,12 @@ def start(*, prefect_boots_in_background: bool = True) -> TemporaryServer | Pref
     if url == UNKNOWN:
         _started = PrefectsOwnStart()
     elif url is None:
-        _started = TemporaryServer()
+        from flows.pipeline import shared_server
+
+        idle_s = shared_server.idle_seconds()
+        _started = (
+            shared_server.find_or_start(idle_s) if idle_s > 0 and shared_server.supported() else TemporaryServer()
+        )
         os.environ["PREFECT_API_URL"] = _started.api_url
     return _started
 

@@ -7,6 +7,9 @@ server as soon as its parent process is gone (it is then re-parented, so `os.get
 
 Why a watchdog and not `prctl(PR_SET_PDEATHSIG)`: Linux sends that signal when the *thread* that forked the
 child ends, and `tshock run` boots the server from a short-lived thread; the watchdog also works on macOS.
+
+A shared server (flows/pipeline/shared_server.py) has no parent to watch (its pid argument is 0): `idle_app` wraps
+Prefect's app to count requests in flight and retires the server after TSHOCK_SERVER_IDLE_SECONDS without one.
 """
 
 from __future__ import annotations
@@ -68,11 +71,67 @@ def _run_uvicorn_with_watchdog(self):
 _run_uvicorn_with_watchdog.tshock_watchdog = True
 
 
+class IdleRetirement:
+    """ASGI wrapper: requests (websockets too) in flight and the time the last one ended; once Prefect's startup
+    is complete, a thread retires the server after `idle_s` with none."""
+
+    def __init__(self, app, idle_s: float) -> None:
+        self.app, self.idle_s = app, idle_s
+        self.in_flight, self.last = 0, time.monotonic()
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "lifespan":
+
+            async def announce(message):
+                if message["type"] == "lifespan.startup.complete":  # migrations done: the idle clock starts now
+                    self.last = time.monotonic()
+                    threading.Thread(target=self._retire_when_idle, name="idle-retirement", daemon=True).start()
+                await send(message)
+
+            return await self.app(scope, receive, announce)
+        self.in_flight += 1
+        try:
+            return await self.app(scope, receive, send)
+        finally:
+            self.in_flight -= 1
+            self.last = time.monotonic()
+
+    def idle(self) -> bool:
+        return self.in_flight == 0 and time.monotonic() - self.last >= self.idle_s
+
+    def _retire_when_idle(self) -> None:
+        import signal
+
+        from flows.pipeline import shared_server
+
+        home = shared_server.prefect_home()
+        while True:
+            time.sleep(max(0.2, min(5.0, self.idle_s / 10)))
+            if not self.idle():
+                continue
+            with shared_server.locked(home):  # a command that found this server has touched it by now
+                if not self.idle():
+                    continue
+                shared_server.forget(home, os.getpid())
+            os.kill(os.getpid(), signal.SIGTERM)  # uvicorn's graceful shutdown, Prefect's lifespan end
+            return
+
+
+def idle_app():
+    """uvicorn factory of a shared server: Prefect's app, retired when idle."""
+    from prefect.server.api.server import create_app
+
+    from flows.pipeline.prefect_server import IDLE_S_ENV
+
+    return IdleRetirement(create_app(), float(os.environ[IDLE_S_ENV]))
+
+
 if __name__ == "__main__":
-    parent = int(sys.argv[1])
-    if os.getppid() != parent:  # the parent died before we got here
+    parent = int(sys.argv[1])  # 0: a shared server, retired when idle instead
+    if parent and os.getppid() != parent:  # the parent died before we got here
         sys.exit(0)
-    threading.Thread(target=_watch, args=(parent,), name="parent-watchdog", daemon=True).start()
+    if parent:
+        threading.Thread(target=_watch, args=(parent,), name="parent-watchdog", daemon=True).start()
     import uvicorn.main
 
     sys.argv = ["uvicorn", *sys.argv[2:]]
