@@ -66,32 +66,43 @@ def _name(pid: int) -> str:
         return "?"
     return (
         "prefect server"
-        if "uvicorn" in cmd or "prefect" in cmd and "server" in cmd
+        if "uvicorn" in cmd or "server_child" in cmd or "prefect" in cmd and "server" in cmd
         else "tshock"
         if "tshock" in cmd or "flows.cli" in cmd
         else cmd.split(" ")[0].rsplit("/", 1)[-1]
     )
 
 
+def _shared_server_pid(prefect_home: Path | None) -> list[int]:
+    try:
+        return [int(json.loads((prefect_home / "tshock-server.json").read_text())["pid"])] if prefect_home else []
+    except (OSError, ValueError, KeyError):
+        return []
+
+
 class MemorySampler(threading.Thread):
     """Peak RSS of a process tree (sum) and of each process in it, sampled every `every` seconds."""
 
-    def __init__(self, pid: int, every: float = 0.1):
+    def __init__(self, pid: int, every: float = 0.1, prefect_home: Path | None = None):
         super().__init__(daemon=True)
         self.pid, self.every, self.stop = pid, every, threading.Event()
+        self.prefect_home = prefect_home  # the shared Prefect server is detached: not in the tree, counted too
         self.peak_total = 0.0
         self.peak_by_name: dict[str, float] = {}
 
     def run(self) -> None:
         while not self.stop.is_set():
             total = 0.0
-            for p in [self.pid, *_children(self.pid)]:
+            for p in dict.fromkeys([self.pid, *_children(self.pid), *self._shared_server()]):
                 mb = _rss_mb(p)
                 total += mb
                 name = _name(p)
                 self.peak_by_name[name] = max(self.peak_by_name.get(name, 0.0), mb)
             self.peak_total = max(self.peak_total, total)
             time.sleep(self.every)
+
+    def _shared_server(self) -> list[int]:
+        return [p for p in _shared_server_pid(self.prefect_home) if p != self.pid]
 
 
 def run_once(label: str, args: list[str], env: dict) -> dict:
@@ -100,7 +111,7 @@ def run_once(label: str, args: list[str], env: dict) -> dict:
     cpu0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     proc = subprocess.Popen(args, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    sampler = MemorySampler(proc.pid)
+    sampler = MemorySampler(proc.pid, prefect_home=Path(env["PREFECT_HOME"]))
     sampler.start()
     marks: list[tuple[str, str, float]] = []
     tail: list[str] = []
