@@ -54,10 +54,7 @@ def connect(
         shared = _held.get(p.resolve())
         if shared is not None:  # opened, checked and migrated by `held` already
             return shared.cursor()
-    if p.is_dir():
-        raise WarehouseError(f"{p} is a directory; give the warehouse file's path, e.g. {p / DEFAULT_DB.name}")
-    if read_only and not p.exists():
-        raise WarehouseError(f"no warehouse at {p}: run `tshock refresh` (or `tshock run`) first, or pass --db")
+    check_path(p, read_only=read_only)
     if not read_only:
         try:
             p.parent.mkdir(parents=True, exist_ok=True)
@@ -79,6 +76,16 @@ def connect(
             raise
         raise WarehouseError(explain_io_error(p, exc, read_only)) from None
     return con
+
+
+def check_path(path: str | os.PathLike, *, read_only: bool) -> None:
+    """The refusals `connect` makes before opening anything, callable alone: the CLI checks them before it says
+    which slow work is starting, so a wrong --db stays one `error:` line."""
+    p = Path(path)
+    if p.is_dir():
+        raise WarehouseError(f"{p} is a directory; give the warehouse file's path, e.g. {p / DEFAULT_DB.name}")
+    if read_only and not p.exists():
+        raise WarehouseError(f"no warehouse at {p}: run `tshock refresh` (or `tshock run`) first, or pass --db")
 
 
 # Writers held open by `held`, by resolved path.
