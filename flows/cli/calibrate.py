@@ -100,7 +100,7 @@ def calibrate(
     # answered in seconds (reading and hashing the inputs), without starting Prefect's temporary server.
     what = f"checking {path} for a stored calibration as of {day or 'today'} (reading the warehouse)"
     with starting(what):
-        from warehouse.db import check_path
+        from warehouse.location import check_path
 
         check_path(path, read_only=True)
         starting_line("calibrate", what)

@@ -87,7 +87,7 @@ def run_cmd(
     """Run a scenario on the warehouse and the calibration, store it, and print the headline numbers."""
     with starting(f"loading the model to run {scenario}"):
         from flows.pipeline.catalog import resolve_spec
-        from warehouse.db import check_path
+        from warehouse.location import check_path
 
         # A bad name or spec and a missing warehouse are refused in one line, before any progress is shown.
         spec = resolve_spec(scenario, draws=draws)
