@@ -11,22 +11,14 @@ from pathlib import Path
 
 import duckdb
 
+# Where the file is, without DuckDB (the CLI's first output); imported from here everywhere else.
+from warehouse.location import DEFAULT_DB, WarehouseError, check_path, db_path  # noqa: F401
 from warehouse.records import RECORD_TABLES
 from warehouse.schema import INGEST_LOG, TABLES, Table
 from warehouse.transaction import transaction
 from warehouse.views import create_views
 
-DEFAULT_DB = Path("data") / "warehouse.duckdb"
 SCHEMA_VERSION = 1
-
-
-class WarehouseError(RuntimeError):
-    """A warehouse problem explained in one line (locked, corrupt, unwritable)."""
-
-
-def db_path(explicit: str | os.PathLike | None = None) -> Path:
-    """--db beats TSHOCK_DB beats data/warehouse.duckdb."""
-    return Path(explicit or os.environ.get("TSHOCK_DB") or DEFAULT_DB)
 
 
 def data_dir(db: Path) -> Path:
@@ -54,10 +46,7 @@ def connect(
         shared = _held.get(p.resolve())
         if shared is not None:  # opened, checked and migrated by `held` already
             return shared.cursor()
-    if p.is_dir():
-        raise WarehouseError(f"{p} is a directory; give the warehouse file's path, e.g. {p / DEFAULT_DB.name}")
-    if read_only and not p.exists():
-        raise WarehouseError(f"no warehouse at {p}: run `tshock refresh` (or `tshock run`) first, or pass --db")
+    check_path(p, read_only=read_only)
     if not read_only:
         try:
             p.parent.mkdir(parents=True, exist_ok=True)

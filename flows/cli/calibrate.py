@@ -16,7 +16,7 @@ from typing import Annotated
 import typer
 
 from flows.cli.calibrate_tables import UNIT_TITLES, headline_table, print_backtest, print_headline, relations_table
-from flows.cli.console import console, err, plain_table, starting
+from flows.cli.console import console, err, plain_table, starting, starting_line
 from flows.cli.errors import UserError
 from flows.cli.options import DbOption, resolve_db
 
@@ -42,12 +42,20 @@ def read_calibration(db: str, ref: str = "latest", *, surface: bool = True):
 
 
 def parse_as_of(text: str | None) -> date | None:
+    """The option's date; a day after today is refused here, a bad option and so one `error:` line before the
+    progress line (flows/pipeline/calibrate.py's resolve_as_of refuses it for other callers)."""
     if text is None:
         return None
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         raise UserError(f"--as-of {text}: not a date; give YYYY-MM-DD, e.g. --as-of 2026-06-30") from None
+    if day > date.today():
+        raise UserError(
+            f"--as-of {text} is in the future (today is {date.today()}): a calibration can only use data already "
+            "published"
+        )
+    return day
 
 
 def db_of(ctx: typer.Context, db: str | None) -> str:
@@ -89,8 +97,13 @@ def calibrate(
     day = parse_as_of(as_of)
     path = resolve_db(db)
     # The read-only step first: an identical stored record or an as-of the data cannot support is
-    # answered in about a second, without starting Prefect's temporary server.
-    with starting(f"checking {path} for a stored calibration as of {day or 'today'}"):
+    # answered in seconds (reading and hashing the inputs), without starting Prefect's temporary server.
+    what = f"checking {path} for a stored calibration as of {day or 'today'} (reading the warehouse)"
+    with starting(what):
+        from warehouse.location import check_path
+
+        check_path(path, read_only=True)
+        starting_line("calibrate", what)
         from flows.pipeline.calibrate import calibrate_flow, plan_calibration
 
         plan = plan_calibration(path, day, force=force)

@@ -31,7 +31,8 @@ def say_now(out: Console, line: str) -> None:
 def starting(what: str):
     """On a terminal, a line on stderr naming the slow work now starting (importing pandas or Prefect, reading the
     warehouse), shown within a fraction of a second and erased when the command's own output begins (issue 18:
-    first output < 1 s). Pipes and CI get nothing: stdout and stderr there stay exactly the command's output."""
+    first output < 1 s). Pipes and CI get nothing from it (a status would leave control codes in a log); a command
+    whose result takes seconds says so there with `starting_line`."""
     if not err.is_terminal or _starting:  # the outer line names the work already
         yield
         return
@@ -44,6 +45,15 @@ def starting(what: str):
 
 
 _starting: list[str] = []
+
+
+def starting_line(title: str, what: str) -> None:
+    """On pipes, one plain line on stderr, `[title] starting: what`, for a command that would otherwise be silent
+    for seconds before its result (a script or CI reading the pipes cannot tell it from a hang). stdout stays
+    exactly the command's output, and a terminal has `starting`'s status instead. Call it once the arguments and
+    the cheap preconditions (the warehouse file, the spec) are checked: a usage error stays one `error:` line."""
+    if not err.is_terminal:
+        say_now(err, f"[{title}] starting: {what}")
 
 
 def plain_table(title: str | None = None):

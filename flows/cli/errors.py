@@ -56,7 +56,7 @@ DATA = (
     ("calibration.estimate", "CalibrationError"),
 )
 ENVIRONMENT = (
-    ("warehouse.db", "WarehouseError"),
+    ("warehouse.location", "WarehouseError"),  # warehouse.db re-exports it
     ("flows.http", "FetchError"),
     ("flows.pipeline.prefect_server", "ServerStartError"),
 )

@@ -18,7 +18,7 @@ DEFAULT_REPORTS = "reports"
 
 
 def resolve_db(db: str | None) -> str:
-    from warehouse.db import db_path
+    from warehouse.location import db_path  # not warehouse.db: DuckDB's import would delay the first output
 
     return str(db_path(db))
 

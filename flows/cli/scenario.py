@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from flows.cli.console import console, err, plain_table, print_json, stage_progress, starting
+from flows.cli.console import console, err, plain_table, print_json, stage_progress, starting, starting_line
 from flows.cli.options import DbOption, parse_date, resolve_db
 from flows.cli.scenario_render import fmt, render_run
 
@@ -86,10 +86,22 @@ def run_cmd(
 ):
     """Run a scenario on the warehouse and the calibration, store it, and print the headline numbers."""
     with starting(f"loading the model to run {scenario}"):
+        from flows.pipeline.catalog import resolve_spec
+        from warehouse.location import check_path
+
+        # A bad name or spec and a missing warehouse are refused in one line, before any progress is shown.
+        spec = resolve_spec(scenario, draws=draws)
+        path = resolve_db(db)
+        check_path(path, read_only=True)
+        starting_line(
+            "scenario",
+            f"running {spec.name} ({spec.draws} draws × {spec.horizon_months} months): loading the model, "
+            f"reading {path}",
+        )
         from flows.pipeline.scenario import run_and_store
 
     with stage_progress(err, "scenario"):
-        run = run_and_store(resolve_db(db), scenario, calibration=calibration, draws=draws)
+        run = run_and_store(path, spec, calibration=calibration)
     if as_json:
         print_json(run.results)
     else:

@@ -193,29 +193,40 @@ def test_flow_runs_under_prefect(prefect_harness, first, cal_db):
 def test_cli_calibrate_says_reused(first, cal_db):
     code, out, err = run("calibrate", "--db", cal_db)
     assert code == 0, err
-    assert f"reused {first['calibration_id']}" in out
+    assert out.startswith(f"reused {first['calibration_id']}")  # stdout is the result alone
+    # Pipes get one plain line naming the seconds of reading that come first (issue 18), no control codes.
+    assert err.splitlines() == [
+        f"[calibrate] starting: checking {cal_db} for a stored calibration as of today (reading the warehouse)"
+    ]
     assert "10y, h=0, bp per 1% of marketable debt sold" in out and "event study" in out and "posterior" in out
 
 
 @pytest.mark.parametrize(
-    "as_of, words",
+    "as_of, words, after_reading",
     [
-        ("2020-01-01", ["as-of 2020-01-01 is earlier than the data", "2000-03..2026-04", "2026-03-18 or later"]),
-        ("2999-01-01", ["as-of 2999-01-01 is in the future"]),
-        ("2020-13-01", ["--as-of 2020-13-01: not a date"]),
+        ("2020-01-01", ["as-of 2020-01-01 is earlier than the data", "2000-03..2026-04", "2026-03-18 or later"], True),
+        ("2999-01-01", ["--as-of 2999-01-01 is in the future"], False),
+        ("2020-13-01", ["--as-of 2020-13-01: not a date"], False),
     ],
 )
-def test_cli_as_of_the_data_cannot_support_is_one_line_exit_2(cal_db, as_of, words):
+def test_cli_as_of_the_data_cannot_support_is_one_error_line_exit_2(cal_db, as_of, words, after_reading):
+    """A bad --as-of is refused before anything is read: stderr is the error line alone. Whether the data support
+    an as-of is known only after seconds of reading the warehouse, so there the progress line naming that read
+    comes first (issue 18) and the error is the one line after it."""
     code, out, err = run("calibrate", "--as-of", as_of, "--db", cal_db)
-    assert code == 2
-    assert len(err.strip().splitlines()) == 1 and err.startswith("error: ")
+    assert code == 2 and out == ""
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 + after_reading and lines[-1].startswith("error: "), err
+    if after_reading:
+        assert lines[0].startswith(f"[calibrate] starting: checking {cal_db} for a stored calibration as of {as_of}")
     for w in words:
-        assert w in err
+        assert w in lines[-1]
 
 
 def test_cli_missing_warehouse_exit_1(tmp_path):
     code, _, err = run("calibrate", "--db", str(tmp_path / "none.duckdb"))
     assert code == 1 and "no warehouse at" in err
+    assert len(err.strip().splitlines()) == 1  # checked before the progress line
     assert not (tmp_path / "none.duckdb").exists()
 
 

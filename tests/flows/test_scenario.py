@@ -281,7 +281,13 @@ def test_backcast_refuses_dates_the_data_lack(db, anchor, to, message):
 def test_cli_run_json_has_the_contracted_keys_and_show_reprints_it(db):
     code, out, err = run("scenario", "run", "japan-fire-sale", "--json", "--draws", str(DRAWS), "--db", db)
     assert code == 0, err
-    r = json.loads(out)
+    r = json.loads(out)  # stdout is the JSON alone: the progress lines go to stderr, plain on pipes
+    lines = err.splitlines()
+    assert (
+        lines[0]
+        == f"[scenario] starting: running japan-fire-sale ({DRAWS} draws × 120 months): loading the model, reading {db}"
+    )
+    assert all(x.startswith("[scenario] ") for x in lines) and "\x1b" not in err
     assert set(r["interest"]["cumulative_10y_delta_usd_bn"]) == {"p5", "p50", "p95"}
     assert isinstance(r["interest"]["by_fiscal_year"], list)
     assert set(r["yields"]) == {"3m", "2y", "5y", "10y", "30y"} and "10y" in r["prices"]
@@ -350,11 +356,14 @@ def test_cli_other_errors_are_one_line(bare_db, args, message, code_wanted):
     assert code == code_wanted and "Traceback" not in err
     lines = [x for x in err.splitlines() if x.startswith("error:")]
     assert len(lines) == 1 and message in lines[0], err
+    if "no-such-scenario" in args:  # a name is checked before the progress line: the error is all of stderr
+        assert err.strip().splitlines() == lines
 
 
 def test_cli_missing_warehouse_is_exit_1(tmp_path):
     code, _, err = run("scenario", "run", "japan-fire-sale", "--db", str(tmp_path / "none.duckdb"))
     assert code == 1 and "no warehouse at" in err and not (tmp_path / "none.duckdb").exists()
+    assert len(err.strip().splitlines()) == 1  # checked before the progress line
 
 
 def test_store_is_one_transaction(db, monkeypatch):
