@@ -214,6 +214,9 @@ def main() -> None:
     ]
     if a.draws:
         args += ["--draws", str(a.draws)]
+    from compiled import warn_if_uncompiled
+
+    warn_if_uncompiled()
     print(f"tshock run --offline {a.snapshot} on {os.cpu_count()} cores; work dir {work}")
     try:
         for label in a.runs.split(","):

@@ -116,7 +116,9 @@ def main() -> None:
     ap.add_argument("--only", nargs="*", help="only the commands whose label contains one of these words")
     ap.add_argument("--timeout", type=float, default=180.0)
     opts = ap.parse_args()
+    from compiled import warn_if_uncompiled
 
+    warn_if_uncompiled()
     with tempfile.TemporaryDirectory(prefix="tshock-first-output-") as tmp:
         work = Path(tmp)
         db = Path(opts.db) if opts.db else build_warehouse(Path(opts.snapshot), work)
