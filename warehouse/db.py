@@ -114,9 +114,14 @@ def storage_errors(con: duckdb.DuckDBPyConnection):
     try:
         yield
     except duckdb.Error as exc:
-        if not (isinstance(exc, duckdb.IOException) or _STORAGE_TROUBLE.search(str(exc))):
+        if not is_storage_trouble(exc):
             raise
         raise WarehouseError(explain_io_error(database_file(con), exc, False)) from None
+
+
+def is_storage_trouble(exc: duckdb.Error) -> bool:
+    """DuckDB could not write its file or WAL (as opposed to a bad statement)."""
+    return isinstance(exc, duckdb.IOException) or bool(_STORAGE_TROUBLE.search(str(exc)))
 
 
 def database_file(con: duckdb.DuckDBPyConnection) -> Path | str:

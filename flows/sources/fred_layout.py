@@ -142,9 +142,12 @@ def stage(
     raw: Path,
     sha256: str,
     retrieved: date,
+    *,
+    tag: str = "",
 ) -> dict[str, tuple[str, int]] | None:
-    """A fredgraph CSV read by DuckDB into a checked staged relation (warehouse/stage.py), or None: JSON/XML
-    bodies, and any CSV the SQL checks doubt, go through `transform`, whose errors name line, field and value."""
+    """A fredgraph CSV read by DuckDB into a checked staged relation `stage_fred_observations<tag>`
+    (warehouse/stage.py), or None: JSON/XML bodies, and any CSV the SQL checks doubt, go through `transform`,
+    whose errors name line, field and value."""
     path = PurePosixPath(relpath)
     if path.suffix != ".csv" or "nyfed_soma" in path.parts:
         return None
@@ -172,7 +175,7 @@ def stage(
         data_rows=len(lines) - 1,
         vintage=fetched_on,
         sha256=sha256,
-        stage=f"stage_{TABLE}",
+        stage=f"stage_{TABLE}{tag}",
     )
     bounds = plausible_bounds().get(series_id)
     return checked(con, TABLES[TABLE], name, retrieved, {"value": bounds} if bounds else None)
