@@ -22,7 +22,7 @@ from flows.sources.base import ParseError, cut_number
 from flows.sources.fred_config import SERIES_ID as _SERIES_ID
 from flows.sources.fred_config import leading_zeros_missing, plausible_bounds
 from warehouse.schema import TABLES
-from warehouse.stage import SeriesCsv, checked, stage_series_csv
+from warehouse.stage import SeriesCsv, stage_series_csv
 
 TABLE = "fred_observations"
 COLUMNS = TABLES[TABLE].parsed_columns
@@ -167,7 +167,8 @@ def stage(
         vintage_column="realtime_start",
         blank_leading_zeros=series_id in leading_zeros_missing(),
     )
-    name = stage_series_csv(
+    bounds = plausible_bounds().get(series_id)
+    return stage_series_csv(
         con,
         Path(raw),
         TABLES[TABLE],
@@ -176,9 +177,9 @@ def stage(
         vintage=fetched_on,
         sha256=sha256,
         stage=f"stage_{TABLE}{tag}",
+        retrieved=retrieved,
+        value_bounds={"value": bounds} if bounds else None,
     )
-    bounds = plausible_bounds().get(series_id)
-    return checked(con, TABLES[TABLE], name, retrieved, {"value": bounds} if bounds else None)
 
 
 def _blank_leading_zeros(values: list[float]) -> None:
