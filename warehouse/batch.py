@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import duckdb
 
 from warehouse.db import is_storage_trouble
-from warehouse.load import LoadResult, _write_loaded, drop_stages, write_log, write_logs
+from warehouse.load import LoadResult, drop_stages, loaded_line, upsert_payload, write_log, write_logs
 from warehouse.transaction import transaction
 
 
@@ -56,14 +56,13 @@ def write_batch(con: duckdb.DuckDBPyConnection, batch: list[Pending]) -> None:
 
 
 def _write_all(con: duckdb.DuckDBPyConnection, batch: list[Pending]) -> None:
-    """Log-only lines (skipped, quarantined, stale) that follow each other go in one INSERT; ingest_log keeps
-    fetch order because every line takes its payload_id from the sequence in turn."""
-    lines: list[dict] = []
+    """Every payload's upserts in fetch order, then every log line in one INSERT (one statement, not one per
+    payload): payload_ids come from the sequence row by row, so ingest_log keeps fetch order."""
+    lines = []
     for pending in batch:
-        if pending.staged is None:
+        if pending.staged is not None:
+            pending.result = upsert_payload(con, pending.staged)
+            lines.append(loaded_line(pending.log_row, pending.result))
+        else:
             lines.append(pending.log_row)
-            continue
-        write_logs(con, lines)
-        lines = []
-        pending.result = _write_loaded(con, pending.staged, pending.log_row)
     write_logs(con, lines)

@@ -161,21 +161,20 @@ def upsert_stage(con: duckdb.DuckDBPyConnection, table: Table, stage: str, rows:
     values = [c for c in table.parsed_columns if c not in table.key]
     differs = " OR ".join(f"s.{c} IS DISTINCT FROM t.{c}" for c in values) or "FALSE"
     # One join finds the rows to write; new ones are plainly inserted, only changed ones replace a stored row.
-    con.execute(f"""
+    new, changed = con.execute(f"""
         CREATE OR REPLACE TEMP TABLE write_{stage} AS
         SELECT {", ".join("s." + c.name for c in table.columns)}, t.{table.key[0]} IS NULL AS is_new
         FROM {stage} s LEFT JOIN {table.name} t ON {key_match}
-        WHERE t.{table.key[0]} IS NULL OR ({differs})""")
-    new, changed = con.execute(
-        f"SELECT count(*) FILTER (WHERE is_new), count(*) FILTER (WHERE NOT is_new) FROM write_{stage}"
-    ).fetchall()[0]
+        WHERE t.{table.key[0]} IS NULL OR ({differs});
+        SELECT count(*) FILTER (WHERE is_new), count(*) FILTER (WHERE NOT is_new) FROM write_{stage}""").fetchall()[0]
     counts.new, counts.changed = int(new) - revised, int(changed) + revised
     counts.unchanged = rows - counts.new - counts.changed
+    script = []
     if new:
-        con.execute(f"INSERT INTO {table.name} ({cols}) SELECT {cols} FROM write_{stage} WHERE is_new")
+        script.append(f"INSERT INTO {table.name} ({cols}) SELECT {cols} FROM write_{stage} WHERE is_new")
     if changed:
-        con.execute(f"INSERT OR REPLACE INTO {table.name} ({cols}) SELECT {cols} FROM write_{stage} WHERE NOT is_new")
-    con.execute(f"DROP TABLE write_{stage}; DROP TABLE {stage}")
+        script.append(f"INSERT OR REPLACE INTO {table.name} ({cols}) SELECT {cols} FROM write_{stage} WHERE NOT is_new")
+    con.execute(";\n".join([*script, f"DROP TABLE write_{stage}", f"DROP TABLE {stage}"]))
     return counts
 
 
@@ -226,7 +225,9 @@ def load_staged(con: duckdb.DuckDBPyConnection, staged: dict[str, tuple[str, int
     """Load checked stages ({table: (stage name, rows)}, from warehouse/stage.py or `stage_frames`) and the log
     line in one transaction."""
     with transaction(con):
-        return _write_loaded(con, staged, log_row)
+        result = upsert_payload(con, staged)
+        write_log(con, loaded_line(log_row, result))
+    return result
 
 
 def drop_stages(con: duckdb.DuckDBPyConnection, staged: dict[str, tuple[str, int]] | None) -> None:
@@ -234,23 +235,25 @@ def drop_stages(con: duckdb.DuckDBPyConnection, staged: dict[str, tuple[str, int
         con.execute(f"DROP TABLE IF EXISTS {stage}")
 
 
-def _write_loaded(con: duckdb.DuckDBPyConnection, staged: dict[str, tuple[str, int]], log_row: dict) -> LoadResult:
+def upsert_payload(con: duckdb.DuckDBPyConnection, staged: dict[str, tuple[str, int]]) -> LoadResult:
+    """Upsert a payload's checked stages (dropping them); its log line is `loaded_line`, written by the caller in
+    the same transaction."""
     result = LoadResult()
     for name, (stage, rows) in staged.items():
         result.tables[name] = upsert_stage(con, TABLES[name], stage, rows)
-    write_log(
-        con,
-        {
-            **log_row,
-            "rows_loaded": result.total("loaded"),
-            "rows_new": result.total("new"),
-            "rows_changed": result.total("changed"),
-            "rows_unchanged": result.total("unchanged"),
-            "newest_date": result.newest,
-            "status": "loaded",
-        },
-    )
     return result
+
+
+def loaded_line(log_row: dict, result: LoadResult) -> dict:
+    return {
+        **log_row,
+        "rows_loaded": result.total("loaded"),
+        "rows_new": result.total("new"),
+        "rows_changed": result.total("changed"),
+        "rows_unchanged": result.total("unchanged"),
+        "newest_date": result.newest,
+        "status": "loaded",
+    }
 
 
 def retrieval_date(fetched_at: datetime | None) -> date:

@@ -44,9 +44,11 @@ def fold_repeats(con: duckdb.DuckDBPyConnection, table: Table, stage: str) -> in
         FROM {stage} s JOIN {table.name} t ON {obs} AND t.{rev.vintage} < s.{rev.vintage}
         WHERE {rev.unvintaged} AND NOT EXISTS (SELECT 1 FROM {table.name} k WHERE {key})
         QUALIFY row_number() OVER (PARTITION BY {part} ORDER BY {rev.in_force_order}) = 1"""
-    con.execute(f"CREATE OR REPLACE TEMP TABLE fold_{stage} AS {in_force}")
     match = " AND ".join(f"f.{c} = {stage}.{c}" for c in table.key)
-    con.execute(f"DELETE FROM {stage} USING fold_{stage} f WHERE {match} AND f.repeats")
-    revised = con.execute(f"SELECT count(*) FROM fold_{stage} WHERE revises").fetchone()[0]
+    # One script (the answer is its last statement's): four round trips were a fifth of a fresher file's upsert.
+    revised = con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE fold_{stage} AS {in_force};
+        DELETE FROM {stage} USING fold_{stage} f WHERE {match} AND f.repeats;
+        SELECT count(*) FROM fold_{stage} WHERE revises""").fetchone()[0]
     con.execute(f"DROP TABLE fold_{stage}")
     return int(revised)

@@ -7,8 +7,8 @@ task the CLI runs, without the Prefect server) for every source in refresh order
 windows a random timer rarely does:
 
   rename:N      inside landing.atomic_write: the temp file is written and fsynced, the rename not yet done
-  commit:N      inside a source's load transaction: every table of the N-th loaded payload upserted, its log
-                line not yet written, the COMMIT not yet run (the whole source's batch dies with it)
+  commit:N      inside a source's load transaction: every table of the N-th loaded payload upserted, the log
+                lines not yet written, the COMMIT not yet run (the whole source's batch dies with it)
   committed:N   just after the batch holding the N-th loaded payload committed (its rows only in the WAL)
 
 A source's payloads are written in one transaction (warehouse/batch.py), so how many payloads a kill keeps
@@ -43,15 +43,15 @@ def _on_nth(n: int, fn, before: bool = True):
 
 def install(fault: str | None, db: str) -> None:
     from flows import ingest
-    from warehouse import landing, load
+    from warehouse import batch, landing
 
     kind, n = fault.split(":") if fault else ("", "0")
     n = int(n)
     committed, write_batch = {"n": 0}, ingest.write_batch
 
-    def record_batches(con, batch):
-        write_batch(con, batch)
-        loaded = sum(p.staged is not None and p.error is None for p in batch)
+    def record_batches(con, pending):
+        write_batch(con, pending)
+        loaded = sum(p.staged is not None and p.error is None for p in pending)
         with open(db + ".committed", "a") as fh:
             fh.write(f"{loaded}\n")
             fh.flush()
@@ -64,16 +64,7 @@ def install(fault: str | None, db: str) -> None:
     if kind == "rename":
         landing.os.replace = _on_nth(n, os.replace)  # type: ignore[attr-defined]
     elif kind == "commit":
-        original, loaded = load.write_log, {"n": 0}
-
-        def log_then_maybe_die(con, row):
-            if row.get("status") == "loaded":
-                loaded["n"] += 1
-                if loaded["n"] == n:
-                    _die()
-            return original(con, row)
-
-        load.write_log = log_then_maybe_die
+        batch.upsert_payload = _on_nth(n, batch.upsert_payload, before=False)
     elif kind not in ("committed", ""):
         raise ValueError(fault)
 
