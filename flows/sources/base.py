@@ -142,7 +142,7 @@ def data_rows(relpath: str, header: list[str], rows: list[list[str]]):
     """(line number, row) of each non-blank row below the header; a row whose field count differs from the
     header's is refused with its line."""
     for lineno, row in enumerate(rows[1:], start=2):
-        if not any(cell.strip() for cell in row):
+        if not "".join(row).strip():  # blank cells only (one string, not a generator per row)
             continue
         if len(row) != len(header):
             raise ParseError(
