@@ -1,4 +1,5 @@
-"""One payload from bytes to warehouse: land it, skip it if seen, parse it, load it or quarantine it."""
+"""A source's payloads from bytes to warehouse: each landed, skipped if seen, parsed, validated and staged (or
+quarantined) as it arrives; then all written in one transaction (warehouse/batch.py)."""
 
 from __future__ import annotations
 
