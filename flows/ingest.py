@@ -1,4 +1,5 @@
-"""One payload from bytes to warehouse: land it, skip it if seen, parse it, load it or quarantine it."""
+"""A source's payloads from bytes to warehouse: each landed, skipped if seen, parsed, validated and staged (or
+quarantined) as it arrives; then all written in one transaction (warehouse/batch.py)."""
 
 from __future__ import annotations
 
@@ -13,18 +14,9 @@ import duckdb
 
 from flows.sources.base import ParseError, Payload
 from warehouse import landing
+from warehouse.batch import Pending, write_batch
 from warehouse.db import WarehouseError, storage_errors
-from warehouse.load import (
-    LoadResult,
-    ValidationError,
-    already_loaded,
-    load_frames,
-    load_staged,
-    loaded_payloads,
-    retrieval_date,
-    write_log,
-    write_logs,
-)
+from warehouse.load import LoadResult, ValidationError, already_loaded, retrieval_date, stage_frames, write_log
 
 # Source name -> module under flows.sources, in refresh order (holdings before flows that reference them).
 SOURCES: dict[str, str] = {
@@ -52,95 +44,96 @@ class PayloadOutcome:
     error: str | None = None
 
 
-@dataclass
-class Ledger:
-    """What one refresh knows of ingest_log: the payloads loaded before (read with one query, not one per
-    payload) and the `skipped` lines, written with one INSERT by `flush` (issue 18: 56 one-row inserts were a
-    third of a no-op refresh)."""
+class Batch:
+    """One source's payloads: each landed, checked against what is loaded, parsed, validated and staged as it
+    arrives (`add`), then all written in one transaction (`write`, warehouse/batch.py), which falls back to one
+    transaction per payload if it fails. `known`: the (sha256, relpath) pairs loaded before, read with one
+    query for a whole refresh; None asks ingest_log per payload."""
 
-    known: set[tuple[str, str]]
-    skipped: list[dict] = field(default_factory=list)
+    def __init__(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        data_dir: Path,
+        module: ModuleType,
+        *,
+        force: bool = False,
+        known: set[tuple[str, str]] | None = None,
+    ):
+        self.con, self.data_dir, self.module, self.force, self.known = con, data_dir, module, force, known
+        self.pending: list[tuple[PayloadOutcome, Pending]] = []
 
-    @classmethod
-    def read(cls, con: duckdb.DuckDBPyConnection) -> Ledger:
-        return cls(loaded_payloads(con))
+    def add(self, payload: Payload) -> None:
+        """Raises WarehouseError (one line) when the data directory or the database cannot be written."""
+        with storage_errors(self.con):
+            outcome, pending = self._prepare(payload)
+        self.pending.append((outcome, pending))
+        if self.known is not None and outcome.status in ("loaded", "stale"):
+            self.known.add((outcome.sha256, outcome.relpath))
 
-    def flush(self, con: duckdb.DuckDBPyConnection) -> None:
-        with storage_errors(con):
-            write_logs(con, self.skipped)
-        self.skipped.clear()
+    def write(self) -> list[PayloadOutcome]:
+        """Every added payload written (see warehouse/batch.py); their outcomes in fetch order."""
+        with storage_errors(self.con):
+            write_batch(self.con, [pending for _, pending in self.pending])
+        outcomes = []
+        for outcome, pending in self.pending:
+            if pending.error is not None:
+                outcome.status, outcome.error = "failed", pending.error
+            outcome.result = pending.result
+            outcomes.append(outcome)
+        self.pending = []
+        return outcomes
+
+    def _prepare(self, payload: Payload) -> tuple[PayloadOutcome, Pending]:
+        sha, con = payload.sha256, self.con
+        # Land the bytes before anything can fail: the raw zone is the record of what the source served.
+        with landing_errors(payload.relpath, self.data_dir):
+            raw = landing.store(self.data_dir, sha, payload.body)
+        log = {
+            "source": payload.source,
+            "relpath": payload.relpath,
+            "url": payload.url,
+            "fetched_at": payload.fetched_at.replace(tzinfo=None),
+            "sha256": sha,
+            "bytes": len(payload.body),
+            "offline": payload.offline,
+        }
+        key = (sha, payload.relpath)
+        seen = key in self.known if self.known is not None else already_loaded(con, *key)
+        if not self.force and seen:
+            # Logged all the same: the fetch happened, and freshness reports when each source was last checked.
+            return PayloadOutcome(payload.relpath, sha, "skipped"), Pending({**log, "status": "skipped"})
+        fetched_on: date | None = None if payload.offline else payload.fetched_at.date()
+        tag = f"_{len(self.pending)}"  # every payload of the batch keeps its own stages until the write
+        staging = getattr(self.module, "stage", None)  # DuckDB reads the landed bytes; None = parse in Python
+        staged = staging and staging(
+            con, payload.relpath, payload.body, fetched_on, raw, sha, retrieval_date(log["fetched_at"]), tag=tag
+        )
+        try:
+            if not staged:
+                frames = self.module.transform(payload.relpath, payload.body, fetched_on)
+                if hasattr(self.module, "check_plausible"):  # per-series bounds the table's own cannot express
+                    self.module.check_plausible(payload.relpath, frames)
+                staged = stage_frames(con, frames, file=payload.relpath, sha256=sha, log_row=log, tag=tag)
+        except (ParseError, ValidationError) as exc:
+            status = "stale" if getattr(exc, "stale", False) else "quarantined"
+            reason = str(exc)
+            if status == "quarantined":
+                with landing_errors(payload.relpath, self.data_dir):
+                    landing.quarantine(self.data_dir, sha, payload.relpath, reason)
+            return PayloadOutcome(payload.relpath, sha, status, error=reason), Pending(
+                {**log, "status": status, "error": reason}
+            )
+        return PayloadOutcome(payload.relpath, sha, "loaded"), Pending(log, staged)
 
 
 def ingest_payload(
-    con: duckdb.DuckDBPyConnection,
-    data_dir: Path,
-    payload: Payload,
-    module: ModuleType,
-    *,
-    force: bool = False,
-    ledger: Ledger | None = None,
+    con: duckdb.DuckDBPyConnection, data_dir: Path, payload: Payload, module: ModuleType, *, force: bool = False
 ) -> PayloadOutcome:
-    """Raises WarehouseError (one line) when the data directory or the database cannot be written.
-    With a ledger, a skipped payload's log line waits for `ledger.flush`."""
-    with storage_errors(con):
-        outcome = _ingest(con, data_dir, payload, module, force, ledger)
-    if ledger is not None and outcome.status in ("loaded", "stale"):
-        ledger.known.add((outcome.sha256, outcome.relpath))
-    return outcome
-
-
-def _ingest(
-    con: duckdb.DuckDBPyConnection,
-    data_dir: Path,
-    payload: Payload,
-    module: ModuleType,
-    force: bool,
-    ledger: Ledger | None,
-) -> PayloadOutcome:
-    sha = payload.sha256
-    # Land the bytes before anything can fail: the raw zone is the record of what the source served.
-    with landing_errors(payload.relpath, data_dir):
-        raw = landing.store(data_dir, sha, payload.body)
-    log = {
-        "source": payload.source,
-        "relpath": payload.relpath,
-        "url": payload.url,
-        "fetched_at": payload.fetched_at.replace(tzinfo=None),
-        "sha256": sha,
-        "bytes": len(payload.body),
-        "offline": payload.offline,
-    }
-    seen = (sha, payload.relpath) in ledger.known if ledger is not None else already_loaded(con, sha, payload.relpath)
-    if not force and seen:
-        # Logged all the same: the fetch happened, and freshness reports when each source was last checked.
-        if ledger is not None:
-            ledger.skipped.append({**log, "status": "skipped"})
-        else:
-            write_log(con, {**log, "status": "skipped"})
-        return PayloadOutcome(payload.relpath, sha, "skipped")
-    if ledger is not None:
-        ledger.flush(con)  # the skipped lines before this payload's own: ingest_log stays in fetch order
-    fetched_on: date | None = None if payload.offline else payload.fetched_at.date()
-    staging = getattr(module, "stage", None)  # DuckDB reads the landed bytes; None = parse in Python
-    staged = staging and staging(
-        con, payload.relpath, payload.body, fetched_on, raw, sha, retrieval_date(log["fetched_at"])
-    )
-    if staged:
-        return PayloadOutcome(payload.relpath, sha, "loaded", load_staged(con, staged, log_row=log))
-    try:
-        frames = module.transform(payload.relpath, payload.body, fetched_on)
-        if hasattr(module, "check_plausible"):  # per-series bounds the table's own cannot express
-            module.check_plausible(payload.relpath, frames)
-        result = load_frames(con, frames, file=payload.relpath, sha256=sha, log_row=log)
-    except (ParseError, ValidationError) as exc:
-        status = "stale" if getattr(exc, "stale", False) else "quarantined"
-        reason = str(exc)
-        if status == "quarantined":
-            with landing_errors(payload.relpath, data_dir):
-                landing.quarantine(data_dir, sha, payload.relpath, reason)
-        write_log(con, {**log, "status": status, "error": reason})
-        return PayloadOutcome(payload.relpath, sha, status, error=reason)
-    return PayloadOutcome(payload.relpath, sha, "loaded", result)
+    """One payload on its own (a batch of one). Raises WarehouseError (one line) when the data directory or
+    the database cannot be written."""
+    batch = Batch(con, data_dir, module, force=force)
+    batch.add(payload)
+    return batch.write()[0]
 
 
 @contextmanager

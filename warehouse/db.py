@@ -103,9 +103,14 @@ def storage_errors(con: duckdb.DuckDBPyConnection):
     try:
         yield
     except duckdb.Error as exc:
-        if not (isinstance(exc, duckdb.IOException) or _STORAGE_TROUBLE.search(str(exc))):
+        if not is_storage_trouble(exc):
             raise
         raise WarehouseError(explain_io_error(database_file(con), exc, False)) from None
+
+
+def is_storage_trouble(exc: duckdb.Error) -> bool:
+    """DuckDB could not write its file or WAL (as opposed to a bad statement)."""
+    return isinstance(exc, duckdb.IOException) or bool(_STORAGE_TROUBLE.search(str(exc)))
 
 
 def database_file(con: duckdb.DuckDBPyConnection) -> Path | str:
@@ -328,21 +333,26 @@ def _migrate_tables(con: duckdb.DuckDBPyConnection, fingerprint: str) -> None:
         "fingerprint VARCHAR)"
     )
     con.execute("ALTER TABLE schema_version ADD COLUMN IF NOT EXISTS fingerprint VARCHAR")
+    have: dict[str, set[str]] = {}
+    for table, column in con.execute(
+        "SELECT table_name, column_name FROM information_schema.columns "
+        "WHERE table_catalog = current_database() AND table_schema = 'main'"
+    ).fetchall():
+        have.setdefault(table, set()).add(column)
+    # One script, not one round trip per statement: a new warehouse needs some 300 of them (issue 18).
+    script = []
     for table in all_tables():
-        con.execute(ddl(table))
-        have = {
-            r[0]
-            for r in con.execute(
-                "SELECT column_name FROM information_schema.columns WHERE table_name = ?", [table.name]
-            ).fetchall()
-        }
-        for c in table.columns:
-            if c.name not in have:
-                con.execute(f"ALTER TABLE {table.name} ADD COLUMN {c.name} {c.type}")
-        con.execute(f"COMMENT ON TABLE {table.name} IS {quote(table.comment)}")
-        for c in table.columns:
-            con.execute(f"COMMENT ON COLUMN {table.name}.{c.name} IS {quote(c.comment)}")
-    con.execute("CREATE SEQUENCE IF NOT EXISTS payload_seq START 1")
+        script.append(ddl(table))
+        if table.name in have:  # a table created by an older schema may lack newer columns
+            script += [
+                f"ALTER TABLE {table.name} ADD COLUMN {c.name} {c.type}"
+                for c in table.columns
+                if c.name not in have[table.name]
+            ]
+        script.append(f"COMMENT ON TABLE {table.name} IS {quote(table.comment)}")
+        script += [f"COMMENT ON COLUMN {table.name}.{c.name} IS {quote(c.comment)}" for c in table.columns]
+    script.append("CREATE SEQUENCE IF NOT EXISTS payload_seq START 1")
+    con.execute(";\n".join(script))
     con.execute("INSERT INTO schema_version (version, fingerprint) VALUES (?, ?)", [SCHEMA_VERSION, fingerprint])
 
 

@@ -1,6 +1,9 @@
 """Validated, all-or-nothing, idempotent loads of parsed frames into the base tables.
 
-One payload = one transaction: its rows and its ingest_log line commit together or not at all.
+A payload's rows and its ingest_log line commit together or not at all. Validation and staging (temp tables)
+come first; the write only upserts checked stages. A refresh writes a source's payloads in one transaction
+(`write_batch`: one WAL fsync instead of one per payload, issue 18) and falls back to one transaction per
+payload when that fails, so the good payloads still land and the one that failed is named.
 Only new or changed rows are written, so re-loading identical data changes nothing.
 """
 
@@ -106,10 +109,17 @@ def check_not_future(table: Table, frame: pd.DataFrame, file: str, retrieved: da
 
 def upsert(con: duckdb.DuckDBPyConnection, table: Table, frame: pd.DataFrame, sha256: str) -> TableCounts:
     """Insert new rows, update changed ones, leave identical ones alone (provenance included)."""
-    counts = TableCounts()
     if frame.empty:
-        return counts
-    stage = f"stage_{table.name}"
+        return TableCounts()
+    stage = stage_frame(con, table, frame, sha256, f"stage_{table.name}")
+    return upsert_stage(con, table, stage, len(frame))
+
+
+def stage_frame(
+    con: duckdb.DuckDBPyConnection, table: Table, frame: pd.DataFrame, sha256: str, stage: str, file: str = ""
+) -> str:
+    """A validated frame cast into temp table `stage` with the table's columns and provenance; a value that does
+    not fit its column type is a ValidationError here, before any write begins."""
     casts = ", ".join(
         f"CAST(f.{c.name} AS {c.type}) AS {c.name}" for c in table.columns if c.name in table.parsed_columns
     )
@@ -121,15 +131,16 @@ def upsert(con: duckdb.DuckDBPyConnection, table: Table, frame: pd.DataFrame, sh
             [sha256],
         )
     except duckdb.Error as exc:
+        where = f"{file}: " if file else ""
         raise ValidationError(
-            f"table {table.name}: a value does not fit its column type: {str(exc).splitlines()[0]}"
+            f"{where}table {table.name}: a value does not fit its column type: {str(exc).splitlines()[0]}"
         ) from None
     finally:
         try:
             con.unregister("incoming_frame")
         except duckdb.Error:
-            pass  # transaction already aborted; the caller rolls back and the next register replaces it
-    return upsert_stage(con, table, stage, len(frame))
+            pass  # the connection is failing; the next register replaces the name anyway
+    return stage
 
 
 def upsert_stage(con: duckdb.DuckDBPyConnection, table: Table, stage: str, rows: int) -> TableCounts:
@@ -150,21 +161,20 @@ def upsert_stage(con: duckdb.DuckDBPyConnection, table: Table, stage: str, rows:
     values = [c for c in table.parsed_columns if c not in table.key]
     differs = " OR ".join(f"s.{c} IS DISTINCT FROM t.{c}" for c in values) or "FALSE"
     # One join finds the rows to write; new ones are plainly inserted, only changed ones replace a stored row.
-    con.execute(f"""
+    new, changed = con.execute(f"""
         CREATE OR REPLACE TEMP TABLE write_{stage} AS
         SELECT {", ".join("s." + c.name for c in table.columns)}, t.{table.key[0]} IS NULL AS is_new
         FROM {stage} s LEFT JOIN {table.name} t ON {key_match}
-        WHERE t.{table.key[0]} IS NULL OR ({differs})""")
-    new, changed = con.execute(
-        f"SELECT count(*) FILTER (WHERE is_new), count(*) FILTER (WHERE NOT is_new) FROM write_{stage}"
-    ).fetchall()[0]
+        WHERE t.{table.key[0]} IS NULL OR ({differs});
+        SELECT count(*) FILTER (WHERE is_new), count(*) FILTER (WHERE NOT is_new) FROM write_{stage}""").fetchall()[0]
     counts.new, counts.changed = int(new) - revised, int(changed) + revised
     counts.unchanged = rows - counts.new - counts.changed
+    script = []
     if new:
-        con.execute(f"INSERT INTO {table.name} ({cols}) SELECT {cols} FROM write_{stage} WHERE is_new")
+        script.append(f"INSERT INTO {table.name} ({cols}) SELECT {cols} FROM write_{stage} WHERE is_new")
     if changed:
-        con.execute(f"INSERT OR REPLACE INTO {table.name} ({cols}) SELECT {cols} FROM write_{stage} WHERE NOT is_new")
-    con.execute(f"DROP TABLE write_{stage}; DROP TABLE {stage}")
+        script.append(f"INSERT OR REPLACE INTO {table.name} ({cols}) SELECT {cols} FROM write_{stage} WHERE NOT is_new")
+    con.execute(";\n".join([*script, f"DROP TABLE write_{stage}", f"DROP TABLE {stage}"]))
     return counts
 
 
@@ -182,48 +192,68 @@ def _survey(con: duckdb.DuckDBPyConnection, table: Table, stage: str) -> tuple[d
     return newest_value, bool(found)
 
 
-def load_frames(
-    con: duckdb.DuckDBPyConnection, frames: dict[str, pd.DataFrame], *, file: str, sha256: str, log_row: dict
-) -> LoadResult:
-    """Validate every frame first, then load all of them and the log line in one transaction."""
+def stage_frames(
+    con: duckdb.DuckDBPyConnection, frames: dict[str, pd.DataFrame], *, file: str, sha256: str, log_row: dict, tag=""
+) -> dict[str, tuple[str, int]]:
+    """Validate every frame, then cast each into temp table `stage_<table><tag>`: {table: (stage, rows)} for
+    `load_staged`/`write_batch`. Raises ValidationError (nothing staged is left behind)."""
     checked = {}
     retrieved = retrieval_date(log_row.get("fetched_at"))
     for name, frame in frames.items():
         if name not in TABLES:
             raise ValidationError(f"{file}: parser returned unknown table {name!r}")
         checked[name] = validate(TABLES[name], frame.reset_index(drop=True), file, retrieved)
-    return _in_one_transaction(
-        con, log_row, lambda: {name: upsert(con, TABLES[name], frame, sha256) for name, frame in checked.items()}
-    )
+    staged: dict[str, tuple[str, int]] = {}
+    try:
+        for name, frame in checked.items():
+            if not frame.empty:  # an empty frame writes nothing and counts nothing, as upsert never did
+                staged[name] = (stage_frame(con, TABLES[name], frame, sha256, f"stage_{name}{tag}", file), len(frame))
+    except ValidationError:
+        drop_stages(con, staged)
+        raise
+    return staged
+
+
+def load_frames(
+    con: duckdb.DuckDBPyConnection, frames: dict[str, pd.DataFrame], *, file: str, sha256: str, log_row: dict
+) -> LoadResult:
+    """Validate and stage every frame first, then load all of them and the log line in one transaction."""
+    return load_staged(con, stage_frames(con, frames, file=file, sha256=sha256, log_row=log_row), log_row=log_row)
 
 
 def load_staged(con: duckdb.DuckDBPyConnection, staged: dict[str, tuple[str, int]], *, log_row: dict) -> LoadResult:
-    """Load relations staged and checked by warehouse/stage.py ({table: (stage name, rows)}) and the log line
-    in one transaction, as load_frames does for parsed frames."""
-    return _in_one_transaction(
-        con,
-        log_row,
-        lambda: {name: upsert_stage(con, TABLES[name], stage, rows) for name, (stage, rows) in staged.items()},
-    )
-
-
-def _in_one_transaction(con: duckdb.DuckDBPyConnection, log_row: dict, upserts) -> LoadResult:
-    result = LoadResult()
+    """Load checked stages ({table: (stage name, rows)}, from warehouse/stage.py or `stage_frames`) and the log
+    line in one transaction."""
     with transaction(con):
-        result.tables.update(upserts())
-        write_log(
-            con,
-            {
-                **log_row,
-                "rows_loaded": result.total("loaded"),
-                "rows_new": result.total("new"),
-                "rows_changed": result.total("changed"),
-                "rows_unchanged": result.total("unchanged"),
-                "newest_date": result.newest,
-                "status": "loaded",
-            },
-        )
+        result = upsert_payload(con, staged)
+        write_log(con, loaded_line(log_row, result))
     return result
+
+
+def drop_stages(con: duckdb.DuckDBPyConnection, staged: dict[str, tuple[str, int]] | None) -> None:
+    for stage, _ in (staged or {}).values():
+        con.execute(f"DROP TABLE IF EXISTS {stage}")
+
+
+def upsert_payload(con: duckdb.DuckDBPyConnection, staged: dict[str, tuple[str, int]]) -> LoadResult:
+    """Upsert a payload's checked stages (dropping them); its log line is `loaded_line`, written by the caller in
+    the same transaction."""
+    result = LoadResult()
+    for name, (stage, rows) in staged.items():
+        result.tables[name] = upsert_stage(con, TABLES[name], stage, rows)
+    return result
+
+
+def loaded_line(log_row: dict, result: LoadResult) -> dict:
+    return {
+        **log_row,
+        "rows_loaded": result.total("loaded"),
+        "rows_new": result.total("new"),
+        "rows_changed": result.total("changed"),
+        "rows_unchanged": result.total("unchanged"),
+        "newest_date": result.newest,
+        "status": "loaded",
+    }
 
 
 def retrieval_date(fetched_at: datetime | None) -> date:

@@ -37,16 +37,25 @@ def fold_repeats(con: duckdb.DuckDBPyConnection, table: Table, stage: str) -> in
     obs = " AND ".join(f"t.{c} = s.{c}" for c in rev.observation)
     same_values = " AND ".join(f"t.{c} IS NOT DISTINCT FROM s.{c}" for c in rev.values)
     same_source = " AND ".join(f"t.{c} IS NOT DISTINCT FROM s.{c}" for c in rev.provenance)
-    key = " AND ".join(f"k.{c} = s.{c}" for c in table.key)
     part = ", ".join(f"s.{c}" for c in table.key)
+    if set(table.key) != {*rev.observation, rev.vintage}:
+        raise ValueError(f"{table.name}: a table with revisions is keyed by its observation and vintage")
+    # The row in force is the first stored row of the observation with a vintage up to the staged one's; if
+    # that row has the staged vintage itself, the staged key is stored already and the row is left to the
+    # upsert. (A NOT EXISTS probe for that scanned the whole table once per payload: a third of the fold.)
     in_force = f"""
-        SELECT {part}, ({same_values}) AND ({same_source}) AS repeats, NOT ({same_values}) AS revises
-        FROM {stage} s JOIN {table.name} t ON {obs} AND t.{rev.vintage} < s.{rev.vintage}
-        WHERE {rev.unvintaged} AND NOT EXISTS (SELECT 1 FROM {table.name} k WHERE {key})
-        QUALIFY row_number() OVER (PARTITION BY {part} ORDER BY {rev.in_force_order}) = 1"""
-    con.execute(f"CREATE OR REPLACE TEMP TABLE fold_{stage} AS {in_force}")
+        SELECT * EXCLUDE (key_stored) FROM (
+            SELECT {part}, ({same_values}) AND ({same_source}) AS repeats, NOT ({same_values}) AS revises,
+                t.{rev.vintage} = s.{rev.vintage} AS key_stored
+            FROM {stage} s JOIN {table.name} t ON {obs} AND t.{rev.vintage} <= s.{rev.vintage}
+            WHERE {rev.unvintaged}
+            QUALIFY row_number() OVER (PARTITION BY {part} ORDER BY t.{rev.vintage} DESC, {rev.in_force_order}) = 1)
+        WHERE NOT key_stored"""
     match = " AND ".join(f"f.{c} = {stage}.{c}" for c in table.key)
-    con.execute(f"DELETE FROM {stage} USING fold_{stage} f WHERE {match} AND f.repeats")
-    revised = con.execute(f"SELECT count(*) FROM fold_{stage} WHERE revises").fetchone()[0]
+    # One script (the answer is its last statement's): four round trips were a fifth of a fresher file's upsert.
+    revised = con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE fold_{stage} AS {in_force};
+        DELETE FROM {stage} USING fold_{stage} f WHERE {match} AND f.repeats;
+        SELECT count(*) FROM fold_{stage} WHERE revises""").fetchone()[0]
     con.execute(f"DROP TABLE fold_{stage}")
     return int(revised)

@@ -68,10 +68,17 @@ def stage_series_csv(
     vintage: date | None,
     sha256: str,
     stage: str,
-) -> str | None:
+    retrieved: date,
+    value_bounds: dict[str, tuple[float, float]] | None = None,
+) -> dict[str, tuple[str, int]] | None:
     """Read `path` (header line already checked by the source) into temp table `stage` with `table`'s columns
-    (provenance `sha256` included). Returns the stage's name, or None when DuckDB cannot read it or a check fails (the caller then
-    parses in Python, which explains the failure)."""
+    (provenance `sha256` included) and check it: {table: (stage, rows)} as `checked` answers, or None when
+    DuckDB cannot read it or a check fails (the caller then parses in Python, which explains the failure).
+
+    Three statements (issue 18: there were five): read, stage, check. The stage is built with try_cast, so a
+    bad field cannot fail the statement; beside the typed columns it keeps `raw_ok`, whether the row's text
+    passed the layout's checks, and the table's checks run on the typed values with it in one scan. The extra
+    column is never written: the loader names the table's columns."""
     raw = f"raw_{stage}"
     try:
         # Every field as text: the checks below decide what a date and a number are, as the Python parser does.
@@ -80,50 +87,49 @@ def stage_series_csv(
             auto_detect = false, strict_mode = true, null_padding = false)""")
     except duckdb.Error:
         return None
-    try:
-        missing = ", ".join(_literal(m) for m in layout.missing)
-        checks = {
-            # A line DuckDB skipped or split differently (blank line, odd line break) shows up in the count.
-            "row count": f"(SELECT count(*) FROM {raw}) = {int(data_rows)}",
-            "date": f"regexp_full_match(d, {_literal(layout.date_pattern)}) "
-            "AND strftime(try_cast(d AS DATE), '%Y-%m-%d') = d",
-            "value": f"v IS NULL OR v IN ({missing}) OR (regexp_full_match(v, {_literal(layout.number_pattern)}) "
-            "AND isfinite(try_cast(v AS DOUBLE)))",
-        }
-        # The order check rides the same scan: one query per payload, not two (issue 18).
-        checks["dates increasing"] = "prev IS NULL OR d > prev"
-        if first_failing(con, f"(SELECT *, lag(d) OVER (ORDER BY rowid) AS prev FROM {raw})", checks):
-            return None
-        value = f"CASE WHEN v IS NULL OR v IN ({missing}) THEN NULL ELSE CAST(v AS DOUBLE) END"
-        if layout.blank_leading_zeros:
-            first = (
-                f"(SELECT min(rowid) FROM {raw} WHERE NOT (v IS NULL OR v IN ({missing})) AND CAST(v AS DOUBLE) <> 0)"
-            )
-            value = (
-                f"CASE WHEN rowid < coalesce({first}, 9223372036854775807) AND ({value}) = 0 THEN NULL ELSE {value} END"
-            )
-        vintage_sql = (
-            f"DATE {_literal(vintage.isoformat())}"
-            if vintage is not None
-            else f"(SELECT CAST(max(d) AS DATE) FROM {raw})"
-        )
-        exprs = []
-        for c in table.columns:
-            if c.name == "payload_sha256":
-                expr = _literal(sha256)
-            elif c.name == "date":
-                expr = "CAST(d AS DATE)"
-            elif c.name == "value":
-                expr = value
-            elif c.name == layout.vintage_column:
-                expr = vintage_sql
-            else:
-                expr = _literal(layout.constants.get(c.name))
-            exprs.append(f"CAST({expr} AS {c.type}) AS {c.name}")
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {stage} AS SELECT {', '.join(exprs)} FROM {raw} ORDER BY rowid")
-    finally:
-        con.execute(f"DROP TABLE IF EXISTS {raw}")
-    return stage
+    missing = ", ".join(_literal(m) for m in layout.missing)
+    is_missing = f"(v IS NULL OR v IN ({missing}))"
+    value = f"CASE WHEN {is_missing} THEN NULL ELSE try_cast(v AS DOUBLE) END"
+    if layout.blank_leading_zeros:
+        first = f"(SELECT min(rowid) FROM {raw} WHERE NOT {is_missing} AND try_cast(v AS DOUBLE) <> 0)"
+        value = f"CASE WHEN rowid < coalesce({first}, 9223372036854775807) AND ({value}) = 0 THEN NULL ELSE {value} END"
+    vintage_sql = (
+        f"DATE {_literal(vintage.isoformat())}"
+        if vintage is not None
+        else f"(SELECT try_cast(max(d) AS DATE) FROM {raw})"
+    )
+    exprs = []
+    for c in table.columns:
+        if c.name == "payload_sha256":
+            expr = _literal(sha256)
+        elif c.name == "date":
+            expr = "try_cast(d AS DATE)"
+        elif c.name == "value":
+            expr = value
+        elif c.name == layout.vintage_column:
+            expr = vintage_sql
+        else:
+            expr = _literal(layout.constants.get(c.name))
+        exprs.append(f"CAST({expr} AS {c.type}) AS {c.name}")
+    text_checks = {
+        "date": f"regexp_full_match(d, {_literal(layout.date_pattern)}) "
+        "AND strftime(try_cast(d AS DATE), '%Y-%m-%d') = d",
+        "value": f"{is_missing} OR (regexp_full_match(v, {_literal(layout.number_pattern)}) "
+        "AND isfinite(try_cast(v AS DOUBLE)))",
+        "dates increasing": "lag(d) OVER (ORDER BY rowid) IS NULL OR d > lag(d) OVER (ORDER BY rowid)",
+    }
+    # The text checks are evaluated here, row by row, into one flag: storing the raw text for a later query
+    # cost more than the checks themselves.
+    raw_ok = " AND ".join(f"coalesce({pred}, FALSE)" for pred in text_checks.values())
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE {stage} AS SELECT {", ".join(exprs)},
+        {raw_ok} AS raw_ok FROM {raw} ORDER BY rowid;
+        DROP TABLE {raw}""")
+    # A line DuckDB skipped or split differently (blank line, odd line break) shows up in the row count. The key
+    # (series, date, vintage) needs no duplicate probe: one series and one vintage per file, and dates that are
+    # canonical and strictly increasing are distinct.
+    return checked(
+        con, table, stage, retrieved, value_bounds, extra={"text": "raw_ok"}, expected_rows=data_rows, unique_key=False
+    )
 
 
 @dataclass(frozen=True)
@@ -241,19 +247,24 @@ def checked(
     stage: str | None,
     retrieved: date,
     value_bounds: dict[str, tuple[float, float]] | None = None,
+    *,
+    extra: dict[str, str] | None = None,
+    expected_rows: int | None = None,
+    unique_key: bool = True,
 ) -> dict[str, tuple[str, int]] | None:
-    """{table: (stage, rows)} for load.load_staged when the table's checks pass; else the stage is dropped and
-    the answer is None (the caller parses in Python). The checks, the duplicate-key probe and the row count
-    are one query."""
+    """{table: (stage, rows)} for load.load_staged when the table's checks (and a layout's `extra` ones) pass
+    and the stage holds `expected_rows` rows when given; else the stage is dropped and the answer is None (the
+    caller parses in Python). The checks, the duplicate-key probe and the row count are one query."""
     if stage is None:
         return None
-    checks = table_checks(table, retrieved, value_bounds)
-    key = ", ".join(table.key)
-    checks["unique key"] = f"NOT EXISTS (SELECT 1 FROM {stage} GROUP BY {key} HAVING count(*) > 1)"
+    checks = {**(extra or {}), **table_checks(table, retrieved, value_bounds)}
+    if unique_key:  # False only where the layout's own checks imply it
+        key = ", ".join(table.key)
+        checks["unique key"] = f"NOT EXISTS (SELECT 1 FROM {stage} GROUP BY {key} HAVING count(*) > 1)"
     cols = ", ".join(f"bool_and(coalesce({pred}, FALSE))" for pred in checks.values())
     *oks, rows = con.execute(f"SELECT {cols}, count(*) FROM {stage}").fetchall()[0]
     # bool_and over no rows is NULL (not False): an empty stage passes, as a scan of no rows always did.
-    if any(ok is False for ok in oks):
+    if any(ok is False for ok in oks) or (expected_rows is not None and rows != expected_rows):
         con.execute(f"DROP TABLE IF EXISTS {stage}")
         return None
     return {table.name: (stage, int(rows))}

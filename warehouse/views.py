@@ -16,6 +16,7 @@ when the stored fingerprint already matches the SQL and comments in this checkou
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import re
@@ -191,7 +192,20 @@ def create_views(con: duckdb.DuckDBPyConnection, *, force: bool = False) -> bool
     fp = fingerprint(defs)
     if not force and stored_fingerprint(con) == fp and _all_present(con, defs):
         return False
-    with transaction(con):
+    try:
+        with transaction(con):
+            # One script, not one round trip per view (issue 18); a failure is located below.
+            con.execute(";\n".join([*(d.sql for d in defs), f"CREATE OR REPLACE MACRO {VERSION_MACRO}() AS '{fp}'"]))
+            apply_comments(con, defs)
+    except duckdb.Error:
+        _name_failing_view(con, defs)
+        raise
+    return True
+
+
+def _name_failing_view(con: duckdb.DuckDBPyConnection, defs) -> None:
+    """Replay the views one by one in a transaction that is rolled back, to raise naming the one that fails."""
+    with contextlib.suppress(_AllCreated), transaction(con):
         for d in defs:
             try:
                 con.execute(d.sql)
@@ -199,9 +213,11 @@ def create_views(con: duckdb.DuckDBPyConnection, *, force: bool = False) -> bool
                 raise RuntimeError(
                     f"warehouse/sql/{d.file}: creating {d.name} failed: {str(exc).strip().splitlines()[0]}"
                 ) from exc
-        con.execute(f"CREATE OR REPLACE MACRO {VERSION_MACRO}() AS '{fp}'")
-        apply_comments(con, defs)
-    return True
+        raise _AllCreated
+
+
+class _AllCreated(Exception):
+    """Every view replayed fine (the failure was in the comments): the replay is rolled back all the same."""
 
 
 def view_names(kind: str = "view") -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import asdict, dataclass, field
 from datetime import date
@@ -11,10 +12,11 @@ from prefect import flow, get_run_logger, task
 from prefect.states import Failed
 
 from flows.http import FetchError, Http
-from flows.ingest import SOURCES, Ledger, ingest_payload, record_fetch_failure, source_module
+from flows.ingest import SOURCES, Batch, record_fetch_failure, source_module
 from flows.pipeline import progress
-from warehouse.db import connect, data_dir, held, publish_read_copy, read_copy_path
+from warehouse.db import WarehouseError, connect, data_dir, held, publish_read_copy, read_copy_path
 from warehouse.freshness import staleness
+from warehouse.load import loaded_payloads
 from warehouse.read.newest import newest_loaded
 
 
@@ -69,24 +71,31 @@ def refresh_source(source: str, db: str, offline_dir: str | None = None, full: b
             from warehouse.schema import TABLES
 
             upsert(con, TABLES["fred_series"], series_frame(), "config:flows/fred_series.toml")
-        ledger = Ledger.read(con)
+        # Parsed and staged one by one, written together: one transaction per source (flows/ingest.py Batch).
+        batch = Batch(con, ddir, module, force=full, known=loaded_payloads(con))
+        failures: list = []
         try:
             for payload in _extract(module, source, offline_dir, con, full):
                 progress.advance(source, payload.relpath)
-                summary.add(ingest_payload(con, ddir, payload, module, force=full, ledger=ledger))
+                batch.add(payload)
+        except WarehouseError:
+            # The data directory filled up mid-source: the payloads prepared before still land if they can.
+            with contextlib.suppress(WarehouseError):
+                batch.write()
+            raise
         except FetchError as exc:
             # A source may report several per-item failures (e.g. one per FRED series) after yielding the rest.
-            failures = getattr(exc, "failures", None) or [None]
-            ledger.flush(con)  # the payloads skipped before the failure are logged before it
-            for f in failures:
-                summary.failed += 1
-                reason = str(exc) if f is None else f"{f.series_id}: {f.reason}"
-                summary.errors.append(reason)
-                record_fetch_failure(con, source, getattr(f, "relpath", ""), getattr(f, "url", ""), reason)
+            failures = [(exc, f) for f in getattr(exc, "failures", None) or [None]]
         except FileNotFoundError as exc:
             summary.failed += 1
             summary.errors.append(f"{source}: snapshot file missing: {exc.filename}")
-        ledger.flush(con)
+        for outcome in batch.write():  # the payloads fetched before a failure are stored and logged before it
+            summary.add(outcome)
+        for exc, f in failures:
+            summary.failed += 1
+            reason = str(exc) if f is None else f"{f.series_id}: {f.reason}"
+            summary.errors.append(reason)
+            record_fetch_failure(con, source, getattr(f, "relpath", ""), getattr(f, "url", ""), reason)
         if offline_dir and summary.payloads == 0 and not summary.failed:
             summary.failed += 1
             summary.errors.append(f"{source}: no {source} files in {offline_dir} (nothing to replay)")

@@ -6,8 +6,9 @@ A source module (tic, fred, fiscaldata, yield_curve, nyfed, auctions) has two ha
 - transform: `transform(relpath, body) -> dict[table_name, DataFrame]`, pure, with columns
   exactly `warehouse.schema.TABLES[name].parsed_columns`.
 - optionally stage (fred CSVs, the par yield curve): the same payload read by DuckDB through a layout the
-  module declares (warehouse/stage.py); it answers None whenever its SQL checks doubt the bytes, and the
-  payload then goes through `transform`, so errors are always the parser's.
+  module declares (warehouse/stage.py), into temp tables named with the `tag` keyword it is given (a source's
+  payloads are staged side by side before they are written together); it answers None whenever its SQL checks
+  doubt the bytes, and the payload then goes through `transform`, so errors are always the parser's.
 """
 
 from __future__ import annotations
@@ -142,7 +143,7 @@ def data_rows(relpath: str, header: list[str], rows: list[list[str]]):
     """(line number, row) of each non-blank row below the header; a row whose field count differs from the
     header's is refused with its line."""
     for lineno, row in enumerate(rows[1:], start=2):
-        if not any(cell.strip() for cell in row):
+        if not "".join(row).strip():  # blank cells only (one string, not a generator per row)
             continue
         if len(row) != len(header):
             raise ParseError(

@@ -22,7 +22,7 @@ from flows.sources.base import ParseError, cut_number
 from flows.sources.fred_config import SERIES_ID as _SERIES_ID
 from flows.sources.fred_config import leading_zeros_missing, plausible_bounds
 from warehouse.schema import TABLES
-from warehouse.stage import SeriesCsv, checked, stage_series_csv
+from warehouse.stage import SeriesCsv, stage_series_csv
 
 TABLE = "fred_observations"
 COLUMNS = TABLES[TABLE].parsed_columns
@@ -142,9 +142,12 @@ def stage(
     raw: Path,
     sha256: str,
     retrieved: date,
+    *,
+    tag: str = "",
 ) -> dict[str, tuple[str, int]] | None:
-    """A fredgraph CSV read by DuckDB into a checked staged relation (warehouse/stage.py), or None: JSON/XML
-    bodies, and any CSV the SQL checks doubt, go through `transform`, whose errors name line, field and value."""
+    """A fredgraph CSV read by DuckDB into a checked staged relation `stage_fred_observations<tag>`
+    (warehouse/stage.py), or None: JSON/XML bodies, and any CSV the SQL checks doubt, go through `transform`,
+    whose errors name line, field and value."""
     path = PurePosixPath(relpath)
     if path.suffix != ".csv" or "nyfed_soma" in path.parts:
         return None
@@ -164,7 +167,8 @@ def stage(
         vintage_column="realtime_start",
         blank_leading_zeros=series_id in leading_zeros_missing(),
     )
-    name = stage_series_csv(
+    bounds = plausible_bounds().get(series_id)
+    return stage_series_csv(
         con,
         Path(raw),
         TABLES[TABLE],
@@ -172,10 +176,10 @@ def stage(
         data_rows=len(lines) - 1,
         vintage=fetched_on,
         sha256=sha256,
-        stage=f"stage_{TABLE}",
+        stage=f"stage_{TABLE}{tag}",
+        retrieved=retrieved,
+        value_bounds={"value": bounds} if bounds else None,
     )
-    bounds = plausible_bounds().get(series_id)
-    return checked(con, TABLES[TABLE], name, retrieved, {"value": bounds} if bounds else None)
 
 
 def _blank_leading_zeros(values: list[float]) -> None:

@@ -132,7 +132,9 @@ def parse_slt_table5(relpath: str, body: bytes, fetched_on: date | None = None) 
                     "month": month,
                     "country": country,
                     "row_kind": holdings_row_kind(country),
-                    "holdings_usd_bn": number(relpath, cell, field=f"{label} {month:%Y-%m}", line=line),
+                    "holdings_usd_bn": number(
+                        relpath, cell, field=lambda lb=label, m=month: f"{lb} {m:%Y-%m}", line=line
+                    ),
                     "source_file": "slt_table5.txt",
                     "vintage": vintage,
                     "vintage_basis": basis,
@@ -177,7 +179,9 @@ def parse_slt_table3(relpath: str, body: bytes, fetched_on: date | None = None) 
         when = row[at["date"]].strip()
         month = _iso_month(relpath, when, field="date", line=line)
         values = {
-            ours: number(relpath, row[at[theirs]], field=f"{theirs} ({label} {when})", line=line)
+            ours: number(
+                relpath, row[at[theirs]], field=lambda t=theirs, lb=label, w=when: f"{t} ({lb} {w})", line=line
+            )
             for theirs, ours in FLOW_FIELDS.items()
         }
         raw.append((line, label, int(code_text), month, values))

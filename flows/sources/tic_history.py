@@ -254,7 +254,9 @@ def parse_mfhhis01(relpath: str, body: bytes) -> pd.DataFrame:
                         "month": month,
                         "country": country,
                         "row_kind": holdings_row_kind(country, memo),
-                        "holdings_usd_bn": number(relpath, cell, field=f"{label} {month:%b %Y}", line=line),
+                        "holdings_usd_bn": number(
+                            relpath, cell, field=lambda lb=label, m=month: f"{lb} {m:%b %Y}", line=line
+                        ),
                         "source_file": SOURCE_FILE,
                         "vintage": vintage,
                         "vintage_basis": "stamp",

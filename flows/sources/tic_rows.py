@@ -9,6 +9,7 @@ from __future__ import annotations
 import calendar
 import csv
 import re
+from collections.abc import Callable
 from datetime import date
 
 import pandas as pd
@@ -98,13 +99,15 @@ def is_blank(row: list[str]) -> bool:
     return not any(cell.strip() for cell in row)
 
 
-def number(relpath: str, cell: str, *, field: str, line: int) -> float | None:
-    """A published number; 'n.a.' → None. Anything else non-numeric is a ParseError naming the cell."""
+def number(relpath: str, cell: str, *, field: str | Callable[[], str], line: int) -> float | None:
+    """A published number; 'n.a.' → None. Anything else non-numeric is a ParseError naming the cell. `field` may
+    be a function that names it: the TIC parsers read ~100,000 cells, and formatting every cell's name up front
+    (a date among it) took about 0.04 s of their 0.30 s."""
     text = cell.strip()
     if text == _NOT_AVAILABLE:
         return None
     if not _NUMBER.fullmatch(text):
-        raise ParseError(relpath, "not a number", field=field, value=cell, line=line)
+        raise ParseError(relpath, "not a number", field=field() if callable(field) else field, value=cell, line=line)
     return float(text)
 
 

@@ -167,10 +167,10 @@ _YIELD = r"[+-]?(?:\d+(?:\.\d+)?|\.\d+)"
 
 
 def stage(
-    con, relpath: str, body: bytes, fetched_on: date | None, raw: Path, sha256: str, retrieved: date
+    con, relpath: str, body: bytes, fetched_on: date | None, raw: Path, sha256: str, retrieved: date, *, tag: str = ""
 ) -> dict[str, tuple[str, int]] | None:
-    """The file read by DuckDB into a checked staged relation (warehouse/stage.py), or None: then `transform`
-    parses it and names what is wrong."""
+    """The file read by DuckDB into a checked staged relation `stage_yield_curve<tag>` (warehouse/stage.py), or
+    None: then `transform` parses it and names what is wrong."""
     name = PurePosixPath(relpath).name
     if not (name.startswith("yield-curve-rates") or name.startswith("daily-treasury-rates")):
         return None
@@ -201,7 +201,7 @@ def stage(
         newest_first=True,
     )
     staged = stage_wide_csv(
-        con, Path(raw), TABLES[TABLE], layout, data_rows=len(lines) - 1, sha256=sha256, stage=f"stage_{TABLE}"
+        con, Path(raw), TABLES[TABLE], layout, data_rows=len(lines) - 1, sha256=sha256, stage=f"stage_{TABLE}{tag}"
     )
     return checked(con, TABLES[TABLE], staged, retrieved)
 

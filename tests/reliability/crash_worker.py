@@ -7,8 +7,13 @@ task the CLI runs, without the Prefect server) for every source in refresh order
 windows a random timer rarely does:
 
   rename:N      inside landing.atomic_write: the temp file is written and fsynced, the rename not yet done
-  commit:N      inside the load transaction: every table of the N-th loaded payload upserted, the COMMIT not yet run
-  committed:N   just after the N-th payload committed (its rows only in the WAL, no checkpoint yet)
+  commit:N      inside a source's load transaction: every table of the N-th loaded payload upserted, the log
+                lines not yet written, the COMMIT not yet run (the whole source's batch dies with it)
+  committed:N   just after the batch holding the N-th loaded payload committed (its rows only in the WAL)
+
+A source's payloads are written in one transaction (warehouse/batch.py), so how many payloads a kill keeps
+depends on where the batches end: the child appends the number of loaded payloads of each batch it committed to
+`<db>.committed`, one line per batch, and the test checks the warehouse against that.
 """
 
 from __future__ import annotations
@@ -36,40 +41,44 @@ def _on_nth(n: int, fn, before: bool = True):
     return wrapper
 
 
-def install(fault: str) -> None:
+def install(fault: str | None, db: str) -> None:
     from flows import ingest
-    from warehouse import landing, load
+    from warehouse import batch, landing
 
-    kind, n = fault.split(":")
+    kind, n = fault.split(":") if fault else ("", "0")
     n = int(n)
+    committed, write_batch = {"n": 0}, ingest.write_batch
+
+    def record_batches(con, pending):
+        write_batch(con, pending)
+        loaded = sum(p.staged is not None and p.error is None for p in pending)
+        with open(db + ".committed", "a") as fh:
+            fh.write(f"{loaded}\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        committed["n"] += loaded
+        if kind == "committed" and loaded and committed["n"] >= n:
+            _die()
+
+    ingest.write_batch = record_batches
     if kind == "rename":
         landing.os.replace = _on_nth(n, os.replace)  # type: ignore[attr-defined]
     elif kind == "commit":
-        original, loaded = load.write_log, {"n": 0}
-
-        def log_then_maybe_die(con, row):
-            if row.get("status") == "loaded":
-                loaded["n"] += 1
-                if loaded["n"] == n:
-                    _die()
-            return original(con, row)
-
-        load.write_log = log_then_maybe_die
-    elif kind == "committed":
-        # Parsed frames and DuckDB-staged relations (issue 18) count as one sequence of loaded payloads.
-        count = _on_nth(n, lambda load, *a, **k: load(*a, **k), before=False)
-        frames, staged = ingest.load_frames, ingest.load_staged
-        ingest.load_frames = lambda *a, **k: count(frames, *a, **k)
-        ingest.load_staged = lambda *a, **k: count(staged, *a, **k)
-    else:
+        batch.upsert_payload = _on_nth(n, batch.upsert_payload, before=False)
+    elif kind not in ("committed", ""):
         raise ValueError(fault)
+
+
+def committed_payloads(db: str) -> int:
+    """Loaded payloads the children committed, by their own account (see the module)."""
+    path = db + ".committed"
+    return sum(int(line) for line in open(path).read().split()) if os.path.exists(path) else 0
 
 
 def refresh_all(db: str, snapshot: str, fault: str | None = None) -> None:
     from flows.ingest import SOURCES
     from flows.pipeline.refresh import refresh_source
 
-    if fault:
-        install(fault)
+    install(fault, db)
     for source in SOURCES:
         refresh_source.fn(source, db, snapshot)

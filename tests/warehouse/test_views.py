@@ -72,6 +72,18 @@ def test_create_views_is_idempotent_and_skips_when_current(mem):
     assert mem.execute("SELECT count(*) FROM duckdb_views() WHERE view_name = 'freshness'").fetchone()[0] == 1
 
 
+def test_a_view_that_fails_to_create_is_named_and_nothing_changes(mem, monkeypatch):
+    """The views are sent as one script; when it fails they are replayed one by one to name the culprit."""
+    defs = views.load_definitions()
+    bad = views.ViewDef("view", "v_broken", "CREATE OR REPLACE VIEW v_broken AS SELECT nope FROM ingest_log", "x.sql")
+    monkeypatch.setattr(views, "load_definitions", lambda: (*defs, bad))
+    before = mem.execute("SELECT view_name, sql FROM duckdb_views() WHERE NOT internal ORDER BY 1").fetchall()
+    with pytest.raises(RuntimeError, match=r"warehouse/sql/x.sql: creating v_broken failed: .*nope"):
+        views.create_views(mem, force=True)
+    after = mem.execute("SELECT view_name, sql FROM duckdb_views() WHERE NOT internal ORDER BY 1").fetchall()
+    assert after == before
+
+
 def test_sql_annotations_are_parsed_and_mistakes_refused(mem):
     text = (
         "-- file comment\n\n-- @view v_demo: A demo view;\n--   continued here\n-- @col a: column a\n"
