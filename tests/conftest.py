@@ -20,6 +20,8 @@ os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 # Each CLI a test starts gets a server of its own, dying with it (no server outlives the suite); the shared server
 # has its own tests (tests/reliability/test_shared_server.py).
 os.environ.setdefault("TSHOCK_PREFECT_IDLE_MINUTES", "0")
+# Prefect's migrated empty database is kept for the session only (flows/pipeline/prefect_template.py), not in ~/.cache.
+os.environ.setdefault("TSHOCK_CACHE_DIR", tempfile.mkdtemp(prefix="tshock-cache-"))
 
 
 def pytest_addoption(parser):

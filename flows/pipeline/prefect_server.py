@@ -77,6 +77,7 @@ class _Answering:
     """A server on a loopback port, answering once /api/health does (checked in a background thread)."""
 
     process: subprocess.Popen | None = None
+    _template_home: Path | None = None  # a fresh Prefect home this server migrates (flows/pipeline/prefect_template.py)
 
     def _check_health(self, port: int) -> None:
         self.port = port
@@ -96,6 +97,10 @@ class _Answering:
             try:
                 conn.request("GET", "/api/health")  # waits in the listen queue until uvicorn accepts
                 if conn.getresponse().status == 200:
+                    if self._template_home is not None:  # before `wait()` returns: no flow of ours has run yet
+                        from flows.pipeline import prefect_template
+
+                        prefect_template.keep(self._template_home)
                     return
             except OSError:
                 pass
@@ -124,6 +129,10 @@ class TemporaryServer(_Answering):
     (flows/pipeline/shared_server.py); without, it dies with this process."""
 
     def __init__(self, idle_s: float = 0.0, log: Path | None = None) -> None:
+        from flows.pipeline import prefect_template
+
+        home = Path(os.environ.get("PREFECT_HOME") or Path.home() / ".prefect").expanduser()
+        self._template_home = home if prefect_template.seed(home) is False else None  # fresh: keep its migrations
         listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         shared = idle_s > 0
         try:
