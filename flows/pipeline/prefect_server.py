@@ -49,8 +49,12 @@ def configured_url() -> str | None:
     tell (reading its settings costs seconds: this reads the environment and the profile file only)."""
     if url := os.environ.get("PREFECT_API_URL"):
         return url
-    if os.environ.get("PREFECT_TEST_MODE", "").lower() in ("1", "true") or "prefect.settings" in sys.modules:
+    if os.environ.get("PREFECT_TEST_MODE", "").lower() in ("1", "true"):
         return UNKNOWN
+    if "prefect.settings" in sys.modules:  # imported already (calibrate's read-only step): its answer costs nothing
+        from prefect.settings import get_current_settings
+
+        return get_current_settings().api.url or None
     if Path(".env").is_file() or Path("prefect.toml").is_file():
         return UNKNOWN
     try:
@@ -198,8 +202,9 @@ class ReusedServer(_Answering):
 
 
 class PrefectsOwnStart:
-    """When only Prefect's settings can tell whether a server is named (or Prefect is already imported, e.g. by
-    `--scenario` checks): let Prefect decide and start its own, in the background, with our watchdog."""
+    """When only Prefect's settings can tell whether a server is named (.env, prefect.toml, [tool.prefect], test
+    mode) and Prefect is not imported yet: let Prefect decide and start its own, in the background, with our
+    watchdog. (Once Prefect is imported, its settings answer at once: `configured_url`.)"""
 
     def __init__(self) -> None:
         self.api_url: str | None = None  # the server started here; None when one is named or the start failed
