@@ -108,15 +108,16 @@ def upsert_parts(con: duckdb.DuckDBPyConnection, run: list[Pending]) -> None:
 
 
 def _upsert_shared(con: duckdb.DuckDBPyConnection, table: Table, stage: str, parts: list[Pending]) -> None:
-    """The parts that share no row's key (or observation) with a stored row or with another part of the run are
-    all new whatever the order: one INSERT, counts from one GROUP BY. Every other part is upserted alone, in fetch
-    order, from its own copy of its rows, as it would have been; the all-new parts cannot change what it finds."""
+    """The parts that share no row's key (or observation) with a stored row or with an earlier part of the run are
+    all new when their turn comes: one INSERT, counts from one GROUP BY. Every other part is upserted alone, in
+    fetch order, from its own copy of its rows, as it would have been: an all-new part shares nothing with an
+    earlier one, and a later part that shares rows with it finds them stored, as it would have."""
     ks = ", ".join(str(p.part) for p in parts)
     on = " AND ".join(f"a.{c} = b.{c}" for c in overlap_columns(table))
     date_col = newest_column(table)
     survey = con.execute(f"""SELECT k, {f"max({date_col})" if date_col else "NULL"},
         k IN (SELECT a.k FROM {stage} a SEMI JOIN {table.name} b ON {on} WHERE a.k IN ({ks}))
-        OR k IN (SELECT a.k FROM {stage} a JOIN {stage} b ON {on} AND a.k <> b.k WHERE a.k IN ({ks}) AND b.k IN ({ks}))
+        OR k IN (SELECT a.k FROM {stage} a JOIN {stage} b ON {on} AND a.k > b.k WHERE a.k IN ({ks}) AND b.k IN ({ks}))
         FROM {stage} WHERE k IN ({ks}) GROUP BY k""").fetchall()
     alone = {k: (newest, bool(overlaps)) for k, newest, overlaps in survey}
     cols = ", ".join(c.name for c in table.columns)
