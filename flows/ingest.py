@@ -17,6 +17,7 @@ from warehouse import landing
 from warehouse.batch import Pending, write_batch
 from warehouse.db import WarehouseError, storage_errors
 from warehouse.load import LoadResult, ValidationError, already_loaded, retrieval_date, stage_frames, write_log
+from warehouse.stage_group import StageItem
 
 # Source name -> module under flows.sources, in refresh order (holdings before flows that reference them).
 SOURCES: dict[str, str] = {
@@ -61,18 +62,25 @@ class Batch:
     ):
         self.con, self.data_dir, self.module, self.force, self.known = con, data_dir, module, force, known
         self.pending: list[tuple[PayloadOutcome, Pending]] = []
+        # Payloads of a source that stages many at once (`stage_many`): (their place in `pending`, payload, item),
+        # staged together when the batch is written.
+        self.deferred: list[tuple[int, Payload, StageItem]] = []
 
     def add(self, payload: Payload) -> None:
         """Raises WarehouseError (one line) when the data directory or the database cannot be written."""
         with storage_errors(self.con):
             outcome, pending = self._prepare(payload)
         self.pending.append((outcome, pending))
+        self._remember(outcome)
+
+    def _remember(self, outcome: PayloadOutcome) -> None:
         if self.known is not None and outcome.status in ("loaded", "stale"):
             self.known.add((outcome.sha256, outcome.relpath))
 
     def write(self) -> list[PayloadOutcome]:
         """Every added payload written (see warehouse/batch.py); their outcomes in fetch order."""
         with storage_errors(self.con):
+            self._stage_deferred()
             write_batch(self.con, [pending for _, pending in self.pending])
         outcomes = []
         for outcome, pending in self.pending:
@@ -82,6 +90,21 @@ class Batch:
             outcomes.append(outcome)
         self.pending = []
         return outcomes
+
+    def _stage_deferred(self) -> None:
+        """The deferred payloads staged by one `stage_many` call (a shared stage for the CSVs it can read together);
+        those it does not stage are parsed in Python one by one, as `add` does."""
+        deferred, self.deferred = self.deferred, []
+        if not deferred:
+            return
+        answers = self.module.stage_many(self.con, [item for _, _, item in deferred], f"group_{id(self)}")
+        for (n, payload, item), answer in zip(deferred, answers, strict=True):
+            outcome, pending = self.pending[n]
+            if answer is not None:
+                pending.staged, pending.part = answer
+            else:
+                self.pending[n] = outcome, pending = self._parse(payload, pending.log_row, item.fetched_on, item.tag)
+            self._remember(outcome)
 
     def _prepare(self, payload: Payload) -> tuple[PayloadOutcome, Pending]:
         sha, con = payload.sha256, self.con
@@ -104,10 +127,20 @@ class Batch:
             return PayloadOutcome(payload.relpath, sha, "skipped"), Pending({**log, "status": "skipped"})
         fetched_on: date | None = None if payload.offline else payload.fetched_at.date()
         tag = f"_{len(self.pending)}"  # every payload of the batch keeps its own stages until the write
+        retrieved = retrieval_date(log["fetched_at"])
+        if hasattr(self.module, "stage_many"):  # staged with the batch's other payloads when it is written
+            item = StageItem(payload.relpath, payload.body, fetched_on, raw, sha, retrieved, tag)
+            self.deferred.append((len(self.pending), payload, item))
+            return PayloadOutcome(payload.relpath, sha, "loaded"), Pending(log)
         staging = getattr(self.module, "stage", None)  # DuckDB reads the landed bytes; None = parse in Python
-        staged = staging and staging(
-            con, payload.relpath, payload.body, fetched_on, raw, sha, retrieval_date(log["fetched_at"]), tag=tag
-        )
+        staged = staging and staging(con, payload.relpath, payload.body, fetched_on, raw, sha, retrieved, tag=tag)
+        return self._parse(payload, log, fetched_on, tag, staged)
+
+    def _parse(
+        self, payload: Payload, log: dict, fetched_on: date | None, tag: str, staged: dict | None = None
+    ) -> tuple[PayloadOutcome, Pending]:
+        """The payload parsed in Python unless DuckDB `staged` it; a bad one quarantined (or refused as stale)."""
+        sha, con = payload.sha256, self.con
         try:
             if not staged:
                 frames = self.module.transform(payload.relpath, payload.body, fetched_on)

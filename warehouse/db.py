@@ -80,6 +80,10 @@ def held(path: str | os.PathLike | None = None) -> Iterator[duckdb.DuckDBPyConne
     thread) gets a cursor on it, so the file is opened, checked and migrated once and checkpointed once at the
     end (issue 18: six opens, checks and closing checkpoints were most of a no-op refresh)."""
     con = connect(path)
+    # A refresh is hundreds of statements over a few MB: DuckDB's worker threads cost more CPU in hand-offs than
+    # they save (issue 18, bench/ingest.py on 2 shared cores: refresh CPU 2.5 -> 2.2x DuckDB's read, wall no
+    # worse). The setting is the database instance's and ends with this connection.
+    con.execute("SET threads = 1")
     key = db_path(path).resolve()
     _held[key] = con
     try:

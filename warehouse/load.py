@@ -182,14 +182,23 @@ def _survey(con: duckdb.DuckDBPyConnection, table: Table, stage: str) -> tuple[d
     """The stage's newest date (as `newest_date`) and whether any stored row shares the key of a staged row,
     or for a table with revisions its observation (the columns fold_repeats compares on, part of the key):
     one query."""
-    rev = table.revisions
-    cols = rev.observation if rev is not None and set(rev.observation) <= set(table.key) else table.key
-    match = " AND ".join(f"t.{c} = s.{c}" for c in cols)
-    date_col = next((name for name in DATE_COLUMNS if name in table.parsed_columns), None)
+    match = " AND ".join(f"t.{c} = s.{c}" for c in overlap_columns(table))
+    date_col = newest_column(table)
     newest = f"(SELECT max({date_col}) FROM {stage})" if date_col else "NULL"
     row = con.execute(f"SELECT {newest}, EXISTS (SELECT 1 FROM {stage} s SEMI JOIN {table.name} t ON {match})")
     newest_value, found = row.fetchall()[0]
     return newest_value, bool(found)
+
+
+def overlap_columns(table: Table) -> tuple[str, ...]:
+    """What a staged row must share with a stored one for the upsert to compare them: the key, or for a table
+    with revisions the observation (fold_repeats compares on it)."""
+    rev = table.revisions
+    return tuple(rev.observation if rev is not None and set(rev.observation) <= set(table.key) else table.key)
+
+
+def newest_column(table: Table) -> str | None:
+    return next((name for name in DATE_COLUMNS if name in table.parsed_columns), None)
 
 
 def stage_frames(

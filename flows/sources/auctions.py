@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from datetime import date
 from pathlib import Path, PurePosixPath
 
+import duckdb
 import pandas as pd
 
 from flows.http import Http
@@ -27,6 +28,7 @@ from flows.sources.base import (
     snapshot_payloads,
 )
 from warehouse.schema import TABLES
+from warehouse.stage_records import RecordCsv, stage_record_csv
 
 SOURCE = "auctions"
 TABLE = "auctions"
@@ -86,7 +88,66 @@ def live_state(con) -> dict[str, date]:
     return newest_stored(con, TABLE, "auction_date", SOURCE, where="price_per_100 IS NOT NULL")
 
 
-# --------------------------------------------------------------------------- transform
+# --------------------------------------------------------------------------- stage (DuckDB) or transform (Python)
+
+# What a field must already look like to be staged by DuckDB as the parser would clean it (anything else, e.g.
+# spaces, apostrophes around a CUSIP, a time after a date, goes through the parser).
+_STAGED_TEXT = {
+    "cusip": _CUSIP.pattern,
+    "security_type": r"[!-~]([ -~]*[!-~])?",
+    "security_term": r"[!-~]([ -~]*[!-~])?",
+    **{col: _ISO.pattern for col in DATES},
+    "price_per_100": r"\d+(\.\d+)?",
+}
+
+
+def stage(
+    con: duckdb.DuckDBPyConnection,
+    relpath: str,
+    body: bytes,
+    fetched_on: date | None,
+    raw: Path,
+    sha256: str,
+    retrieved: date,
+    *,
+    tag: str = "",
+) -> dict[str, tuple[str, int]] | None:
+    """The website CSV read by DuckDB into a checked stage (warehouse/stage_records.py), or None: API pages, and any
+    file with quotes, carriage returns or a doubtful header, go through `transform`."""
+    if not (PurePosixPath(relpath).name.startswith("Auctions_Query") and relpath.startswith(CSV_PREFIX)):
+        return None
+    if b'"' in body or b"\r" in body:  # then Python's csv module and DuckDB's reader could split lines differently
+        return None
+    try:
+        text = body.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return None
+    header = [cell.lstrip("\ufeff").strip() for cell in text.split("\n", 1)[0].split(",")]
+    if any(name not in header for name, _ in FIELDS.values()):
+        return None
+    data_rows = text.count("\n") - (1 if text.endswith("\n") else 0)
+    if data_rows < 1:
+        return None
+    layout = RecordCsv(
+        positions={col: header.index(name) for col, (name, _) in FIELDS.items()},
+        fields=len(header),
+        patterns=_STAGED_TEXT,
+        missing=tuple(sorted(_MISSING)),
+        required=REQUIRED,
+        dates=DATES,
+        positive=("price_per_100",),
+        newest_first="auction_date",
+    )
+    return stage_record_csv(
+        con,
+        Path(raw),
+        TABLES[TABLE],
+        layout,
+        data_rows=data_rows,
+        sha256=sha256,
+        stage=f"stage_{TABLE}{tag}",
+        retrieved=retrieved,
+    )
 
 
 def transform(relpath: str, body: bytes, fetched_on: date | None = None) -> dict[str, pd.DataFrame]:

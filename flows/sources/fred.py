@@ -36,6 +36,7 @@ from flows.sources.fred_config import (  # noqa: F401  (re-exported: the flow an
 )
 from flows.sources.fred_layout import API_PREFIX, TABLE, parse_api_json, parse_api_xml, parse_csv
 from flows.sources.fred_layout import stage as stage  # DuckDB-staged CSVs (flows/ingest.py looks for `stage`)
+from flows.sources.fred_layout import stage_many as stage_many  # all of a batch's CSVs read at once
 from flows.sources.fred_live import ApiSettings, SeriesFetchErrors  # noqa: F401  (re-exported for the flow)
 
 SOURCE = "fred"

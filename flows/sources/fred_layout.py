@@ -23,6 +23,7 @@ from flows.sources.fred_config import SERIES_ID as _SERIES_ID
 from flows.sources.fred_config import leading_zeros_missing, plausible_bounds
 from warehouse.schema import TABLES
 from warehouse.stage import SeriesCsv, stage_series_csv
+from warehouse.stage_group import SeriesFile, Staged, StageItem, stage_series_csvs
 
 TABLE = "fred_observations"
 COLUMNS = TABLES[TABLE].parsed_columns
@@ -134,20 +135,11 @@ def parse_csv(relpath: str, body: bytes, fetched_on: date | None, *, resaved: bo
     return _frame(series_id, dates, values, [vintage] * n, [None] * n, fmt, resaved)
 
 
-def stage(
-    con: duckdb.DuckDBPyConnection,
-    relpath: str,
-    body: bytes,
-    fetched_on: date | None,
-    raw: Path,
-    sha256: str,
-    retrieved: date,
-    *,
-    tag: str = "",
-) -> dict[str, tuple[str, int]] | None:
-    """A fredgraph CSV read by DuckDB into a checked staged relation `stage_fred_observations<tag>`
-    (warehouse/stage.py), or None: JSON/XML bodies, and any CSV the SQL checks doubt, go through `transform`,
-    whose errors name line, field and value."""
+def _series_file(
+    relpath: str, body: bytes, fetched_on: date | None, raw: Path, sha256: str, retrieved: date
+) -> SeriesFile | None:
+    """What DuckDB is given to stage a fredgraph CSV, or None: JSON/XML bodies, and any CSV whose header or
+    size is in doubt, go through `transform`, whose errors name line, field and value."""
     path = PurePosixPath(relpath)
     if path.suffix != ".csv" or "nyfed_soma" in path.parts:
         return None
@@ -168,18 +160,62 @@ def stage(
         blank_leading_zeros=series_id in leading_zeros_missing(),
     )
     bounds = plausible_bounds().get(series_id)
+    return SeriesFile(
+        Path(raw), layout, len(lines) - 1, fetched_on, sha256, retrieved, {"value": bounds} if bounds else None
+    )
+
+
+def _stage_one(con: duckdb.DuckDBPyConnection, f: SeriesFile, tag: str) -> dict[str, tuple[str, int]] | None:
     return stage_series_csv(
         con,
-        Path(raw),
+        f.path,
         TABLES[TABLE],
-        layout,
-        data_rows=len(lines) - 1,
-        vintage=fetched_on,
-        sha256=sha256,
+        f.layout,
+        data_rows=f.data_rows,
+        vintage=f.vintage,
+        sha256=f.sha256,
         stage=f"stage_{TABLE}{tag}",
-        retrieved=retrieved,
-        value_bounds={"value": bounds} if bounds else None,
+        retrieved=f.retrieved,
+        value_bounds=f.value_bounds,
     )
+
+
+def stage(
+    con: duckdb.DuckDBPyConnection,
+    relpath: str,
+    body: bytes,
+    fetched_on: date | None,
+    raw: Path,
+    sha256: str,
+    retrieved: date,
+    *,
+    tag: str = "",
+) -> dict[str, tuple[str, int]] | None:
+    """A fredgraph CSV read by DuckDB into a checked staged relation `stage_fred_observations<tag>`
+    (warehouse/stage.py), or None: the caller parses it with `transform`."""
+    f = _series_file(relpath, body, fetched_on, raw, sha256, retrieved)
+    return _stage_one(con, f, tag) if f is not None else None
+
+
+def stage_many(con: duckdb.DuckDBPyConnection, items: list[StageItem], group: str) -> list[Staged | None]:
+    """`stage` for a source's payloads at once (issue 18): the CSVs are read and checked together into the shared
+    stage `group` (warehouse/stage_group.py), each answered as ({table: (group, rows)}, its part k); a CSV the
+    group's checks doubt is staged alone by `stage`, exactly as before; None for the rest (the caller parses)."""
+    files = [_series_file(i.relpath, i.body, i.fetched_on, i.raw, i.sha256, i.retrieved) for i in items]
+    grouped = [n for n, f in enumerate(files) if f is not None]
+    passed = {}
+    if len(grouped) > 1:  # one file alone is cheaper through the single-file path
+        passed = stage_series_csvs(con, [files[n] for n in grouped], TABLES[TABLE], group)
+    part = {n: k for k, n in enumerate(grouped)}
+    answers: list[Staged | None] = []
+    for n, (item, f) in enumerate(zip(items, files, strict=True)):
+        k = part.get(n)
+        if k is not None and k in passed:
+            answers.append(({TABLE: (group, passed[k])}, k))
+        else:
+            staged = _stage_one(con, f, item.tag) if f is not None else None
+            answers.append((staged, None) if staged else None)
+    return answers
 
 
 def _blank_leading_zeros(values: list[float]) -> None:
