@@ -35,6 +35,7 @@ import tomllib
 from pathlib import Path
 
 IDLE_S_ENV = "TSHOCK_SERVER_IDLE_SECONDS"  # set in a shared server's environment: its idle timeout
+TEMPLATE_HOME_ENV = "TSHOCK_SERVER_KEEPS_TEMPLATE"  # a fresh Prefect home whose migrations the server keeps
 # What Prefect's SubprocessASGIServer._run_uvicorn_command puts in its server's environment (prefect 3.x).
 SERVER_ENV = {"PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1", "PREFECT__SERVER_FINAL": "1"}
 UNKNOWN = "unknown"
@@ -81,7 +82,6 @@ class _Answering:
     """A server on a loopback port, answering once /api/health does (checked in a background thread)."""
 
     process: subprocess.Popen | None = None
-    _template_home: Path | None = None  # a fresh Prefect home this server migrates (flows/pipeline/prefect_template.py)
 
     def _check_health(self, port: int) -> None:
         self.port = port
@@ -101,10 +101,6 @@ class _Answering:
             try:
                 conn.request("GET", "/api/health")  # waits in the listen queue until uvicorn accepts
                 if conn.getresponse().status == 200:
-                    if self._template_home is not None:  # before `wait()` returns: no flow of ours has run yet
-                        from flows.pipeline import prefect_template
-
-                        prefect_template.keep(self._template_home)
                     return
             except OSError:
                 pass
@@ -136,7 +132,7 @@ class TemporaryServer(_Answering):
         from flows.pipeline import prefect_template
 
         home = Path(os.environ.get("PREFECT_HOME") or Path.home() / ".prefect").expanduser()
-        self._template_home = home if prefect_template.seed(home) is False else None  # fresh: keep its migrations
+        fresh = prefect_template.seed(home) is False  # no database and no template: the server keeps its migrations
         listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         shared = idle_s > 0
         try:
@@ -154,7 +150,7 @@ class TemporaryServer(_Answering):
                     "--app-dir",
                     str(site),
                     "--factory",
-                    "flows.pipeline.server_child:idle_app" if shared else "prefect.server.api.server:create_app",
+                    "flows.pipeline.server_child:app",
                     "--fd",
                     str(listener.fileno()),
                     "--log-level",
@@ -162,7 +158,12 @@ class TemporaryServer(_Answering):
                     "--lifespan",
                     "on",
                 ],
-                env={**os.environ, **SERVER_ENV, **({IDLE_S_ENV: str(idle_s)} if shared else {})},
+                env={
+                    **os.environ,
+                    **SERVER_ENV,
+                    **({IDLE_S_ENV: str(idle_s)} if shared else {}),
+                    **({TEMPLATE_HOME_ENV: str(home)} if fresh else {}),
+                },
                 pass_fds=(listener.fileno(),),
                 start_new_session=shared,
                 stdin=subprocess.DEVNULL if shared else None,

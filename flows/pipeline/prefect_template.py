@@ -4,9 +4,9 @@ On a Prefect home without a database, the temporary server's start runs Prefect'
 of the ~10 s a first `tshock run` waits before its first stage on 2 cores (issue 18). They give the same empty
 schema every time for a given Prefect version, so the first server that migrates a fresh home leaves a copy of
 the result in the user's cache (`$TSHOCK_CACHE_DIR`, default `$XDG_CACHE_HOME/tshock`, as `prefect-<version>.db`,
-taken with SQLite's backup API as soon as the server answers, before any flow has run), and every later fresh
-home starts from that copy; Prefect still checks it is at the head revision when it starts. Only Prefect's default database (SQLite in PREFECT_HOME)
-is seeded: a configured database URL is left to Prefect.
+taken with SQLite's backup API by the server when its startup completes, before it serves any request), and
+every later fresh home starts from that copy; Prefect still checks it is at the head revision when it starts.
+Only Prefect's default database (SQLite in PREFECT_HOME) is seeded: a configured database URL is left to Prefect.
 """
 
 from __future__ import annotations
@@ -57,7 +57,8 @@ def seed(home: Path) -> bool | None:
 
 
 def keep(home: Path) -> None:
-    """After a server that migrated a fresh `home` answers: its database as the template (once per version)."""
+    """In a server that migrated a fresh `home`, once Prefect's startup is complete and before it serves any
+    request (flows/pipeline/server_child.py): its database as the template (once per version)."""
     db, template = default_database(home), template_path()
     if db is None or not db.is_file() or template.exists():
         return
@@ -68,14 +69,11 @@ def keep(home: Path) -> None:
         try:
             target = sqlite3.connect(partial)
             try:
-                source.backup(target)  # a consistent copy while the server writes
-                ran = target.execute("SELECT count(*) FROM flow_run").fetchone()[0]
+                source.backup(target)  # a consistent copy
             finally:
                 target.close()
         finally:
             source.close()
-        if ran:  # another command's flow got in first: that history is not part of an empty schema
-            raise OSError("not empty")
         partial.replace(template)
     except (OSError, sqlite3.Error):
         partial.unlink(missing_ok=True)  # no template: the next fresh home migrates, as Prefect does

@@ -8,8 +8,11 @@ server as soon as its parent process is gone (it is then re-parented, so `os.get
 Why a watchdog and not `prctl(PR_SET_PDEATHSIG)`: Linux sends that signal when the *thread* that forked the
 child ends, and `tshock run` boots the server from a short-lived thread; the watchdog also works on macOS.
 
-A shared server (flows/pipeline/shared_server.py) has no parent to watch (its pid argument is 0): `idle_app` wraps
+A shared server (flows/pipeline/shared_server.py) has no parent to watch (its pid argument is 0): `app` wraps
 Prefect's app to count requests in flight and retires the server after TSHOCK_SERVER_IDLE_SECONDS without one.
+On a fresh Prefect home, `app` also keeps the migrated database as the template for the next fresh homes
+(flows/pipeline/prefect_template.py) the moment Prefect's startup completes: uvicorn serves no request before
+that, so no flow's history can be in it.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import os
 import sys
 import threading
 import time
+from pathlib import Path
 
 POLL_S = 0.5
 
@@ -73,10 +77,11 @@ _run_uvicorn_with_watchdog.tshock_watchdog = True
 
 class IdleRetirement:
     """ASGI wrapper: requests (websockets too) in flight and the time the last one ended; once Prefect's startup
-    is complete, a thread retires the server after `idle_s` with none."""
+    is complete, a thread retires the server after `idle_s` with none (never when `idle_s` is 0). At that moment,
+    too, a fresh home's migrated database is kept as the template (`template_home`)."""
 
-    def __init__(self, app, idle_s: float) -> None:
-        self.app, self.idle_s = app, idle_s
+    def __init__(self, app, idle_s: float, template_home: Path | None = None) -> None:
+        self.app, self.idle_s, self.template_home = app, idle_s, template_home
         self.in_flight, self.last = 0, time.monotonic()
 
     async def __call__(self, scope, receive, send):
@@ -84,8 +89,13 @@ class IdleRetirement:
 
             async def announce(message):
                 if message["type"] == "lifespan.startup.complete":  # migrations done: the idle clock starts now
+                    if self.template_home is not None:
+                        from flows.pipeline import prefect_template
+
+                        prefect_template.keep(self.template_home)
                     self.last = time.monotonic()
-                    threading.Thread(target=self._retire_when_idle, name="idle-retirement", daemon=True).start()
+                    if self.idle_s > 0:
+                        threading.Thread(target=self._retire_when_idle, name="idle-retirement", daemon=True).start()
                 await send(message)
 
             return await self.app(scope, receive, announce)
@@ -117,13 +127,15 @@ class IdleRetirement:
             return
 
 
-def idle_app():
-    """uvicorn factory of a shared server: Prefect's app, retired when idle."""
+def app():
+    """uvicorn factory of the temporary server: Prefect's app, retired when idle if shared, keeping a fresh home's
+    migrations."""
     from prefect.server.api.server import create_app
 
-    from flows.pipeline.prefect_server import IDLE_S_ENV
+    from flows.pipeline.prefect_server import IDLE_S_ENV, TEMPLATE_HOME_ENV
 
-    return IdleRetirement(create_app(), float(os.environ[IDLE_S_ENV]))
+    template = os.environ.get(TEMPLATE_HOME_ENV)
+    return IdleRetirement(create_app(), float(os.environ.get(IDLE_S_ENV) or 0), Path(template) if template else None)
 
 
 if __name__ == "__main__":

@@ -53,12 +53,6 @@ def test_an_existing_database_is_never_touched(cache, tmp_path):
     assert (home / "prefect.db").read_bytes() == before
 
 
-def test_a_database_that_ran_a_flow_is_not_kept_as_the_template(cache, tmp_path):
-    prefect_template.keep(migrated_home(tmp_path / "busy", flow_runs=1))
-    assert not prefect_template.template_path().exists()
-    assert not list(cache.glob(".*tmp")) if cache.exists() else True
-
-
 def test_a_configured_database_url_is_left_to_prefect(cache, tmp_path, monkeypatch):
     prefect_template.keep(migrated_home(tmp_path / "first"))
     monkeypatch.setenv("PREFECT_API_DATABASE_CONNECTION_URL", "postgresql+asyncpg://db/prefect")
