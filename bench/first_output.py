@@ -147,6 +147,17 @@ def main() -> None:
             ("scenario show", ["scenario", "show", run_id, *d], False),
             ("scenario schema", ["scenario", "schema"], False),
             ("scenario run --draws 40", ["scenario", "run", "japan-fire-sale", "--draws", "40", *s], False),
+            ("scenario diff", ["scenario", "diff", "japan-fire-sale", "japan-orderly-unwind", *d], False),
+            (
+                "scenario backcast",
+                ["scenario", "backcast", "--anchor", "2023-09-30", "--to", "2026-09-30", *d],
+                False,
+            ),
+            (
+                "scenario sweep (2 cells, --draws 20)",
+                ["scenario", "sweep", "--size", "100,300", "--months", "1", "--draws", "20", *s],
+                False,
+            ),
         ]
         if opts.only:
             cases = [c for c in cases if any(w in c[0] for w in opts.only)]

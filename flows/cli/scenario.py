@@ -150,11 +150,16 @@ def diff_cmd(
 
     Example: tshock scenario diff japan-fire-sale japan-orderly-unwind. A name or file uses its newest stored run
     on the latest calibration (tshock run stores every shipped scenario), else runs it now without storing."""
-    with starting(f"loading the model to compare {run_a} and {run_b}"):
+    path = resolve_db(db)
+    what = f"loading the model to compare {run_a} and {run_b}"
+    with starting(what):
+        from warehouse.location import check_path
+
+        check_path(path, read_only=True)
+        starting_line("diff", f"{what}, reading {path}")
         from flows.cli.scenario_diff import compare, resolve_side, show_value
         from flows.report.fmt import interval, num
 
-    path = resolve_db(db)
     with stage_progress(err, "diff"):
         a = resolve_side(path, run_a, draws=draws, label="A")
         b = resolve_side(path, run_b, draws=draws, label="B")
@@ -238,14 +243,19 @@ def backcast_cmd(
 ):
     """Model check: roll the real stock at --anchor on the realized curve and debt; modelled vs reported rate."""
     a, b = parse_date("--anchor", anchor), parse_date("--to", to)
+    path = resolve_db(db)
     with starting("loading the model for the backcast"):
+        from warehouse.location import check_path
+
+        check_path(path, read_only=True)
+        starting_line("backcast", f"loading the model to roll the stock at {a} to {b}, reading {path}")
         from flows.pipeline.backcast import backcast_check
 
     with stage_progress(err, "backcast"):
         from flows.pipeline import progress
 
         progress.start("backcast", f"{a} → {b}")
-        out = backcast_check(resolve_db(db), a, b)
+        out = backcast_check(path, a, b)
         progress.done("backcast")
     if as_json:
         print_json(out)

@@ -16,7 +16,7 @@ from typing import Annotated
 
 import typer
 
-from flows.cli.console import console, err, plain_table, print_json, stage_progress, starting
+from flows.cli.console import console, err, plain_table, print_json, stage_progress, starting, starting_line
 from flows.cli.errors import UserError
 from flows.cli.options import DbOption, reports_root, resolve_db
 from flows.cli.prefect_setup import announce_prefect, prefect_defaults
@@ -113,32 +113,36 @@ def run_sweep_command(
         raise UserError("--dask ADDRESS and --dask-local N: give one of them")
     grid_options = (size, months, contagion, backstop, base, seller, name)
     prefect_defaults()
-    with starting("loading the sweep's model (Prefect, pandas)"):
-        from flows.pipeline.sweep import run_sweep
-        from model.sweep_grid import load_grid, parse_grid
-
-    if spec is not None:
-        if any(o is not None for o in grid_options):
-            raise UserError(
-                f"{spec}: a sweep file defines the grid; --size/--months/--contagion/--backstop/--base/"
-                "--seller/--name only apply without one"
-            )
-        grid, relative_to = load_grid(spec)
-        if draws is not None:
-            grid = parse_grid({**grid.model_dump(mode="json"), "draws": draws}, spec)
-    else:
-        if size is None or months is None:
-            raise UserError("give a sweep file (tshock scenario sweep SPEC.yaml) or both --size and --months")
-        grid = grid_from_options(
+    # The checks that need no import first, so a usage error stays one `error:` line before the progress line.
+    if spec is not None and any(o is not None for o in grid_options):
+        raise UserError(
+            f"{spec}: a sweep file defines the grid; --size/--months/--contagion/--backstop/--base/"
+            "--seller/--name only apply without one"
+        )
+    if spec is None and (size is None or months is None):
+        raise UserError("give a sweep file (tshock scenario sweep SPEC.yaml) or both --size and --months")
+    numbers = (
+        None
+        if spec is not None
+        else (
             number_list("--size", size),
             number_list("--months", months, int),
             number_list("--contagion", contagion),
             number_list("--backstop", backstop),
-            base,
-            seller,
-            name,
-            draws,
         )
+    )
+    what = "loading the sweep's model (Prefect, pandas)"
+    with starting(what):
+        starting_line("sweep", f"{what} for {spec or 'the grid given'}")
+        from flows.pipeline.sweep import run_sweep
+        from model.sweep_grid import load_grid, parse_grid
+
+    if spec is not None:
+        grid, relative_to = load_grid(spec)
+        if draws is not None:
+            grid = parse_grid({**grid.model_dump(mode="json"), "draws": draws}, spec)
+    else:
+        grid = grid_from_options(*numbers, base, seller, name, draws)
         relative_to = None
     root = reports_root(reports_dir)
     announce_prefect(err, "sweep")
