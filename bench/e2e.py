@@ -77,10 +77,10 @@ def _name(pid: int) -> str:
 
 
 def _shared_server_pid(prefect_home: Path | None) -> list[int]:
-    try:
-        return [int(json.loads((prefect_home / "tshock-server.json").read_text())["pid"])] if prefect_home else []
-    except (OSError, ValueError, KeyError):
-        return []
+    from flows.pipeline.shared_server import read_state
+
+    state = read_state(prefect_home) if prefect_home else None
+    return [int(state["pid"])] if state else []
 
 
 class MemorySampler(threading.Thread):

@@ -66,7 +66,9 @@ def configured_url() -> str | None:
     if path := os.environ.get("PREFECT_PROFILES_PATH"):
         profiles = Path(path)
     else:
-        profiles = Path(os.environ.get("PREFECT_HOME") or Path.home() / ".prefect") / "profiles.toml"
+        from flows.pipeline.shared_server import prefect_home
+
+        profiles = prefect_home() / "profiles.toml"
     try:
         data = tomllib.loads(profiles.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -76,6 +78,19 @@ def configured_url() -> str | None:
     active = os.environ.get("PREFECT_PROFILE") or data.get("active")
     profile = data.get("profiles", {}).get(active, {}) if isinstance(data.get("profiles"), dict) else {}
     return (profile.get("PREFECT_API_URL") or None) if isinstance(profile, dict) else UNKNOWN
+
+
+def answers(port: int, timeout: float) -> bool:
+    """GET /api/health on the loopback port: 200 within `timeout`. A request sent while the server boots waits in
+    the listen queue until uvicorn accepts; any request also restarts a shared server's idle clock."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        conn.request("GET", "/api/health")
+        return conn.getresponse().status == 200
+    except OSError:
+        return False
+    finally:
+        conn.close()
 
 
 class _Answering:
@@ -97,15 +112,8 @@ class _Answering:
             if self.process is not None and (code := self.process.poll()) is not None:
                 self.error = f"it exited with code {code}"
                 return
-            conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=max(0.1, deadline - time.monotonic()))
-            try:
-                conn.request("GET", "/api/health")  # waits in the listen queue until uvicorn accepts
-                if conn.getresponse().status == 200:
-                    return
-            except OSError:
-                pass
-            finally:
-                conn.close()
+            if answers(self.port, timeout=max(0.1, deadline - time.monotonic())):
+                return
             time.sleep(0.1)
         self.error = "it did not answer within PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"
 
@@ -130,8 +138,9 @@ class TemporaryServer(_Answering):
 
     def __init__(self, idle_s: float = 0.0, log: Path | None = None) -> None:
         from flows.pipeline import prefect_template
+        from flows.pipeline.shared_server import prefect_home
 
-        home = Path(os.environ.get("PREFECT_HOME") or Path.home() / ".prefect").expanduser()
+        home = prefect_home()
         fresh = prefect_template.seed(home) is False  # no database and no template: the server keeps its migrations
         listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         shared = idle_s > 0

@@ -48,7 +48,8 @@ def _run_uvicorn_with_watchdog(self):
     import prefect
     from prefect.settings import get_current_settings
 
-    server_env = {"PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1", "PREFECT__SERVER_FINAL": "1"}
+    from flows.pipeline.prefect_server import SERVER_ENV
+
     return subprocess.Popen(
         args=[
             sys.executable,
@@ -68,7 +69,7 @@ def _run_uvicorn_with_watchdog(self):
             "--lifespan",
             "on",
         ],
-        env={**os.environ, **server_env, **get_current_settings().to_environment_variables(exclude_unset=True)},
+        env={**os.environ, **SERVER_ENV, **get_current_settings().to_environment_variables(exclude_unset=True)},
     )
 
 

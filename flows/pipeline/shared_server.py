@@ -17,7 +17,6 @@ finding it and using it.
 from __future__ import annotations
 
 import hashlib
-import http.client
 import json
 import math
 import os
@@ -139,22 +138,10 @@ def forget(home: Path, pid: int) -> None:
         pass
 
 
-def touch(port: int, timeout: float = 1.0) -> None:
-    """One request, so the server's idle clock restarts; a server still booting is not idle and may not answer."""
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
-    try:
-        conn.request("GET", "/api/health")
-        conn.getresponse().read()
-    except OSError:
-        pass
-    finally:
-        conn.close()
-
-
 def find_or_start(idle_s: float):
     """The running shared server for this setup, or a new one recorded for the next commands. A server recorded
     with other settings is left to its own commands: this one gets a private server that dies with it."""
-    from flows.pipeline.prefect_server import ReusedServer, TemporaryServer
+    from flows.pipeline.prefect_server import ReusedServer, TemporaryServer, answers
 
     home = prefect_home()
     with locked(home):
@@ -162,7 +149,7 @@ def find_or_start(idle_s: float):
         if state is not None:
             if state.get("fingerprint") != fingerprint():
                 return TemporaryServer()
-            touch(int(state["port"]))
+            answers(int(state["port"]), timeout=1.0)  # restarts its idle clock; one still booting is not idle
             return ReusedServer(int(state["port"]), int(state["pid"]))
         server = TemporaryServer(idle_s=idle_s, log=home / LOG)
         write_state(home, server.process.pid, server.port, idle_s)
