@@ -8,7 +8,8 @@ reports folder, Prefect home and tshock cache:
   in a fresh CI container: the full replay, a new calibration, Prefect's temporary server booted with its
   database migrations, whose result it keeps in the cache: flows/pipeline/prefect_template.py);
 - cold: another empty warehouse and fresh Prefect home, with the cache the first run left (a new clone, or a
-  new Prefect home, on a machine that has run tshock before: the migrations are copied, not run);
+  new Prefect home, on a machine that has run tshock before: the migrations are copied, not run; with
+  --runs cold,warm the cache is empty and cold pays them too);
 - warm: the same command again (payloads skipped as already seen, the calibration reused, and the temporary
   Prefect server the cold run left running used at once: flows/pipeline/shared_server.py). With
   TSHOCK_PREFECT_IDLE_MINUTES=0 in the environment every run boots a server of its own, as before.
