@@ -10,7 +10,8 @@ child ends, and `tshock run` boots the server from a short-lived thread; the wat
 
 A shared server (flows/pipeline/shared_server.py) has no parent to watch (its pid argument is 0): `app` wraps
 Prefect's app to count requests in flight and retires the server after TSHOCK_SERVER_IDLE_SECONDS without one.
-On a fresh Prefect home, `app` also keeps the migrated database as the template for the next fresh homes
+On a fresh Prefect home, `app` runs Prefect's migrations on a synchronous engine before Prefect's lifespan
+(flows/pipeline/prefect_migrate.py), and keeps the migrated database as the template for the next fresh homes
 (flows/pipeline/prefect_template.py) the moment Prefect's startup completes: uvicorn serves no request before
 that, so no flow's history can be in it.
 """
@@ -133,9 +134,12 @@ def app():
     migrations."""
     from prefect.server.api.server import create_app
 
+    from flows.pipeline import prefect_migrate
     from flows.pipeline.prefect_server import IDLE_S_ENV, TEMPLATE_HOME_ENV
 
     template = os.environ.get(TEMPLATE_HOME_ENV)
+    if template:  # a fresh home: Prefect's lifespan then finds its database at the head revision
+        prefect_migrate.migrate_or_leave_to_prefect(Path(template) / "prefect.db")
     return IdleRetirement(create_app(), float(os.environ.get(IDLE_S_ENV) or 0), Path(template) if template else None)
 
 

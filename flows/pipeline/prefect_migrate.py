@@ -1,0 +1,115 @@
+"""Prefect's migrations for a new Prefect home, run on a plain sqlite3 connection before the server's lifespan.
+
+A server on a fresh Prefect home (no database, no template in the tshock cache: the first run on a machine) would
+run Prefect's ~115 Alembic migrations in its lifespan through aiosqlite, where each of Alembic's ~34,000 calls
+(batch mode reflects and copies tables) is a round trip to the driver's thread: 5-8 s on 2 cores (issue 18).
+Here the server's factory (flows/pipeline/server_child.py) runs the same migration scripts first, with the
+settings Prefect's own `env.py` gives them (batch mode, a transaction per migration, `BEGIN IMMEDIATE`, foreign
+keys off, Prefect's connection PRAGMAs), on a synchronous engine: the same CPU, ~2 s less waiting. Prefect's
+lifespan then finds the database at the head revision, as with a template copy.
+
+The database is built under a temporary name and linked into place only if none appeared meanwhile: Prefect
+never sees half a database. Any failure leaves no file behind, and Prefect migrates the home itself, as it always
+did (the reason is one line in the server's output). tests/flows/test_prefect_migrate.py checks the result
+against Prefect's own migrations. (A separate process overlapping the server's imports was tried: on 2 busy cores
+it was slower, as both import Prefect's database modules.)
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+
+def migrate(db: Path) -> bool:
+    """Create `db` at Prefect's head revision. False, and no file, when it exists already; raises on failure."""
+    if db.exists():
+        return False
+    _discard_abandoned(db)
+    partial = db.with_name(f".{db.name}.{os.getpid()}.migrating")
+    try:
+        _upgrade(partial)
+        for suffix in ("-wal", "-shm", "-journal"):
+            if Path(f"{partial}{suffix}").exists():
+                raise RuntimeError(f"{partial}{suffix} was left after the engine closed")
+        os.link(partial, db)  # fails if another process made the database meanwhile: theirs stays
+        return True
+    except FileExistsError:
+        return False
+    finally:
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(f"{partial}{suffix}").unlink(missing_ok=True)
+
+
+def _discard_abandoned(db: Path) -> None:
+    """Partial databases of servers killed while migrating (their watchdog exits at once, no cleanup runs)."""
+    import re
+
+    pattern = re.compile(rf"\.{re.escape(db.name)}\.(\d+)\.migrating(-wal|-shm|-journal)?")
+    for partial in db.parent.glob(f".{db.name}.*.migrating*"):
+        if found := pattern.fullmatch(partial.name):
+            try:
+                os.kill(int(found[1]), 0)
+            except ProcessLookupError:
+                partial.unlink(missing_ok=True)
+            except OSError:
+                pass  # alive, or not ours to judge
+
+
+def migrate_or_leave_to_prefect(db: Path) -> bool:
+    """`migrate`, or one line on stderr (the server's log) and False: Prefect's lifespan then migrates `db`."""
+    try:
+        return migrate(db)
+    except Exception as e:  # noqa: BLE001 - Prefect's own migrations are the fallback, and report their own errors
+        print(f"tshock: fast migrations of {db} failed, Prefect will migrate it: {e!r}", file=sys.stderr)
+        return False
+
+
+def _upgrade(path: Path) -> None:
+    import warnings
+
+    import sqlalchemy as sa
+    from alembic.runtime.environment import EnvironmentContext
+    from alembic.script import ScriptDirectory
+    from prefect.server.database import provide_database_interface
+    from prefect.server.database.alembic_commands import alembic_config
+    from prefect.server.database.configurations import SQLITE_BEGIN_MODE
+
+    prefect_db = provide_database_interface()
+    config = alembic_config()
+    script = ScriptDirectory.from_config(config)
+    script.version_locations = [prefect_db.orm.versions_dir]  # as Prefect's env.py: the SQLite scripts
+    engine = sa.create_engine(f"sqlite:///{path}", paramstyle="named")
+
+    def on_connect(connection, record) -> None:
+        connection.isolation_level = None  # Prefect emits its own BEGIN (begin_sqlite_stmt)
+        prefect_db.database_config.setup_sqlite(connection, record)
+
+    sa.event.listen(engine, "connect", on_connect)
+    sa.event.listen(engine, "begin", prefect_db.database_config.begin_sqlite_stmt)
+    token = SQLITE_BEGIN_MODE.set("IMMEDIATE")
+    try:
+        with warnings.catch_warnings(), engine.connect() as connection:
+            warnings.filterwarnings("ignore", "Skipped unsupported reflection", sa.exc.SAWarning)  # as Prefect does
+            with EnvironmentContext(
+                config, script, fn=lambda rev, _: script._upgrade_revs("head", rev), destination_rev="head"
+            ) as context:
+                context.configure(
+                    connection=connection,
+                    target_metadata=prefect_db.Base.metadata,
+                    render_as_batch=True,
+                    transaction_per_migration=True,
+                )
+                # Prefect's env.py: foreign keys off around the migrations, which copy tables
+                context.execute("COMMIT")
+                context.execute("PRAGMA foreign_keys=OFF")
+                context.execute("BEGIN IMMEDIATE")
+                with context.begin_transaction():
+                    context.run_migrations()
+                context.execute("END")
+                context.execute("PRAGMA foreign_keys=ON")
+            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        SQLITE_BEGIN_MODE.reset(token)
+        engine.dispose()

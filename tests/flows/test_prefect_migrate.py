@@ -1,0 +1,108 @@
+"""Prefect's migrations for a new home, run on a plain sqlite3 connection in a process of their own
+(flows/pipeline/prefect_migrate.py, issue 18): the database must be the one Prefect's own migrations make."""
+
+from __future__ import annotations
+
+import os
+import re
+import sqlite3
+import subprocess
+import sys
+
+import pytest
+
+from flows.pipeline import prefect_migrate
+
+PREFECTS_OWN = """
+import asyncio
+from prefect.server.database import provide_database_interface
+asyncio.run(provide_database_interface().create_db())
+"""
+
+
+def schema(db) -> dict:
+    """Every object's SQL, its constraint lines sorted (batch copies list foreign keys in reflection order), the
+    column and index details SQLite reports, and every row of every table."""
+    con = sqlite3.connect(db)
+    try:
+        found = {}
+        for kind, name, sql in con.execute("SELECT type, name, sql FROM sqlite_master ORDER BY type, name"):
+            lines = sorted(line.strip() for line in re.split(r",\s*\n", (sql or "").removesuffix("\n)")))
+            found[(kind, name)] = lines
+            if kind == "table":
+                found[("columns", name)] = con.execute(f"PRAGMA table_info('{name}')").fetchall()
+                keys = con.execute(f"PRAGMA foreign_key_list('{name}')").fetchall()
+                found[("foreign keys", name)] = sorted(k[1:] for k in keys)  # k[0] numbers them in listed order
+                found[("rows", name)] = sorted(con.execute(f"SELECT * FROM '{name}'").fetchall(), key=repr)
+            if kind == "index":
+                found[("index columns", name)] = con.execute(f"PRAGMA index_xinfo('{name}')").fetchall()
+        return found
+    finally:
+        con.close()
+
+
+@pytest.fixture(scope="module")
+def prefects_own(tmp_path_factory):
+    """A home migrated by Prefect itself (its aiosqlite engine and env.py), in a process of its own."""
+    home = tmp_path_factory.mktemp("prefects-own")
+    env = {**os.environ, "PREFECT_HOME": str(home)}
+    for name in ("PREFECT_API_DATABASE_CONNECTION_URL", "PREFECT_SERVER_DATABASE_CONNECTION_URL"):
+        env.pop(name, None)
+    subprocess.run([sys.executable, "-c", PREFECTS_OWN], env=env, check=True, timeout=300)
+    return home / "prefect.db"
+
+
+def test_the_fast_migrations_make_the_database_prefects_own_make(tmp_path, prefects_own):
+    db = tmp_path / "prefect.db"
+    assert prefect_migrate.migrate(db) is True
+    mine, theirs = schema(db), schema(prefects_own)
+    assert sorted(mine) == sorted(theirs)
+    assert [k for k in mine if mine[k] != theirs[k]] == []
+    assert len([k for k in mine if k[0] == "table"]) >= 30  # Prefect's tables, not an empty file
+    con = sqlite3.connect(db)
+    assert con.execute("PRAGMA journal_mode").fetchone() == ("wal",)  # as Prefect's engine leaves it
+    con.close()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["prefect.db"]  # no partial file, no WAL left
+
+
+def test_an_existing_database_is_never_touched(tmp_path):
+    db = tmp_path / "prefect.db"
+    con = sqlite3.connect(db)
+    con.execute("CREATE TABLE flow_run (id TEXT)")
+    con.execute("INSERT INTO flow_run VALUES ('run-1')")
+    con.commit()
+    con.close()
+    before = db.read_bytes()
+    assert prefect_migrate.migrate(db) is False
+    assert db.read_bytes() == before
+
+
+def test_a_partial_database_of_a_killed_server_is_discarded_a_live_ones_kept(tmp_path):
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    abandoned = [tmp_path / f".prefect.db.{dead.pid}.migrating{s}" for s in ("", "-wal")]
+    in_progress = tmp_path / f".prefect.db.{os.getppid()}.migrating"
+    for partial in (*abandoned, in_progress):
+        partial.write_bytes(b"half a database")
+    prefect_migrate._discard_abandoned(tmp_path / "prefect.db")
+    assert sorted(p.name for p in tmp_path.iterdir()) == [in_progress.name]
+
+
+def test_a_failure_leaves_no_file_so_prefect_migrates_the_home_itself(tmp_path, monkeypatch):
+    def broken(path):
+        sqlite3.connect(path).execute("CREATE TABLE half (x)")  # some work done, then it breaks
+        raise RuntimeError("migration 42 failed")
+
+    monkeypatch.setattr(prefect_migrate, "_upgrade", broken)
+    with pytest.raises(RuntimeError, match="migration 42"):
+        prefect_migrate.migrate(tmp_path / "prefect.db")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_failure_is_one_line_and_leaves_the_home_to_prefect(tmp_path, capsys):
+    home = tmp_path / "not-a-directory"
+    home.write_text("a file where the Prefect home should be")
+    assert prefect_migrate.migrate_or_leave_to_prefect(home / "prefect.db") is False
+    err = capsys.readouterr().err
+    assert err.startswith(f"tshock: fast migrations of {home / 'prefect.db'} failed, Prefect will migrate it: ")
+    assert err.count("\n") == 1
