@@ -51,6 +51,10 @@ class SeriesFile:
     value_bounds: dict[str, tuple[float, float]] | None = None
 
 
+def _list(items) -> str:
+    return "[" + ", ".join(items) + "]"
+
+
 def _per_file(predicates: list[str | None]) -> str:
     """One SQL predicate from each file's own (None: the file has no such check): the shared text when all
     files agree, else a CASE on `k` grouping the files that share a text."""
@@ -80,46 +84,59 @@ def stage_series_csvs(
         return {}
     raw, paths = f"raw_{stage}", [str(f.path) for f in files]
     try:
-        # One read for all files; `filename` says whose row it is. Same options as the single-file read.
-        con.execute(f"""CREATE OR REPLACE TEMP TABLE {raw} AS SELECT * FROM read_csv([{", ".join(map(_literal, paths))}],
+        # One read for all files; k (the file's place in `paths`) says whose row it is. Same options as the
+        # single-file read.
+        con.execute(f"""CREATE OR REPLACE TEMP TABLE {raw} AS SELECT list_position({_list(map(_literal, paths))},
+                filename) - 1 AS k, d, v
+            FROM read_csv([{", ".join(map(_literal, paths))}],
             columns = {{'d': 'VARCHAR', 'v': 'VARCHAR'}}, header = true, delim = ',', quote = '', escape = '',
             auto_detect = false, strict_mode = true, null_padding = false, filename = true)""")
     except duckdb.Error:
         return {}
-    constants = sorted({name for f in files for name in f.layout.constants})
-    meta_cols = ["k", "filename", "sha", "vintage", "blz", *[f"const_{c}" for c in constants]]
-    types = {c.name: c.type for c in table.columns}
-    rows = []
-    for k, f in enumerate(files):
-        vintage = f"DATE {_literal(f.vintage.isoformat())}" if f.vintage is not None else "CAST(NULL AS DATE)"
-        consts = [f"CAST({_literal(f.layout.constants.get(c))} AS {types[c]})" for c in constants]
-        rows.append(
-            f"({k}, {_literal(paths[k])}, {_literal(f.sha256)}, {vintage}, {_literal(f.layout.blank_leading_zeros)}"
-            + "".join(f", {v}" for v in consts)
-            + ")"
-        )
-    meta = f"(VALUES {', '.join(rows)}) AS m({', '.join(meta_cols)})"
     missing = ", ".join(_literal(m) for m in first.missing)
     is_missing = f"(v IS NULL OR v IN ({missing}))"
+    # Per file: its last date, its first non-zero value's row, and whether its rows are one run of rowids (so that
+    # the row before each row is the file's previous line, or another file's for the file's first line).
+    per_file = {
+        k: (last_d, first_nonzero, lo, hi, n)
+        for k, last_d, first_nonzero, lo, hi, n in con.execute(f"""SELECT k, max(d),
+            min(CASE WHEN NOT {is_missing} AND try_cast(v AS DOUBLE) <> 0 THEN rowid END), min(rowid), max(rowid),
+            count(*) FROM {raw} GROUP BY k""").fetchall()
+    }
+    if None in per_file or any(hi - lo + 1 != n for _, _, lo, hi, n in per_file.values()):
+        con.execute(f"DROP TABLE {raw}")
+        return {}
+    constants = sorted({name for f in files for name in f.layout.constants})
+    types = {c.name: c.type for c in table.columns}
+
+    def of_file(values, sql_type: str) -> str:
+        # The file's own value, looked up by k in a list literal: a join with a table of the files made every
+        # row wide before the sort, and the window and the sort were most of the statement (issue 18).
+        return f"{_list(f'CAST({_literal(v)} AS {sql_type})' for v in values)}[k + 1]"
+
+    known = [per_file.get(k, (None, None))[:2] for k in range(len(files))]
+    vintage = of_file([f.vintage.isoformat() if f.vintage is not None else None for f in files], "DATE")
+    last_d = of_file([last for last, _ in known], "VARCHAR")
+    first_nonzero = of_file([nonzero for _, nonzero in known], "BIGINT")
     plain = f"CASE WHEN {is_missing} THEN NULL ELSE try_cast(v AS DOUBLE) END"
     # Per file, as stage_series_csv: zeros before the first non-zero value are missing where the layout says so,
     # and without a vintage the file's last date stands for it.
     value = (
-        f"CASE WHEN blz AND rowid < coalesce(first_nonzero, 9223372036854775807) AND ({plain}) = 0 "
-        f"THEN NULL ELSE {plain} END"
+        f"CASE WHEN {of_file([f.layout.blank_leading_zeros for f in files], 'BOOLEAN')} "
+        f"AND rowid < coalesce({first_nonzero}, 9223372036854775807) AND ({plain}) = 0 THEN NULL ELSE {plain} END"
     )
     exprs = []
     for c in table.columns:
         if c.name == "payload_sha256":
-            expr = "sha"
+            expr = of_file([f.sha256 for f in files], "VARCHAR")
         elif c.name == "date":
             expr = "try_cast(d AS DATE)"
         elif c.name == "value":
             expr = value
         elif c.name == first.vintage_column:
-            expr = "coalesce(vintage, try_cast(last_d AS DATE))"
+            expr = f"coalesce({vintage}, try_cast({last_d} AS DATE))"
         elif c.name in constants:
-            expr = f"const_{c.name}"
+            expr = of_file([f.layout.constants.get(c.name) for f in files], types[c.name])
         else:
             expr = "NULL"
         exprs.append(f"CAST({expr} AS {c.type}) AS {c.name}")
@@ -129,17 +146,19 @@ def stage_series_csvs(
             f"regexp_full_match(d, {_literal(first.date_pattern)}) AND strftime(try_cast(d AS DATE), '%Y-%m-%d') = d",
             f"{is_missing} OR (regexp_full_match(v, {_literal(first.number_pattern)}) "
             "AND isfinite(try_cast(v AS DOUBLE)))",
-            "prev_d IS NULL OR d > prev_d",
         )
     )
+    # The files' rows are runs of rowids (checked above): the row before is the same file's previous line unless it
+    # belongs to another file, so one window in rowid order finds the files whose dates do not rise, and the stage
+    # is a plain projection of the raw rows, in their order, with no window or sort over its wide rows.
+    unordered = {
+        k
+        for (k,) in con.execute(f"""SELECT DISTINCT k FROM (
+            SELECT k, d, lag(k) OVER w AS prev_k, lag(d) OVER w AS prev_d FROM {raw} WINDOW w AS (ORDER BY rowid))
+            WHERE prev_k = k AND NOT coalesce(prev_d IS NULL OR d > prev_d, FALSE)""").fetchall()
+    }
     con.execute(f"""CREATE OR REPLACE TEMP TABLE {stage} AS SELECT {", ".join(exprs)}, k, {text_ok} AS raw_ok
-        FROM (SELECT r.rowid AS rowid, r.d, r.v, m.*,
-                lag(r.d) OVER (PARTITION BY m.k ORDER BY r.rowid) AS prev_d,
-                max(r.d) OVER (PARTITION BY m.k) AS last_d,
-                min(CASE WHEN NOT {is_missing} AND try_cast(r.v AS DOUBLE) <> 0 THEN r.rowid END)
-                    OVER (PARTITION BY m.k) AS first_nonzero
-              FROM {raw} r JOIN {meta} ON r.filename = m.filename)
-        ORDER BY rowid;
+        FROM {raw};
         DROP TABLE {raw}""")
     # The table's checks, each file with its own bounds and retrieval day (the same predicate text it gets alone).
     per_file = [table_checks(table, f.retrieved, f.value_bounds) for f in files]
@@ -148,7 +167,7 @@ def stage_series_csvs(
     cols = ", ".join(f"bool_and(coalesce({pred}, FALSE))" for pred in preds)
     passed = {}
     for k, *oks, n in con.execute(f"SELECT k, {cols}, count(*) FROM {stage} GROUP BY k").fetchall():
-        if all(ok is not False for ok in oks) and n == files[k].data_rows:
+        if all(ok is not False for ok in oks) and n == files[k].data_rows and k not in unordered:
             passed[k] = int(n)
     if len(passed) < len(files):
         kept = ", ".join(map(str, passed)) or "NULL"

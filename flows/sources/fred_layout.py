@@ -279,6 +279,12 @@ def _api_frame(relpath: str, records: list[tuple[str, Mapping]], fmt: str) -> pd
     series_id = _name_id(relpath)
     if series_id is None:
         raise ParseError(relpath, "no series id in the file name (api_observations_<ID>)", field="relpath")
+    plain = _plain_columns(records)
+    if plain is not None:
+        dates, values, starts, ends = plain
+        if series_id in leading_zeros_missing():
+            _blank_leading_zeros(values)
+        return _frame(series_id, dates, values, starts, ends, fmt, False)
     dates, values, starts, ends = [], [], [], []
     seen: set[tuple[str, str]] = set()
     for where, obs in records:
@@ -304,6 +310,43 @@ def _api_frame(relpath: str, records: list[tuple[str, Mapping]], fmt: str) -> pd
     if series_id in leading_zeros_missing():
         _blank_leading_zeros(values)
     return _frame(series_id, dates, values, starts, ends, fmt, False)
+
+
+# Many fields, each followed by a newline, all plainly ISO dates / numbers or a missing marker (ASCII digits, no
+# padding): a subset of what _parse_date and _parse_value accept, checked by one regex over a whole column.
+_PLAIN_DATES = re.compile(r"(?:[0-9]{4}-[0-9]{2}-[0-9]{2}\n)*")
+_PLAIN_VALUES = re.compile(rf"(?:(?:{_NUMBER.pattern}|\.|)\n)*", re.ASCII)
+
+
+def _plain_columns(records: list[tuple[str, Mapping]]) -> tuple[list, list, list, list] | None:
+    """(dates, values, realtime starts, realtime ends) when every observation passes `_api_frame`'s checks by a
+    column-wide test (issue 18: the checks one observation at a time were most of parsing an API body); None
+    on any doubt, and the observations are checked one by one, naming the first bad field."""
+    keys = ("date", "value", "realtime_start", "realtime_end")
+    try:
+        columns = [[obs[key] for _, obs in records] for key in keys]
+    except (KeyError, TypeError):
+        return None
+    n = len(records)
+    for column, pattern in zip(columns, (_PLAIN_DATES, _PLAIN_VALUES, _PLAIN_DATES, _PLAIN_DATES), strict=True):
+        if not all(type(text) is str for text in column):
+            return None
+        joined = "\n".join(column) + "\n" if column else ""
+        if joined.count("\n") != n or not pattern.fullmatch(joined):  # a field holding a newline is doubted
+            return None
+    dates, raw_values, starts, ends = columns
+    try:
+        for text in {*dates, *starts, *ends}:
+            date.fromisoformat(text)
+    except ValueError:
+        return None
+    # ISO dates compare as text: an end before its start, or a repeated (date, start), is left to the checks.
+    if any(e < s for s, e in zip(starts, ends, strict=True)) or len(set(zip(dates, starts, strict=True))) != n:
+        return None
+    values = [math.nan if text in _MISSING else float(text) for text in raw_values]
+    if not all(math.isfinite(v) or text in _MISSING for v, text in zip(values, raw_values, strict=True)):
+        return None
+    return dates, values, starts, ends
 
 
 def _dates(values: list[str | None]) -> pd.Series:

@@ -31,6 +31,7 @@ from flows.sources.tic_rows import (  # noqa: F401 - re-exported: tic's names si
     HOLDINGS,
     IO_ROWS,
     MONTHS,
+    CellDoubt,
     decode,
     flows_row_kind,
     frame,
@@ -39,6 +40,7 @@ from flows.sources.tic_rows import (  # noqa: F401 - re-exported: tic's names si
     month_end,
     normalise_country,
     number,
+    numbers,
     split_rows,
 )
 
@@ -153,6 +155,15 @@ def parse_slt_table5(relpath: str, body: bytes, fetched_on: date | None = None) 
 
 def parse_slt_table3(relpath: str, body: bytes, fetched_on: date | None = None) -> pd.DataFrame:
     rows = split_rows(relpath, decode(relpath, body))
+    try:
+        return _slt_table3(relpath, rows, fetched_on, strict=False)
+    except (ParseError, CellDoubt):
+        # Again checking each cell as it is read: the error names the first bad cell in file order.
+        return _slt_table3(relpath, rows, fetched_on, strict=True)
+
+
+def _slt_table3(relpath: str, rows: list[list[str]], fetched_on: date | None, *, strict: bool) -> pd.DataFrame:
+    """Not `strict`: the value cells are checked together after the rows (`numbers`, raising CellDoubt)."""
     names_at = next((i for i, r in enumerate(rows) if r and r[0].strip() == "country"), None)
     if names_at is None:
         raise ParseError(
@@ -163,7 +174,9 @@ def parse_slt_table3(relpath: str, body: bytes, fetched_on: date | None = None) 
     if missing:
         raise ParseError(relpath, "column-name row lacks required columns", field=", ".join(missing), line=names_at + 1)
     at = {n: names.index(n) for n in ("country", "country_code", "date", *FLOW_FIELDS)}
-    raw, terminated = [], False
+    value_at = [at[theirs] for theirs in FLOW_FIELDS]
+    months: dict[str, date] = {}
+    raw, cells, terminated = [], [], False
     for i in range(names_at + 1, len(rows)):
         row, line = rows[i], i + 1
         if is_blank(row) or row[0].strip().startswith("Notes"):
@@ -177,23 +190,26 @@ def parse_slt_table3(relpath: str, body: bytes, fetched_on: date | None = None) 
                 relpath, "country code is not an integer", field="country_code", value=code_text, line=line
             )
         when = row[at["date"]].strip()
-        month = _iso_month(relpath, when, field="date", line=line)
-        values = {
-            ours: number(
-                relpath, row[at[theirs]], field=lambda t=theirs, lb=label, w=when: f"{t} ({lb} {w})", line=line
-            )
-            for theirs, ours in FLOW_FIELDS.items()
-        }
-        raw.append((line, label, int(code_text), month, values))
-    if not terminated or not any(code == 99996 for _, _, code, _, _ in raw):
+        month = months.get(when) or months.setdefault(when, _iso_month(relpath, when, field="date", line=line))
+        if strict:
+            cells += [
+                number(relpath, row[at[theirs]], field=lambda t=theirs, lb=label, w=when: f"{t} ({lb} {w})", line=line)
+                for theirs in FLOW_FIELDS
+            ]
+        else:
+            cells += [row[j] for j in value_at]
+        raw.append((line, label, int(code_text), month))
+    if not terminated or not any(code == 99996 for _, _, code, _ in raw):
         raise ParseError(
             relpath,
             "truncated: data rows must include Grand Total (99996) and end with a blank/Notes line",
             field="country_code",
         )
+    values = cells if strict else numbers(cells)
     vintage, basis = vintage_for(max(r[3] for r in raw), fetched_on)
-    records, seen, last = [], set(), {}
-    for line, label, code, month, values in raw:
+    columns: dict[str, list] = {name: [] for name in ("month", "country", "country_code", "row_kind")}
+    seen, last = set(), {}
+    for line, label, code, month in raw:
         if (month, code) in seen:
             raise ParseError(
                 relpath, "duplicate (month, country_code)", field=label, value=f"{month:%Y-%m} {code}", line=line
@@ -205,18 +221,16 @@ def parse_slt_table3(relpath: str, body: bytes, fetched_on: date | None = None) 
         seen.add((month, code))
         last[code] = month
         country = normalise_country(label)
-        records.append(
-            {
-                "month": month,
-                "country": country,
-                "country_code": code,
-                "row_kind": flows_row_kind(country, code),
-                **values,
-                "vintage": vintage,
-                "vintage_basis": basis,
-            }
-        )
-    return frame(FLOWS, records)
+        columns["month"].append(month)
+        columns["country"].append(country)
+        columns["country_code"].append(code)
+        columns["row_kind"].append(flows_row_kind(country, code))
+    width = len(FLOW_FIELDS)
+    for k, ours in enumerate(FLOW_FIELDS.values()):
+        columns[ours] = values[k::width]
+    columns["vintage"] = [vintage] * len(raw)
+    columns["vintage_basis"] = [basis] * len(raw)
+    return frame(FLOWS, columns)
 
 
 # --- mfh.txt: frozen legacy table ----------------------------------------------------------------

@@ -22,6 +22,7 @@ from flows.sources.base import ParseError
 from flows.sources.tic_rows import (
     HOLDINGS,
     MONTHS,
+    CellDoubt,
     decode,
     frame,
     holdings_row_kind,
@@ -29,6 +30,7 @@ from flows.sources.tic_rows import (
     month_end,
     normalise_country,
     number,
+    numbers,
     split_rows,
 )
 
@@ -198,6 +200,15 @@ def _columns(relpath: str, rows, month_at: int, notes: dict[str, str]):
 
 def parse_mfhhis01(relpath: str, body: bytes) -> pd.DataFrame:
     rows = split_rows(relpath, decode(relpath, body))
+    try:
+        return _parse(relpath, rows, strict=False)
+    except (ParseError, CellDoubt):
+        # Again checking each cell as it is read: the error names the first bad cell in file order.
+        return _parse(relpath, rows, strict=True)
+
+
+def _parse(relpath: str, rows: list[list[str]], *, strict: bool) -> pd.DataFrame:
+    """Not `strict`: the value cells are checked together after the blocks (`numbers`, raising CellDoubt)."""
     footer_at = next((i for i, r in enumerate(rows) if _cell(r, 0).startswith(FOOTER)), None)
     if footer_at is None:
         raise ParseError(relpath, f"truncated: no '{FOOTER}/Federal Reserve Board' footer", field="footer")
@@ -206,7 +217,8 @@ def parse_mfhhis01(relpath: str, body: bytes) -> pd.DataFrame:
     month_rows = [i for i in range(footer_at) if _is_month_row(rows[i])]
     if not month_rows:
         raise ParseError(relpath, "no year blocks (month header rows Dec…Jan) found", field="month header")
-    records, seen, last_year = [], set(), None
+    columns: dict[str, list] = {name: [] for name in ("month", "country", "row_kind", "series_note")}
+    cells, seen, last_year = [], set(), None
     for b, month_at in enumerate(month_rows):
         year, years_at, cols = _columns(relpath, rows, month_at, notes)
         month_cols = {j for j in range(1, len(rows[month_at])) if _cell(rows[month_at], j)}
@@ -240,8 +252,9 @@ def parse_mfhhis01(relpath: str, body: bytes) -> pd.DataFrame:
             if memo and not country.startswith("Foreign Official"):
                 country = "Foreign Official: " + country
             has_total |= country == "Grand Total"
+            kind = holdings_row_kind(country, memo)
             for j, month, note in cols:
-                cell = _cell(row, j)
+                cell = values[j - 1] if j <= len(values) else ""
                 if not cell:
                     continue  # blank = country not listed that year
                 if (month, country) in seen:
@@ -249,19 +262,14 @@ def parse_mfhhis01(relpath: str, body: bytes) -> pd.DataFrame:
                         relpath, "duplicate (month, country)", field=label, value=f"{month:%Y-%m} {country}", line=line
                     )
                 seen.add((month, country))
-                records.append(
-                    {
-                        "month": month,
-                        "country": country,
-                        "row_kind": holdings_row_kind(country, memo),
-                        "holdings_usd_bn": number(
-                            relpath, cell, field=lambda lb=label, m=month: f"{lb} {m:%b %Y}", line=line
-                        ),
-                        "source_file": SOURCE_FILE,
-                        "vintage": vintage,
-                        "vintage_basis": "stamp",
-                        "series_note": note,
-                    }
+                columns["month"].append(month)
+                columns["country"].append(country)
+                columns["row_kind"].append(kind)
+                columns["series_note"].append(note)
+                cells.append(
+                    number(relpath, cell, field=lambda lb=label, m=month: f"{lb} {m:%b %Y}", line=line)
+                    if strict
+                    else cell
                 )
         if not has_total:
             raise ParseError(
@@ -270,4 +278,9 @@ def parse_mfhhis01(relpath: str, body: bytes) -> pd.DataFrame:
                 field="Grand Total",
                 line=years_at + 1,
             )
-    return frame(HOLDINGS, records)
+    n = len(cells)
+    columns["holdings_usd_bn"] = cells if strict else numbers(cells)
+    columns["source_file"] = [SOURCE_FILE] * n
+    columns["vintage"] = [vintage] * n
+    columns["vintage_basis"] = ["stamp"] * n
+    return frame(HOLDINGS, columns)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import calendar
 import csv
+import functools
 import re
 from collections.abc import Callable
 from datetime import date
@@ -32,10 +33,20 @@ _OF_WHICH = re.compile(r"^of which:\s*", re.IGNORECASE)
 _ALIASES = TIC_ALIASES  # source spellings -> stored labels: warehouse/countries.py
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 _NOT_AVAILABLE = "n.a."
+# Many cells, each followed by a newline, every one plainly a number or 'n.a.' (ASCII digits, no padding): what
+# `number` accepts, narrowed so that a cell it passes converts with float() exactly as `number` would.
+_PLAIN_NUMBERS = re.compile(r"(?:(?:-?[0-9]+(?:\.[0-9]+)?|n\.a\.)\n)*")
 
 
+class CellDoubt(Exception):
+    """Cells checked together were not all plain numbers: the caller parses again checking each cell as it is
+    read, so that the ParseError names the first bad one in file order."""
+
+
+@functools.lru_cache(maxsize=4096)
 def normalise_country(raw: str) -> str:
-    """One label per country/aggregate across mfhhis01, slt_table5, slt_table3 and mfh.txt."""
+    """One label per country/aggregate across mfhhis01, slt_table5, slt_table3 and mfh.txt. Cached: slt_table3
+    repeats each of its ~100 labels on some 70 rows."""
     name = " ".join(str(raw).replace('"', " ").split())
     name = _FOOTNOTE_MARK.sub("", name).strip()
     of_which = bool(_OF_WHICH.match(name))
@@ -86,6 +97,10 @@ def decode(relpath: str, body: bytes) -> str:
 
 def split_rows(relpath: str, text: str) -> list[list[str]]:
     """Tab-separated fields per line; quoted fields ("China, Mainland", "" escapes) are unquoted."""
+    if '"' not in text and "\0" not in text:
+        # Without quotes (or NUL, which csv refuses) the csv reader's fields are the tab-split line, and an empty
+        # line its empty row; one csv reader per line was a tenth of parsing slt_table3.
+        return [line.split("\t") if line else [] for line in text.splitlines()]
     rows = []
     for n, line in enumerate(text.splitlines(), start=1):
         try:
@@ -111,13 +126,27 @@ def number(relpath: str, cell: str, *, field: str | Callable[[], str], line: int
     return float(text)
 
 
+def numbers(cells: list[str]) -> list[float | None]:
+    """`number` over many cells at once (one regex over them all, issue 18: one call per cell was a third of the
+    TIC parsers); raises CellDoubt unless every cell is plainly a number or 'n.a.'."""
+    if cells and not _PLAIN_NUMBERS.fullmatch("\n".join(cells) + "\n"):
+        raise CellDoubt
+    return [None if cell == _NOT_AVAILABLE else float(cell) for cell in cells]
+
+
+@functools.lru_cache(maxsize=4096)
 def month_end(year: int, month: int) -> date:
     return date(year, month, calendar.monthrange(year, month)[1])
 
 
-def frame(table: str, records: list[dict]) -> pd.DataFrame:
+def frame(table: str, records: list[dict] | dict[str, list]) -> pd.DataFrame:
+    """The table's parsed columns, typed, from a list of records or from a dict of equal-length columns."""
     cols = TABLES[table].parsed_columns
-    df = pd.DataFrame.from_records(records, columns=cols)
+    df = (
+        pd.DataFrame(records, columns=cols)
+        if isinstance(records, dict)
+        else pd.DataFrame.from_records(records, columns=cols)
+    )
     for col in TABLES[table].columns:
         if col.name not in df:
             continue

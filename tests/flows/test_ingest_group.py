@@ -89,6 +89,21 @@ def test_a_bad_csv_among_many_is_named_as_when_alone(con, tmp_path):
     assert (tmp_path / "quarantine" / f"{outcomes[1].sha256}.txt").read_text().startswith("fred/GDP.csv")
 
 
+def test_a_csv_whose_dates_do_not_rise_is_named_as_when_alone(con, tmp_path):
+    # Lines 3 and 4 of the real GDP download swapped: only the order check of the shared stage can doubt it (the
+    # per-file window became one window over the files' runs of rows), and its neighbours stay staged together.
+    lines = (SNAPSHOT / "fred/GDP.csv").read_text().splitlines()
+    lines[2], lines[3] = lines[3], lines[2]
+    swapped = payload("fred/GDP.csv", "\n".join(lines).encode() + b"\n")
+    payloads = [payload(FILES[1]), swapped, payload(FILES[6])]
+    outcomes = together(con, tmp_path, payloads)
+    alone, log, rows = one_by_one(tmp_path, payloads)
+    assert [o.status for o in outcomes] == ["loaded", "quarantined", "loaded"]
+    assert outcomes[1].error == alone[1].error and "line 4" in outcomes[1].error and "1962-04-01" in outcomes[1].error
+    assert con.execute(LOG + " ORDER BY payload_id").fetchall() == log
+    assert con.execute(ROWS).fetchall() == rows
+
+
 def test_a_write_failure_of_one_part_names_it_and_keeps_the_others(con, tmp_path, monkeypatch):
     upsert_shared = batch_module._upsert_shared
 

@@ -148,6 +148,24 @@ def test_api_json_dgs10_keeps_realtime_and_mixed_precision(snapshot_dir):
     assert len(both) > 6000 and (both["value_x"] - both["value_y"]).abs().max() < 0.02
 
 
+def test_api_json_checked_column_wide_equals_one_by_one(snapshot_dir, monkeypatch):
+    # The real DGS10 body parsed by the column-wide checks and by the checks one observation at a time (what any
+    # doubt falls back to) gives the same frame; a padded value is a doubt, a bad one is named as before.
+    from flows.sources import fred_layout
+
+    body = read_snapshot(snapshot_dir, "fred/api_observations_DGS10.json")
+    fast = fred.transform("fred/api_observations_DGS10.json", body)[OBS]
+    assert len(fast) == 6949 and fast["value"].isna().sum() == 287 and value_on(fast, "2026-08-20") == 4.69
+    padded = body.replace(b'"value":"6.58"', b'"value":" 6.58"', 1)
+    assert padded != body and fred_layout._plain_columns is not None
+    pd.testing.assert_frame_equal(fred.transform("fred/api_observations_DGS10.json", padded)[OBS], fast)
+    monkeypatch.setattr(fred_layout, "_plain_columns", lambda records: None)
+    pd.testing.assert_frame_equal(fred.transform("fred/api_observations_DGS10.json", body)[OBS], fast)
+    with pytest.raises(ParseError) as info:
+        fred.transform("fred/api_observations_DGS10.json", body.replace(b'"value":"6.58"', b'"value":"6,58"', 1))
+    assert (info.value.field, info.value.value) == ("observations[0].value", "6,58")
+
+
 def test_api_json_gdp_and_interest_payments(snapshot_dir):
     gdp = parse(snapshot_dir, "fred/api_observations_GDP.json")
     assert gdp["value"].iloc[:4].isna().all() and gdp["value"].iloc[4:].notna().all()

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from datetime import date
 
+import pandas as pd
 import pytest
 
 from flows.sources import base, tic
 from flows.sources.base import ParseError
-from tests.flows.sources.tic.tic_files import HIST, MFH, SLT3, SLT5, body
+from tests.flows.sources.tic.tic_files import HIST, MFH, SLT3, SLT5, body, value
 
 # --- mfh.txt ----------------------------------------------------------------------------------
 
@@ -108,6 +109,25 @@ def test_non_numeric_cells_name_file_field_and_value(raw):
     with pytest.raises(ParseError) as err:
         tic.transform(SLT3, body(raw, SLT3, "Japan\t42609\t2026-04\t1209889", "Japan\t42609\t2026-04\t1.2e6"))
     assert err.value.field == "for_treas_pos (Japan 2026-04)" and err.value.value == "1.2e6"
+
+
+def test_cells_the_column_check_doubts_are_read_one_by_one(raw, hist, slt3):
+    # A padded cell fails the one regex over all cells; the file is parsed again cell by cell, as before.
+    padded = tic.transform(HIST, body(raw, HIST, "Japan\t1185.5\t", "Japan\t 1185.5 \t"))["foreign_holdings"]
+    assert value(padded, "2025-12-31", "Japan") == 1185.5
+    pd.testing.assert_frame_equal(padded, hist)
+    padded = tic.transform(SLT3, body(raw, SLT3, "Japan\t42609\t2026-04\t1209889", "Japan\t42609\t2026-04\t 1209889"))
+    assert value(padded["foreign_flows"], "2026-04-30", "Japan", "holdings_usd_mn") == 1209889
+    pd.testing.assert_frame_equal(padded["foreign_flows"], slt3)
+
+
+def test_the_first_bad_cell_is_named_before_a_later_problem(raw):
+    # A bad Japan cell, then the file cut before Grand Total: read cell by cell, the bad cell comes first.
+    text = body(raw, SLT3, "Japan\t42609\t2026-04\t1209889", "Japan\t42609\t2026-04\t12O9889").decode()
+    cut = text[: text.index("\n", text.index("12O9889")) + 1].encode()
+    with pytest.raises(ParseError) as err:
+        tic.transform(SLT3, cut)
+    assert (err.value.field, err.value.value) == ("for_treas_pos (Japan 2026-04)", "12O9889")
 
 
 def test_missing_headers_raise_parse_error(raw):
