@@ -1,12 +1,18 @@
-"""Prefect's migrations for a new Prefect home, run on a plain sqlite3 connection before the server's lifespan.
+"""A new Prefect home's database, made before the server's lifespan: from the schema shipped for the locked Prefect
+version, else by Prefect's migrations on a plain sqlite3 connection.
 
 A server on a fresh Prefect home (no database, no template in the tshock cache: the first run on a machine) would
 run Prefect's ~115 Alembic migrations in its lifespan through aiosqlite, where each of Alembic's ~34,000 calls
 (batch mode reflects and copies tables) is a round trip to the driver's thread: 5-8 s on 2 cores (issue 18).
-Here the server's factory (flows/pipeline/server_child.py) runs the same migration scripts first, with the
-settings Prefect's own `env.py` gives them (batch mode, a transaction per migration, `BEGIN IMMEDIATE`, foreign
-keys off, Prefect's connection PRAGMAs), on a synchronous engine: the same CPU, ~2 s less waiting. Prefect's
-lifespan then finds the database at the head revision, as with a template copy.
+The server's factory (flows/pipeline/server_child.py) makes the database first, and Prefect's lifespan then finds
+it at the head revision, as with a template copy:
+- for the Prefect version uv.lock pins, from `prefect_schema/prefect-<version>.sql` (~50 ms): the SQL text of
+  the database these migrations make, written by `uv run python -m flows.pipeline.prefect_migrate` and checked
+  against Prefect's own migrations by tests/flows/test_prefect_migrate.py, so a Prefect upgrade without a new
+  file fails the tests (and at run time simply takes the path below);
+- for any other version, by the same migration scripts, with the settings Prefect's own `env.py` gives them
+  (batch mode, a transaction per migration, `BEGIN IMMEDIATE`, foreign keys off, Prefect's connection PRAGMAs),
+  on a synchronous engine: ~2.5-3 s of CPU instead of ~6 s with the waiting.
 
 The database is built under a temporary name and linked into place only if none appeared meanwhile: Prefect
 never sees half a database. Any failure leaves no file behind, and Prefect migrates the home itself, as it always
@@ -18,8 +24,18 @@ it was slower, as both import Prefect's database modules.)
 from __future__ import annotations
 
 import os
+import sqlite3
 import sys
 from pathlib import Path
+
+SCHEMAS = Path(__file__).with_name("prefect_schema")
+
+
+def shipped_schema() -> Path:
+    """The SQL of Prefect's migrated database for the installed Prefect version (it may not exist)."""
+    from importlib.metadata import version
+
+    return SCHEMAS / f"prefect-{version('prefect')}.sql"
 
 
 def migrate(db: Path) -> bool:
@@ -29,7 +45,10 @@ def migrate(db: Path) -> bool:
     _discard_abandoned(db)
     partial = db.with_name(f".{db.name}.{os.getpid()}.migrating")
     try:
-        _upgrade(partial)
+        if (schema := shipped_schema()).is_file():
+            _execute(partial, schema.read_text(encoding="utf-8"))
+        else:
+            _upgrade(partial)
         for suffix in ("-wal", "-shm", "-journal"):
             if Path(f"{partial}{suffix}").exists():
                 raise RuntimeError(f"{partial}{suffix} was left after the engine closed")
@@ -62,8 +81,41 @@ def migrate_or_leave_to_prefect(db: Path) -> bool:
     try:
         return migrate(db)
     except Exception as e:  # noqa: BLE001 - Prefect's own migrations are the fallback, and report their own errors
-        print(f"tshock: fast migrations of {db} failed, Prefect will migrate it: {e!r}", file=sys.stderr)
+        print(f"tshock: making {db} failed, Prefect will migrate it: {e!r}", file=sys.stderr)
         return False
+
+
+def _execute(path: Path, script: str) -> None:
+    con = sqlite3.connect(path, isolation_level=None)
+    try:
+        con.executescript(script)  # one transaction: BEGIN ... COMMIT, as sqlite3's iterdump writes it
+        con.execute("PRAGMA journal_mode = WAL")  # as Prefect's connections leave it
+    finally:
+        con.close()
+
+
+def write_schema() -> Path:
+    """Run the migrations into a scratch database and write its SQL as the shipped schema of this version."""
+    import tempfile
+
+    target = shipped_schema()
+    with tempfile.TemporaryDirectory() as scratch:
+        db = Path(scratch) / "prefect.db"
+        _upgrade(db)
+        con = sqlite3.connect(db)
+        try:
+            (head,) = con.execute("SELECT version_num FROM alembic_version").fetchone()
+            lines = list(con.iterdump())
+        finally:
+            con.close()
+    header = (
+        f"-- Prefect {target.stem.removeprefix('prefect-')}'s SQLite database after its migrations (alembic head "
+        f"{head}).\n-- Written by `uv run python -m flows.pipeline.prefect_migrate`; "
+        "tests/flows/test_prefect_migrate.py checks it against Prefect's own migrations.\n"
+    )
+    target.parent.mkdir(exist_ok=True)
+    target.write_text(header + "\n".join(lines) + "\n", encoding="utf-8")
+    return target
 
 
 def _upgrade(path: Path) -> None:
@@ -113,3 +165,7 @@ def _upgrade(path: Path) -> None:
     finally:
         SQLITE_BEGIN_MODE.reset(token)
         engine.dispose()
+
+
+if __name__ == "__main__":
+    print(f"wrote {write_schema()}")

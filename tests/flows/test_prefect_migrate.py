@@ -1,5 +1,5 @@
-"""Prefect's migrations for a new home, run on a plain sqlite3 connection in a process of their own
-(flows/pipeline/prefect_migrate.py, issue 18): the database must be the one Prefect's own migrations make."""
+"""A new Prefect home's database, from the shipped schema or by the migrations on a plain sqlite3 connection
+(flows/pipeline/prefect_migrate.py, issue 18): either way, the database Prefect's own migrations make."""
 
 from __future__ import annotations
 
@@ -8,10 +8,13 @@ import re
 import sqlite3
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from flows.pipeline import prefect_migrate
+
+ROOT = Path(__file__).resolve().parents[2]
 
 PREFECTS_OWN = """
 import asyncio
@@ -52,8 +55,22 @@ def prefects_own(tmp_path_factory):
     return home / "prefect.db"
 
 
-def test_the_fast_migrations_make_the_database_prefects_own_make(tmp_path, prefects_own):
-    db = tmp_path / "prefect.db"
+def test_the_schema_shipped_for_the_locked_prefect_version_exists():
+    from importlib.metadata import version
+
+    locked = re.search(r'name = "prefect"\nversion = "([^"]+)"', (ROOT / "uv.lock").read_text(encoding="utf-8"))[1]
+    assert version("prefect") == locked
+    assert prefect_migrate.shipped_schema().is_file(), (
+        f"no schema for Prefect {locked}: run `uv run python -m flows.pipeline.prefect_migrate` and commit it"
+    )
+
+
+@pytest.mark.parametrize("way", ["shipped schema", "migrations"])
+def test_a_new_home_gets_the_database_prefects_own_migrations_make(way, tmp_path, prefects_own, monkeypatch):
+    if way == "migrations":
+        monkeypatch.setattr(prefect_migrate, "shipped_schema", lambda: tmp_path / "no-such.sql")
+    db = tmp_path / "home" / "prefect.db"
+    db.parent.mkdir()
     assert prefect_migrate.migrate(db) is True
     mine, theirs = schema(db), schema(prefects_own)
     assert sorted(mine) == sorted(theirs)
@@ -62,7 +79,7 @@ def test_the_fast_migrations_make_the_database_prefects_own_make(tmp_path, prefe
     con = sqlite3.connect(db)
     assert con.execute("PRAGMA journal_mode").fetchone() == ("wal",)  # as Prefect's engine leaves it
     con.close()
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["prefect.db"]  # no partial file, no WAL left
+    assert sorted(p.name for p in db.parent.iterdir()) == ["prefect.db"]  # no partial file, no WAL left
 
 
 def test_an_existing_database_is_never_touched(tmp_path):
@@ -89,11 +106,12 @@ def test_a_partial_database_of_a_killed_server_is_discarded_a_live_ones_kept(tmp
 
 
 def test_a_failure_leaves_no_file_so_prefect_migrates_the_home_itself(tmp_path, monkeypatch):
-    def broken(path):
+    def broken(path, *_):
         sqlite3.connect(path).execute("CREATE TABLE half (x)")  # some work done, then it breaks
         raise RuntimeError("migration 42 failed")
 
     monkeypatch.setattr(prefect_migrate, "_upgrade", broken)
+    monkeypatch.setattr(prefect_migrate, "_execute", broken)
     with pytest.raises(RuntimeError, match="migration 42"):
         prefect_migrate.migrate(tmp_path / "prefect.db")
     assert list(tmp_path.iterdir()) == []
@@ -104,5 +122,5 @@ def test_a_failure_is_one_line_and_leaves_the_home_to_prefect(tmp_path, capsys):
     home.write_text("a file where the Prefect home should be")
     assert prefect_migrate.migrate_or_leave_to_prefect(home / "prefect.db") is False
     err = capsys.readouterr().err
-    assert err.startswith(f"tshock: fast migrations of {home / 'prefect.db'} failed, Prefect will migrate it: ")
+    assert err.startswith(f"tshock: making {home / 'prefect.db'} failed, Prefect will migrate it: ")
     assert err.count("\n") == 1
