@@ -6,7 +6,7 @@ run Prefect's ~115 Alembic migrations in its lifespan through aiosqlite, where e
 (batch mode reflects and copies tables) is a round trip to the driver's thread: 5-8 s on 2 cores (issue 18).
 The server's factory (flows/pipeline/server_child.py) makes the database first, and Prefect's lifespan then finds
 it at the head revision, as with a template copy:
-- for the Prefect version uv.lock pins, from `prefect_schema/prefect-<version>.sql` (~50 ms): the SQL text of
+- for the Prefect version uv.lock pins, from `prefect_schema/prefect-<version>.sql` (~20 ms): the SQL text of
   the database these migrations make, written by `uv run python -m flows.pipeline.prefect_migrate` and checked
   against Prefect's own migrations by tests/flows/test_prefect_migrate.py, so a Prefect upgrade without a new
   file fails the tests (and at run time simply takes the path below);
@@ -15,10 +15,10 @@ it at the head revision, as with a template copy:
   on a synchronous engine: ~2.5-3 s of CPU instead of ~6 s with the waiting.
 
 The database is built under a temporary name and linked into place only if none appeared meanwhile: Prefect
-never sees half a database. Any failure leaves no file behind, and Prefect migrates the home itself, as it always
-did (the reason is one line in the server's output). tests/flows/test_prefect_migrate.py checks the result
-against Prefect's own migrations. (A separate process overlapping the server's imports was tried: on 2 busy cores
-it was slower, as both import Prefect's database modules.)
+never sees half a database. Any failure leaves no file behind (a killed server's partial file is removed by the
+next one), and Prefect migrates the home itself, as it always did (the reason is one line in the server's output).
+A separate process overlapping the server's imports was tried: on 2 busy cores it was slower, as both import
+Prefect's database modules (docs/performance.md).
 """
 
 from __future__ import annotations
