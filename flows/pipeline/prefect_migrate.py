@@ -104,10 +104,12 @@ def write_schema() -> Path:
         _upgrade(db)
         con = sqlite3.connect(db)
         try:
-            (head,) = con.execute("SELECT version_num FROM alembic_version").fetchone()
             lines = list(con.iterdump())
         finally:
             con.close()
+    lines = _canonical(lines)
+    # The revision is the dump's one alembic_version row (SQL on Prefect's database stays out of this module).
+    (head,) = [line.split("'")[1] for line in lines if line.startswith('INSERT INTO "alembic_version"')]
     header = (
         f"-- Prefect {target.stem.removeprefix('prefect-')}'s SQLite database after its migrations (alembic head "
         f"{head}).\n-- Written by `uv run python -m flows.pipeline.prefect_migrate`; "
@@ -116,6 +118,24 @@ def write_schema() -> Path:
     target.parent.mkdir(exist_ok=True)
     target.write_text(header + "\n".join(lines) + "\n", encoding="utf-8")
     return target
+
+
+def _canonical(statements: list[str]) -> list[str]:
+    """The dump in an order that depends on nothing but the schema: Alembic's batch copies list a table's
+    constraints, and create its indexes, in SQLAlchemy's reflection order, which changes from run to run. Neither
+    order means anything to SQLite, so without this every regeneration would rewrite half the file."""
+    import re
+
+    tables, indexes = [], []
+    for statement in statements:
+        if statement.startswith("CREATE TABLE ") and statement.endswith("\n);"):
+            items = re.split(r",\s*\n", statement.removesuffix("\n);"))
+            columns = [i for i in items if not i.lstrip().startswith("CONSTRAINT ")]
+            constraints = sorted(i for i in items if i.lstrip().startswith("CONSTRAINT "))
+            statement = ", \n".join(columns + constraints) + "\n);"
+        (indexes if re.match(r"CREATE (UNIQUE )?INDEX ", statement) else tables).append(statement)
+    commit = tables.pop() if tables and tables[-1] == "COMMIT;" else None
+    return [*tables, *sorted(indexes), *([commit] if commit else [])]
 
 
 def _upgrade(path: Path) -> None:

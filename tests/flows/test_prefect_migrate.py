@@ -67,6 +67,7 @@ def test_the_schema_shipped_for_the_locked_prefect_version_exists():
 
 @pytest.mark.parametrize("way", ["shipped schema", "migrations"])
 def test_a_new_home_gets_the_database_prefects_own_migrations_make(way, tmp_path, prefects_own, monkeypatch):
+    shipped = prefect_migrate.shipped_schema()
     if way == "migrations":
         monkeypatch.setattr(prefect_migrate, "shipped_schema", lambda: tmp_path / "no-such.sql")
     db = tmp_path / "home" / "prefect.db"
@@ -78,8 +79,14 @@ def test_a_new_home_gets_the_database_prefects_own_migrations_make(way, tmp_path
     assert len([k for k in mine if k[0] == "table"]) >= 30  # Prefect's tables, not an empty file
     con = sqlite3.connect(db)
     assert con.execute("PRAGMA journal_mode").fetchone() == ("wal",)  # as Prefect's engine leaves it
+    dumped = prefect_migrate._canonical(list(con.iterdump()))
     con.close()
     assert sorted(p.name for p in db.parent.iterdir()) == ["prefect.db"]  # no partial file, no WAL left
+    if way == "migrations":  # the shipped file is exactly what regenerating it would write
+        body = shipped.read_text(encoding="utf-8").split("\n", 2)[2]  # after the two header comment lines
+        assert body == "\n".join(dumped) + "\n", (
+            f"regenerate {shipped.name}: uv run python -m flows.pipeline.prefect_migrate"
+        )
 
 
 def test_an_existing_database_is_never_touched(tmp_path):
