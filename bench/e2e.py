@@ -5,11 +5,12 @@
 Runs `tshock run --offline SNAPSHOT` as a subprocess, exactly as a user would, into a temporary warehouse,
 reports folder, Prefect home and tshock cache:
 - first: empty warehouse, a fresh Prefect home and an empty tshock cache (the first run on a new machine, as
-  in a fresh CI container: the full replay, a new calibration, Prefect's temporary server booted with its
-  database migrations, whose result it keeps in the cache: flows/pipeline/prefect_template.py);
+  in a fresh CI container: the full replay, a new calibration, Prefect's temporary server making its database
+  from the shipped schema, flows/pipeline/prefect_migrate.py, and keeping the started database in the cache:
+  flows/pipeline/prefect_template.py);
 - cold: another empty warehouse and fresh Prefect home, with the cache the first run left (a new clone, or a
-  new Prefect home, on a machine that has run tshock before: the migrations are copied, not run; with
-  --runs cold,warm the cache is empty and cold pays them too);
+  new Prefect home, on a machine that has run tshock before: the database is copied; with --runs cold,warm the
+  cache is empty and cold makes it as first does);
 - warm: the same command again (payloads skipped as already seen, the calibration reused, and the temporary
   Prefect server the cold run left running used at once: flows/pipeline/shared_server.py). With
   TSHOCK_PREFECT_IDLE_MINUTES=0 in the environment every run boots a server of its own, as before.
@@ -209,7 +210,7 @@ def main() -> None:
         for label in a.runs.split(","):
             label = label.strip()
             # first: its own warehouse, Prefect home and an empty tshock cache; cold and warm share theirs, and the
-            # cache (Prefect's migrated database) the first run left.
+            # cache (Prefect's started database) the first run left.
             run = "first" if label == "first" else "main"
             env = {
                 **os.environ,

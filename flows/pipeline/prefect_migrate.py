@@ -29,6 +29,7 @@ import sys
 from pathlib import Path
 
 SCHEMAS = Path(__file__).with_name("prefect_schema")
+SQLITE_FILES = ("", "-wal", "-shm", "-journal")  # a database and the files SQLite keeps beside it
 
 
 def shipped_schema() -> Path:
@@ -49,7 +50,7 @@ def migrate(db: Path) -> bool:
             _execute(partial, schema.read_text(encoding="utf-8"))
         else:
             _upgrade(partial)
-        for suffix in ("-wal", "-shm", "-journal"):
+        for suffix in SQLITE_FILES[1:]:
             if Path(f"{partial}{suffix}").exists():
                 raise RuntimeError(f"{partial}{suffix} was left after the engine closed")
         os.link(partial, db)  # fails if another process made the database meanwhile: theirs stays
@@ -57,7 +58,7 @@ def migrate(db: Path) -> bool:
     except FileExistsError:
         return False
     finally:
-        for suffix in ("", "-wal", "-shm", "-journal"):
+        for suffix in SQLITE_FILES:
             Path(f"{partial}{suffix}").unlink(missing_ok=True)
 
 
@@ -65,7 +66,8 @@ def _discard_abandoned(db: Path) -> None:
     """Partial databases of servers killed while migrating (their watchdog exits at once, no cleanup runs)."""
     import re
 
-    pattern = re.compile(rf"\.{re.escape(db.name)}\.(\d+)\.migrating(-wal|-shm|-journal)?")
+    beside = "|".join(SQLITE_FILES[1:])
+    pattern = re.compile(rf"\.{re.escape(db.name)}\.(\d+)\.migrating({beside})?")
     for partial in db.parent.glob(f".{db.name}.*.migrating*"):
         if found := pattern.fullmatch(partial.name):
             try:

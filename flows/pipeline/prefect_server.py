@@ -3,7 +3,7 @@
 Left to itself, Prefect starts its temporary server only when the flow's client first needs it, after `import
 prefect` and the pipeline's modules (seconds), and its start imports Prefect's server module in this process
 first (more seconds, competing with those imports for the GIL). Here the server's process is spawned before
-anything imports Prefect, so its own ~10 s of imports and migrations overlap ours:
+anything imports Prefect, so its own ~6 s of imports and start-up overlap ours:
 
 - the socket is bound and listening here and handed to uvicorn (`--fd`): no port can be lost to another process
   in the seconds before uvicorn binds it, and a request sent early waits in the listen queue instead of failing;

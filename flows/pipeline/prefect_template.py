@@ -1,9 +1,10 @@
 """Prefect's migrated, empty database, kept once per Prefect version, so a new Prefect home skips the migrations.
 
-On a Prefect home without a database, the temporary server's start runs Prefect's ~115 Alembic migrations: ~5-8 s
-of the ~10 s a first `tshock run` waits before its first stage on 2 cores (issue 18). They give the same empty
-schema every time for a given Prefect version, so the first server that migrates a fresh home leaves a copy of
-the result in the user's cache (`$TSHOCK_CACHE_DIR`, default `$XDG_CACHE_HOME/tshock`, as `prefect-<version>.db`,
+On a Prefect home without a database, the temporary server makes one before Prefect's lifespan
+(flows/pipeline/prefect_migrate.py: from the schema shipped for the locked Prefect version, else by the
+migrations), and Prefect's lifespan then registers its block types in it (~2 s on 2 cores, issue 18). The result
+is the same for a given Prefect version, so the first server on a fresh home leaves a copy of it in the user's
+cache (`$TSHOCK_CACHE_DIR`, default `$XDG_CACHE_HOME/tshock`, as `prefect-<version>.db`,
 taken with SQLite's backup API by the server when its startup completes, before it serves any request), and
 every later fresh home starts from that copy; Prefect still checks it is at the head revision when it starts.
 Only Prefect's default database (SQLite in PREFECT_HOME) is seeded: a configured database URL is left to Prefect.
