@@ -272,8 +272,10 @@ def explain_io_error(p: Path, exc: Exception, read_only: bool) -> str:
 
 
 def ddl(table: Table) -> str:
-    cols = ",\n  ".join(f"{c.name} {c.type}{'' if c.nullable else ' NOT NULL'}" for c in table.columns)
-    return f"CREATE TABLE IF NOT EXISTS {table.name} (\n  {cols},\n  PRIMARY KEY ({', '.join(table.key)})\n)"
+    cols = [f"{c.name} {c.type}{'' if c.nullable else ' NOT NULL'}" for c in table.columns]
+    if table.key_constraint:
+        cols.append(f"PRIMARY KEY ({', '.join(table.key)})")
+    return f"CREATE TABLE IF NOT EXISTS {table.name} (\n  " + ",\n  ".join(cols) + "\n)"
 
 
 def all_tables() -> list[Table]:

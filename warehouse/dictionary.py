@@ -39,6 +39,7 @@ class DbObject:
     comment: str | None
     columns: list[Column] = field(default_factory=list)
     key: list[str] = field(default_factory=list)
+    key_by_loader: bool = False  # no PRIMARY KEY: the loader keeps the key unique (schema.Table.key_constraint)
     parameters: list[str] = field(default_factory=list)
 
     @property
@@ -73,10 +74,15 @@ def catalog(con: duckdb.DuckDBPyConnection) -> list[DbObject]:
             "WHERE schema_name = 'main' AND constraint_type = 'PRIMARY KEY'"
         ).fetchall()
     }
+    from warehouse.schema import TABLES
+
     for name, comment in con.execute(
         "SELECT table_name, comment FROM duckdb_tables() WHERE schema_name = 'main' AND NOT internal AND NOT temporary"
     ).fetchall():
-        objects.append(DbObject("table", name, comment or None, cols.get(name, []), keys.get(name, [])))
+        obj = DbObject("table", name, comment or None, cols.get(name, []), keys.get(name, []))
+        if not obj.key and name in TABLES and not TABLES[name].key_constraint:
+            obj.key, obj.key_by_loader = list(TABLES[name].key), True
+        objects.append(obj)
     for name, comment in con.execute(
         "SELECT view_name, comment FROM duckdb_views() WHERE schema_name = 'main' AND NOT internal AND NOT temporary"
     ).fetchall():
@@ -144,7 +150,8 @@ def render_markdown(con: duckdb.DuckDBPyConnection) -> str:
                 out += [f"`{o.title}`", ""]
             out.append(_cell(o.comment) or "_(no comment)_")
             if o.key:
-                out += ["", "Key: " + ", ".join(f"`{k}`" for k in o.key)]
+                by_loader = " (kept unique by the loader, not by a PRIMARY KEY index)" if o.key_by_loader else ""
+                out += ["", "Key: " + ", ".join(f"`{k}`" for k in o.key) + by_loader]
             if o.kind == "macro":
                 if o.columns:
                     out += ["", "Returns: " + ", ".join(f"`{c.name}` {c.type}" for c in o.columns)]

@@ -170,10 +170,12 @@ def upsert_stage(con: duckdb.DuckDBPyConnection, table: Table, stage: str, rows:
     counts.new, counts.changed = int(new) - revised, int(changed) + revised
     counts.unchanged = rows - counts.new - counts.changed
     script = []
-    if new:
-        script.append(f"INSERT INTO {table.name} ({cols}) SELECT {cols} FROM write_{stage} WHERE is_new")
     if changed:
-        script.append(f"INSERT OR REPLACE INTO {table.name} ({cols}) SELECT {cols} FROM write_{stage} WHERE NOT is_new")
+        # A changed row replaces the stored one: deleted, then written with the new ones. No INSERT OR REPLACE,
+        # which needs a PRIMARY KEY the observation tables no longer have (Table.key_constraint).
+        script.append(f"DELETE FROM {table.name} t USING write_{stage} s WHERE {key_match} AND NOT s.is_new")
+    if new or changed:
+        script.append(f"INSERT INTO {table.name} ({cols}) SELECT {cols} FROM write_{stage}")
     con.execute(";\n".join([*script, f"DROP TABLE write_{stage}", f"DROP TABLE {stage}"]))
     return counts
 

@@ -350,7 +350,8 @@ def print_object(con: duckdb.DuckDBPyConnection, name: str) -> None:
     console.print(f"[bold cyan]{o.title}[/bold cyan]  ({o.group.lower().rstrip('s')})", highlight=False)
     console.print(o.comment or "[red]no comment[/red]", markup=False, highlight=False)
     if o.key:
-        console.print("key: " + ", ".join(o.key), highlight=False)
+        by_loader = " (kept unique by the loader, not by a PRIMARY KEY index)" if o.key_by_loader else ""
+        console.print("key: " + ", ".join(o.key) + by_loader, highlight=False)
     if not o.columns:
         return
     table = Table(box=box.SIMPLE, show_edge=False, header_style="bold")

@@ -97,3 +97,45 @@ def test_every_table_and_column_has_a_comment(con):
         WHERE schema_name = 'main' AND NOT internal AND (comment IS NULL OR comment = '')
           AND table_name <> 'schema_version'""").fetchall()
     assert missing == []
+
+
+def test_a_warehouse_made_with_primary_keys_still_takes_changed_rows(tmp_path):
+    """Warehouses created before the observation tables lost their PRIMARY KEY keep it (migrations never drop
+    anything); a changed row is deleted and written again in one transaction, which that key must allow."""
+    import duckdb
+
+    from warehouse.db import ddl
+    from warehouse.schema import TABLES
+
+    path = tmp_path / "old.duckdb"
+    old = ddl(TABLES["yield_curve"]).replace("\n)", ",\n  PRIMARY KEY (date, tenor_months)\n)")
+    raw = duckdb.connect(str(path))
+    raw.execute(old)
+    raw.close()
+    con = connect(path)
+    try:
+        keyed = "SELECT count(*) FROM duckdb_constraints() WHERE table_name = 'yield_curve' AND constraint_type = ?"
+        assert con.execute(keyed, ["PRIMARY KEY"]).fetchall() == [(1,)]
+        load_frames(con, {"yield_curve": curve(("2024-01-02", 120, 3.95))}, file="x", sha256="a" * 64, log_row=LOG)
+        r = load_frames(
+            con,
+            {"yield_curve": curve(("2024-01-02", 120, 3.96), ("2024-01-03", 120, 4.0))},
+            file="x",
+            sha256="b" * 64,
+            log_row=LOG,
+        )
+        assert (r.total("new"), r.total("changed")) == (1, 1)
+        assert con.execute("SELECT yield_pct FROM yield_curve ORDER BY date").fetchall() == [(3.96,), (4.0,)]
+    finally:
+        con.close()
+
+
+def test_new_observation_tables_have_no_primary_key_index(con):
+    keyed = {
+        r[0]
+        for r in con.execute(
+            "SELECT table_name FROM duckdb_constraints() WHERE constraint_type = 'PRIMARY KEY'"
+        ).fetchall()
+    }
+    assert "yield_curve" not in keyed and "fred_observations" not in keyed
+    assert "ingest_log" in keyed  # DuckDB still keeps the log's and the records' keys
