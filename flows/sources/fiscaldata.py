@@ -29,6 +29,7 @@ from urllib.parse import parse_qsl, urlencode
 import pandas as pd
 
 from flows.http import FetchError, Http, redact
+from flows.sources import mspd_stage
 from flows.sources.base import ParseError, Payload, snapshot_payloads
 from flows.sources.mspd import (
     by_source_line,
@@ -235,6 +236,16 @@ def read_envelope(body: bytes, where: str, error: type[ParseError] = ParseError)
 def page_envelope(body: bytes, where: str) -> dict:
     """read_envelope on the extract side, where a body pagination cannot read stops the fetch."""
     return read_envelope(body, where, UnreadablePage)
+
+
+def stage(
+    con, relpath: str, body: bytes, fetched_on: date | None, raw: Path, sha256: str, retrieved: date, *, tag: str = ""
+) -> dict[str, tuple[str, int]] | None:
+    """The MSPD detail CSV read by DuckDB into checked stages (flows/sources/mspd_stage.py), or None: every other
+    file, and any detail CSV its checks doubt, goes through `transform`."""
+    if not _CSV_FILE.fullmatch(relpath.rsplit("/", 1)[-1]):
+        return None
+    return mspd_stage.stage(con, relpath, body, fetched_on, raw, sha256, retrieved, tag=tag)
 
 
 def transform(relpath: str, body: bytes, fetched_on: date | None = None) -> dict[str, pd.DataFrame]:
