@@ -11,6 +11,7 @@ Live fetches are incremental: `filter=record_date:gt:<newest stored>` and `sort=
 re-pulls full history. MSPD Table III is pulled one record date per request (about 730 rows, several hundred
 KB each with all fields) and only for record dates newer than the newest stored; with an empty state that
 is every month since 2001, a large download. The detail parser and what it keeps or drops is in `mspd.py`.
+The website CSV is read by DuckDB instead when its checks allow (`stage`, `mspd_stage.py`).
 
 `fetch_pages` is the shared Fiscal Data paginator; `auctions.py` imports it.
 """
