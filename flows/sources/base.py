@@ -5,7 +5,7 @@ A source module (tic, fred, fiscaldata, yield_curve, nyfed, auctions) has two ha
   each returned as a `Payload` whose `relpath` is its place in the snapshot layout;
 - transform: `transform(relpath, body) -> dict[table_name, DataFrame]`, pure, with columns
   exactly `warehouse.schema.TABLES[name].parsed_columns`.
-- optionally stage (fred CSVs, the par yield curve): the same payload read by DuckDB through a layout the
+- optionally stage (fred CSVs, the par yield curve, the MSPD detail CSVs): the same payload read by DuckDB through a layout the
   module declares (warehouse/stage.py), into temp tables named with the `tag` keyword it is given (a source's
   payloads are staged side by side before they are written together); it answers None whenever its SQL checks
   doubt the bytes, and the payload then goes through `transform`, so errors are always the parser's.

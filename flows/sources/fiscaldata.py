@@ -11,6 +11,7 @@ Live fetches are incremental: `filter=record_date:gt:<newest stored>` and `sort=
 re-pulls full history. MSPD Table III is pulled one record date per request (about 730 rows, several hundred
 KB each with all fields) and only for record dates newer than the newest stored; with an empty state that
 is every month since 2001, a large download. The detail parser and what it keeps or drops is in `mspd.py`.
+The website CSV is read by DuckDB instead when its checks allow (`stage`, `mspd_stage.py`).
 
 `fetch_pages` is the shared Fiscal Data paginator; `auctions.py` imports it.
 """
@@ -29,6 +30,7 @@ from urllib.parse import parse_qsl, urlencode
 import pandas as pd
 
 from flows.http import FetchError, Http, redact
+from flows.sources import mspd_stage
 from flows.sources.base import ParseError, Payload, snapshot_payloads
 from flows.sources.mspd import (
     by_source_line,
@@ -235,6 +237,16 @@ def read_envelope(body: bytes, where: str, error: type[ParseError] = ParseError)
 def page_envelope(body: bytes, where: str) -> dict:
     """read_envelope on the extract side, where a body pagination cannot read stops the fetch."""
     return read_envelope(body, where, UnreadablePage)
+
+
+def stage(
+    con, relpath: str, body: bytes, fetched_on: date | None, raw: Path, sha256: str, retrieved: date, *, tag: str = ""
+) -> dict[str, tuple[str, int]] | None:
+    """The MSPD detail CSV read by DuckDB into checked stages (flows/sources/mspd_stage.py), or None: every other
+    file, and any detail CSV its checks doubt, goes through `transform`."""
+    if not _CSV_FILE.fullmatch(relpath.rsplit("/", 1)[-1]):
+        return None
+    return mspd_stage.stage(con, relpath, body, fetched_on, raw, sha256, retrieved, tag=tag)
 
 
 def transform(relpath: str, body: bytes, fetched_on: date | None = None) -> dict[str, pd.DataFrame]:
