@@ -275,6 +275,16 @@ def transform(relpath: str, body: bytes, fetched_on: date | None = None) -> dict
     raise ParseError(relpath, "not a TIC file this module knows (mfhhis01*, slt_table5*, slt_table3*, mfh.txt)")
 
 
+def stage(con, relpath: str, body: bytes, fetched_on: date | None, raw: Path, sha256: str, retrieved: date, *, tag=""):
+    """slt_table3 read by DuckDB into a checked stage (flows/sources/tic_stage.py), or None: the other files, and
+    any slt_table3 it doubts, are parsed by `transform`, which names what is wrong."""
+    if not PurePosixPath(relpath).name.startswith("slt_table3"):
+        return None
+    from flows.sources import tic_stage  # it imports this module's layout (FLOW_FIELDS, vintage_for)
+
+    return tic_stage.stage(con, relpath, body, fetched_on, raw, sha256, retrieved, tag=tag)
+
+
 def _load_order(path: Path) -> tuple[int, str]:
     for rank, prefix in enumerate(("mfhhis01.txt", "mfhhis01", "slt_table5", "slt_table3", "mfh.txt")):
         if path.name.startswith(prefix):
