@@ -4,7 +4,8 @@ Four text files, one parser each (the relpath decides):
 - mfhhis01.txt — Major Foreign Holders history, one block per calendar year ($ bn) → foreign_holdings;
   parsed in `tic_history` (series breaks, footnotes, vintage stamp).
 - slt_table5.txt — the current 13 months of the same table ($ bn) → foreign_holdings.
-- slt_table3.txt — long format holdings and net purchases, LT/ST split ($ mn) → foreign_flows.
+- slt_table3.txt — long format holdings and net purchases, LT/ST split ($ mn) → foreign_flows; read by DuckDB
+  (`stage`, flows/sources/tic_stage.py) unless anything looks odd, then parsed here.
 - mfh.txt — the legacy current table, frozen upstream since March 2023: recognised and refused with
   `StaleSourceError` so the loader records it as stale instead of loading 2022 data as "current".
 
