@@ -4,7 +4,8 @@ Four text files, one parser each (the relpath decides):
 - mfhhis01.txt — Major Foreign Holders history, one block per calendar year ($ bn) → foreign_holdings;
   parsed in `tic_history` (series breaks, footnotes, vintage stamp).
 - slt_table5.txt — the current 13 months of the same table ($ bn) → foreign_holdings.
-- slt_table3.txt — long format holdings and net purchases, LT/ST split ($ mn) → foreign_flows.
+- slt_table3.txt — long format holdings and net purchases, LT/ST split ($ mn) → foreign_flows; read by DuckDB
+  (`stage`, flows/sources/tic_stage.py) unless anything looks odd, then parsed here.
 - mfh.txt — the legacy current table, frozen upstream since March 2023: recognised and refused with
   `StaleSourceError` so the loader records it as stale instead of loading 2022 data as "current".
 
@@ -273,6 +274,16 @@ def transform(relpath: str, body: bytes, fetched_on: date | None = None) -> dict
     if name == "mfh.txt":
         refuse_mfh(relpath, body)
     raise ParseError(relpath, "not a TIC file this module knows (mfhhis01*, slt_table5*, slt_table3*, mfh.txt)")
+
+
+def stage(con, relpath: str, body: bytes, fetched_on: date | None, raw: Path, sha256: str, retrieved: date, *, tag=""):
+    """slt_table3 read by DuckDB into a checked stage (flows/sources/tic_stage.py), or None: the other files, and
+    any slt_table3 it doubts, are parsed by `transform`, which names what is wrong."""
+    if not PurePosixPath(relpath).name.startswith("slt_table3"):
+        return None
+    from flows.sources import tic_stage  # it imports this module's layout (FLOW_FIELDS, vintage_for)
+
+    return tic_stage.stage(con, relpath, body, fetched_on, raw, sha256, retrieved, tag=tag)
 
 
 def _load_order(path: Path) -> tuple[int, str]:
