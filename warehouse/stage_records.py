@@ -84,7 +84,9 @@ def stage_record_csv(
             expr = _literal(sha256)
         elif col.name in text:
             # try_cast: a bad field must fail its check, not the statement
-            expr = f"CASE WHEN {is_missing[col.name]} THEN NULL ELSE try_cast({text[col.name]} AS {col.type}) END"
+            expr = f"try_cast({text[col.name]} AS {col.type})"
+            if layout.missing:  # else missing is NULL, which the cast keeps (a CASE per column cost planning time)
+                expr = f"CASE WHEN {is_missing[col.name]} THEN NULL ELSE {expr} END"
         else:
             expr = "NULL"
         exprs.append(f"CAST({expr} AS {col.type}) AS {col.name}")
