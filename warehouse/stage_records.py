@@ -9,7 +9,7 @@ strip, no apostrophes, no time after a date), so the staged rows are the parser'
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -26,11 +26,14 @@ class RecordCsv:
     positions: dict[str, int]  # output column -> 0-based field index (the header gave it)
     fields: int  # fields per line, as in the header
     patterns: dict[str, str]  # output column -> RE2 its text must match whole (when not missing)
-    missing: tuple[str, ...]  # texts that mean no value
+    missing: tuple[str, ...]  # texts that mean no value besides NULL (what DuckDB reads an empty field as)
     required: tuple[str, ...]  # columns that must not be missing
     dates: tuple[str, ...]  # ISO dates, checked to be real days
     positive: tuple[str, ...]  # numbers that must be finite and > 0
     newest_first: str | None = None  # a date column that must not increase down the file
+    # output column -> SQL over its field's text ({} stands for it) giving the text the parser reads, e.g. a CUSIP
+    # without the apostrophes around it; patterns and checks apply to that text, `missing` to the field as read.
+    cleaned: dict[str, str] = field(default_factory=dict)
 
 
 def stage_record_csv(
@@ -55,13 +58,15 @@ def stage_record_csv(
     except duckdb.Error:
         return None
     missing = ", ".join(_literal(m) for m in layout.missing)
-    text = {c: f"f{i}" for c, i in layout.positions.items()}
-    is_missing = {c: f"({f} IS NULL OR {f} IN ({missing}))" for c, f in text.items()}
+    fields = {c: f"f{i}" for c, i in layout.positions.items()}
+    is_missing = {c: f"({f} IS NULL OR {f} IN ({missing}))" if missing else f"{f} IS NULL" for c, f in fields.items()}
+    text = {c: layout.cleaned.get(c, "{}").format(f) for c, f in fields.items()}
     checks = [f"(SELECT count(*) FROM {raw}) = {int(data_rows)}"]
     for c, f in text.items():
         ok = f"regexp_full_match({f}, {_literal(layout.patterns[c])})" if c in layout.patterns else "TRUE"
         if c in layout.dates:
-            ok += f" AND strftime(try_cast({f} AS DATE), '%Y-%m-%d') = {f}"
+            # DuckDB reads year 0000 (1 BC) as a day; Python's date does not
+            ok += f" AND strftime(try_cast({f} AS DATE), '%Y-%m-%d') = {f} AND {f} >= '0001'"
         if c in layout.positive:
             ok += f" AND isfinite(try_cast({f} AS DOUBLE)) AND try_cast({f} AS DOUBLE) > 0"
         if c not in layout.required:
@@ -79,7 +84,9 @@ def stage_record_csv(
             expr = _literal(sha256)
         elif col.name in text:
             # try_cast: a bad field must fail its check, not the statement
-            expr = f"CASE WHEN {is_missing[col.name]} THEN NULL ELSE try_cast({text[col.name]} AS {col.type}) END"
+            expr = f"try_cast({text[col.name]} AS {col.type})"
+            if layout.missing:  # else missing is NULL, which the cast keeps (a CASE per column cost planning time)
+                expr = f"CASE WHEN {is_missing[col.name]} THEN NULL ELSE {expr} END"
         else:
             expr = "NULL"
         exprs.append(f"CAST({expr} AS {col.type}) AS {col.name}")

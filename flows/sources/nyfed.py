@@ -120,7 +120,17 @@ def live_state(con) -> dict[str, date]:
     return newest_stored(con, TABLE, "as_of_date", SOURCE)
 
 
-# --------------------------------------------------------------------------- transform
+# --------------------------------------------------------------------------- stage (DuckDB) or transform (Python)
+
+
+def stage(
+    con, relpath: str, body: bytes, fetched_on: date | None, raw: Path, sha256: str, retrieved: date, *, tag: str = ""
+) -> dict[str, tuple[str, int]] | None:
+    """The website CSV read by DuckDB into a checked stage (flows/sources/nyfed_stage.py), or None: any file its
+    checks doubt goes through `transform`."""
+    from flows.sources import nyfed_stage  # it imports this module's parser pieces
+
+    return nyfed_stage.stage(con, relpath, body, fetched_on, raw, sha256, retrieved, tag=tag)
 
 
 def fold(name: str) -> str:
