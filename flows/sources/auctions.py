@@ -23,6 +23,7 @@ from flows.sources.base import (
     cut_number,
     data_rows,
     drop_repeats,
+    fields_on_every_line,
     newest_stored,
     read_csv,
     snapshot_payloads,
@@ -123,7 +124,7 @@ def stage(
     except UnicodeDecodeError:
         return None
     header = [cell.lstrip("\ufeff").strip() for cell in text.split("\n", 1)[0].split(",")]
-    if any(name not in header for name, _ in FIELDS.values()):
+    if any(name not in header for name, _ in FIELDS.values()) or not fields_on_every_line(body, len(header)):
         return None
     data_rows = text.count("\n") - (1 if text.endswith("\n") else 0)
     if data_rows < 1:

@@ -18,7 +18,7 @@ from pathlib import Path, PurePosixPath
 import duckdb
 import pandas as pd
 
-from flows.sources.base import ParseError, cut_number
+from flows.sources.base import ParseError, cut_number, fields_on_every_line
 from flows.sources.fred_config import SERIES_ID as _SERIES_ID
 from flows.sources.fred_config import leading_zeros_missing, plausible_bounds
 from warehouse.schema import TABLES
@@ -149,7 +149,7 @@ def _series_file(
         series_id, fmt = _csv_layout(relpath, lines[0], resaved) if lines else (None, None)
     except ParseError:
         return None
-    if series_id is None or len(lines) < 2:
+    if series_id is None or len(lines) < 2 or not fields_on_every_line(body, 2):
         return None
     layout = SeriesCsv(
         date_pattern=_ISO_DATE.pattern,

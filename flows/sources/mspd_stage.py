@@ -15,7 +15,7 @@ from pathlib import Path
 
 import duckdb
 
-from flows.sources.base import ParseError, read_csv
+from flows.sources.base import ParseError, fields_on_every_line, read_csv
 from flows.sources.mspd import (
     _CUSIP,
     CLASS1_TOTALS,
@@ -64,7 +64,7 @@ def stage(
         header = read_csv(relpath, lines[0])[0] if lines[0] else []
     except ParseError:
         return None
-    if any(name not in header for name in CSV_HEADERS):
+    if any(name not in header for name in CSV_HEADERS) or not fields_on_every_line(body, len(header), quoted=True):
         return None
     # Blank lines are skipped by both readers; any other line is a row, so DuckDB must read exactly this many.
     data_rows = len(lines) - 1 - lines[1:].count("")

@@ -21,6 +21,7 @@ from flows.sources.base import (
     Payload,
     cut_number,
     data_rows,
+    fields_on_every_line,
     newest_stored,
     read_csv,
     snapshot_payloads,
@@ -187,6 +188,8 @@ def stage(
         header = [cell.strip() for cell in read_csv(relpath, lines[0])[0]]
         tenors = _tenor_columns(relpath, header)
     except (ParseError, IndexError):
+        return None
+    if not fields_on_every_line(body, len(header), quoted=True):
         return None
     m = _YEARLY_NAME.fullmatch(name)
     layout = WideCsv(
