@@ -73,8 +73,10 @@ def _cell(row: list[str], j: int) -> str:
 
 
 def _is_month_row(row: list[str]) -> bool:
+    if not row or row[0].strip():
+        return False  # most rows: a label, so no need to look at their cells
     cells = [c.strip() for c in row[1:] if c.strip()]
-    return bool(row) and not row[0].strip() and bool(cells) and all(c in MONTHS for c in cells)
+    return bool(cells) and all(c in MONTHS for c in cells)
 
 
 def _stamp(relpath: str, rows: list[list[str]], footer_at: int) -> date:
