@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
+import numpy as np
 import pandas as pd
 
 from flows.sources.base import ParseError
@@ -24,7 +25,6 @@ from flows.sources.tic_rows import (
     MONTHS,
     CellDoubt,
     decode,
-    frame,
     holdings_row_kind,
     is_blank,
     month_end,
@@ -33,9 +33,11 @@ from flows.sources.tic_rows import (
     numbers,
     split_rows,
 )
+from warehouse.schema import TABLES
 
 SOURCE_FILE = "mfhhis01.txt"
 FOOTER = "Department of the Treasury"
+_EPOCH = date(1970, 1, 1)
 _STAMP = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4}|\d{2})")
 _FOOTNOTE_START = re.compile(r"(\d{1,2})/\s")
 _SERIES_MARK = re.compile(r"Series\s+(\d{1,2})/")
@@ -71,8 +73,10 @@ def _cell(row: list[str], j: int) -> str:
 
 
 def _is_month_row(row: list[str]) -> bool:
+    if not row or row[0].strip():
+        return False  # most rows: a label, so no need to look at their cells
     cells = [c.strip() for c in row[1:] if c.strip()]
-    return bool(row) and not row[0].strip() and bool(cells) and all(c in MONTHS for c in cells)
+    return bool(cells) and all(c in MONTHS for c in cells)
 
 
 def _stamp(relpath: str, rows: list[list[str]], footer_at: int) -> date:
@@ -217,16 +221,23 @@ def _parse(relpath: str, rows: list[list[str]], *, strict: bool) -> pd.DataFrame
     month_rows = [i for i in range(footer_at) if _is_month_row(rows[i])]
     if not month_rows:
         raise ParseError(relpath, "no year blocks (month header rows Dec…Jan) found", field="month header")
-    columns: dict[str, list] = {name: [] for name in ("month", "country", "row_kind", "series_note")}
-    cells, seen, last_year = [], set(), None
+    months, countries, kinds, series_notes, cells, last_year = [], [], [], [], [], None
     for b, month_at in enumerate(month_rows):
         year, years_at, cols = _columns(relpath, rows, month_at, notes)
-        month_cols = {j for j in range(1, len(rows[month_at])) if _cell(rows[month_at], j)}
+        width = len(rows[month_at])
+        month_cols = {j for j in range(1, width) if _cell(rows[month_at], j)}
         if last_year is not None and year >= last_year:
             raise ParseError(
                 relpath, "year blocks must run newest first", field="Country", value=year, line=years_at + 1
             )
         last_year = year
+        # Columns past the month row's width are never month columns: the stray scan checks only the rest.
+        others = [j for j in range(1, width) if j not in month_cols]
+        col_at = [j for j, _, _ in cols]
+        epoch_s = [(month - _EPOCH).days * 86400 for _, month, _ in cols]
+        # Months differ between blocks (years run strictly down) and between a block's kept columns, so a
+        # (month, country) can repeat only on a block's second row for a country: only those rows check cells.
+        seen: dict[str, set[int]] = {}
         # The block runs to the next block's Series header rows (or its month row) or the footer.
         end = month_rows[b + 1] if b + 1 < len(month_rows) else footer_at
         while end - 1 > years_at and not _cell(rows[end - 1], 0) and not is_blank(rows[end - 1]):
@@ -235,9 +246,8 @@ def _parse(relpath: str, rows: list[list[str]], *, strict: bool) -> pd.DataFrame
         for i in range(years_at + 1, end):
             row, line = rows[i], i + 1
             label = _cell(row, 0)
-            values = [c.strip() for c in row[1:]]
             if not label:
-                if any(v and set(v) != {"-"} for v in values):
+                if any(v and set(v) != {"-"} for v in (c.strip() for c in row[1:])):
                     raise ParseError(
                         relpath, "values without a country label", field=f"{year} block", value=row, line=line
                     )
@@ -245,7 +255,8 @@ def _parse(relpath: str, rows: list[list[str]], *, strict: bool) -> pd.DataFrame
             if label.lower().startswith("of which"):
                 memo = True
                 continue
-            stray = [row[j] for j in range(1, len(row)) if j not in month_cols and row[j].strip()]
+            n = len(row)
+            stray = [row[j] for j in others if j < n and row[j].strip()] + [c for c in row[width:] if c.strip()]
             if stray:
                 raise ParseError(relpath, "value in a column with no month", field=label, value=stray, line=line)
             country = normalise_country(label)
@@ -253,24 +264,33 @@ def _parse(relpath: str, rows: list[list[str]], *, strict: bool) -> pd.DataFrame
                 country = "Foreign Official: " + country
             has_total |= country == "Grand Total"
             kind = holdings_row_kind(country, memo)
-            for j, month, note in cols:
-                cell = values[j - 1] if j <= len(values) else ""
-                if not cell:
-                    continue  # blank = country not listed that year
-                if (month, country) in seen:
-                    raise ParseError(
-                        relpath, "duplicate (month, country)", field=label, value=f"{month:%Y-%m} {country}", line=line
-                    )
-                seen.add((month, country))
-                columns["month"].append(month)
-                columns["country"].append(country)
-                columns["row_kind"].append(kind)
-                columns["series_note"].append(note)
+            present = [(k, c) for k, j in enumerate(col_at) if j < n and (c := row[j].strip())]
+            if not present:
+                continue  # blank = country not listed that year
+            earlier = seen.get(country)
+            if earlier is None:
+                seen[country] = {k for k, _ in present}
+            for k, cell in present:
+                month = cols[k][1]
+                if earlier is not None:
+                    if k in earlier:
+                        raise ParseError(
+                            relpath,
+                            "duplicate (month, country)",
+                            field=label,
+                            value=f"{month:%Y-%m} {country}",
+                            line=line,
+                        )
+                    earlier.add(k)
+                months.append(epoch_s[k])
+                series_notes.append(cols[k][2])
                 cells.append(
                     number(relpath, cell, field=lambda lb=label, m=month: f"{lb} {m:%b %Y}", line=line)
                     if strict
                     else cell
                 )
+            countries.extend([country] * len(present))
+            kinds.extend([kind] * len(present))
         if not has_total:
             raise ParseError(
                 relpath,
@@ -278,9 +298,27 @@ def _parse(relpath: str, rows: list[list[str]], *, strict: bool) -> pd.DataFrame
                 field="Grand Total",
                 line=years_at + 1,
             )
-    n = len(cells)
-    columns["holdings_usd_bn"] = cells if strict else numbers(cells)
-    columns["source_file"] = [SOURCE_FILE] * n
-    columns["vintage"] = [vintage] * n
-    columns["vintage_basis"] = ["stamp"] * n
-    return frame(HOLDINGS, columns)
+    return _frame(months, countries, kinds, cells if strict else numbers(cells), series_notes, vintage)
+
+
+def _frame(months, countries, kinds, holdings, series_notes, vintage: date) -> pd.DataFrame:
+    """The typed frame `tic_rows.frame` would build from these columns (tests compare them). Built from typed
+    arrays: `frame` lets pandas infer str columns and then casts them back to object, and converts dates one by
+    one, which was a third of parsing this file (issue 18)."""
+    n = len(holdings)
+    index = pd.RangeIndex(n)
+
+    def text(values) -> pd.Series:
+        return pd.Series(values, index=index, dtype=object)
+
+    columns = {
+        "month": pd.Series(np.array(months, dtype="int64").view("datetime64[s]"), index=index),
+        "country": text(countries),
+        "row_kind": text(kinds),
+        "holdings_usd_bn": pd.Series(np.array(holdings, dtype="float64"), index=index),
+        "source_file": text([SOURCE_FILE] * n),
+        "vintage": pd.Series(np.full(n, np.datetime64(vintage, "s")), index=index),
+        "vintage_basis": text(["stamp"] * n),
+        "series_note": text(series_notes),
+    }
+    return pd.DataFrame({name: columns[name] for name in TABLES[HOLDINGS].parsed_columns})

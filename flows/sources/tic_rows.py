@@ -101,8 +101,17 @@ def split_rows(relpath: str, text: str) -> list[list[str]]:
         # Without quotes (or NUL, which csv refuses) the csv reader's fields are the tab-split line, and an empty
         # line its empty row; one csv reader per line was a tenth of parsing slt_table3.
         return [line.split("\t") if line else [] for line in text.splitlines()]
+    lines = text.splitlines()
+    try:
+        rows = list(csv.reader(lines, delimiter="\t", strict=True))
+    except csv.Error:
+        rows = None
+    # One reader over all lines is a line's reader per line unless a quoted field runs on past a line's end,
+    # which joins lines into fewer rows (or fails): then per line again, so the error names the bad line.
+    if rows is not None and len(rows) == len(lines):
+        return rows
     rows = []
-    for n, line in enumerate(text.splitlines(), start=1):
+    for n, line in enumerate(lines, start=1):
         try:
             rows.append(next(csv.reader([line], delimiter="\t", strict=True), []))
         except csv.Error as exc:
