@@ -139,3 +139,16 @@ def test_new_observation_tables_have_no_primary_key_index(con):
     }
     assert "yield_curve" not in keyed and "fred_observations" not in keyed
     assert "ingest_log" in keyed  # DuckDB still keeps the log's and the records' keys
+
+
+def test_a_refresh_connection_runs_duckdb_on_one_thread_from_the_start(tmp_path):
+    """`held` opens the file with one worker thread, so a new warehouse's tables and views are made on one thread
+    too, and every cursor a refresh task takes inside it shares the setting (it is the instance's)."""
+    from warehouse.db import held
+
+    path = tmp_path / "new.duckdb"
+    with held(path) as con:
+        assert con.execute("SELECT current_setting('threads')").fetchall() == [(1,)]
+        cursor = connect(path)
+        assert cursor.execute("SELECT current_setting('threads')").fetchall() == [(1,)]
+        assert cursor.execute("SELECT count(*) FROM duckdb_views() WHERE NOT internal").fetchall()[0][0] > 20
