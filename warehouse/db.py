@@ -55,13 +55,14 @@ def connect(
             why = "a file of that name is in the way" if isinstance(exc, FileExistsError) else exc.strerror
             raise WarehouseError(f"cannot create the data directory {p.parent}: {why}") from None
     try:
-        config = dict(SANDBOX) if sandbox and read_only else {}
-        if threads is not None:
-            config["threads"] = threads
-        con = duckdb.connect(str(p), read_only=read_only, config=config)
+        con = duckdb.connect(str(p), read_only=read_only, config=dict(SANDBOX) if sandbox and read_only else {})
     except duckdb.Error as exc:  # IOException (locks, bad files) and the rest ("Corrupt database file")
         raise WarehouseError(explain_io_error(p, exc, read_only)) from None
     try:
+        if threads is not None:
+            # SET, not connect's config: DuckDB refuses a second connection to a file this process already has
+            # open with another configuration (the CLI's own checks hold one while a refresh runs).
+            con.execute(f"SET threads = {int(threads)}")
         check_not_truncated(con, p)
         if not read_only:
             migrate(con)
