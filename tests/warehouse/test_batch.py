@@ -13,6 +13,7 @@ from warehouse import batch as batch_module
 from warehouse import load
 from warehouse.batch import Pending, write_batch
 from warehouse.db import connect
+from warehouse.schema import TABLES
 from warehouse.transaction import transaction
 
 
@@ -137,3 +138,30 @@ def test_a_storage_failure_is_raised_and_keeps_what_was_stored(con, monkeypatch)
     # the batch fell back; the first payload landed on its own, the second is not half stored
     assert stored(con) == [("2023-06-01", 3.7), ("2024-01-02", 4.1)]
     assert [r[:2] for r in logged(con)] == [("old", "loaded"), ("treasury/p1.csv", "loaded")]
+
+
+def test_the_parts_survey_sends_every_part_that_may_meet_an_earlier_one_the_careful_way(tmp_path):
+    # A shared stage's parts (k): 1 follows 0's dates, 2 falls between 0's dates without sharing one, 3 is another
+    # series on 0's dates, 4 repeats a stored observation. Only 2 (its span meets 0's) and 4 may share a key.
+    with connect(tmp_path / "w.duckdb") as con:
+        con.execute("""INSERT INTO fred_observations (series_id, date, value, realtime_start, source_format,
+            resaved, payload_sha256) VALUES ('B', DATE '2001-01-01', 1, DATE '2001-01-01', 'fredgraph_csv', FALSE, 'x')""")
+        rows = [
+            (0, "A", "2000-01-01"), (0, "A", "2000-03-01"),
+            (1, "A", "2000-04-01"), (1, "A", "2000-06-01"),
+            (2, "A", "2000-02-01"),
+            (3, "C", "2000-01-01"), (3, "C", "2000-03-01"),
+            (4, "B", "2001-01-01"),
+        ]  # fmt: skip
+        con.execute("CREATE TEMP TABLE shared AS SELECT * FROM fred_observations LIMIT 0")
+        con.execute("ALTER TABLE shared ADD COLUMN k INTEGER")
+        con.executemany("INSERT INTO shared (k, series_id, date) VALUES (?, ?, CAST(? AS DATE))", rows)
+        survey = con.execute(batch_module._survey_sql(TABLES["fred_observations"], "shared", "0, 1, 2, 3, 4"))
+        answer = {k: (str(newest), bool(meets)) for k, newest, meets in survey.fetchall()}
+    assert answer == {
+        0: ("2000-03-01", False),
+        1: ("2000-06-01", False),
+        2: ("2000-02-01", True),
+        3: ("2000-03-01", False),
+        4: ("2001-01-01", True),
+    }
