@@ -18,7 +18,7 @@ from pathlib import Path
 import duckdb
 
 from warehouse.schema import Table
-from warehouse.stage import SeriesCsv, _literal, table_checks
+from warehouse.stage import SeriesCsv, _literal, date_text_ok, table_checks
 
 
 @dataclass(frozen=True)
@@ -112,6 +112,8 @@ def stage_series_csvs(
     def of_file(values, sql_type: str) -> str:
         # The file's own value, looked up by k in a list literal: a join with a table of the files made every
         # row wide before the sort, and the window and the sort were most of the statement (issue 18).
+        if len(set(values)) == 1:  # the same for every file: a constant, not a lookup per row
+            return f"CAST({_literal(values[0])} AS {sql_type})"
         return f"{_list(f'CAST({_literal(v)} AS {sql_type})' for v in values)}[k + 1]"
 
     known = [per_file.get(k, (None, None))[:2] for k in range(len(files))]
@@ -143,7 +145,7 @@ def stage_series_csvs(
     text_ok = " AND ".join(
         f"coalesce({pred}, FALSE)"
         for pred in (
-            f"regexp_full_match(d, {_literal(first.date_pattern)}) AND strftime(try_cast(d AS DATE), '%Y-%m-%d') = d",
+            date_text_ok("d", first.date_pattern),
             f"{is_missing} OR (regexp_full_match(v, {_literal(first.number_pattern)}) "
             "AND isfinite(try_cast(v AS DOUBLE)))",
         )

@@ -22,7 +22,7 @@ from flows.sources.base import ParseError, cut_number, fields_on_every_line
 from flows.sources.fred_config import SERIES_ID as _SERIES_ID
 from flows.sources.fred_config import leading_zeros_missing, plausible_bounds
 from warehouse.schema import TABLES
-from warehouse.stage import SeriesCsv, stage_series_csv
+from warehouse.stage import ISO_DATE, SeriesCsv, stage_series_csv
 from warehouse.stage_group import SeriesFile, Staged, StageItem, stage_series_csvs
 
 TABLE = "fred_observations"
@@ -30,7 +30,7 @@ COLUMNS = TABLES[TABLE].parsed_columns
 # No "9.": FRED never writes a bare trailing point, and a file cut mid-number ("1985-11-12,9.") must not
 # load 9.0 for 9.74 (issue 15).
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d+)?|\.\d+)(?:[eE][+-]?\d+)?")
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_ISO_DATE = re.compile(ISO_DATE)
 # Both FRED missing markers are accepted in every CSV style: current files use an empty field, older ones '.'.
 _MISSING = frozenset({"", "."})
 API_PREFIX = "api_observations_"
@@ -152,7 +152,7 @@ def _series_file(
     if series_id is None or len(lines) < 2 or not fields_on_every_line(body, 2):
         return None
     layout = SeriesCsv(
-        date_pattern=_ISO_DATE.pattern,
+        date_pattern=ISO_DATE,
         number_pattern=_NUMBER.pattern,
         missing=tuple(_MISSING),
         constants={"series_id": series_id, "realtime_end": None, "source_format": fmt, "resaved": resaved},

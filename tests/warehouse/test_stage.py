@@ -12,8 +12,10 @@ import duckdb
 import pandas as pd
 import pytest
 
-from flows.sources import fred, yield_curve
+from flows.sources import fred, fred_layout, yield_curve
+from flows.sources.base import ParseError
 from warehouse.schema import TABLES
+from warehouse.stage import ISO_DATE, date_text_ok
 
 SNAPSHOT = Path(__file__).resolve().parents[2].parent / "shared" / "snapshot"
 TODAY = date.today()
@@ -114,3 +116,21 @@ def test_fred_csv_doubts_go_to_the_parser(body, tmp_path):
 )
 def test_yield_curve_doubts_go_to_the_parser(body, tmp_path):
     assert staged_frame(yield_curve, "treasury/daily-treasury-rates_2024.csv", body, tmp_path) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["2020-01-05", "0099-01-01", "0001-01-01", "9999-12-31", "2020-02-29", "2021-02-29", "2020-13-01", "2020-1-05",
+     " 2020-01-05", "2020-01-05 ", "20200105", "2020/01/05", "+2020-01-05", "2020-01-05T00", "10000-01-01",
+     "１２３４-01-01", "0000-01-01", "epoch", ""],
+)  # fmt: skip
+def test_the_iso_date_check_accepts_what_the_parser_accepts(text):
+    # Without a regex for ISO days (warehouse/stage.py date_text_ok), the check still says yes exactly where
+    # fred's parser reads a day: year 0000 (1 BC to DuckDB) included, which the regex form let through.
+    sql = f"SELECT coalesce({date_text_ok('d', ISO_DATE)}, FALSE) FROM (SELECT CAST(? AS VARCHAR) AS d)"
+    staged = duckdb.execute(sql, [text]).fetchone()[0]
+    try:
+        parsed = fred_layout._parse_date("x.csv", text) == text
+    except ParseError:
+        parsed = False
+    assert staged == parsed
