@@ -80,7 +80,7 @@ class Batch:
     def write(self) -> list[PayloadOutcome]:
         """Every added payload written (see warehouse/batch.py); their outcomes in fetch order."""
         with storage_errors(self.con):
-            self._stage_deferred()
+            self.stage_deferred()
             write_batch(self.con, [pending for _, pending in self.pending])
         outcomes = []
         for outcome, pending in self.pending:
@@ -91,20 +91,23 @@ class Batch:
         self.pending = []
         return outcomes
 
-    def _stage_deferred(self) -> None:
+    def stage_deferred(self) -> None:
         """The deferred payloads staged by one `stage_many` call (a shared stage for the CSVs it can read together);
         those it does not stage are parsed in Python one by one, as `add` does."""
         deferred, self.deferred = self.deferred, []
         if not deferred:
             return
-        answers = self.module.stage_many(self.con, [item for _, _, item in deferred], f"group_{id(self)}")
-        for (n, payload, item), answer in zip(deferred, answers, strict=True):
-            outcome, pending = self.pending[n]
-            if answer is not None:
-                pending.staged, pending.part = answer
-            else:
-                self.pending[n] = outcome, pending = self._parse(payload, pending.log_row, item.fetched_on, item.tag)
-            self._remember(outcome)
+        with storage_errors(self.con):
+            answers = self.module.stage_many(self.con, [item for _, _, item in deferred], f"group_{id(self)}")
+            for (n, payload, item), answer in zip(deferred, answers, strict=True):
+                outcome, pending = self.pending[n]
+                if answer is not None:
+                    pending.staged, pending.part = answer
+                else:
+                    self.pending[n] = outcome, pending = self._parse(
+                        payload, pending.log_row, item.fetched_on, item.tag
+                    )
+                self._remember(outcome)
 
     def _prepare(self, payload: Payload) -> tuple[PayloadOutcome, Pending]:
         sha, con = payload.sha256, self.con

@@ -10,10 +10,12 @@ from pathlib import Path
 
 from prefect import flow, get_run_logger, task
 from prefect.states import Failed
+from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows.http import FetchError, Http
 from flows.ingest import SOURCES, Batch, record_fetch_failure, source_module
 from flows.pipeline import progress
+from flows.pipeline.write_order import ordered, source_writes, write_turn
 from warehouse.db import WarehouseError, connect, data_dir, held, publish_read_copy, read_copy_path
 from warehouse.freshness import staleness
 from warehouse.load import loaded_payloads
@@ -60,52 +62,61 @@ def _extract(module, source: str, offline_dir: str | None, con, full: bool):
 
 @task(name="refresh-source", task_run_name="refresh-{source}", retries=0)
 def refresh_source(source: str, db: str, offline_dir: str | None = None, full: bool = False) -> dict:
+    """One source fetched, landed, parsed and staged, then written in one transaction; inside a refresh flow the
+    write waits for the sources before it (flows/pipeline/write_order.py)."""
     module = source_module(source)
     summary = SourceSummary(source)
-    con = connect(db)
-    try:
-        ddir = data_dir(Path(db))
-        if source == "fred":
-            from flows.sources.fred import series_frame
-            from warehouse.load import upsert
-            from warehouse.schema import TABLES
-
-            upsert(con, TABLES["fred_series"], series_frame(), "config:flows/fred_series.toml")
-        # Parsed and staged one by one, written together: one transaction per source (flows/ingest.py Batch).
-        batch = Batch(con, ddir, module, force=full, known=loaded_payloads(con))
-        failures: list = []
+    with source_writes(db, source) as order:
+        con = connect(db)
         try:
-            for payload in _extract(module, source, offline_dir, con, full):
-                progress.advance(source, payload.relpath)
-                batch.add(payload)
-        except WarehouseError:
-            # The data directory filled up mid-source: the payloads prepared before still land if they can.
-            with contextlib.suppress(WarehouseError):
-                batch.write()
-            raise
-        except FetchError as exc:
-            # A source may report several per-item failures (e.g. one per FRED series) after yielding the rest.
-            failures = [(exc, f) for f in getattr(exc, "failures", None) or [None]]
-        except FileNotFoundError as exc:
-            summary.failed += 1
-            summary.errors.append(f"{source}: snapshot file missing: {exc.filename}")
-        for outcome in batch.write():  # the payloads fetched before a failure are stored and logged before it
-            summary.add(outcome)
-        for exc, f in failures:
-            summary.failed += 1
-            reason = str(exc) if f is None else f"{f.series_id}: {f.reason}"
-            summary.errors.append(reason)
-            record_fetch_failure(con, source, getattr(f, "relpath", ""), getattr(f, "url", ""), reason)
-        if offline_dir and summary.payloads == 0 and not summary.failed:
-            summary.failed += 1
-            summary.errors.append(f"{source}: no {source} files in {offline_dir} (nothing to replay)")
-        newest = newest_loaded(con, source)
-    finally:
-        con.close()
+            # Parsed and staged one by one, written together: one transaction per source (flows/ingest.py Batch).
+            batch = Batch(con, data_dir(Path(db)), module, force=full, known=loaded_payloads(con))
+            failures: list = []
+            try:
+                for payload in _extract(module, source, offline_dir, con, full):
+                    progress.advance(source, payload.relpath)
+                    batch.add(payload)
+                batch.stage_deferred()
+            except WarehouseError:
+                # The data directory filled up mid-source: the payloads prepared before still land if they can.
+                with write_turn(order, source), contextlib.suppress(WarehouseError):
+                    batch.write()
+                raise
+            except FetchError as exc:
+                # A source may report several per-item failures (e.g. one per FRED series) after yielding the rest.
+                failures = [(exc, f) for f in getattr(exc, "failures", None) or [None]]
+            except FileNotFoundError as exc:
+                summary.failed += 1
+                summary.errors.append(f"{source}: snapshot file missing: {exc.filename}")
+            with write_turn(order, source):
+                newest = _write(con, source, batch, summary, failures, offline_dir)
+        finally:
+            con.close()
     if newest:
         summary.newest = newest.isoformat()
         summary.days_old, summary.is_stale = staleness(source, newest, date.today())
     return asdict(summary)
+
+
+def _write(con, source: str, batch: Batch, summary: SourceSummary, failures: list, offline_dir: str | None):
+    """A source's writes, in its turn: the payloads fetched before a failure are stored and logged before it."""
+    if source == "fred":
+        from flows.sources.fred import series_frame
+        from warehouse.load import upsert
+        from warehouse.schema import TABLES
+
+        upsert(con, TABLES["fred_series"], series_frame(), "config:flows/fred_series.toml")
+    for outcome in batch.write():
+        summary.add(outcome)
+    for exc, f in failures:
+        summary.failed += 1
+        reason = str(exc) if f is None else f"{f.series_id}: {f.reason}"
+        summary.errors.append(reason)
+        record_fetch_failure(con, source, getattr(f, "relpath", ""), getattr(f, "url", ""), reason)
+    if offline_dir and summary.payloads == 0 and not summary.failed:
+        summary.failed += 1
+        summary.errors.append(f"{source}: no {source} files in {offline_dir} (nothing to replay)")
+    return newest_loaded(con, source)
 
 
 def failure_line(summary: dict) -> str:
@@ -120,11 +131,14 @@ def refresh_source_checked(source: str, db: str, offline_dir: str | None = None,
     """The flow's task: `refresh_source`'s body, ending Failed (with its cause in the run's logs, so the UI
     shows it) when a fetch failed. Before issue 15 a source whose every fetch failed showed Completed, green,
     with "This run didn't generate logs". The summary stays the state's data for the flow and the CLI."""
+    progress.start(source)
     summary = refresh_source.fn(source, db, offline_dir, full)
     if summary["failed"]:
         line = failure_line(summary)
+        progress.failed(source, line)
         get_run_logger().error(line)
         return Failed(message=line, data=summary)
+    progress.done(source)
     return summary
 
 
@@ -136,21 +150,23 @@ def state_data(state) -> object:
     return data
 
 
-@flow(name="tshock-refresh", log_prints=False)
+# Two sources at a time: one's DuckDB work beside another's parsing (issue 18). More would queue on 2 cores and on
+# Python's lock; the writes take turns in refresh order anyway (write_order.py).
+SIDE_BY_SIDE = 2
+
+
+@flow(name="tshock-refresh", log_prints=False, task_runner=ThreadPoolTaskRunner(max_workers=SIDE_BY_SIDE))
 def refresh_flow(db: str, sources: list[str] | None = None, offline_dir: str | None = None, full: bool = False):
-    """Every source in turn; a failed source does not stop the others. Ends Failed, naming the failed sources,
-    when any fetch failed; its data is the list of source summaries either way (see `refresh_results`)."""
+    """Every source, two side by side, each written in its turn (flows/pipeline/write_order.py); a failed source
+    does not stop the others. Ends Failed, naming the failed sources, when any fetch failed; its data is the list
+    of source summaries, in the order of `sources`, either way (see `refresh_results`)."""
     chosen = sources or list(SOURCES)
-    results = []
-    with held(db):  # one open, migration check and checkpoint for the whole refresh
-        for source in chosen:
-            progress.start(source)
-            summary = state_data(refresh_source_checked(source, db, offline_dir, full, return_state=True))
-            results.append(summary)
-            if summary["failed"]:
-                progress.failed(source, failure_line(summary))
-            else:
-                progress.done(source)
+    with held(db), ordered(db, chosen):  # one open, migration check and checkpoint for the whole refresh
+        # Submitted in refresh order to a FIFO pool: a source waiting for its turn waits only for running ones.
+        futures = [refresh_source_checked.submit(source, db, offline_dir, full) for source in chosen]
+        for future in futures:  # every source has ended before the warehouse is closed
+            future.wait()
+        results = [state_data(future.state) for future in futures]  # a crash (full disk) raises, the first in order
         if any(r["loaded"] for r in results) or not read_copy_path(db).exists():
             publish_read_copy(db)  # what notebooks and `tshock sql` read while the next write runs
     failed = [r for r in results if r["failed"]]
