@@ -9,11 +9,13 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import duckdb
+import pytest
 
+from flows.ingest import Batch
 from flows.pipeline import refresh
 from flows.pipeline.refresh import refresh_flow, refresh_source
 from flows.pipeline.write_order import RefreshStopped, ordered, source_writes, write_turn
-from warehouse.db import held
+from warehouse.db import WarehouseError, held
 
 # FRED is slow to prepare and SOMA quick: side by side, SOMA is ready to write long before FRED.
 SOURCES = ["fred", "soma"]
@@ -97,3 +99,26 @@ def test_the_flow_refreshes_side_by_side_in_refresh_order(prefect_harness, tmp_p
     with duckdb.connect(str(db), read_only=True) as con:
         sources = [s for (s,) in con.execute("SELECT source FROM ingest_log ORDER BY payload_id").fetchall()]
     assert sources == ["fred"] * 38 + ["soma"]
+
+
+def test_a_full_disk_in_one_source_stops_the_flow_as_one_after_another_did(
+    prefect_harness, tmp_path, snapshot_dir, monkeypatch
+):
+    # FRED's first payload meets a full disk (WarehouseError, as flows/ingest.py raises it). TIC, before FRED, is
+    # written; nothing after FRED is, though FiscalData may already be preparing beside it; the flow raises FRED's.
+    add = Batch.add
+
+    def full_for_fred(self, payload):
+        if payload.source == "fred":
+            raise WarehouseError(f"{payload.relpath}: cannot write to the data directory: No space left on device")
+        return add(self, payload)
+
+    monkeypatch.setattr(Batch, "add", full_for_fred)
+    db = tmp_path / "w.duckdb"
+    with pytest.raises(WarehouseError, match="fred/legacy_format/.*No space left on device"):
+        refresh_flow(db=str(db), offline_dir=str(snapshot_dir))
+    with duckdb.connect(str(db), read_only=True) as con:
+        logged = {s for (s,) in con.execute("SELECT DISTINCT source FROM ingest_log").fetchall()}
+        holdings = con.execute("SELECT count(*) FROM foreign_holdings").fetchone()[0]
+        later = con.execute("SELECT (SELECT count(*) FROM yield_curve) + (SELECT count(*) FROM auctions)").fetchone()
+    assert logged == {"tic"} and holdings > 0 and later == (0,)
