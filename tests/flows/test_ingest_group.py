@@ -119,3 +119,20 @@ def test_a_write_failure_of_one_part_names_it_and_keeps_the_others(con, tmp_path
     series = con.execute("SELECT DISTINCT series_id FROM fred_observations ORDER BY 1").fetchall()
     assert series == [("FYFR",), ("WMTSECL1",)]
     assert not con.execute("SELECT table_name FROM duckdb_tables() WHERE temporary").fetchall()
+
+
+def test_year_0000_is_refused_alone_and_among_many(con, tmp_path):
+    # DuckDB reads 0000-01-01 as a day (1 BC); Python's date does not. The staged check let it through before.
+    lines = (SNAPSHOT / "fred/GDP.csv").read_text().splitlines()
+    lines.insert(1, "0000-01-01,1.0")
+    year_zero = payload("fred/GDP.csv", "\n".join(lines).encode() + b"\n")
+    payloads = [payload(FILES[1]), year_zero, payload(FILES[6])]
+    outcomes = together(con, tmp_path, payloads)
+    alone, log, rows = one_by_one(tmp_path, payloads)
+    assert [o.status for o in outcomes] == [o.status for o in alone] == ["loaded", "quarantined", "loaded"]
+    assert (
+        outcomes[1].error
+        == alone[1].error
+        == "fred/GDP.csv line 2: field 'date' value '0000-01-01' not a YYYY-MM-DD date"
+    )
+    assert con.execute(ROWS).fetchall() == rows
