@@ -197,7 +197,7 @@ def stage_wide_csv(
                  THEN try_cast({iso} AS DATE) END AS day FROM {raw}""")
         checks = {
             "row count": f"(SELECT count(*) FROM {raw}) = {int(data_rows)}",
-            "date": "day IS NOT NULL",
+            "date": "day >= DATE '0001-01-01'",  # year 0000 is 1 BC to DuckDB; Python's date refuses it
             **{f"cell {c}": f"{c} IS NULL OR regexp_full_match({c}, {number})" for c in cells},
         }
         if layout.year is not None:

@@ -118,6 +118,18 @@ def test_yield_curve_doubts_go_to_the_parser(body, tmp_path):
     assert staged_frame(yield_curve, "treasury/daily-treasury-rates_2024.csv", body, tmp_path) is None
 
 
+def test_year_0000_in_the_par_curve_archive_goes_to_the_parser(tmp_path):
+    # The archive has no year of its own to check against, and DuckDB reads 01/02/0000 as a day of 1 BC.
+    relpath = "treasury/yield-curve-rates-1990-2024.csv"
+    real = (SNAPSHOT / relpath).read_bytes().rstrip(b"\r\n")  # the file ends without a line break
+    last = real.rsplit(b"\n", 1)[1]
+    body = real + b"\n01/02/0000," + last.split(b",", 1)[1]  # the archive is newest first: still in order
+    assert staged_frame(yield_curve, relpath, real, tmp_path) is not None
+    assert staged_frame(yield_curve, relpath, body, tmp_path) is None
+    with pytest.raises(ParseError, match="'01/02/0000' not a calendar date"):
+        yield_curve.transform(relpath, body)
+
+
 @pytest.mark.parametrize(
     "text",
     ["2020-01-05", "0099-01-01", "0001-01-01", "9999-12-31", "2020-02-29", "2021-02-29", "2020-13-01", "2020-1-05",
