@@ -46,12 +46,15 @@ ISO_DATE = r"\d{4}-\d{2}-\d{2}"
 
 
 def date_text_ok(col: str, pattern: str) -> str:
-    """SQL: `col` is a real day written as `pattern` matches (RE2, whole), and as DuckDB writes that day. For
-    ISO_DATE, the round trip through DATE alone says so: DuckDB writes a day of years 1-9999 as ten characters
-    matching it, and year 0000 (1 BC, which Python's date refuses) as 0001-01-01 (BC)."""
+    """SQL: `col` is a day of years 1-9999 (Python's date refuses year 0000, 1 BC to DuckDB), written as `pattern`
+    matches (RE2, whole) and as DuckDB writes that day. For ISO_DATE the round trip through DATE alone says so:
+    DuckDB writes such a day as ten characters matching it, and a day of 1 BC as 0001-01-01 (BC)."""
     if pattern == ISO_DATE:
         return f"length({col}) = 10 AND CAST(try_cast({col} AS DATE) AS VARCHAR) = {col}"
-    return f"regexp_full_match({col}, {_literal(pattern)}) AND strftime(try_cast({col} AS DATE), '%Y-%m-%d') = {col}"
+    return (
+        f"regexp_full_match({col}, {_literal(pattern)}) AND strftime(try_cast({col} AS DATE), '%Y-%m-%d') = {col} "
+        f"AND try_cast({col} AS DATE) >= DATE '0001-01-01'"
+    )
 
 
 def _path_literal(path: Path) -> str:
