@@ -45,14 +45,15 @@ def duckdb_baseline(snapshot: Path) -> tuple[float, float]:
 
 
 def refresh_once(snapshot: Path, db: Path, opening: list | None = None) -> tuple[float, float]:
-    """Every source with the warehouse held open across them, as `refresh_flow` does: two side by side on a FIFO
-    thread pool (Prefect's ThreadPoolTaskRunner is one), each written in its turn. The open's own (wall, CPU),
-    which on a new warehouse creates its tables, views and comments, is appended to `opening` when given: it is
-    part of the refresh, printed apart so its share is visible."""
+    """Every source with the warehouse held open across them, as `refresh_results` runs an offline replay: on a
+    FIFO thread pool of `side_by_side` workers (Prefect's ThreadPoolTaskRunner is one; one worker offline), each
+    source written in its turn. The open's own (wall, CPU), which on a new warehouse creates its tables, views and
+    comments, is appended to `opening` when given: it is part of the refresh, printed apart so its share is
+    visible."""
     from concurrent.futures import ThreadPoolExecutor
 
     from flows.ingest import SOURCES
-    from flows.pipeline.refresh import SIDE_BY_SIDE, refresh_source
+    from flows.pipeline.refresh import refresh_source, side_by_side
     from flows.pipeline.write_order import ordered
     from warehouse.db import held
 
@@ -60,7 +61,7 @@ def refresh_once(snapshot: Path, db: Path, opening: list | None = None) -> tuple
     with held(db), ordered(db, list(SOURCES)):
         if opening is not None:
             opening.append((time.perf_counter() - t0, time.process_time() - c0))
-        with ThreadPoolExecutor(SIDE_BY_SIDE) as pool:
+        with ThreadPoolExecutor(side_by_side(str(snapshot))) as pool:
             for future in [pool.submit(refresh_source.fn, source, str(db), str(snapshot)) for source in SOURCES]:
                 future.result()
     return time.perf_counter() - t0, time.process_time() - c0

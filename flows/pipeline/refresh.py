@@ -150,14 +150,21 @@ def state_data(state) -> object:
     return data
 
 
-# Two sources at a time: one's DuckDB work beside another's parsing (issue 18). More would queue on 2 cores and on
-# Python's lock; the writes take turns in refresh order anyway (write_order.py).
+# Two sources at a time (issue 18): one's fetching, parsing or DuckDB work beside another's. A live refresh mostly
+# waits on the network, which two sources share well. An offline replay is CPU-bound: on 2 shared cores two at once
+# cost 5-20 % more CPU for 0.0-0.3x of DuckDB's read less wall time (docs/performance.md), so `refresh_results`
+# replays one source after another. The writes take turns in refresh order either way (write_order.py).
 SIDE_BY_SIDE = 2
+
+
+def side_by_side(offline_dir: str | None) -> int:
+    """How many sources a refresh runs at once: two live, one for an offline replay."""
+    return 1 if offline_dir else SIDE_BY_SIDE
 
 
 @flow(name="tshock-refresh", log_prints=False, task_runner=ThreadPoolTaskRunner(max_workers=SIDE_BY_SIDE))
 def refresh_flow(db: str, sources: list[str] | None = None, offline_dir: str | None = None, full: bool = False):
-    """Every source, two side by side, each written in its turn (flows/pipeline/write_order.py); a failed source
+    """Every source, two side by side (the task runner's), each written in its turn (write_order.py); a failed source
     does not stop the others. Ends Failed, naming the failed sources, when any fetch failed; its data is the list
     of source summaries, in the order of `sources`, either way (see `refresh_results`)."""
     chosen = sources or list(SOURCES)
@@ -178,5 +185,7 @@ def refresh_flow(db: str, sources: list[str] | None = None, offline_dir: str | N
 
 
 def refresh_results(**kwargs) -> list[dict]:
-    """Run the refresh flow and return its source summaries whether it ended Completed or Failed."""
-    return state_data(refresh_flow(**kwargs, return_state=True))
+    """Run the refresh flow, `side_by_side` sources at once, and return its source summaries whether it ended
+    Completed or Failed."""
+    runner = ThreadPoolTaskRunner(max_workers=side_by_side(kwargs.get("offline_dir")))
+    return state_data(refresh_flow.with_options(task_runner=runner)(**kwargs, return_state=True))

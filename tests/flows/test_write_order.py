@@ -122,3 +122,22 @@ def test_a_full_disk_in_one_source_stops_the_flow_as_one_after_another_did(
         holdings = con.execute("SELECT count(*) FROM foreign_holdings").fetchone()[0]
         later = con.execute("SELECT (SELECT count(*) FROM yield_curve) + (SELECT count(*) FROM auctions)").fetchone()
     assert logged == {"tic"} and holdings > 0 and later == (0,)
+
+
+def test_an_offline_replay_runs_one_source_at_a_time_and_a_live_refresh_two(
+    prefect_harness, tmp_path, snapshot_dir, monkeypatch
+):
+    # Offline replay is CPU-bound (two at once cost more CPU than they saved on 2 cores); live sources wait on the
+    # network, so `refresh_results` runs two of them side by side.
+    threads = []
+    real = refresh.source_writes
+
+    def spy(db, source):
+        threads.append(threading.current_thread().name)
+        return real(db, source)
+
+    monkeypatch.setattr(refresh, "source_writes", spy)
+    results = refresh.refresh_results(db=str(tmp_path / "w.duckdb"), sources=SOURCES, offline_dir=str(snapshot_dir))
+    assert [r["source"] for r in results] == SOURCES and not any(r["failed"] for r in results)
+    assert len(threads) == 2 and len(set(threads)) == 1
+    assert refresh.side_by_side(str(snapshot_dir)) == 1 and refresh.side_by_side(None) == 2
