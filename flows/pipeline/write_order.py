@@ -2,8 +2,9 @@
 
 A source's fetching, landing, parsing and staging touch only its own temp tables, so two sources can do them at
 once on two threads (DuckDB runs each cursor's statements in its caller's thread). Their writes take turns in
-the order of `flows.ingest.SOURCES`: the ingest log gets its lines, and its payload ids, in the same order as a
-refresh of one source after another, and a source's write sees every earlier source's rows.
+refresh order (the flow's list of sources, `flows.ingest.SOURCES` by default): the ingest log gets its lines, and
+its payload ids, in the same order as a refresh of one source after another, and a source's write sees every
+earlier source's rows.
 
 A source waits for every source before it to have *finished*, written or failed: one that raised before its
 turn cannot leave the others waiting. Sources must be started in refresh order (a FIFO thread pool does), so a
